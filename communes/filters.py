@@ -1,0 +1,72 @@
+"""The filters of administrative units, defined once for the API, the pages and the admin."""
+
+import django_filters
+from django.core.validators import RegexValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Commune, District, Province, Region, Structure
+from communes.selectors import newest_structure
+
+
+def _code_filter(field_name: str, digits: int, label: str) -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        field_name=field_name,
+        label=label,
+        validators=[RegexValidator(rf"^\d{{{digits}}}$",
+                                   format_lazy(_("Enter a code of {n} digits."), n=digits))],
+    )
+
+
+class UnitFilterSet(django_filters.FilterSet):
+    structure = django_filters.ChoiceFilter(
+        choices=Structure.choices, method="filter_structure",
+        label=_("Structure (default: the newest loaded)"),
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", label=_("Code prefix or name, with or without diacritics")
+    )
+
+    def filter_structure(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, which also supplies the default
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_queryset(self, queryset):
+        structure = self.form.cleaned_data.get("structure") or newest_structure()
+        return super().filter_queryset(queryset.filter(structure=structure))
+
+
+class ProvinceFilterSet(UnitFilterSet):
+    region = django_filters.ModelChoiceFilter(
+        field_name="region", to_field_name="code", queryset=Region.objects.all(),
+        label=_("Region code"),
+    )
+    kind = django_filters.ChoiceFilter(choices=Province.Kind.choices)
+
+    class Meta:
+        model = Province
+        fields = ["structure", "region", "kind", "search"]
+
+
+class DistrictFilterSet(UnitFilterSet):
+    province = _code_filter("province__code", 2, _("Province code"))
+    region = django_filters.ModelChoiceFilter(
+        field_name="province__region", to_field_name="code", queryset=Region.objects.all(),
+        label=_("Region code"),
+    )
+    kind = django_filters.ChoiceFilter(choices=District.Kind.choices)
+
+    class Meta:
+        model = District
+        fields = ["structure", "province", "region", "kind", "search"]
+
+
+class CommuneFilterSet(DistrictFilterSet):
+    district = _code_filter("district__code", 3, _("District code"))
+    kind = django_filters.ChoiceFilter(choices=Commune.Kind.choices)
+
+    class Meta:
+        model = Commune
+        fields = ["structure", "province", "district", "region", "kind", "search"]
