@@ -1,0 +1,534 @@
+"""Scoring engine: judge one commune's values for one year against a criteria set.
+
+The rules (DESIGN.md, "Scoring"), for any criteria set:
+
+- Threshold: among an indicator's thresholds in force that year, the most specific scope wins
+  (province > class > national); within one scope the latest ``first_year`` wins (an open start
+  counts as earliest) and equal ones go to the first declared. A relative threshold is
+  ``factor`` x the referenced indicator's threshold, resolved the same way.
+- Indicator: "not applicable" passes; TRUE needs ``True``; otherwise no threshold is
+  NOT_CONFIGURED, no value is MISSING, else the value is compared with the threshold.
+- Criterion: a failed indicator makes it NOT_MET; otherwise missing data, an unconfigured
+  threshold or no indicators at all make it INCOMPLETE (never a vacuous pass). A
+  ``requires_level`` criterion follows that lower level.
+- Level: met when all its criteria are met. The commune's level is the highest level met with
+  every lower level met; the next level is the lowest not met, and its gap lists the
+  indicators there that did not pass.
+
+Pure: no Django, no I/O. The ORM layer builds these data classes from the loaded criteria set.
+"""
+
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+NO_LEVEL = "none"
+
+
+class Comparison(StrEnum):
+    GTE = ">="
+    LTE = "<="
+    EQ = "=="
+    TRUE = "true"
+
+
+class Scope(StrEnum):
+    NATIONAL = "national"
+    CLASS = "class"
+    PROVINCE = "province"
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    MISSING = "missing"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_CONFIGURED = "not_configured"
+
+
+class CriterionStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    INCOMPLETE = "incomplete"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules (input)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """One threshold row. With neither ``value`` nor ``relative_to`` it is declared but not yet
+    set (e.g. "set by the province"): it still wins its scope and resolves to unconfigured."""
+
+    scope: Scope
+    scope_value: str = ""
+    value: Decimal | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    relative_to: tuple[str, str] | None = None
+    factor: Decimal | None = None
+    verified: bool = False
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.value is not None and self.relative_to is not None:
+            raise ValueError("a threshold is absolute (value) or relative (relative_to), not both")
+        if (self.relative_to is None) != (self.factor is None):
+            raise ValueError("a relative threshold needs both relative_to and factor")
+        if _ends_before_start(self.first_year, self.last_year):
+            raise ValueError(f"threshold years out of order: {self.first_year}-{self.last_year}")
+
+    def in_force(self, year: int) -> bool:
+        starts = self.first_year is None or self.first_year <= year
+        return starts and (self.last_year is None or year <= self.last_year)
+
+    @property
+    def declared_only(self) -> bool:
+        return self.value is None and self.relative_to is None
+
+
+def _ends_before_start(first_year: int | None, last_year: int | None) -> bool:
+    return first_year is not None and last_year is not None and last_year < first_year
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    code: str
+    measure: str
+    comparison: Comparison
+    thresholds: tuple[ThresholdRule, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CriterionRule:
+    code: str
+    indicators: tuple[IndicatorRule, ...] = ()
+    requires_level: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    code: str
+    rank: int
+    criteria: tuple[CriterionRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    code: str
+    levels: tuple[LevelRule, ...]
+
+
+@dataclass(frozen=True)
+class Subject:
+    year: int
+    province: str
+    class_value: str = ""
+
+
+@dataclass(frozen=True)
+class MeasureValue:
+    value: Decimal | bool | None = None
+    not_applicable: bool = False
+    note: str = ""
+
+
+_ABSENT = MeasureValue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Results (output)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedThreshold:
+    value: Decimal
+    scope: Scope
+    scope_value: str
+    verified: bool
+    source: str
+    relative_to: tuple[str, str] | None = None
+    factor: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    level: str
+    criterion: str
+    code: str
+    measure: str
+    comparison: Comparison
+    outcome: Outcome
+    value: Decimal | bool | None
+    threshold: ResolvedThreshold | None
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    level: str
+    code: str
+    status: CriterionStatus
+    indicators: tuple[IndicatorResult, ...]
+
+    @property
+    def met(self) -> bool:
+        return self.status == CriterionStatus.MET
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    code: str
+    rank: int
+    criteria: tuple[CriterionResult, ...]
+    criteria_met: int
+    criteria_total: int
+    met: bool
+    complete: bool
+    uses_unverified: bool
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    level: str
+    levels: tuple[LevelResult, ...]
+    next_level: str | None
+    gap: tuple[IndicatorResult, ...]
+    uses_unverified: bool
+
+    def level_result(self, code: str) -> LevelResult:
+        for level in self.levels:
+            if level.code == code:
+                return level
+        raise KeyError(f"no level {code!r} in this assessment")
+
+    def criteria_met(self, code: str) -> int:
+        return self.level_result(code).criteria_met
+
+
+# ---------------------------------------------------------------------------------------------
+# Threshold resolution
+# ---------------------------------------------------------------------------------------------
+
+_MOST_SPECIFIC_FIRST = (Scope.PROVINCE, Scope.CLASS, Scope.NATIONAL)
+
+
+def _covers(rule: ThresholdRule, subject: Subject) -> bool:
+    """Whether the rule's scope includes the subject (national covers everyone)."""
+    if rule.scope == Scope.PROVINCE:
+        return rule.scope_value == subject.province
+    if rule.scope == Scope.CLASS:
+        # A commune with no class yet must not pick up a class row with an empty scope_value.
+        return bool(subject.class_value) and rule.scope_value == subject.class_value
+    return True
+
+
+def _latest(rules: list[ThresholdRule]) -> ThresholdRule:
+    # Overlapping years mean an amendment: the newer rule applies. max() keeps the first of
+    # equal keys, so a tie goes to declaration order and the choice stays deterministic.
+    return max(rules, key=lambda r: (r.first_year is not None, r.first_year or 0))
+
+
+def select_threshold(
+    thresholds: Iterable[ThresholdRule], subject: Subject
+) -> ThresholdRule | None:
+    """The threshold row that applies to the subject in its year, or None."""
+    applicable = [r for r in thresholds if r.in_force(subject.year) and _covers(r, subject)]
+    for scope in _MOST_SPECIFIC_FIRST:
+        in_scope = [r for r in applicable if r.scope == scope]
+        if in_scope:
+            return _latest(in_scope)
+    return None
+
+
+def resolve_threshold(
+    rules: RuleSet, level: str, indicator: IndicatorRule, subject: Subject
+) -> ResolvedThreshold | None:
+    """The threshold ``indicator`` (at ``level``) is judged against, or None if unconfigured."""
+    return _resolve(rules, (level, indicator.code), indicator, subject, frozenset())
+
+
+def _resolve(
+    rules: RuleSet,
+    key: tuple[str, str],
+    indicator: IndicatorRule,
+    subject: Subject,
+    seen: frozenset[tuple[str, str]],
+) -> ResolvedThreshold | None:
+    if key in seen:
+        raise ValueError(f"relative thresholds in {rules.code} form a cycle through {key}")
+    rule = select_threshold(indicator.thresholds, subject)
+    if rule is None or rule.declared_only:
+        return None
+    if rule.relative_to is None:
+        return _absolute(rule)
+    return _relative(rules, rule, subject, seen | {key})
+
+
+def _absolute(rule: ThresholdRule) -> ResolvedThreshold:
+    assert rule.value is not None
+    return ResolvedThreshold(
+        value=Decimal(rule.value),
+        scope=rule.scope,
+        scope_value=rule.scope_value,
+        verified=rule.verified,
+        source=rule.source,
+    )
+
+
+def _relative(
+    rules: RuleSet, rule: ThresholdRule, subject: Subject, seen: frozenset[tuple[str, str]]
+) -> ResolvedThreshold | None:
+    assert rule.relative_to is not None and rule.factor is not None
+    level, code = rule.relative_to
+    referenced = find_indicator(rules, level, code)
+    base = _resolve(rules, (level, code), referenced, subject, seen)
+    if base is None:
+        return None
+    return ResolvedThreshold(
+        value=Decimal(rule.factor) * base.value,
+        scope=rule.scope,
+        scope_value=rule.scope_value,
+        # A scaled figure is only as trustworthy as both the scaling and what it scales.
+        verified=rule.verified and base.verified,
+        source=rule.source,
+        relative_to=(level, code),
+        factor=rule.factor,
+    )
+
+
+def find_indicator(rules: RuleSet, level: str, code: str) -> IndicatorRule:
+    """The indicator ``code`` at ``level``; a dangling reference is a data error."""
+    found = (
+        indicator
+        for level_rule in rules.levels
+        if level_rule.code == level
+        for criterion in level_rule.criteria
+        for indicator in criterion.indicators
+        if indicator.code == code
+    )
+    indicator = next(found, None)
+    if indicator is None:
+        raise ValueError(f"{rules.code} has no indicator {code!r} at level {level!r}")
+    return indicator
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicator outcome
+# ---------------------------------------------------------------------------------------------
+
+_COMPARE: dict[Comparison, Callable[[Decimal, Decimal], bool]] = {
+    Comparison.GTE: operator.ge,
+    Comparison.LTE: operator.le,
+    Comparison.EQ: operator.eq,
+}
+
+
+def judge(
+    indicator: IndicatorRule, measure: MeasureValue, threshold: ResolvedThreshold | None
+) -> Outcome:
+    """The outcome of one indicator, in the order the rules give precedence."""
+    _check_type(indicator, measure.value)
+    if measure.not_applicable:
+        return Outcome.NOT_APPLICABLE
+    if indicator.comparison == Comparison.TRUE:
+        return _judge_true(measure.value)
+    if threshold is None:
+        return Outcome.NOT_CONFIGURED
+    if measure.value is None:
+        return Outcome.MISSING
+    passes = _COMPARE[indicator.comparison](Decimal(measure.value), threshold.value)
+    return Outcome.PASS if passes else Outcome.FAIL
+
+
+def _judge_true(value: Decimal | bool | None) -> Outcome:
+    if value is None:
+        return Outcome.MISSING
+    return Outcome.PASS if value is True else Outcome.FAIL
+
+
+def _check_type(indicator: IndicatorRule, value: object) -> None:
+    # bool is an int subclass, and a float would compare inexactly: both are caller bugs.
+    if value is None:
+        return
+    if indicator.comparison == Comparison.TRUE:
+        if not isinstance(value, bool):
+            raise TypeError(_type_message(indicator, "a bool", value))
+    elif isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(_type_message(indicator, "a Decimal", value))
+
+
+def _type_message(indicator: IndicatorRule, wanted: str, value: object) -> str:
+    return (
+        f"indicator {indicator.code} (measure {indicator.measure!r}, "
+        f"comparison {indicator.comparison.value!r}) needs {wanted}, "
+        f"got {type(value).__name__} {value!r}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria, levels and the ladder
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    rules: RuleSet
+    subject: Subject
+    values: Mapping[str, MeasureValue]
+
+
+def score(rules: RuleSet, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
+    """Judge every indicator, criterion and level of ``rules`` for ``subject``."""
+    levels = _evaluate_levels(_Context(rules, subject, values))
+    reached, next_level = _climb(levels)
+    return AssessmentResult(
+        level=reached,
+        levels=levels,
+        next_level=next_level.code if next_level else None,
+        gap=_gap(next_level),
+        uses_unverified=any(level.uses_unverified for level in levels),
+    )
+
+
+def _ordered_levels(rules: RuleSet) -> list[LevelRule]:
+    codes = [level.code for level in rules.levels]
+    ranks = [level.rank for level in rules.levels]
+    # The ladder and requires_level both depend on an unambiguous order.
+    if len(set(codes)) != len(codes) or len(set(ranks)) != len(ranks):
+        raise ValueError(f"{rules.code}: level codes and ranks must be unique")
+    return sorted(rules.levels, key=lambda level: level.rank)
+
+
+def _evaluate_levels(ctx: _Context) -> tuple[LevelResult, ...]:
+    # Lowest rank first, so a requires_level criterion finds its lower level already judged.
+    done: dict[str, LevelResult] = {}
+    for level in _ordered_levels(ctx.rules):
+        done[level.code] = _level_result(ctx, level, done)
+    return tuple(done.values())
+
+
+def _level_result(ctx: _Context, level: LevelRule, lower: Mapping[str, LevelResult]) -> LevelResult:
+    criteria = tuple(_criterion_result(ctx, level, c, lower) for c in level.criteria)
+    indicators = [i for c in criteria for i in c.indicators]
+    met_count = sum(c.met for c in criteria)
+    return LevelResult(
+        code=level.code,
+        rank=level.rank,
+        criteria=criteria,
+        criteria_met=met_count,
+        criteria_total=len(criteria),
+        met=bool(criteria) and met_count == len(criteria),
+        complete=_complete(criteria, indicators),
+        uses_unverified=any(_judged_on_unverified(i) for i in indicators),
+    )
+
+
+def _complete(criteria: tuple[CriterionResult, ...], indicators: list[IndicatorResult]) -> bool:
+    # An undefined level or criterion lacks data as surely as a missing value does.
+    gaps = any(i.outcome in (Outcome.MISSING, Outcome.NOT_CONFIGURED) for i in indicators)
+    undecided = any(c.status == CriterionStatus.INCOMPLETE for c in criteria)
+    return bool(criteria) and not gaps and not undecided
+
+
+def _judged_on_unverified(result: IndicatorResult) -> bool:
+    # Only a verdict actually drawn from the threshold depends on it.
+    judged = result.outcome in (Outcome.PASS, Outcome.FAIL)
+    return judged and result.threshold is not None and not result.threshold.verified
+
+
+def _criterion_result(
+    ctx: _Context, level: LevelRule, criterion: CriterionRule, lower: Mapping[str, LevelResult]
+) -> CriterionResult:
+    indicators = tuple(
+        _indicator_result(ctx, level.code, criterion.code, indicator)
+        for indicator in criterion.indicators
+    )
+    if criterion.requires_level is None:
+        status = criterion_status(indicators)
+    else:
+        status = _required_level_status(ctx.rules, criterion, lower)
+    return CriterionResult(
+        level=level.code, code=criterion.code, status=status, indicators=indicators
+    )
+
+
+def _indicator_result(
+    ctx: _Context, level: str, criterion: str, indicator: IndicatorRule
+) -> IndicatorResult:
+    measure = ctx.values.get(indicator.measure, _ABSENT)
+    threshold = resolve_threshold(ctx.rules, level, indicator, ctx.subject)
+    return IndicatorResult(
+        level=level,
+        criterion=criterion,
+        code=indicator.code,
+        measure=indicator.measure,
+        comparison=indicator.comparison,
+        outcome=judge(indicator, measure, threshold),
+        value=measure.value,
+        threshold=threshold,
+        note=measure.note,
+    )
+
+
+def criterion_status(indicators: Iterable[IndicatorResult]) -> CriterionStatus:
+    """Status from indicator outcomes: a failure decides, then any gap in data."""
+    outcomes = {indicator.outcome for indicator in indicators}
+    if not outcomes:
+        return CriterionStatus.INCOMPLETE  # a criterion the data does not define yet must block
+    if Outcome.FAIL in outcomes:
+        return CriterionStatus.NOT_MET
+    if outcomes & {Outcome.MISSING, Outcome.NOT_CONFIGURED}:
+        return CriterionStatus.INCOMPLETE
+    return CriterionStatus.MET
+
+
+def _required_level_status(
+    rules: RuleSet, criterion: CriterionRule, lower: Mapping[str, LevelResult]
+) -> CriterionStatus:
+    required = lower.get(criterion.requires_level or "")
+    if required is None:
+        raise ValueError(_bad_requirement(rules, criterion))
+    if required.met:
+        return CriterionStatus.MET
+    # Mirror why the lower level falls short: missing data there is not a failure here.
+    failed = any(c.status == CriterionStatus.NOT_MET for c in required.criteria)
+    return CriterionStatus.NOT_MET if failed else CriterionStatus.INCOMPLETE
+
+
+def _bad_requirement(rules: RuleSet, criterion: CriterionRule) -> str:
+    known = {level.code for level in rules.levels}
+    why = "is not a lower level" if criterion.requires_level in known else "is not a level"
+    return f"criterion {criterion.code} requires {criterion.requires_level!r}, which {why}"
+
+
+def _climb(levels: tuple[LevelResult, ...]) -> tuple[str, LevelResult | None]:
+    """The level reached and the first level not met (levels in rank order)."""
+    reached = NO_LEVEL
+    for level in levels:
+        if not level.met:
+            return reached, level
+        reached = level.code
+    return reached, None
+
+
+def _gap(next_level: LevelResult | None) -> tuple[IndicatorResult, ...]:
+    if next_level is None:
+        return ()
+    return tuple(
+        indicator
+        for criterion in next_level.criteria
+        for indicator in criterion.indicators
+        if not indicator.passed
+    )
