@@ -13,14 +13,18 @@ def _code_filter(field_name: str, digits: int, label: str) -> django_filters.Cha
     return django_filters.CharFilter(
         field_name=field_name,
         label=label,
-        validators=[RegexValidator(rf"^\d{{{digits}}}$",
-                                   format_lazy(_("Enter a code of {n} digits."), n=digits))],
+        validators=[
+            RegexValidator(
+                rf"^\d{{{digits}}}$", format_lazy(_("Enter a code of {n} digits."), n=digits)
+            )
+        ],
     )
 
 
 class UnitFilterSet(django_filters.FilterSet):
     structure = django_filters.ChoiceFilter(
-        choices=Structure.choices, method="filter_structure",
+        choices=Structure.choices,
+        method="filter_structure",
         label=_("Structure (default: the newest loaded)"),
     )
     search = django_filters.CharFilter(
@@ -40,7 +44,9 @@ class UnitFilterSet(django_filters.FilterSet):
 
 class ProvinceFilterSet(UnitFilterSet):
     region = django_filters.ModelChoiceFilter(
-        field_name="region", to_field_name="code", queryset=Region.objects.all(),
+        field_name="region",
+        to_field_name="code",
+        queryset=Region.objects.all(),
         label=_("Region code"),
     )
     kind = django_filters.ChoiceFilter(choices=Province.Kind.choices)
@@ -53,7 +59,9 @@ class ProvinceFilterSet(UnitFilterSet):
 class DistrictFilterSet(UnitFilterSet):
     province = _code_filter("province__code", 2, _("Province code"))
     region = django_filters.ModelChoiceFilter(
-        field_name="province__region", to_field_name="code", queryset=Region.objects.all(),
+        field_name="province__region",
+        to_field_name="code",
+        queryset=Region.objects.all(),
         label=_("Region code"),
     )
     kind = django_filters.ChoiceFilter(choices=District.Kind.choices)

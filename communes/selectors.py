@@ -5,9 +5,7 @@ from communes.models import Commune, District, Province
 
 def newest_structure() -> str | None:
     """The newest structure loaded: what lists show when no structure is asked for."""
-    return (
-        Province.objects.order_by("-structure").values_list("structure", flat=True).first()
-    )
+    return Province.objects.order_by("-structure").values_list("structure", flat=True).first()
 
 
 def provinces_for_list():

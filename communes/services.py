@@ -107,26 +107,30 @@ def _check_parents(provinces: list, districts: list, communes: list, errors: lis
     district_province = {d["code"]: d["province_code"] for d in districts}
     for d in districts:
         if d["province_code"] not in province_codes:
-            errors.append(f"districts.csv: district {d['code']} names unknown province "
-                          f"{d['province_code']}")
+            errors.append(
+                f"districts.csv: district {d['code']} names unknown province {d['province_code']}"
+            )
     for c in communes:
         if c["province_code"] not in province_codes:
-            errors.append(f"communes.csv: commune {c['code']} names unknown province "
-                          f"{c['province_code']}")
-        elif c["district_code"] and district_province.get(c["district_code"]) != c[
-            "province_code"
-        ]:
-            errors.append(f"communes.csv: commune {c['code']} names district "
-                          f"{c['district_code']}, which is not in province {c['province_code']}")
+            errors.append(
+                f"communes.csv: commune {c['code']} names unknown province {c['province_code']}"
+            )
+        elif c["district_code"] and district_province.get(c["district_code"]) != c["province_code"]:
+            errors.append(
+                f"communes.csv: commune {c['code']} names district "
+                f"{c['district_code']}, which is not in province {c['province_code']}"
+            )
 
 
-def read_source(structure: str, provinces: Collection[str] = (),
-                root: Path = ADMIN_UNITS_DIR) -> Source:
+def read_source(
+    structure: str, provinces: Collection[str] = (), root: Path = ADMIN_UNITS_DIR
+) -> Source:
     folder = root / structure
     if not (folder / "meta.json").exists():
         have = ", ".join(available_structures(root)) or "none"
-        raise SourceError(f"no administrative units for structure {structure!r} in {root} "
-                          f"(available: {have})")
+        raise SourceError(
+            f"no administrative units for structure {structure!r} in {root} (available: {have})"
+        )
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     errors: list[str] = []
     rows = {level: _read_level(folder, level, errors) for level in LEVELS}
@@ -216,9 +220,13 @@ def _province_values(source: Source, region_of: dict[str, str]) -> dict[str, dic
 
 
 @transaction.atomic
-def load_admin_units(*, structure: str, provinces: Collection[str] = (),
-                     root: Path = ADMIN_UNITS_DIR, regions_file: Path = REGIONS_FILE
-                     ) -> LoadReport:
+def load_admin_units(
+    *,
+    structure: str,
+    provinces: Collection[str] = (),
+    root: Path = ADMIN_UNITS_DIR,
+    regions_file: Path = REGIONS_FILE,
+) -> LoadReport:
     """Load one structure's units (optionally only some provinces), idempotently."""
     source = read_source(structure, provinces, root)
     report = LoadReport(structure=structure)
@@ -226,20 +234,27 @@ def load_admin_units(*, structure: str, provinces: Collection[str] = (),
     report.levels["regions"] = region_counts
     if region_structure != structure:
         region_of = {}
-    report.levels["provinces"] = _upsert(
-        Province, structure, _province_values(source, region_of)
-    )
+    report.levels["provinces"] = _upsert(Province, structure, _province_values(source, region_of))
     province_ids = _ids(Province, structure)
-    report.levels["districts"] = _upsert(District, structure, {
-        d["code"]: _unit_values(d, source) | {"province_id": province_ids[d["province_code"]]}
-        for d in source.districts
-    })
+    report.levels["districts"] = _upsert(
+        District,
+        structure,
+        {
+            d["code"]: _unit_values(d, source) | {"province_id": province_ids[d["province_code"]]}
+            for d in source.districts
+        },
+    )
     district_ids = _ids(District, structure)
-    report.levels["communes"] = _upsert(Commune, structure, {
-        c["code"]: _unit_values(c, source) | {
-            "province_id": province_ids[c["province_code"]],
-            "district_id": district_ids.get(c["district_code"]),
-        }
-        for c in source.communes
-    })
+    report.levels["communes"] = _upsert(
+        Commune,
+        structure,
+        {
+            c["code"]: _unit_values(c, source)
+            | {
+                "province_id": province_ids[c["province_code"]],
+                "district_id": district_ids.get(c["district_code"]),
+            }
+            for c in source.communes
+        },
+    )
     return report

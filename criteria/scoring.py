@@ -240,9 +240,7 @@ def _latest(rules: list[ThresholdRule]) -> ThresholdRule:
     return max(rules, key=lambda r: (r.first_year is not None, r.first_year or 0))
 
 
-def select_threshold(
-    thresholds: Iterable[ThresholdRule], subject: Subject
-) -> ThresholdRule | None:
+def select_threshold(thresholds: Iterable[ThresholdRule], subject: Subject) -> ThresholdRule | None:
     """The threshold row that applies to the subject in its year, or None."""
     applicable = [r for r in thresholds if r.in_force(subject.year) and _covers(r, subject)]
     for scope in _MOST_SPECIFIC_FIRST:

@@ -108,10 +108,10 @@ TEMPLATES = [
 
 # SQLite by default so that a new user runs the portal with no database server;
 # production and CI point DATABASE_URL at PostgreSQL.
+# An empty DATABASE_URL (as .env files often have) counts as unset.
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

@@ -40,10 +40,18 @@ RELEASES = {
 # Longest prefixes first: "Thành phố" must not be read as "Thị ...".
 PREFIXES = {
     "province": [("Thành phố ", "thanh_pho"), ("Tỉnh ", "tinh")],
-    "district": [("Thành phố ", "thanh_pho"), ("Thị xã ", "thi_xa"), ("Quận ", "quan"),
-                 ("Huyện ", "huyen")],
-    "commune": [("Thị trấn ", "thi_tran"), ("Phường ", "phuong"), ("Đặc khu ", "dac_khu"),
-                ("Xã ", "xa")],
+    "district": [
+        ("Thành phố ", "thanh_pho"),
+        ("Thị xã ", "thi_xa"),
+        ("Quận ", "quan"),
+        ("Huyện ", "huyen"),
+    ],
+    "commune": [
+        ("Thị trấn ", "thi_tran"),
+        ("Phường ", "phuong"),
+        ("Đặc khu ", "dac_khu"),
+        ("Xã ", "xa"),
+    ],
 }
 WIDTH = {"province": 2, "district": 3, "commune": 5}
 
@@ -60,8 +68,19 @@ def kind_of(level: str, name: str) -> str:
 
 def download(release: str, folder: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-         "--quiet", "--dest", str(folder), f"{PACKAGE}=={release}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--quiet",
+            "--dest",
+            str(folder),
+            f"{PACKAGE}=={release}",
+        ],
         check=True,
     )
     return next(folder.glob("*.whl"))
@@ -90,12 +109,14 @@ def flatten(provinces: list[dict]) -> tuple[list, list, list]:
             district = unit("district", raw_d) | {"province_code": province["code"]}
             out_d.append(district)
             for raw_c in raw_d["wards"]:
-                out_c.append(unit("commune", raw_c)
-                             | {"province_code": province["code"],
-                                "district_code": district["code"]})
+                out_c.append(
+                    unit("commune", raw_c)
+                    | {"province_code": province["code"], "district_code": district["code"]}
+                )
         for raw_c in raw_p.get("wards", []):
-            out_c.append(unit("commune", raw_c)
-                         | {"province_code": province["code"], "district_code": ""})
+            out_c.append(
+                unit("commune", raw_c) | {"province_code": province["code"], "district_code": ""}
+            )
     return [sorted(rows, key=lambda r: r["code"]) for rows in (out_p, out_d, out_c)]
 
 
@@ -118,12 +139,18 @@ def build(release: str, out_root: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "provinces.csv", provinces, ["code", "name", "kind"])
     write_csv(out / "districts.csv", districts, ["code", "name", "kind", "province_code"])
-    write_csv(out / "communes.csv", communes,
-              ["code", "name", "kind", "province_code", "district_code"])
+    write_csv(
+        out / "communes.csv", communes, ["code", "name", "kind", "province_code", "district_code"]
+    )
     meta = info | {
-        "package": PACKAGE, "release": release, "wheel_sha256": checksum,
-        "counts": {"provinces": len(provinces), "districts": len(districts),
-                   "communes": len(communes)},
+        "package": PACKAGE,
+        "release": release,
+        "wheel_sha256": checksum,
+        "counts": {
+            "provinces": len(provinces),
+            "districts": len(districts),
+            "communes": len(communes),
+        },
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     return out

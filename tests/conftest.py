@@ -9,7 +9,6 @@ from communes.services import load_admin_units
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Test-only overrides live here, not in a second settings module.
-    settings.SECURE_SSL_REDIRECT = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

@@ -41,6 +41,14 @@ class CommuneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commune
         fields = [
-            "code", "name", "kind", "is_rural", "structure", "province", "district", "region",
-            "valid_from", "valid_to",
+            "code",
+            "name",
+            "kind",
+            "is_rural",
+            "structure",
+            "province",
+            "district",
+            "region",
+            "valid_from",
+            "valid_to",
         ]

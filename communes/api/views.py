@@ -25,7 +25,7 @@ def unit_schema(kind: str, serializer, example_code: str, examples=()):
         retrieve=extend_schema(
             summary=f"One of the {kind}, by its statistics-office code",
             description=f"For example `{example_code}`. Codes are unique within a structure: "
-                        "`structure` selects it; without it, the newest loaded.",
+            "`structure` selects it; without it, the newest loaded.",
             responses={200: serializer, **BAD_REQUEST, **NOT_FOUND},
             examples=list(examples),
         ),
@@ -43,8 +43,10 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         code = self.kwargs["code"]
         unit = queryset.filter(code=code).first()
         if unit is None:
-            raise NotFound(_("No %(unit)s with code %(code)s in this structure.")
-                           % {"unit": self.unit_label, "code": code})
+            raise NotFound(
+                _("No %(unit)s with code %(code)s in this structure.")
+                % {"unit": self.unit_label, "code": code}
+            )
         return unit
 
 
@@ -72,12 +74,16 @@ BACH_DANG = OpenApiExample(
     "Xã Bạch Đằng",
     response_only=True,
     value={
-        "code": "25930", "name": "Xã Bạch Đằng", "kind": "xa", "is_rural": True,
+        "code": "25930",
+        "name": "Xã Bạch Đằng",
+        "kind": "xa",
+        "is_rural": True,
         "structure": "2021",
         "province": {"code": "74", "name": "Tỉnh Bình Dương"},
         "district": {"code": "723", "name": "Thành phố Tân Uyên"},
         "region": {"code": "dnb", "name_vi": "Đông Nam Bộ", "name_en": "Southeast"},
-        "valid_from": None, "valid_to": "2025-06-30",
+        "valid_from": None,
+        "valid_to": "2025-06-30",
     },
 )
 

@@ -69,7 +69,10 @@ def test_provinces_get_their_region_and_validity():
 def test_a_second_run_creates_nothing():
     report = load_admin_units(structure="2021")
     assert {level: (c.created, c.updated) for level, c in report.levels.items()} == {
-        "regions": (0, 0), "provinces": (0, 0), "districts": (0, 0), "communes": (0, 0),
+        "regions": (0, 0),
+        "provinces": (0, 0),
+        "districts": (0, 0),
+        "communes": (0, 0),
     }
     assert report.levels["communes"].unchanged == 10_051
 
@@ -125,13 +128,25 @@ def _replace_line(path, old, new):
 @pytest.mark.parametrize(
     ("level", "old", "new", "message"),
     [
-        ("communes", "25930,Xã Bạch Đằng,xa,", "25930,Xã Bạch Đằng,village,",
-         "communes.csv line 7952: kind 'village' of 25930 is not one of"),
+        (
+            "communes",
+            "25930,Xã Bạch Đằng,xa,",
+            "25930,Xã Bạch Đằng,village,",
+            "communes.csv line 7952: kind 'village' of 25930 is not one of",
+        ),
         ("communes", "25930,Xã Bạch Đằng", "2593,Xã Bạch Đằng", "code '2593' must be 5 digits"),
-        ("communes", "25930,Xã Bạch Đằng,xa,74,723", "25930,Xã Bạch Đằng,xa,74,999",
-         "commune 25930 names district 999, which is not in province 74"),
-        ("districts", "723,Thành phố Tân Uyên,thanh_pho,74", "723,Thành phố Tân Uyên,thanh_pho,99",
-         "district 723 names unknown province 99"),
+        (
+            "communes",
+            "25930,Xã Bạch Đằng,xa,74,723",
+            "25930,Xã Bạch Đằng,xa,74,999",
+            "commune 25930 names district 999, which is not in province 74",
+        ),
+        (
+            "districts",
+            "723,Thành phố Tân Uyên,thanh_pho,74",
+            "723,Thành phố Tân Uyên,thanh_pho,99",
+            "district 723 names unknown province 99",
+        ),
         ("communes", "25930,Xã Bạch Đằng", "25933,Xã Bạch Đằng", "code 25933 appears twice"),
     ],
 )

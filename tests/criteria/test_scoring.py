@@ -30,28 +30,70 @@ D = Decimal
 # ---------------------------------------------------------------------------------------------
 
 
-def national(value: str | None, first: int | None = None, last: int | None = None,
-             verified: bool = True, source: str = "national") -> ThresholdRule:
-    return ThresholdRule(Scope.NATIONAL, "", _dec(value), first, last,
-                         verified=verified, source=source)
+def national(
+    value: str | None,
+    first: int | None = None,
+    last: int | None = None,
+    verified: bool = True,
+    source: str = "national",
+) -> ThresholdRule:
+    return ThresholdRule(
+        Scope.NATIONAL, "", _dec(value), first, last, verified=verified, source=source
+    )
 
 
-def by_class(class_value: str, value: str | None, first: int | None = None,
-             last: int | None = None, verified: bool = True) -> ThresholdRule:
-    return ThresholdRule(Scope.CLASS, class_value, _dec(value), first, last,
-                         verified=verified, source=f"class {class_value}")
+def by_class(
+    class_value: str,
+    value: str | None,
+    first: int | None = None,
+    last: int | None = None,
+    verified: bool = True,
+) -> ThresholdRule:
+    return ThresholdRule(
+        Scope.CLASS,
+        class_value,
+        _dec(value),
+        first,
+        last,
+        verified=verified,
+        source=f"class {class_value}",
+    )
 
 
-def by_province(province: str, value: str | None, first: int | None = None,
-                last: int | None = None, verified: bool = True) -> ThresholdRule:
-    return ThresholdRule(Scope.PROVINCE, province, _dec(value), first, last,
-                         verified=verified, source=f"province {province}")
+def by_province(
+    province: str,
+    value: str | None,
+    first: int | None = None,
+    last: int | None = None,
+    verified: bool = True,
+) -> ThresholdRule:
+    return ThresholdRule(
+        Scope.PROVINCE,
+        province,
+        _dec(value),
+        first,
+        last,
+        verified=verified,
+        source=f"province {province}",
+    )
 
 
-def relative(level: str, code: str, factor: str, verified: bool = True,
-             scope: Scope = Scope.NATIONAL, scope_value: str = "") -> ThresholdRule:
-    return ThresholdRule(scope, scope_value, relative_to=(level, code), factor=D(factor),
-                         verified=verified, source="relative")
+def relative(
+    level: str,
+    code: str,
+    factor: str,
+    verified: bool = True,
+    scope: Scope = Scope.NATIONAL,
+    scope_value: str = "",
+) -> ThresholdRule:
+    return ThresholdRule(
+        scope,
+        scope_value,
+        relative_to=(level, code),
+        factor=D(factor),
+        verified=verified,
+        source="relative",
+    )
 
 
 def _dec(value: str | None) -> Decimal | None:
@@ -88,8 +130,9 @@ def vals(**values: str | bool | None | MeasureValue) -> dict[str, MeasureValue]:
     return {k: v if isinstance(v, MeasureValue) else mv(v) for k, v in values.items()}
 
 
-def judge_one(indicator: IndicatorRule, values: dict[str, MeasureValue],
-              who: Subject | None = None) -> IndicatorResult:
+def judge_one(
+    indicator: IndicatorRule, values: dict[str, MeasureValue], who: Subject | None = None
+) -> IndicatorResult:
     """Score a one-indicator set and return that indicator's result."""
     result = score(ruleset(lvl("standard", 1, crit("1", indicator))), who or subject(), values)
     return result.levels[0].criteria[0].indicators[0]
@@ -199,7 +242,9 @@ def test_number_against_true_comparison_raises_type_error() -> None:
 # ---------------------------------------------------------------------------------------------
 
 LAYERED = ind(
-    "x", "m", ">=",
+    "x",
+    "m",
+    ">=",
     national("50"),
     by_class("tdmnpb", "40"),
     by_class("dbsh", "60"),
@@ -219,8 +264,9 @@ LAYERED = ind(
         ("02", "", "50", Scope.NATIONAL, ""),  # no class: national fallback
     ],
 )
-def test_most_specific_threshold_wins(province: str, class_value: str, value: str,
-                                      scope: Scope, scope_value: str) -> None:
+def test_most_specific_threshold_wins(
+    province: str, class_value: str, value: str, scope: Scope, scope_value: str
+) -> None:
     rules = ruleset(lvl("standard", 1, crit("1", LAYERED)))
     who = subject(province=province, class_value=class_value)
     threshold = resolve_threshold(rules, "standard", LAYERED, who)
@@ -267,18 +313,22 @@ def test_year_range(first: int | None, last: int | None, year: int, in_force: bo
     assert resolve_one(indicator, subject(year=year)) == (D("50") if in_force else None)
 
 
-@pytest.mark.parametrize(("year", "expected"), [(2021, "45"), (2023, "45"), (2024, "55"),
-                                                (2025, "55"), (2026, None)])
+@pytest.mark.parametrize(
+    ("year", "expected"), [(2021, "45"), (2023, "45"), (2024, "55"), (2025, "55"), (2026, None)]
+)
 def test_consecutive_national_thresholds(year: int, expected: str | None) -> None:
     indicator = ind("x", "m", ">=", national("45", 2021, 2023), national("55", 2024, 2025))
     assert resolve_one(indicator, subject(year=year)) == _dec(expected)
 
 
-@pytest.mark.parametrize(("year", "expected"), [(2022, "40"), (2023, "50"), (2024, "60"),
-                                                (2025, "50")])
+@pytest.mark.parametrize(
+    ("year", "expected"), [(2022, "40"), (2023, "50"), (2024, "60"), (2025, "50")]
+)
 def test_overlapping_thresholds_latest_first_year_wins(year: int, expected: str) -> None:
     indicator = ind(
-        "x", "m", ">=",
+        "x",
+        "m",
+        ">=",
         national("60", 2024, 2024),  # declared first, to show the order is not what decides
         national("40"),
         national("50", 2023),
@@ -379,32 +429,46 @@ def test_same_measure_judged_at_two_levels_with_different_thresholds() -> None:
 
 
 @pytest.mark.parametrize(("class_value", "expected"), [("dbsh", "60.5"), ("tdmnpb", "44")])
-def test_relative_threshold_scales_the_regional_advanced_threshold(class_value: str,
-                                                                   expected: str) -> None:
+def test_relative_threshold_scales_the_regional_advanced_threshold(
+    class_value: str, expected: str
+) -> None:
     threshold = resolve_threshold(LADDER, "model", INCOME_MODEL, subject(class_value=class_value))
     assert threshold is not None
     assert threshold.value == D(expected)
     assert threshold.relative_to == ("advanced", "10.1")
     assert threshold.factor == D("1.10")
-    assert (threshold.scope, threshold.scope_value, threshold.source) == (Scope.NATIONAL, "",
-                                                                          "relative")
+    assert (threshold.scope, threshold.scope_value, threshold.source) == (
+        Scope.NATIONAL,
+        "",
+        "relative",
+    )
 
 
-@pytest.mark.parametrize(("income", "expected"), [("60.49", Outcome.FAIL), ("60.5", Outcome.PASS),
-                                                  ("60.51", Outcome.PASS)])
+@pytest.mark.parametrize(
+    ("income", "expected"),
+    [("60.49", Outcome.FAIL), ("60.5", Outcome.PASS), ("60.51", Outcome.PASS)],
+)
 def test_relative_threshold_boundary(income: str, expected: Outcome) -> None:
     result = score_ladder(planning=True, income=income, poverty="3")
     assert outcomes(result, "model")["2/2.1"] == expected
 
 
 def test_relative_threshold_keeps_its_own_scope() -> None:
-    model = ind("2.1", "income", ">=", national("999"),
-                relative("advanced", "10.1", "1.2", scope=Scope.CLASS, scope_value="dbsh"))
+    model = ind(
+        "2.1",
+        "income",
+        ">=",
+        national("999"),
+        relative("advanced", "10.1", "1.2", scope=Scope.CLASS, scope_value="dbsh"),
+    )
     rules = ruleset(lvl("advanced", 2, crit("10", INCOME_ADV)), lvl("model", 3, crit("2", model)))
     threshold = resolve_threshold(rules, "model", model, subject(class_value="dbsh"))
     assert threshold is not None
-    assert (threshold.value, threshold.scope, threshold.scope_value) == (D("66"), Scope.CLASS,
-                                                                         "dbsh")
+    assert (threshold.value, threshold.scope, threshold.scope_value) == (
+        D("66"),
+        Scope.CLASS,
+        "dbsh",
+    )
 
 
 def test_relative_to_an_unconfigured_threshold_is_unconfigured() -> None:
@@ -420,12 +484,13 @@ def test_relative_to_an_unconfigured_threshold_is_unconfigured() -> None:
     ("relative_verified", "referenced_verified", "expected"),
     [(True, True, True), (True, False, False), (False, True, False), (False, False, False)],
 )
-def test_relative_threshold_verified_only_if_both_are(relative_verified: bool,
-                                                      referenced_verified: bool,
-                                                      expected: bool) -> None:
+def test_relative_threshold_verified_only_if_both_are(
+    relative_verified: bool, referenced_verified: bool, expected: bool
+) -> None:
     advanced = ind("10.1", "income", ">=", national("55", verified=referenced_verified))
-    model = ind("2.1", "income", ">=",
-                relative("advanced", "10.1", "1.10", verified=relative_verified))
+    model = ind(
+        "2.1", "income", ">=", relative("advanced", "10.1", "1.10", verified=relative_verified)
+    )
     rules = ruleset(lvl("advanced", 2, crit("10", advanced)), lvl("model", 3, crit("2", model)))
     threshold = resolve_threshold(rules, "model", model, subject())
     assert threshold is not None and threshold.verified is expected
@@ -494,8 +559,9 @@ def test_inconsistent_threshold_rule_is_rejected(kwargs: dict[str, object]) -> N
     ],
 )
 def test_criterion_status(values: dict[str, str | MeasureValue], expected: CriterionStatus) -> None:
-    criterion = crit("1", ind("1.1", "a", ">=", national("5")),
-                     ind("1.2", "b", ">=", national("5")))
+    criterion = crit(
+        "1", ind("1.1", "a", ">=", national("5")), ind("1.2", "b", ">=", national("5"))
+    )
     result = score(ruleset(lvl("standard", 1, criterion)), subject(), vals(**values))
     assert result.levels[0].criteria[0].status == expected
     assert result.levels[0].criteria[0].met is (expected == CriterionStatus.MET)
@@ -511,8 +577,10 @@ def test_empty_criterion_is_incomplete_and_blocks_its_level() -> None:
     rules = ruleset(lvl("standard", 1, crit("1", ind("1.1", "a", ">=", national("5"))), crit("2")))
     result = score(rules, subject(), vals(a="10"))
     standard = result.level_result("standard")
-    assert [c.status for c in standard.criteria] == [CriterionStatus.MET,
-                                                     CriterionStatus.INCOMPLETE]
+    assert [c.status for c in standard.criteria] == [
+        CriterionStatus.MET,
+        CriterionStatus.INCOMPLETE,
+    ]
     assert (standard.met, standard.complete, standard.criteria_met) == (False, False, 1)
     assert result.level == NO_LEVEL
 
@@ -537,8 +605,9 @@ def test_level_without_criteria_is_not_met() -> None:
         ({"planning": True, "poverty": "3"}, CriterionStatus.INCOMPLETE),
     ],
 )
-def test_requires_level_follows_the_lower_level(values: dict[str, str | bool],
-                                                expected: CriterionStatus) -> None:
+def test_requires_level_follows_the_lower_level(
+    values: dict[str, str | bool], expected: CriterionStatus
+) -> None:
     model = score_ladder(**values).level_result("model")
     assert model.criteria[0].code == "1"
     assert model.criteria[0].status == expected
@@ -561,8 +630,10 @@ def test_requires_level_meets_when_lower_level_met_even_if_own_level_fails() -> 
     ],
 )
 def test_requires_level_must_name_a_lower_level(requires: str, message: str) -> None:
-    rules = ruleset(lvl("standard", 1, crit("1", requires=requires)),
-                    lvl("advanced", 2, crit("1", ind("x", "m", "true"))))
+    rules = ruleset(
+        lvl("standard", 1, crit("1", requires=requires)),
+        lvl("advanced", 2, crit("1", ind("x", "m", "true"))),
+    )
     with pytest.raises(ValueError, match=message):
         score(rules, subject(), {})
 
@@ -604,8 +675,11 @@ def test_ladder(values: dict[str, str | bool], level: str, next_level: str | Non
 
 def test_levels_are_reported_in_rank_order() -> None:
     result = score_ladder(planning=True, income="70", poverty="3")
-    assert [(r.code, r.rank) for r in result.levels] == [("standard", 1), ("advanced", 2),
-                                                         ("model", 3)]
+    assert [(r.code, r.rank) for r in result.levels] == [
+        ("standard", 1),
+        ("advanced", 2),
+        ("model", 3),
+    ]
     assert [r.met for r in result.levels] == [True, True, True]
 
 
@@ -627,23 +701,30 @@ def test_gap_at_no_level_lists_each_indicator_not_passing_in_order() -> None:
         ("10", "10.1", Outcome.MISSING),
         ("11", "11.1", Outcome.MISSING),
     ]
-    assert [g.threshold.value if g.threshold else None for g in result.gap] == [None, D("45"),
-                                                                                D("4")]
+    assert [g.threshold.value if g.threshold else None for g in result.gap] == [
+        None,
+        D("45"),
+        D("4"),
+    ]
 
 
 def test_gap_includes_not_configured_indicators() -> None:
-    rules = ruleset(lvl("standard", 1, crit("1", ind("1.1", "a", ">=", national("5")),
-                                            ind("1.2", "b", ">="))))
+    rules = ruleset(
+        lvl("standard", 1, crit("1", ind("1.1", "a", ">=", national("5")), ind("1.2", "b", ">=")))
+    )
     (gap,) = score(rules, subject(), vals(a="10", b="3")).gap
-    assert (gap.code, gap.outcome, gap.value, gap.threshold) == ("1.2", Outcome.NOT_CONFIGURED,
-                                                                 D("3"), None)
+    assert (gap.code, gap.outcome, gap.value, gap.threshold) == (
+        "1.2",
+        Outcome.NOT_CONFIGURED,
+        D("3"),
+        None,
+    )
 
 
 def test_gap_at_advanced_is_the_model_income() -> None:
     result = score_ladder(planning=True, income="58", poverty="3")
     (gap,) = result.gap
-    assert (gap.level, gap.criterion, gap.code, gap.outcome) == ("model", "2", "2.1",
-                                                                 Outcome.FAIL)
+    assert (gap.level, gap.criterion, gap.code, gap.outcome) == ("model", "2", "2.1", Outcome.FAIL)
     assert gap.value == D("58")
     assert gap.threshold is not None and gap.threshold.value == D("60.5")
 
@@ -717,12 +798,26 @@ def test_unverified_relative_threshold_flags_model() -> None:
 # 2026-2030 style: thresholds by commune group
 # ---------------------------------------------------------------------------------------------
 
-GROUP_INCOME = ind("5.1", "income", ">=", by_class("1", "80"), by_class("2", "70"),
-                   by_class("3", "60"))
+GROUP_INCOME = ind(
+    "5.1", "income", ">=", by_class("1", "80"), by_class("2", "70"), by_class("3", "60")
+)
 GROUP_SET = ruleset(
     lvl("standard", 1, crit("5", GROUP_INCOME)),
-    lvl("modern", 2, crit("5", ind("5.1", "income", ">=", by_class("1", "120"),
-                                   by_class("2", "100"), by_class("3", "90")))),
+    lvl(
+        "modern",
+        2,
+        crit(
+            "5",
+            ind(
+                "5.1",
+                "income",
+                ">=",
+                by_class("1", "120"),
+                by_class("2", "100"),
+                by_class("3", "90"),
+            ),
+        ),
+    ),
 )
 
 

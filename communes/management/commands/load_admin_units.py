@@ -10,10 +10,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--structure", default="2021",
-                            help="structure folder to load: 2021 (until 30 June 2025) or 2025")
-        parser.add_argument("--province", nargs="+", default=[], metavar="CODE",
-                            help="load only these provinces (two-digit codes)")
+        parser.add_argument(
+            "--structure",
+            default="2021",
+            help="structure folder to load: 2021 (until 30 June 2025) or 2025",
+        )
+        parser.add_argument(
+            "--province",
+            nargs="+",
+            default=[],
+            metavar="CODE",
+            help="load only these provinces (two-digit codes)",
+        )
 
     def handle(self, *args, structure, province, **options):
         try:

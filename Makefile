@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# The local portal runs in debug mode on the embedded SQLite database.
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: install run setup test test-unit test-e2e lint migrations-check superuser clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+setup: install  ## migrate and load reference data (idempotent)
+	$(DEV_ENV) $(MANAGE) migrate --no-input
+	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2021
+
+run: setup  ## serve the portal on http://127.0.0.1:8000/
+	@echo "Admin: http://127.0.0.1:8000/admin/ (create a login with: make superuser)"
+	@echo "API:   http://127.0.0.1:8000/api/v1/   docs: http://127.0.0.1:8000/api/docs/"
+	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+superuser: setup
+	$(DEV_ENV) $(MANAGE) createsuperuser
+
+test: install test-unit test-e2e  ## the whole suite (browser tests skip without Chromium, outside CI)
+
+test-unit: install
+	$(BIN)/python -m pytest -m "not e2e"
+
+# A run of its own: live-server tests empty the database after each test.
+test-e2e: install
+	$(BIN)/python -m pytest -m e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: install
+	$(DEV_ENV) $(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
