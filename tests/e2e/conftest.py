@@ -17,15 +17,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
 def _require_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
-    message = f"Chromium not found at {CHROMIUM} (install Debian's package: apt-get install chromium)"
+    message = (
+        f"Chromium not found at {CHROMIUM} (install Debian's package: apt-get install chromium)"
+    )
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
     pytest.skip(message)
