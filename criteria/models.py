@@ -1,0 +1,579 @@
+"""Criteria sets as data, commune assessments and their results, and official recognitions.
+
+A criteria set (one per programme period) has an ordered ladder of levels; each level has its
+own criteria, each criterion indicators, each indicator judges one measure (a quantity entered
+once per commune and year) against thresholds keyed by scope and years. The rules that judge
+them live in criteria/scoring.py; nothing here decides a level.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Commune, District, Province
+
+
+class CriteriaSetQuerySet(models.QuerySet):
+    def in_force(self, year: int) -> "CriteriaSetQuerySet":
+        return self.filter(first_year__lte=year, last_year__gte=year)
+
+
+class CriteriaSet(models.Model):
+    class Classification(models.TextChoices):
+        REGION = "region", _("Region")
+        COMMUNE_GROUP = "commune_group", _("Commune group")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    legal_basis = models.TextField(_("legal basis"))
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+    classification = models.CharField(
+        _("classification of thresholds"), max_length=20, choices=Classification.choices
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = CriteriaSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["first_year", "code"]
+        verbose_name = _("criteria set")
+        verbose_name_plural = _("criteria sets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_year__gte=F("first_year")), name="criteriaset_years_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Level(models.Model):
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        verbose_name=_("criteria set"),
+        on_delete=models.CASCADE,
+        related_name="levels",
+    )
+    code = models.SlugField(_("code"), max_length=30)
+    rank = models.PositiveSmallIntegerField(_("rank"), help_text=_("1 is the lowest level"))
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+
+    class Meta:
+        ordering = ["criteria_set", "rank"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+        constraints = [
+            models.UniqueConstraint(fields=["criteria_set", "code"], name="level_unique_code"),
+            models.UniqueConstraint(fields=["criteria_set", "rank"], name="level_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criteria_set.code} / {self.code}"
+
+
+class Measure(models.Model):
+    class ValueType(models.TextChoices):
+        BOOL = "bool", _("Yes / no")
+        NUMBER = "number", _("Number")
+        PERCENT = "percent", _("Percentage (0-100)")
+        MONEY = "money", _("Million VND per person per year")
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered by hand")
+        DERIVED = "derived", _("Derived from other data")
+
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        verbose_name=_("criteria set"),
+        on_delete=models.CASCADE,
+        related_name="measures",
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    value_type = models.CharField(_("value type"), max_length=10, choices=ValueType.choices)
+    allows_not_applicable = models.BooleanField(_("may be not applicable"), default=False)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.ENTERED
+    )
+    derived_from = models.CharField(
+        _("derived from"),
+        max_length=100,
+        blank=True,
+        help_text=_("Registry key of the data a derived measure is computed from."),
+    )
+    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        ordering = ["criteria_set", "code"]
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        constraints = [
+            models.UniqueConstraint(fields=["criteria_set", "code"], name="measure_unique_code"),
+            models.CheckConstraint(
+                condition=Q(source="entered", derived_from="") | ~Q(source="entered"),
+                name="measure_entered_has_no_derivation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name_vi}"
+
+
+class Criterion(models.Model):
+    class Group(models.TextChoices):
+        PLANNING = "planning", _("Planning")
+        INFRASTRUCTURE = "infrastructure", _("Socio-economic infrastructure")
+        ECONOMY = "economy", _("Economy and production organisation")
+        CULTURE_SOCIETY_ENVIRONMENT = (
+            "culture_society_environment",
+            _("Culture, society and environment"),
+        )
+        POLITICAL_SYSTEM = "political_system", _("Political system")
+
+    level = models.ForeignKey(
+        Level, verbose_name=_("level"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    number = models.CharField(_("number"), max_length=10)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    group = models.CharField(_("group"), max_length=40, choices=Group.choices, blank=True)
+    source = models.TextField(_("source"))
+    requires_level = models.ForeignKey(
+        Level,
+        verbose_name=_("met when this level is met"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["level", "order"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "number"], name="criterion_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name_vi}"
+
+
+class Indicator(models.Model):
+    class Comparison(models.TextChoices):
+        GTE = ">=", _("at least")
+        LTE = "<=", _("at most")
+        EQ = "==", _("equal to")
+        TRUE = "true", _("achieved (yes)")
+
+    criterion = models.ForeignKey(
+        Criterion,
+        verbose_name=_("criterion"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    name_vi = models.TextField(_("name (Vietnamese)"))
+    name_en = models.TextField(_("name (English)"))
+    comparison = models.CharField(_("comparison"), max_length=4, choices=Comparison.choices)
+    source = models.TextField(_("source"))
+    verified = models.BooleanField(
+        _("verified"),
+        default=False,
+        help_text=_("Whether the indicator's wording was checked against the legal text."),
+    )
+
+    class Meta:
+        ordering = ["criterion", "order"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["criterion", "code"], name="indicator_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_vi[:60]}"
+
+
+class Threshold(models.Model):
+    class Scope(models.TextChoices):
+        NATIONAL = "national", _("National")
+        CLASS = "class", _("Region or commune group")
+        PROVINCE = "province", _("Province")
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="thresholds",
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    class_value = models.CharField(
+        _("region or commune group"),
+        max_length=20,
+        blank=True,
+        help_text=_("Region code (2021-2025) or commune group (2026-2030), for class scope."),
+    )
+    province = models.ForeignKey(
+        Province,
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    relative_to = models.ForeignKey(
+        Indicator,
+        verbose_name=_("relative to the threshold of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relative_thresholds",
+    )
+    factor = models.DecimalField(_("factor"), max_digits=6, decimal_places=4, null=True, blank=True)
+    first_year = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(_("last year"), null=True, blank=True)
+    source = models.TextField(_("source"))
+    verified = models.BooleanField(
+        _("verified"),
+        default=False,
+        help_text=_("Whether the value was read in the official text."),
+    )
+    demo = models.BooleanField(
+        _("demo value"),
+        default=False,
+        help_text=_("Set by the demo data for a demo province, not by law."),
+    )
+
+    class Meta:
+        ordering = ["indicator", "scope", "first_year"]
+        verbose_name = _("threshold")
+        verbose_name_plural = _("thresholds")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(scope="national", class_value="", province__isnull=True)
+                    | (Q(scope="class", province__isnull=True) & ~Q(class_value=""))
+                    | Q(scope="province", class_value="", province__isnull=False)
+                ),
+                name="threshold_scope_consistent",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(value__isnull=False, relative_to__isnull=True, factor__isnull=True)
+                    | Q(value__isnull=True, relative_to__isnull=False, factor__isnull=False)
+                ),
+                name="threshold_absolute_or_relative",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_year__isnull=True)
+                | Q(last_year__isnull=True)
+                | Q(last_year__gte=F("first_year")),
+                name="threshold_years_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(factor__isnull=True) | Q(factor__gt=0), name="threshold_factor_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = {"class": self.class_value, "province": getattr(self.province, "code", "")}
+        return f"{self.indicator.code} {self.scope} {where.get(self.scope, '')}".strip()
+
+
+class CommuneClass(models.Model):
+    """The class (region or commune group) a commune is judged in, for a set and a year,
+    where it is not simply its province's region: an override or a yearly assignment."""
+
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="classes"
+    )
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("criteria set"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    class_value = models.CharField(_("region or commune group"), max_length=20)
+    reason = models.TextField(
+        _("reason"),
+        help_text=_(
+            "E.g. especially difficult commune (judged at the northern "
+            "midlands and mountains level), and the decision saying so."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("commune class")
+        verbose_name_plural = _("commune classes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "criteria_set", "year"], name="communeclass_one_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune} {self.year}: {self.class_value}"
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def in_province(self, province: Province) -> "AssessmentQuerySet":
+        return self.filter(commune__province=province)
+
+    def approved(self) -> "AssessmentQuerySet":
+        return self.filter(status=Assessment.Status.APPROVED)
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        verbose_name=_("criteria set"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    # Optimistic locking: every save of values or status increments it.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The persisted result of the last scoring (see criteria.services.rescore).
+    class_value = models.CharField(_("class scored with"), max_length=20, blank=True)
+    level = models.CharField(_("computed level"), max_length=30, default="none", db_index=True)
+    criteria_met = models.PositiveSmallIntegerField(_("criteria met at the first level"), default=0)
+    criteria_met_by_level = models.JSONField(_("criteria met per level"), default=dict)
+    complete = models.BooleanField(_("complete"), default=False)
+    uses_unverified = models.BooleanField(_("uses unverified thresholds"), default=False)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "commune__code"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "year", "criteria_set"],
+                name="assessment_one_per_commune_year_set",
+            ),
+        ]
+        # Serves the province overview and statistics: a year's assessments by status.
+        indexes = [models.Index(fields=["year", "status"], name="assessment_year_status")]
+
+    def __str__(self) -> str:
+        return f"{self.commune} {self.year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class AssessmentValue(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="values"
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.DecimalField(
+        _("number"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    flag = models.BooleanField(_("yes / no"), null=True, blank=True)
+    not_applicable = models.BooleanField(_("not applicable"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    evidence_url = models.URLField(_("evidence link"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("value")
+        verbose_name_plural = _("values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "measure"], name="value_one_per_assessment_measure"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(flag__isnull=True), name="value_number_or_flag"
+            ),
+            models.CheckConstraint(
+                condition=Q(not_applicable=False)
+                | (Q(number__isnull=True, flag__isnull=True) & ~Q(note="")),
+                name="value_not_applicable_has_note_and_no_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.measure.code}"
+
+
+class CriterionResult(models.Model):
+    class Status(models.TextChoices):
+        MET = "met", _("Met")
+        NOT_MET = "not_met", _("Not met")
+        INCOMPLETE = "incomplete", _("Incomplete")
+
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
+        related_name="criterion_results",
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+
+    class Meta:
+        verbose_name = _("criterion result")
+        verbose_name_plural = _("criterion results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "criterion"], name="criterionresult_one_per_criterion"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.criterion.number} {self.status}"
+
+
+class Recognition(models.Model):
+    """An official decision recognising a commune or district at a level (or revoking it)."""
+
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recognitions",
+    )
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recognitions",
+    )
+    level = models.ForeignKey(
+        Level, verbose_name=_("level"), on_delete=models.PROTECT, related_name="recognitions"
+    )
+    title_year = models.PositiveSmallIntegerField(_("year the title is for"))
+    decision_number = models.CharField(_("decision number"), max_length=50)
+    decision_date = models.DateField(_("decision date"))
+    issuer = models.CharField(_("issuing body"), max_length=200)
+    revoked_date = models.DateField(_("revoked on"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoked_decision = models.CharField(_("revoking decision"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-decision_date"]
+        verbose_name = _("recognition")
+        verbose_name_plural = _("recognitions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commune__isnull=False, district__isnull=True)
+                | Q(commune__isnull=True, district__isnull=False),
+                name="recognition_commune_or_district",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_date__isnull=True) | Q(revoked_date__gte=F("decision_date")),
+                name="recognition_revoked_after_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_number} {self.level.code} {self.title_year}"
+
+
+class Target(models.Model):
+    """A province's (or district's) plan: by a year, so many communes at a level."""
+
+    province = models.ForeignKey(
+        Province, verbose_name=_("province"), on_delete=models.CASCADE, related_name="targets"
+    )
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="targets",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.ForeignKey(
+        Level, verbose_name=_("level"), on_delete=models.PROTECT, related_name="targets"
+    )
+    count = models.PositiveIntegerField(_("number of communes"), null=True, blank=True)
+    percent = models.DecimalField(
+        _("percentage of communes"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["province", "year", "level__rank"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__isnull=False, percent__isnull=True)
+                | Q(count__isnull=True, percent__isnull=False),
+                name="target_count_or_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
+                name="target_percent_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        amount = f"{self.count}" if self.count is not None else f"{self.percent}%"
+        return f"{self.province} {self.year}: {amount} {self.level.code}"
