@@ -1,0 +1,156 @@
+"""Reads that several places need: a criteria set as the scoring engine's data classes, the
+class a commune is judged in, and an assessment's values. Each costs a fixed number of queries.
+"""
+
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from criteria import registry, scoring
+from criteria.models import (
+    Assessment,
+    AssessmentValue,
+    CommuneClass,
+    CriteriaSet,
+    Criterion,
+    Indicator,
+    Level,
+    Measure,
+    Threshold,
+)
+
+
+def levels_with_rules(criteria_set: CriteriaSet) -> list[Level]:
+    """The set's levels with criteria, indicators, measures and thresholds: 4 queries."""
+    thresholds = Threshold.objects.select_related("province", "relative_to__criterion__level")
+    indicators = Indicator.objects.select_related("measure").prefetch_related(
+        Prefetch("thresholds", queryset=thresholds)
+    )
+    criteria = Criterion.objects.select_related("requires_level").prefetch_related(
+        Prefetch("indicators", queryset=indicators)
+    )
+    return list(
+        criteria_set.levels.order_by("rank").prefetch_related(
+            Prefetch("criteria", queryset=criteria)
+        )
+    )
+
+
+def _threshold_rule(threshold: Threshold) -> scoring.ThresholdRule:
+    relative = threshold.relative_to
+    return scoring.ThresholdRule(
+        scope=scoring.Scope(threshold.scope),
+        scope_value=threshold.province.code if threshold.province else threshold.class_value,
+        value=threshold.value,
+        first_year=threshold.first_year,
+        last_year=threshold.last_year,
+        relative_to=(relative.criterion.level.code, relative.code) if relative else None,
+        factor=threshold.factor,
+        verified=threshold.verified,
+        source=threshold.source,
+    )
+
+
+def _indicator_rule(indicator: Indicator) -> scoring.IndicatorRule:
+    return scoring.IndicatorRule(
+        code=indicator.code,
+        measure=indicator.measure.code,
+        comparison=scoring.Comparison(indicator.comparison),
+        thresholds=tuple(_threshold_rule(t) for t in indicator.thresholds.all()),
+        name=indicator.name_vi,
+    )
+
+
+def _criterion_rule(criterion: Criterion) -> scoring.CriterionRule:
+    return scoring.CriterionRule(
+        code=criterion.number,
+        indicators=tuple(_indicator_rule(i) for i in criterion.indicators.all()),
+        requires_level=criterion.requires_level.code if criterion.requires_level else None,
+        name=criterion.name_vi,
+    )
+
+
+def rules_for(criteria_set: CriteriaSet) -> scoring.RuleSet:
+    """The criteria set as the scoring engine reads it."""
+    return scoring.RuleSet(
+        code=criteria_set.code,
+        levels=tuple(
+            scoring.LevelRule(
+                code=level.code,
+                rank=level.rank,
+                criteria=tuple(_criterion_rule(c) for c in level.criteria.all()),
+            )
+            for level in levels_with_rules(criteria_set)
+        ),
+    )
+
+
+def classes_for(communes: Iterable, criteria_set: CriteriaSet, year: int) -> dict[int, str]:
+    """The class each commune is judged in that year: a stored assignment or override, else
+    (for region-keyed sets) its province's region. Communes need province__region loaded."""
+    communes = list(communes)
+    stored = dict(
+        CommuneClass.objects.filter(
+            criteria_set=criteria_set, year=year, commune__in=[c.pk for c in communes]
+        ).values_list("commune_id", "class_value")
+    )
+    by_region = criteria_set.classification == CriteriaSet.Classification.REGION
+    return {
+        c.pk: stored.get(c.pk)
+        or (c.province.region.code if by_region and c.province.region else "")
+        for c in communes
+    }
+
+
+def _measure_value(row: AssessmentValue, measure: Measure) -> scoring.MeasureValue:
+    value = row.flag if measure.value_type == Measure.ValueType.BOOL else row.number
+    return scoring.MeasureValue(value=value, not_applicable=row.not_applicable, note=row.note)
+
+
+def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scoring.MeasureValue]]:
+    """Entered values of many assessments in one query: {assessment id: {measure code: value}}."""
+    result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in assessment_ids}
+    rows = AssessmentValue.objects.filter(assessment_id__in=assessment_ids).select_related(
+        "measure"
+    )
+    for row in rows:
+        result[row.assessment_id][row.measure.code] = _measure_value(row, row.measure)
+    return result
+
+
+def derived_values(
+    criteria_set: CriteriaSet, commune_ids: Collection[int], year: int
+) -> dict[int, dict[str, scoring.MeasureValue]]:
+    """Values of the set's derived measures from their registered providers; a measure with
+    no provider stays missing."""
+    result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in commune_ids}
+    derived = criteria_set.measures.filter(source=Measure.Source.DERIVED)
+    for measure in derived:
+        provider = registry.provider_for(measure.derived_from)
+        if provider is None:
+            continue
+        for commune_id, value in provider(commune_ids, year).items():
+            value = (
+                Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            )
+            result[commune_id][measure.code] = scoring.MeasureValue(value=value)
+    return result
+
+
+def assessments_for_scoring(ids: Collection[int]):
+    return Assessment.objects.filter(pk__in=ids).select_related(
+        "criteria_set", "commune__province__region"
+    )
+
+
+def result_for(assessment: Assessment) -> scoring.AssessmentResult:
+    """The full scoring breakdown of one assessment, computed from its current values
+    (what the assessment page, the admin and the API detail show)."""
+    criteria_set = assessment.criteria_set
+    commune = assessment.commune
+    class_value = classes_for([commune], criteria_set, assessment.year)[commune.pk]
+    values = entered_values([assessment.pk])[assessment.pk]
+    values |= derived_values(criteria_set, [commune.pk], assessment.year)[commune.pk]
+    subject = scoring.Subject(assessment.year, commune.province.code, class_value)
+    return scoring.score(rules_for(criteria_set), subject, values)

@@ -1,0 +1,293 @@
+"""Write operations on assessments. Views, admin, API and commands all call these.
+
+Saving values rescores the assessment in the same transaction; nothing rescores behind the
+caller's back (no signals). Bad input raises ValidationError naming the measure and the reason,
+and writes nothing.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communes.models import Commune
+from criteria import scoring, selectors
+from criteria.models import Assessment, AssessmentValue, CriteriaSet, CriterionResult, Measure
+
+MAX_INTEGER_DIGITS = 10  # AssessmentValue.number holds 14 digits, 4 after the point
+
+
+class StaleVersionError(Exception):
+    """The assessment changed since the caller read it."""
+
+    def __init__(self, current_version: int):
+        super().__init__(
+            _(
+                "This assessment was changed by someone else (now version %(v)d). "
+                "Reload it, check the changes and save again."
+            )
+            % {"v": current_version}
+        )
+        self.current_version = current_version
+
+
+class LockedError(Exception):
+    """The assessment is approved, so its values cannot change."""
+
+
+# --- values -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    number: Decimal | None = None
+    flag: bool | None = None
+    not_applicable: bool = False
+    note: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.number is None and self.flag is None and not self.not_applicable
+
+
+def _parse_number(measure: Measure, raw: object) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValidationError(_("Enter a number, not yes/no."))
+    try:
+        number = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(_("“%(raw)s” is not a number.") % {"raw": raw}) from None
+    if not number.is_finite():
+        raise ValidationError(_("Enter a finite number."))
+    if number < 0:
+        raise ValidationError(_("The value cannot be negative."))
+    if measure.value_type == Measure.ValueType.PERCENT and number > 100:
+        raise ValidationError(_("A percentage is between 0 and 100."))
+    if number.as_tuple().exponent < -4 or number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValidationError(_("Use at most 10 digits before and 4 after the decimal point."))
+    return number
+
+
+def _parse_flag(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    raise ValidationError(_("Answer yes (true) or no (false)."))
+
+
+def parse_value(measure: Measure, raw: object) -> ParsedValue:
+    """One submitted value: None (clear), a plain value, or a dict with "value" and "note",
+    or {"not_applicable": true, "note": "..."}."""
+    if measure.source == Measure.Source.DERIVED:
+        raise ValidationError(_("This value is computed from other data and cannot be entered."))
+    payload = raw if isinstance(raw, dict) else {"value": raw}
+    unknown = set(payload) - {"value", "note", "not_applicable"}
+    if unknown:
+        raise ValidationError(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
+    note = str(payload.get("note") or "").strip()
+    if payload.get("not_applicable"):
+        return _not_applicable(measure, payload, note)
+    value = payload.get("value")
+    if value is None or value == "":
+        return ParsedValue(note=note)
+    if measure.value_type == Measure.ValueType.BOOL:
+        return ParsedValue(flag=_parse_flag(value), note=note)
+    return ParsedValue(number=_parse_number(measure, value), note=note)
+
+
+def _not_applicable(measure: Measure, payload: dict, note: str) -> ParsedValue:
+    if not measure.allows_not_applicable:
+        raise ValidationError(_("This indicator cannot be marked not applicable."))
+    if payload.get("value") not in (None, ""):
+        raise ValidationError(_("A value marked not applicable cannot also have a value."))
+    if not note:
+        raise ValidationError(_("Say why the indicator does not apply (a note is required)."))
+    return ParsedValue(not_applicable=True, note=note)
+
+
+def parse_values(criteria_set: CriteriaSet, raw_values: Mapping[str, object]) -> dict:
+    """Every submitted value checked against its measure; all problems reported together."""
+    measures = {m.code: m for m in criteria_set.measures.filter(code__in=list(raw_values))}
+    parsed, errors = {}, {}
+    for code, raw in raw_values.items():
+        measure = measures.get(code)
+        if measure is None:
+            errors[code] = [
+                _("Unknown measure “%(code)s” in %(set)s.")
+                % {"code": code, "set": criteria_set.code}
+            ]
+            continue
+        try:
+            parsed[measure] = parse_value(measure, raw)
+        except ValidationError as error:
+            errors[code] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+def criteria_set_for_year(year: int) -> CriteriaSet:
+    sets = list(CriteriaSet.objects.in_force(year)[:2])
+    if len(sets) != 1:
+        raise ValidationError(
+            {"year": _("No single criteria set is in force for %(year)d.") % {"year": year}}
+        )
+    return sets[0]
+
+
+@transaction.atomic
+def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
+    if not commune.is_rural:
+        raise ValidationError({"commune": _("Only rural communes (xã) are assessed.")})
+    criteria_set = criteria_set_for_year(year)
+    if Assessment.objects.filter(commune=commune, year=year, criteria_set=criteria_set).exists():
+        raise ValidationError(
+            {
+                "year": _("%(commune)s already has an assessment for %(year)d.")
+                % {"commune": commune.name, "year": year}
+            }
+        )
+    assessment = Assessment.objects.create(
+        commune=commune, year=year, criteria_set=criteria_set, created_by=user, updated_by=user
+    )
+    rescore(assessment)
+    return assessment
+
+
+def _write_values(assessment: Assessment, parsed: dict, user) -> None:
+    existing = {v.measure_id: v for v in assessment.values.all()}
+    empty = [m.pk for m, p in parsed.items() if p.is_empty and not p.note]
+    AssessmentValue.objects.filter(assessment=assessment, measure_id__in=empty).delete()
+    new, changed = [], []
+    fields = ["number", "flag", "not_applicable", "note", "updated_by", "updated_at"]
+    for measure, value in parsed.items():
+        if measure.pk in empty:
+            continue
+        row = existing.get(measure.pk) or AssessmentValue(assessment=assessment, measure=measure)
+        row.number, row.flag, row.not_applicable = value.number, value.flag, value.not_applicable
+        row.note, row.updated_by, row.updated_at = value.note, user, timezone.now()
+        (changed if row.pk else new).append(row)
+    AssessmentValue.objects.bulk_create(new)
+    AssessmentValue.objects.bulk_update(changed, fields)
+
+
+@transaction.atomic
+def save_values(
+    *, assessment: Assessment, values: Mapping[str, object], version: int, user=None
+) -> scoring.AssessmentResult:
+    """Save some of an assessment's values and rescore it. A stale version or an approved
+    assessment is refused and nothing changes."""
+    current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if current.is_locked:
+        raise LockedError(_("This assessment is approved and locked; an approver can reopen it."))
+    if current.version != version:
+        raise StaleVersionError(current.version)
+    parsed = parse_values(current.criteria_set, values)
+    _write_values(current, parsed, user)
+    current.version += 1
+    current.updated_by = user
+    current.save(update_fields=["version", "updated_by", "updated_at"])
+    result = rescore(current)
+    assessment.refresh_from_db()
+    return result
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+
+def _apply_result(assessment: Assessment, class_value: str, result: scoring.AssessmentResult):
+    first = min(result.levels, key=lambda level: level.rank) if result.levels else None
+    assessment.class_value = class_value
+    assessment.level = result.level
+    assessment.criteria_met = first.criteria_met if first else 0
+    assessment.criteria_met_by_level = {
+        level.code: [level.criteria_met, level.criteria_total] for level in result.levels
+    }
+    assessment.complete = all(level.complete for level in result.levels)
+    assessment.uses_unverified = result.uses_unverified
+    assessment.scored_at = timezone.now()
+
+
+RESULT_FIELDS = [
+    "class_value",
+    "level",
+    "criteria_met",
+    "criteria_met_by_level",
+    "complete",
+    "uses_unverified",
+    "scored_at",
+]
+
+
+def _criterion_rows(assessment: Assessment, result: scoring.AssessmentResult, ids: dict):
+    return [
+        CriterionResult(
+            assessment=assessment, criterion_id=ids[(c.level, c.code)], status=c.status.value
+        )
+        for level in result.levels
+        for c in level.criteria
+    ]
+
+
+def _criterion_ids(criteria_set: CriteriaSet) -> dict[tuple[str, str], int]:
+    rows = criteria_set.levels.values_list("code", "criteria__number", "criteria__id")
+    return {(level, number): pk for level, number, pk in rows if pk is not None}
+
+
+@transaction.atomic
+def rescore_many(assessments: list[Assessment]) -> int:
+    """Score assessments (of any sets and years) and store their results with bulk writes."""
+    by_set: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        by_set.setdefault(assessment.criteria_set_id, []).append(assessment)
+    for group in by_set.values():
+        _rescore_group(group[0].criteria_set, group)
+    return len(assessments)
+
+
+def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment]) -> None:
+    rules = selectors.rules_for(criteria_set)
+    ids = _criterion_ids(criteria_set)
+    entered = selectors.entered_values([a.pk for a in assessments])
+    rows = []
+    for year in {a.year for a in assessments}:
+        of_year = [a for a in assessments if a.year == year]
+        classes = selectors.classes_for([a.commune for a in of_year], criteria_set, year)
+        derived = selectors.derived_values(criteria_set, [a.commune_id for a in of_year], year)
+        for a in of_year:
+            subject = scoring.Subject(year, a.commune.province.code, classes[a.commune_id])
+            result = scoring.score(rules, subject, entered[a.pk] | derived[a.commune_id])
+            _apply_result(a, classes[a.commune_id], result)
+            rows += _criterion_rows(a, result, ids)
+    Assessment.objects.bulk_update(assessments, RESULT_FIELDS, batch_size=500)
+    CriterionResult.objects.filter(assessment__in=assessments).delete()
+    CriterionResult.objects.bulk_create(rows, batch_size=1000)
+
+
+def rescore(assessment: Assessment) -> scoring.AssessmentResult:
+    """Score one assessment, store the result, and return the full breakdown."""
+    loaded = selectors.assessments_for_scoring([assessment.pk]).get()
+    rescore_many([loaded])
+    return selectors.result_for(loaded)
+
+
+def recompute(
+    *, year: int | None = None, province_code: str | None = None, batch_size: int = 500
+) -> int:
+    """Rescore many assessments in batches, e.g. after thresholds changed."""
+    queryset = Assessment.objects.order_by("pk")
+    if year is not None:
+        queryset = queryset.filter(year=year)
+    if province_code is not None:
+        queryset = queryset.filter(commune__province__code=province_code)
+    ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch = list(selectors.assessments_for_scoring(ids[start : start + batch_size]))
+        rescore_many(batch)
+    return len(ids)
