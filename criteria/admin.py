@@ -1,0 +1,311 @@
+from django.contrib import admin
+from django.db.models import Exists, OuterRef
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from criteria import selectors
+from criteria.models import (
+    Assessment,
+    AssessmentValue,
+    CommuneClass,
+    CriteriaSet,
+    Criterion,
+    Indicator,
+    Level,
+    Measure,
+    Recognition,
+    Target,
+    Threshold,
+)
+
+
+class LevelInline(admin.TabularInline):
+    model = Level
+    extra = 0
+    show_change_link = True
+    fields = ["rank", "code", "name_vi", "name_en", "legal_basis"]
+
+
+class MeasureInline(admin.TabularInline):
+    model = Measure
+    extra = 0
+    fields = [
+        "code",
+        "name_vi",
+        "unit",
+        "value_type",
+        "allows_not_applicable",
+        "source",
+        "derived_from",
+    ]
+
+
+@admin.register(CriteriaSet)
+class CriteriaSetAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "first_year", "last_year", "classification"]
+    inlines = [LevelInline, MeasureInline]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+    show_change_link = True
+    fk_name = "level"
+    fields = ["order", "number", "name_vi", "name_en", "group", "requires_level"]
+
+
+@admin.register(Level)
+class LevelAdmin(admin.ModelAdmin):
+    list_display = ["criteria_set", "rank", "code", "name_vi"]
+    list_filter = ["criteria_set"]
+    list_select_related = ["criteria_set"]
+    inlines = [CriterionInline]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    show_change_link = True
+    fields = ["order", "code", "name_vi", "measure", "comparison", "verified"]
+    autocomplete_fields = ["measure"]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["number", "name_vi", "level", "group"]
+    list_filter = ["level__criteria_set", "level", "group"]
+    list_select_related = ["level__criteria_set"]
+    search_fields = ["number", "name_vi", "name_en"]
+    inlines = [IndicatorInline]
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "unit", "value_type", "source", "criteria_set"]
+    list_filter = ["criteria_set", "value_type", "source"]
+    list_select_related = ["criteria_set"]
+    search_fields = ["code", "name_vi", "name_en"]
+
+
+class ThresholdInline(admin.TabularInline):
+    model = Threshold
+    extra = 1
+    fk_name = "indicator"
+    fields = [
+        "scope",
+        "class_value",
+        "province",
+        "value",
+        "relative_to",
+        "factor",
+        "first_year",
+        "last_year",
+        "source",
+        "verified",
+        "demo",
+    ]
+    autocomplete_fields = ["province", "relative_to"]
+
+
+class ConfiguredFilter(admin.SimpleListFilter):
+    title = _("threshold")
+    parameter_name = "configured"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("not configured")), ("yes", _("configured"))]
+
+    def queryset(self, request, queryset):
+        has_threshold = Exists(Threshold.objects.filter(indicator=OuterRef("pk")))
+        if self.value() == "no":
+            return queryset.exclude(comparison="true").filter(~has_threshold)
+        if self.value() == "yes":
+            return queryset.filter(has_threshold)
+        return queryset
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "level", "measure", "comparison", "verified"]
+    list_filter = [
+        ConfiguredFilter,
+        "verified",
+        "criterion__level__criteria_set",
+        "criterion__level",
+    ]
+    list_select_related = ["criterion__level__criteria_set", "measure"]
+    search_fields = ["code", "name_vi", "name_en", "measure__code"]
+    autocomplete_fields = ["measure"]
+    inlines = [ThresholdInline]
+
+    @admin.display(description=_("level"), ordering="criterion__level__rank")
+    def level(self, obj):
+        return obj.criterion.level.code
+
+
+@admin.register(Threshold)
+class ThresholdAdmin(admin.ModelAdmin):
+    list_display = [
+        "indicator",
+        "scope",
+        "class_value",
+        "province",
+        "value",
+        "relative_to",
+        "factor",
+        "first_year",
+        "last_year",
+        "verified",
+        "demo",
+    ]
+    list_filter = [
+        "verified",
+        "demo",
+        "scope",
+        "indicator__criterion__level__criteria_set",
+        "indicator__criterion__level",
+    ]
+    list_select_related = ["indicator", "province", "relative_to"]
+    search_fields = ["indicator__code", "source", "class_value", "province__code"]
+    autocomplete_fields = ["indicator", "province", "relative_to"]
+
+
+@admin.register(CommuneClass)
+class CommuneClassAdmin(admin.ModelAdmin):
+    list_display = ["commune", "criteria_set", "year", "class_value", "reason"]
+    list_filter = ["criteria_set", "year", "class_value"]
+    list_select_related = ["commune", "criteria_set"]
+    autocomplete_fields = ["commune"]
+
+
+class AssessmentValueInline(admin.TabularInline):
+    model = AssessmentValue
+    extra = 0
+    fields = ["measure", "number", "flag", "not_applicable", "note", "updated_by", "updated_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # values are entered through the services, which rescore
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "commune",
+        "province",
+        "year",
+        "status",
+        "level",
+        "criteria_met",
+        "complete",
+        "uses_unverified",
+        "version",
+    ]
+    list_filter = ["year", "status", "level", "commune__province__region", "commune__province"]
+    list_select_related = ["commune__province"]
+    search_fields = ["commune__code", "commune__search_key"]
+    readonly_fields = [
+        "commune",
+        "year",
+        "criteria_set",
+        "version",
+        "class_value",
+        "level",
+        "criteria_met",
+        "criteria_met_by_level",
+        "complete",
+        "uses_unverified",
+        "scored_at",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+        "breakdown",
+        "gap",
+    ]
+    fields = ["commune", "year", "criteria_set", "status", *readonly_fields[3:]]
+    inlines = [AssessmentValueInline]
+
+    @admin.display(description=_("province"), ordering="commune__province__code")
+    def province(self, obj):
+        return obj.commune.province.name
+
+    def _result(self, obj):
+        if not hasattr(obj, "_result"):
+            obj._result = selectors.result_for(obj)
+        return obj._result
+
+    @admin.display(description=_("scoring breakdown"))
+    def breakdown(self, obj):
+        rows = (
+            (level.code, c.code, c.status, i.code, i.outcome, _fmt(i.value), _threshold(i))
+            for level in self._result(obj).levels
+            for c in level.criteria
+            for i in c.indicators
+        )
+        return _table(rows)
+
+    @admin.display(description=_("gap to the next level"))
+    def gap(self, obj):
+        result = self._result(obj)
+        if result.next_level is None:
+            return _("every level is met")
+        rows = (
+            (result.next_level, i.criterion, "", i.code, i.outcome, _fmt(i.value), _threshold(i))
+            for i in result.gap
+        )
+        return _table(rows)
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def _threshold(indicator_result) -> str:
+    t = indicator_result.threshold
+    if indicator_result.comparison == "true":
+        return _("yes")
+    if t is None:
+        return _("not configured")
+    mark = "" if t.verified else " ⚠ " + str(_("unverified"))
+    return f"{indicator_result.comparison} {t.value} ({t.scope} {t.scope_value}){mark}".strip()
+
+
+def _table(rows) -> str:
+    head = format_html(
+        "<tr><th>{}</th><th>{}</th><th></th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        _("level"),
+        _("criterion"),
+        _("indicator"),
+        _("result"),
+        _("value"),
+        _("threshold"),
+    )
+    body = format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows)
+    return format_html("<table>{}{}</table>", head, body)
+
+
+@admin.register(Recognition)
+class RecognitionAdmin(admin.ModelAdmin):
+    list_display = [
+        "decision_number",
+        "decision_date",
+        "commune",
+        "district",
+        "level",
+        "title_year",
+        "issuer",
+        "revoked_date",
+    ]
+    list_filter = ["level", "title_year", "revoked_date"]
+    list_select_related = ["commune", "district", "level"]
+    search_fields = ["decision_number", "commune__search_key", "district__search_key"]
+    autocomplete_fields = ["commune", "district"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["province", "district", "year", "level", "count", "percent"]
+    list_filter = ["year", "level", "province"]
+    list_select_related = ["province", "district", "level"]
+    autocomplete_fields = ["province", "district"]
