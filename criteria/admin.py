@@ -17,6 +17,7 @@ from criteria.models import (
     Target,
     Threshold,
 )
+from criteria.services import RESULT_FIELDS
 
 
 class LevelInline(admin.TabularInline):
@@ -209,13 +210,7 @@ class AssessmentAdmin(admin.ModelAdmin):
         "year",
         "criteria_set",
         "version",
-        "class_value",
-        "level",
-        "criteria_met",
-        "criteria_met_by_level",
-        "complete",
-        "uses_unverified",
-        "scored_at",
+        *RESULT_FIELDS,
         "created_by",
         "created_at",
         "updated_by",
