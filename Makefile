@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 setup: install  ## migrate and load reference data (idempotent)
 	$(DEV_ENV) $(MANAGE) migrate --no-input
 	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2021
+	$(DEV_ENV) $(MANAGE) load_criteria
 
 run: setup  ## serve the portal on http://127.0.0.1:8000/
 	@echo "Admin: http://127.0.0.1:8000/admin/ (create a login with: make superuser)"
