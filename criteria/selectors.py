@@ -144,13 +144,27 @@ def assessments_for_scoring(ids: Collection[int]):
     )
 
 
+def results_for(
+    criteria_set: CriteriaSet, assessments: list[Assessment]
+) -> dict[int, tuple[str, scoring.AssessmentResult]]:
+    """Score assessments of one set from their current values, in a fixed number of queries:
+    {assessment id: (class scored with, result)}. Communes need province__region loaded."""
+    rules = rules_for(criteria_set)
+    entered = entered_values([a.pk for a in assessments])
+    results = {}
+    for year in {a.year for a in assessments}:
+        of_year = [a for a in assessments if a.year == year]
+        classes = classes_for([a.commune for a in of_year], criteria_set, year)
+        derived = derived_values(criteria_set, [a.commune_id for a in of_year], year)
+        for a in of_year:
+            class_value = classes[a.commune_id]
+            subject = scoring.Subject(year, a.commune.province.code, class_value)
+            values = entered[a.pk] | derived[a.commune_id]
+            results[a.pk] = (class_value, scoring.score(rules, subject, values))
+    return results
+
+
 def result_for(assessment: Assessment) -> scoring.AssessmentResult:
-    """The full scoring breakdown of one assessment, computed from its current values
-    (what the assessment page, the admin and the API detail show)."""
-    criteria_set = assessment.criteria_set
-    commune = assessment.commune
-    class_value = classes_for([commune], criteria_set, assessment.year)[commune.pk]
-    values = entered_values([assessment.pk])[assessment.pk]
-    values |= derived_values(criteria_set, [commune.pk], assessment.year)[commune.pk]
-    subject = scoring.Subject(assessment.year, commune.province.code, class_value)
-    return scoring.score(rules_for(criteria_set), subject, values)
+    """The full scoring breakdown of one assessment from its current values (what the
+    assessment page, the admin and the API detail show)."""
+    return results_for(assessment.criteria_set, [assessment])[assessment.pk][1]

@@ -241,40 +241,35 @@ def _criterion_ids(criteria_set: CriteriaSet) -> dict[tuple[str, str], int]:
 
 
 @transaction.atomic
-def rescore_many(assessments: list[Assessment]) -> int:
+def rescore_many(assessments: list[Assessment]) -> dict[int, scoring.AssessmentResult]:
     """Score assessments (of any sets and years) and store their results with bulk writes."""
     by_set: dict[int, list[Assessment]] = {}
     for assessment in assessments:
         by_set.setdefault(assessment.criteria_set_id, []).append(assessment)
+    results = {}
     for group in by_set.values():
-        _rescore_group(group[0].criteria_set, group)
-    return len(assessments)
+        results |= _rescore_group(group[0].criteria_set, group)
+    return results
 
 
-def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment]) -> None:
-    rules = selectors.rules_for(criteria_set)
+def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment]) -> dict:
+    scored = selectors.results_for(criteria_set, assessments)
     ids = _criterion_ids(criteria_set)
-    entered = selectors.entered_values([a.pk for a in assessments])
     rows = []
-    for year in {a.year for a in assessments}:
-        of_year = [a for a in assessments if a.year == year]
-        classes = selectors.classes_for([a.commune for a in of_year], criteria_set, year)
-        derived = selectors.derived_values(criteria_set, [a.commune_id for a in of_year], year)
-        for a in of_year:
-            subject = scoring.Subject(year, a.commune.province.code, classes[a.commune_id])
-            result = scoring.score(rules, subject, entered[a.pk] | derived[a.commune_id])
-            _apply_result(a, classes[a.commune_id], result)
-            rows += _criterion_rows(a, result, ids)
+    for a in assessments:
+        class_value, result = scored[a.pk]
+        _apply_result(a, class_value, result)
+        rows += _criterion_rows(a, result, ids)
     Assessment.objects.bulk_update(assessments, RESULT_FIELDS, batch_size=500)
     CriterionResult.objects.filter(assessment__in=assessments).delete()
     CriterionResult.objects.bulk_create(rows, batch_size=1000)
+    return {pk: result for pk, (_, result) in scored.items()}
 
 
 def rescore(assessment: Assessment) -> scoring.AssessmentResult:
     """Score one assessment, store the result, and return the full breakdown."""
     loaded = selectors.assessments_for_scoring([assessment.pk]).get()
-    rescore_many([loaded])
-    return selectors.result_for(loaded)
+    return rescore_many([loaded])[loaded.pk]
 
 
 def recompute(
