@@ -1,4 +1,4 @@
-"""The filters of administrative units, defined once for the API, the pages and the admin."""
+"""The filters of administrative units, defined once for the API and the officer pages to share."""
 
 import django_filters
 from django.core.validators import RegexValidator

@@ -88,23 +88,25 @@ class MeasureAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_vi", "name_en"]
 
 
+THRESHOLD_FIELDS = [
+    "scope",
+    "class_value",
+    "province",
+    "value",
+    "relative_to",
+    "factor",
+    "first_year",
+    "last_year",
+    "verified",
+    "demo",
+]
+
+
 class ThresholdInline(admin.TabularInline):
     model = Threshold
     extra = 1
     fk_name = "indicator"
-    fields = [
-        "scope",
-        "class_value",
-        "province",
-        "value",
-        "relative_to",
-        "factor",
-        "first_year",
-        "last_year",
-        "source",
-        "verified",
-        "demo",
-    ]
+    fields = [*THRESHOLD_FIELDS, "source"]
     autocomplete_fields = ["province", "relative_to"]
 
 
@@ -145,19 +147,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(Threshold)
 class ThresholdAdmin(admin.ModelAdmin):
-    list_display = [
-        "indicator",
-        "scope",
-        "class_value",
-        "province",
-        "value",
-        "relative_to",
-        "factor",
-        "first_year",
-        "last_year",
-        "verified",
-        "demo",
-    ]
+    list_display = ["indicator", *THRESHOLD_FIELDS]
     list_filter = [
         "verified",
         "demo",
