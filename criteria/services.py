@@ -286,3 +286,20 @@ def recompute(
         batch = list(selectors.assessments_for_scoring(ids[start : start + batch_size]))
         rescore_many(batch)
     return len(ids)
+
+
+def rescore_for_derived_change(key: str, commune_ids) -> int:
+    """Rescore the open assessments of these communes whose set derives a measure from ``key``.
+    Approved assessments are locked: their result stays the one that was approved."""
+    ids = list(
+        Assessment.objects.filter(
+            commune_id__in=list(commune_ids),
+            criteria_set__measures__derived_from=key,
+        )
+        .exclude(status=Assessment.Status.APPROVED)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if ids:
+        rescore_many(list(selectors.assessments_for_scoring(ids)))
+    return len(ids)

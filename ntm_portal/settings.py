@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "communes",
     "criteria",
     "ocop",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

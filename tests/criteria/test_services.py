@@ -282,3 +282,33 @@ def test_a_save_scores_once_in_a_fixed_number_of_queries(
     # query per indicator) would show here.
     with django_assert_num_queries(23):
         save_values(assessment=assessment, values=ALL_STANDARD, version=1)
+
+
+def test_a_derived_change_rescores_open_assessments_only(small_set, bach_dang, lang_son_commune):
+    counts = {}
+    registry.register("test.ocop_products", lambda ids, year: {i: counts.get(i) for i in ids})
+    try:
+        advanced = small_set.levels.get(code="advanced")
+        indicator(
+            advanced,
+            "3",
+            "3.1",
+            small_set.measures.get(code="ocop_products"),
+            ">=",
+            ("national", None, "1"),
+        )
+        open_one = create_assessment(commune=bach_dang, year=2023)
+        approved = create_assessment(commune=lang_son_commune, year=2023)
+        Assessment.objects.filter(pk=approved.pk).update(status="approved")
+        counts.update({bach_dang.pk: 1, lang_son_commune.pk: 1})
+
+        registry.changed("test.ocop_products", [bach_dang.pk, lang_son_commune.pk])
+
+        # The approved assessment keeps the result it was approved with.
+        rows = CriterionResult.objects.filter(criterion__number="3", criterion__level=advanced)
+        assert set(rows.values_list("assessment_id", "status")) == {
+            (open_one.pk, "met"),
+            (approved.pk, "incomplete"),
+        }
+    finally:
+        registry.unregister("test.ocop_products")
