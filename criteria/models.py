@@ -9,6 +9,7 @@ them live in criteria/scoring.py; nothing here decides a level.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, District, Province
@@ -407,6 +408,47 @@ class Assessment(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def is_editable(self) -> bool:
+        """Values change only while the province works on it: draft, or returned to it."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class WorkflowStep(models.Model):
+    """One step of an assessment's workflow, kept for the record."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned")
+        REOPEN = "reopen", _("Reopened")
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=10, blank=True)
+    to_status = models.CharField(_("to"), max_length=10)
+    comment = models.TextField(_("comment"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["assessment", "at", "pk"]
+        verbose_name = _("workflow step")
+        verbose_name_plural = _("workflow steps")
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class AssessmentValue(models.Model):

@@ -13,10 +13,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from communes.models import Commune
 from criteria import scoring, selectors
-from criteria.models import Assessment, AssessmentValue, CriteriaSet, CriterionResult, Measure
+from criteria.models import (
+    Assessment,
+    AssessmentValue,
+    CriteriaSet,
+    CriterionResult,
+    Measure,
+    WorkflowStep,
+)
 
 MAX_INTEGER_DIGITS = 10  # AssessmentValue.number holds 14 digits, 4 after the point
 
@@ -36,7 +44,11 @@ class StaleVersionError(Exception):
 
 
 class LockedError(Exception):
-    """The assessment is approved, so its values cannot change."""
+    """The assessment is submitted or approved, so its values cannot change."""
+
+
+class WorkflowError(Exception):
+    """The step does not fit the assessment's status (e.g. approving a draft)."""
 
 
 # --- values -----------------------------------------------------------------------------
@@ -156,6 +168,9 @@ def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
     assessment = Assessment.objects.create(
         commune=commune, year=year, criteria_set=criteria_set, created_by=user, updated_by=user
     )
+    WorkflowStep.objects.create(
+        assessment=assessment, action="create", to_status=assessment.status, user=user
+    )
     rescore(assessment)
     return assessment
 
@@ -183,11 +198,9 @@ def save_values(
 ) -> scoring.AssessmentResult:
     """Save some of an assessment's values and rescore it. A stale version or an approved
     assessment is refused and nothing changes."""
-    current = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    if current.is_locked:
-        raise LockedError(_("This assessment is approved and locked; an approver can reopen it."))
-    if current.version != version:
-        raise StaleVersionError(current.version)
+    current = _locked_current(assessment, version)
+    if not current.is_editable:
+        raise LockedError(_locked_message(current))
     parsed = parse_values(current.criteria_set, values)
     _write_values(current, parsed, user)
     current.version += 1
@@ -196,6 +209,88 @@ def save_values(
     result = rescore(current)
     assessment.refresh_from_db()
     return result
+
+
+def _locked_current(assessment: Assessment, version: int | None) -> Assessment:
+    """The assessment as stored, row-locked; a stale version is refused."""
+    current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if version is not None and current.version != version:
+        raise StaleVersionError(current.version)
+    return current
+
+
+def _locked_message(assessment: Assessment) -> str:
+    if assessment.is_locked:
+        return _("This assessment is approved and locked; an approver can reopen it.")
+    return _("This assessment is submitted for approval; the approver can return it for changes.")
+
+
+# --- workflow ---------------------------------------------------------------------------
+
+S = Assessment.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    needs_comment: bool = False
+
+
+TRANSITIONS = {
+    WorkflowStep.Action.SUBMIT: Transition((S.DRAFT, S.RETURNED), S.SUBMITTED),
+    WorkflowStep.Action.APPROVE: Transition((S.SUBMITTED,), S.APPROVED),
+    WorkflowStep.Action.RETURN: Transition((S.SUBMITTED,), S.RETURNED, needs_comment=True),
+    # Reopening an approved assessment sends it back to the province, to be submitted and
+    # approved again; the reason stays on record.
+    WorkflowStep.Action.REOPEN: Transition((S.APPROVED,), S.RETURNED, needs_comment=True),
+}
+
+
+VERBS = {
+    WorkflowStep.Action.SUBMIT: _lazy("submit"),
+    WorkflowStep.Action.APPROVE: _lazy("approve"),
+    WorkflowStep.Action.RETURN: _lazy("return"),
+    WorkflowStep.Action.REOPEN: _lazy("reopen"),
+}
+
+
+def _refusal(action: str, current: Assessment, transition: Transition) -> str:
+    allowed = ", ".join(str(S(s).label).lower() for s in transition.sources)
+    return _("Cannot %(verb)s: the assessment is %(status)s (only when %(allowed)s).") % {
+        "verb": VERBS[action],
+        "status": current.get_status_display().lower(),
+        "allowed": allowed,
+    }
+
+
+@transaction.atomic
+def move(
+    *, assessment: Assessment, action: str, user=None, comment: str = "", version=None
+) -> Assessment:
+    """Move an assessment one workflow step (submit, approve, return, reopen) and record it.
+    Who may take which step is the caller's check (accounts.access)."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationError({"action": _("Unknown step “%(a)s”.") % {"a": action}})
+    comment = (comment or "").strip()
+    if transition.needs_comment and not comment:
+        raise ValidationError({"comment": _("Say why (a comment is required for this step).")})
+    current = _locked_current(assessment, version)
+    if current.status not in transition.sources:
+        raise WorkflowError(_refusal(action, current, transition))
+    WorkflowStep.objects.create(
+        assessment=current,
+        action=action,
+        from_status=current.status,
+        to_status=transition.target,
+        comment=comment,
+        user=user,
+    )
+    current.status, current.updated_by = transition.target, user
+    current.version += 1
+    current.save(update_fields=["status", "version", "updated_by", "updated_at"])
+    return current
 
 
 # --- scoring ----------------------------------------------------------------------------

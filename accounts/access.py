@@ -1,0 +1,68 @@
+"""The access policy, written once: the API, the officer pages and the admin ask these.
+
+A user sees approved data everywhere; a province's drafts, submissions and returned work only
+inside that province's staff (any role scoped to it) and at national scope. Officers change
+their province's open assessments; approvers also approve, return and reopen them; the
+national office and superusers do everything everywhere.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.models import PortalAccess, Role
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str | None  # None: anonymous, or a login with no portal role
+    province_id: int | None  # None with a role: the whole country
+    superuser: bool = False
+
+    @property
+    def country_wide(self) -> bool:
+        return self.superuser or (self.role is not None and self.province_id is None)
+
+    def covers(self, province_id: int) -> bool:
+        """Whether the user is staff of this province (or of the whole country)."""
+        return self.country_wide or (self.role is not None and self.province_id == province_id)
+
+    def can_edit(self, province_id: int) -> bool:
+        return self.covers(province_id) and (
+            self.superuser or self.role in (Role.OFFICER, Role.APPROVER, Role.NATIONAL)
+        )
+
+    def can_approve(self, province_id: int) -> bool:
+        return self.covers(province_id) and (
+            self.superuser or self.role in (Role.APPROVER, Role.NATIONAL)
+        )
+
+    @property
+    def is_national(self) -> bool:
+        return self.superuser or self.role == Role.NATIONAL
+
+
+ANONYMOUS = Access(role=None, province_id=None)
+
+
+def access_for(user) -> Access:
+    """The user's access, read once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_portal_access", None)
+    if cached is None:
+        row = PortalAccess.objects.filter(user=user).values("role", "province_id").first() or {}
+        cached = Access(row.get("role"), row.get("province_id"), user.is_superuser)
+        user._portal_access = cached
+    return cached
+
+
+def visible_work(access: Access, province_field: str = "commune__province") -> Q:
+    """Rows an assessment-like queryset shows this user: approved ones, plus everything of the
+    provinces the user is staff of."""
+    if access.country_wide:
+        return Q()
+    approved = Q(status="approved")
+    if access.role is None:
+        return approved
+    return approved | Q(**{f"{province_field}_id": access.province_id})

@@ -1,0 +1,49 @@
+"""Creating and updating portal users: the command and the admin share this."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import PROVINCIAL_ROLES, PortalAccess, Role
+from communes.models import Province
+from communes.selectors import newest_structure
+
+
+def _province(code: str | None, role: str, structure: str | None) -> Province | None:
+    if role == Role.NATIONAL:
+        if code:
+            raise ValidationError({"province": _("A national user covers the whole country.")})
+        return None
+    if not code:
+        if role in PROVINCIAL_ROLES:
+            raise ValidationError({"province": _("An officer or approver needs a province.")})
+        return None
+    province = Province.objects.filter(structure=structure or newest_structure(), code=code).first()
+    if province is None:
+        raise ValidationError({"province": _("Unknown province code %(code)s.") % {"code": code}})
+    return province
+
+
+@transaction.atomic
+def set_portal_user(
+    *,
+    username: str,
+    role: str,
+    province_code: str | None = None,
+    password: str | None = None,
+    structure: str | None = None,
+):
+    """Create the user if needed and give it this role and scope. Returns (user, created)."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
+    province = _province(province_code, role, structure)
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    elif created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    PortalAccess.objects.update_or_create(user=user, defaults={"role": role, "province": province})
+    return user, created
