@@ -18,6 +18,7 @@ class Access:
     role: str | None  # None: anonymous, or a login with no portal role
     province_id: int | None  # None with a role: the whole country
     superuser: bool = False
+    authenticated: bool = False
 
     @property
     def country_wide(self) -> bool:
@@ -52,7 +53,7 @@ def access_for(user) -> Access:
     cached = getattr(user, "_portal_access", None)
     if cached is None:
         row = PortalAccess.objects.filter(user=user).values("role", "province_id").first() or {}
-        cached = Access(row.get("role"), row.get("province_id"), user.is_superuser)
+        cached = Access(row.get("role"), row.get("province_id"), user.is_superuser, True)
         user._portal_access = cached
     return cached
 

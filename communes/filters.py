@@ -9,10 +9,11 @@ from communes.models import Commune, District, Province, Region, Structure
 from communes.selectors import newest_structure
 
 
-def _code_filter(field_name: str, digits: int, label: str) -> django_filters.CharFilter:
+def code_filter(field_name: str, digits: int, label: str, **extra) -> django_filters.CharFilter:
     return django_filters.CharFilter(
         field_name=field_name,
         label=label,
+        **extra,
         validators=[
             RegexValidator(
                 rf"^\d{{{digits}}}$", format_lazy(_("Enter a code of {n} digits."), n=digits)
@@ -57,7 +58,7 @@ class ProvinceFilterSet(UnitFilterSet):
 
 
 class DistrictFilterSet(UnitFilterSet):
-    province = _code_filter("province__code", 2, _("Province code"))
+    province = code_filter("province__code", 2, _("Province code"))
     region = django_filters.ModelChoiceFilter(
         field_name="province__region",
         to_field_name="code",
@@ -72,7 +73,7 @@ class DistrictFilterSet(UnitFilterSet):
 
 
 class CommuneFilterSet(DistrictFilterSet):
-    district = _code_filter("district__code", 3, _("District code"))
+    district = code_filter("district__code", 3, _("District code"))
     kind = django_filters.ChoiceFilter(choices=Commune.Kind.choices)
 
     class Meta:

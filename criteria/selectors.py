@@ -168,3 +168,28 @@ def result_for(assessment: Assessment) -> scoring.AssessmentResult:
     """The full scoring breakdown of one assessment from its current values (what the
     assessment page, the admin and the API detail show)."""
     return results_for(assessment.criteria_set, [assessment])[assessment.pk][1]
+
+
+def assessments_for_list():
+    return Assessment.objects.select_related(
+        "commune__province__region", "commune__district", "criteria_set"
+    )
+
+
+def with_details(assessment: Assessment) -> Assessment:
+    """Attach what the detail view shows: entered values by measure code, the live scoring
+    breakdown, and the workflow steps (a fixed number of queries)."""
+    rows = assessment.values.select_related("measure").order_by("measure__code")
+    assessment.values_by_measure = {
+        row.measure.code: {
+            "value": row.flag if row.measure.value_type == Measure.ValueType.BOOL else row.number,
+            "not_applicable": row.not_applicable,
+            "note": row.note,
+            "evidence_url": row.evidence_url,
+            "updated_at": row.updated_at,
+        }
+        for row in rows
+    }
+    assessment.result = result_for(assessment)
+    assessment.step_list = list(assessment.steps.select_related("user"))
+    return assessment

@@ -12,6 +12,19 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class Conflict(exceptions.APIException):
+    """409: the request does not fit the resource's current state (a stale version, a locked
+    assessment, a workflow step out of order). Extra keys (e.g. current_version) join the body."""
+
+    status_code = 409
+    default_detail = "Conflict with the current state of the resource."
+    default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, **extra):
+        super().__init__(detail, code)
+        self.extra = extra
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -42,6 +55,7 @@ def exception_handler(exc, context):
         body["errors"] = errors
     elif isinstance(response.data, dict):
         body.update({k: v for k, v in response.data.items() if k != "detail"})
+    body.update(getattr(exc, "extra", {}))
     response.data = body
     return response
 
@@ -70,3 +84,9 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
+
+
+class ConflictSerializer(ErrorSerializer):
+    """409 body: the error, plus the assessment's current version where one was stale."""
+
+    current_version = serializers.IntegerField(required=False)

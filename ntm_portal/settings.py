@@ -191,6 +191,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fields of the same name with different choices get names that say which they are.
+    "ENUM_NAME_OVERRIDES": {
+        "StructureEnum": "communes.models.Structure",
+        "AssessmentStatusEnum": "criteria.models.Assessment.Status",
+        "CriterionStatusEnum": ["met", "not_met", "incomplete"],
+    },
 }
 
 LOGGING = {

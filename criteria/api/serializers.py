@@ -1,0 +1,370 @@
+"""Shapes of the criteria API: validate input and render output; services do the writing."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from communes.api.serializers import UnitSummarySerializer
+from communes.models import Structure
+from criteria.models import (
+    Assessment,
+    CriteriaSet,
+    Criterion,
+    Indicator,
+    Level,
+    Measure,
+    Recognition,
+    Target,
+    Threshold,
+    WorkflowStep,
+)
+
+
+def as_number(value):
+    """A stored Decimal as a JSON number (4 decimals at most, so a float keeps it exactly
+    enough for display); booleans and None pass through."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+class MeasureValueField(serializers.JSONField):
+    """A measure's value: a JSON number, true/false, or null."""
+
+    def to_representation(self, value):
+        return as_number(value)
+
+
+# --- criteria sets --------------------------------------------------------------------------
+
+
+class ThresholdSerializer(serializers.ModelSerializer):
+    province = serializers.CharField(source="province.code", allow_null=True, default=None)
+    value = serializers.SerializerMethodField()
+    relative_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Threshold
+        fields = [
+            "scope",
+            "class_value",
+            "province",
+            "value",
+            "relative_to",
+            "factor",
+            "first_year",
+            "last_year",
+            "source",
+            "verified",
+            "demo",
+        ]
+
+    def get_value(self, obj) -> float | None:
+        return as_number(obj.value)
+
+    def get_relative_to(self, obj) -> dict | None:
+        if obj.relative_to is None:
+            return None
+        return {"level": obj.relative_to.criterion.level.code, "indicator": obj.relative_to.code}
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    measure = serializers.CharField(source="measure.code")
+    thresholds = ThresholdSerializer(many=True)
+
+    class Meta:
+        model = Indicator
+        fields = ["code", "name_vi", "name_en", "measure", "comparison", "source", "verified"]
+        fields += ["thresholds"]
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    requires_level = serializers.CharField(
+        source="requires_level.code", allow_null=True, default=None
+    )
+    indicators = IndicatorSerializer(many=True)
+
+    class Meta:
+        model = Criterion
+        fields = ["number", "name_vi", "name_en", "group", "source", "requires_level"]
+        fields += ["indicators"]
+
+
+class LevelSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Level
+        fields = ["code", "rank", "name_vi", "name_en"]
+
+
+class LevelSerializer(LevelSummarySerializer):
+    criteria = CriterionSerializer(many=True)
+
+    class Meta(LevelSummarySerializer.Meta):
+        fields = [*LevelSummarySerializer.Meta.fields, "legal_basis", "criteria"]
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Measure
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "unit",
+            "value_type",
+            "allows_not_applicable",
+            "source",
+            "derived_from",
+            "description_vi",
+            "description_en",
+        ]
+
+
+class CriteriaSetSerializer(serializers.ModelSerializer):
+    levels = LevelSummarySerializer(many=True)
+
+    class Meta:
+        model = CriteriaSet
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "legal_basis",
+            "first_year",
+            "last_year",
+            "classification",
+            "levels",
+        ]
+
+
+class CriteriaSetDetailSerializer(CriteriaSetSerializer):
+    levels = LevelSerializer(many=True, source="levels_with_rules")
+    measures = MeasureSerializer(many=True)
+
+    class Meta(CriteriaSetSerializer.Meta):
+        fields = [*CriteriaSetSerializer.Meta.fields, "notes", "measures"]
+
+
+# --- assessments ----------------------------------------------------------------------------
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    commune = UnitSummarySerializer()
+    province = UnitSummarySerializer(source="commune.province")
+    district = UnitSummarySerializer(source="commune.district", allow_null=True)
+    criteria_set = serializers.CharField(source="criteria_set.code")
+    criteria_met_by_level = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="Per level code: [criteria met, criteria in the level].",
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "commune",
+            "province",
+            "district",
+            "year",
+            "criteria_set",
+            "status",
+            "version",
+            "level",
+            "criteria_met",
+            "criteria_met_by_level",
+            "complete",
+            "uses_unverified",
+            "class_value",
+            "scored_at",
+            "updated_at",
+        ]
+
+
+class ValueSerializer(serializers.Serializer):
+    value = MeasureValueField(allow_null=True, help_text="A number, true/false, or null.")
+    not_applicable = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+    evidence_url = serializers.CharField(allow_blank=True)
+    updated_at = serializers.DateTimeField()
+
+
+class ResolvedThresholdSerializer(serializers.Serializer):
+    value = serializers.FloatField()
+    scope = serializers.CharField()
+    scope_value = serializers.CharField()
+    verified = serializers.BooleanField()
+    source = serializers.CharField()
+    relative_to = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    factor = serializers.FloatField(allow_null=True)
+
+
+class IndicatorResultSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    criterion = serializers.CharField()
+    code = serializers.CharField()
+    measure = serializers.CharField()
+    comparison = serializers.CharField()
+    outcome = serializers.ChoiceField(
+        choices=["pass", "fail", "missing", "not_applicable", "not_configured"]
+    )
+    value = MeasureValueField(allow_null=True)
+    threshold = ResolvedThresholdSerializer(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+
+
+class CriterionResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=["met", "not_met", "incomplete"])
+    indicators = IndicatorResultSerializer(many=True)
+
+
+class LevelResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    rank = serializers.IntegerField()
+    met = serializers.BooleanField()
+    complete = serializers.BooleanField()
+    criteria_met = serializers.IntegerField()
+    criteria_total = serializers.IntegerField()
+    uses_unverified = serializers.BooleanField()
+    criteria = CriterionResultSerializer(many=True)
+
+
+class ResultSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    next_level = serializers.CharField(allow_null=True)
+    uses_unverified = serializers.BooleanField()
+    levels = LevelResultSerializer(many=True)
+    gap = IndicatorResultSerializer(
+        many=True, help_text="Indicators of the next level that did not pass, with why."
+    )
+
+
+class StepSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", allow_null=True, default=None)
+
+    class Meta:
+        model = WorkflowStep
+        fields = ["action", "from_status", "to_status", "comment", "user", "at"]
+
+
+class AssessmentDetailSerializer(AssessmentSerializer):
+    values = serializers.DictField(
+        source="values_by_measure", child=ValueSerializer(), help_text="Entered values by measure."
+    )
+    result = ResultSerializer(help_text="The scoring breakdown from the current values.")
+    steps = StepSerializer(
+        source="step_list", many=True, help_text="The workflow so far, oldest first."
+    )
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "values", "result", "steps"]
+
+
+class AssessmentCreateSerializer(serializers.Serializer):
+    commune = serializers.RegexField(r"^\d{5}$", help_text="Commune code (5 digits).")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    structure = serializers.ChoiceField(
+        choices=Structure.choices,
+        required=False,
+        help_text="Map of the commune code (default: the one in force on 1 January of the year).",
+    )
+
+
+class AssessmentValuesSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you read; a stale one gets 409."
+    )
+    values = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        allow_empty=False,
+        help_text=(
+            'By measure code: a number, true/false, null to clear, {"value": ..., "note": ...} '
+            'or {"not_applicable": true, "note": "..."}.'
+        ),
+    )
+
+
+class StepInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- recognitions and targets ---------------------------------------------------------------
+
+
+class RecognitionSerializer(serializers.ModelSerializer):
+    commune = UnitSummarySerializer(allow_null=True)
+    district = UnitSummarySerializer(allow_null=True)
+    province = serializers.SerializerMethodField()
+    level = serializers.CharField(source="level.code")
+    criteria_set = serializers.CharField(source="level.criteria_set.code")
+
+    class Meta:
+        model = Recognition
+        fields = [
+            "id",
+            "commune",
+            "district",
+            "province",
+            "level",
+            "criteria_set",
+            "title_year",
+            "decision_number",
+            "decision_date",
+            "issuer",
+            "revoked_date",
+            "revoked_reason",
+            "revoked_decision",
+        ]
+
+    def get_province(self, obj) -> dict:
+        unit = obj.commune or obj.district
+        return {"code": unit.province.code, "name": unit.province.name}
+
+
+class RecognitionCreateSerializer(serializers.Serializer):
+    commune = serializers.RegexField(r"^\d{5}$", required=False, help_text="Commune code.")
+    district = serializers.RegexField(r"^\d{3}$", required=False, help_text="District code.")
+    structure = serializers.ChoiceField(choices=Structure.choices, required=False)
+    level = serializers.SlugField(help_text="Level code of the set in force in the title year.")
+    title_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    decision_number = serializers.CharField(max_length=50)
+    decision_date = serializers.DateField()
+    issuer = serializers.CharField(max_length=200)
+
+
+class RevocationSerializer(serializers.Serializer):
+    revoked_date = serializers.DateField()
+    reason = serializers.CharField()
+    decision = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    province = UnitSummarySerializer()
+    district = UnitSummarySerializer(allow_null=True)
+    level = serializers.CharField(source="level.code")
+
+    class Meta:
+        model = Target
+        fields = ["id", "province", "district", "year", "level", "count", "percent", "source"]
+
+
+class TargetInputSerializer(serializers.Serializer):
+    province = serializers.RegexField(r"^\d{2}$")
+    district = serializers.RegexField(r"^\d{3}$", required=False, allow_null=True)
+    structure = serializers.ChoiceField(choices=Structure.choices, required=False)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    level = serializers.SlugField()
+    count = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
+    )
+    source = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if (attrs.get("count") is None) == (attrs.get("percent") is None):
+            raise serializers.ValidationError(
+                {"count": [_("Give either a count of communes or a percentage, not both.")]}
+            )
+        return attrs

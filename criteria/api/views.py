@@ -1,0 +1,427 @@
+"""The criteria API: criteria sets, assessments and their workflow, recognitions, targets.
+
+Views are thin: check who may act (accounts.access), validate the input, call a service,
+render. A province's unapproved work is invisible (404) outside its staff; a visible thing the
+user may not change is 403; an anonymous write is 401.
+"""
+
+from contextlib import contextmanager
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from accounts.access import Access, access_for, visible_work
+from communes.models import Commune, District, Province
+from communes.selectors import structure_for_year
+from criteria import selectors, services
+from criteria.api import serializers as s
+from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
+from criteria.models import CriteriaSet, Level, Recognition, Target
+from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+WRITE_ERRORS = {**ERRORS, 409: ConflictSerializer}
+
+
+def _require(access: Access, allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message) if access.authenticated else NotAuthenticated()
+
+
+@contextmanager
+def _conflicts_as_409():
+    """A service's refusal because of the current state becomes a 409 of the one error shape."""
+    try:
+        yield
+    except services.StaleVersionError as error:
+        raise Conflict(str(error), "stale_version", current_version=error.current_version) from None
+    except services.LockedError as error:
+        raise Conflict(str(error), "locked") from None
+    except services.WorkflowError as error:
+        raise Conflict(str(error), "invalid_step") from None
+
+
+def _unit(model, code: str, structure: str | None, year: int, label: str):
+    unit = model.objects.filter(structure=structure or structure_for_year(year), code=code).first()
+    if unit is None:
+        raise NotFound(_("No %(unit)s with code %(code)s.") % {"unit": label, "code": code})
+    return unit
+
+
+# --- criteria sets ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List criteria sets, with their levels"),
+    retrieve=extend_schema(
+        summary="One criteria set in full",
+        description="Levels, criteria, indicators, measures and every threshold with its "
+        "scope, years, source and `verified` flag: what a client needs to render a form or "
+        "explain a result. An indicator with no threshold in force is unconfigured.",
+        responses={200: s.CriteriaSetDetailSerializer, 404: ErrorSerializer},
+    ),
+)
+class CriteriaSetViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "code"
+    pagination_class = None
+    serializer_class = s.CriteriaSetSerializer
+
+    def get_queryset(self):
+        return CriteriaSet.objects.prefetch_related(
+            Prefetch("levels", queryset=Level.objects.order_by("rank"))
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        criteria_set = self.get_object()
+        criteria_set.levels_with_rules = selectors.levels_with_rules(criteria_set)
+        return Response(s.CriteriaSetDetailSerializer(criteria_set).data)
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+VALUES_EXAMPLE = OpenApiExample(
+    "Save two values",
+    request_only=True,
+    value={
+        "version": 3,
+        "values": {
+            "farmland_irrigated_drained_rate": 85,
+            "income_per_capita": {"value": 62.5, "note": "Theo điều tra 2023"},
+        },
+    },
+)
+STEP_EXAMPLE = OpenApiExample(
+    "Return with a comment", request_only=True, value={"version": 4, "comment": "Thiếu minh chứng"}
+)
+
+
+def _step_schema(verb: str, who: str):
+    return extend_schema(
+        summary=f"{verb} the assessment",
+        description=f"{who}. `version` (optional) guards against a stale read: a stale one "
+        "gets 409 with `current_version`. A step that does not fit the status gets 409.",
+        request=s.StepInputSerializer,
+        responses={200: s.AssessmentDetailSerializer, **WRITE_ERRORS},
+        examples=[STEP_EXAMPLE],
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List assessments",
+        description="Approved assessments for everyone; drafts, submitted and returned ones "
+        "only for the staff of their province and the national office.",
+        responses={200: s.AssessmentSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One assessment: values, results per criterion, the gap to the next level",
+        responses={200: s.AssessmentDetailSerializer, **ERRORS},
+    ),
+    create=extend_schema(
+        summary="Create a commune's assessment for a year",
+        description="Officers and approvers of the commune's province, national users.",
+        request=s.AssessmentCreateSerializer,
+        responses={201: s.AssessmentDetailSerializer, **WRITE_ERRORS},
+        examples=[OpenApiExample("Xã Bạch Đằng, 2023", value={"commune": "25930", "year": 2023})],
+    ),
+    partial_update=extend_schema(
+        summary="Save values and get the new result",
+        description="Send the `version` you read. A stale version gets 409 with "
+        "`current_version` and changes nothing; submitted and approved assessments are "
+        "locked (409). Bad values get 400 naming each measure, and nothing is saved.",
+        request=s.AssessmentValuesSerializer,
+        responses={200: s.AssessmentDetailSerializer, **WRITE_ERRORS},
+        examples=[VALUES_EXAMPLE],
+    ),
+    submit=_step_schema("Submit", "Officers of the province: a draft or returned one"),
+    approve=_step_schema("Approve", "Approvers of the province: a submitted one; it locks"),
+    return_=_step_schema("Return", "Approvers: a submitted one, with a comment"),
+    reopen=_step_schema("Reopen", "Approvers: an approved one, with a reason"),
+)
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    filterset_class = AssessmentFilterSet
+    serializer_class = s.AssessmentSerializer
+    # Writes need a login first (401), whatever they aim at, so that nothing leaks to strangers.
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        access = access_for(self.request.user)
+        return selectors.assessments_for_list().filter(visible_work(access)).order_by("pk")
+
+    def _detail(self, assessment, code=status.HTTP_200_OK):
+        fresh = selectors.assessments_for_list().get(pk=assessment.pk)
+        return Response(s.AssessmentDetailSerializer(selectors.with_details(fresh)).data, code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        data = self._valid(s.AssessmentCreateSerializer)
+        commune = _unit(Commune, data["commune"], data.get("structure"), data["year"], "commune")
+        self._check_edit(commune.province_id)
+        assessment = services.create_assessment(
+            commune=commune, year=data["year"], user=request.user
+        )
+        return self._detail(assessment, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        assessment = self.get_object()
+        self._check_edit(assessment.commune.province_id)
+        data = self._valid(s.AssessmentValuesSerializer)
+        with _conflicts_as_409():
+            services.save_values(
+                assessment=assessment,
+                values=data["values"],
+                version=data["version"],
+                user=request.user,
+            )
+        return self._detail(assessment)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._step("submit", approver=False)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._step("approve", approver=True)
+
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        return self._step("return", approver=True)
+
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._step("reopen", approver=True)
+
+    def _step(self, name: str, approver: bool):
+        assessment = self.get_object()
+        province_id = assessment.commune.province_id
+        if approver:
+            self._check_approve(province_id)
+        else:
+            self._check_edit(province_id)
+        data = self._valid(s.StepInputSerializer)
+        with _conflicts_as_409():
+            services.move(
+                assessment=assessment,
+                action=name,
+                user=self.request.user,
+                comment=data["comment"],
+                version=data.get("version"),
+            )
+        return self._detail(assessment)
+
+    def _valid(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _check_edit(self, province_id: int) -> None:
+        access = access_for(self.request.user)
+        message = _("Only officers of this province can change its assessments.")
+        _require(access, access.can_edit(province_id), message)
+
+    def _check_approve(self, province_id: int) -> None:
+        access = access_for(self.request.user)
+        message = _("Only approvers of this province can take this step.")
+        _require(access, access.can_approve(province_id), message)
+
+
+# --- recognitions and targets -----------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Official recognitions of communes and districts",
+        responses={200: s.RecognitionSerializer(many=True), 400: ErrorSerializer},
+    ),
+    retrieve=extend_schema(responses={200: s.RecognitionSerializer, 404: ErrorSerializer}),
+    create=extend_schema(
+        summary="Record a recognition decision",
+        description="Approvers of the unit's province, national users. The level is a code of "
+        "the criteria set in force in the title year.",
+        request=s.RecognitionCreateSerializer,
+        responses={201: s.RecognitionSerializer, **WRITE_ERRORS},
+    ),
+    revoke=extend_schema(
+        summary="Revoke a recognition",
+        request=s.RevocationSerializer,
+        responses={200: s.RecognitionSerializer, **WRITE_ERRORS},
+    ),
+)
+class RecognitionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Recognitions are public official facts: everyone reads them."""
+
+    filterset_class = RecognitionFilterSet
+    serializer_class = s.RecognitionSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    def get_queryset(self):
+        return Recognition.objects.select_related(
+            "commune__province", "commune__district", "district__province", "level__criteria_set"
+        ).order_by("-decision_date", "pk")
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.RecognitionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        unit = self._unit(data)
+        self._check(unit.province_id)
+        recognition = services.record_recognition(
+            level_code=data["level"],
+            title_year=data["title_year"],
+            decision_number=data["decision_number"],
+            decision_date=data["decision_date"],
+            issuer=data["issuer"],
+            **{"commune" if isinstance(unit, Commune) else "district": unit},
+        )
+        return Response(self.get_serializer(self._fresh(recognition)).data, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        recognition = self.get_object()
+        self._check((recognition.commune or recognition.district).province_id)
+        serializer = s.RevocationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with _conflicts_as_409():
+            services.revoke_recognition(
+                recognition=recognition,
+                revoked_date=data["revoked_date"],
+                reason=data["reason"],
+                decision=data["decision"],
+            )
+        return Response(self.get_serializer(self._fresh(recognition)).data)
+
+    def _unit(self, data: dict):
+        if ("commune" in data) == ("district" in data):
+            raise services.ValidationError(
+                {"commune": [_("Give a commune code or a district code (one of them).")]}
+            )
+        year, structure = data["title_year"], data.get("structure")
+        if "commune" in data:
+            return _unit(Commune, data["commune"], structure, year, "commune")
+        return _unit(District, data["district"], structure, year, "district")
+
+    def _check(self, province_id: int) -> None:
+        access = access_for(self.request.user)
+        message = _("Only approvers of this province can record or revoke its recognitions.")
+        _require(access, access.can_approve(province_id), message)
+
+    def _fresh(self, recognition):
+        return self.get_queryset().get(pk=recognition.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Provinces' (and districts') targets",
+        responses={200: s.TargetSerializer(many=True), 400: ErrorSerializer},
+    ),
+    retrieve=extend_schema(responses={200: s.TargetSerializer, 404: ErrorSerializer}),
+    create=extend_schema(
+        summary="Set a target",
+        description="Approvers of the province, national users. Give `count` or `percent`.",
+        request=s.TargetInputSerializer,
+        responses={201: s.TargetSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Bình Dương: 40% advanced by 2025",
+                value={"province": "74", "year": 2025, "level": "advanced", "percent": "40"},
+            )
+        ],
+    ),
+    partial_update=extend_schema(
+        request=s.TargetInputSerializer, responses={200: s.TargetSerializer, **WRITE_ERRORS}
+    ),
+    destroy=extend_schema(responses={204: None, **ERRORS}),
+)
+class TargetViewSet(viewsets.ModelViewSet):
+    filterset_class = TargetFilterSet
+    serializer_class = s.TargetSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Target.objects.select_related("province", "district", "level").order_by("pk")
+
+    def create(self, request, *args, **kwargs):
+        return self._save(None, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._save(self.get_object(), status.HTTP_200_OK)
+
+    def destroy(self, request, *args, **kwargs):
+        target = self.get_object()
+        self._check(target.province_id)
+        target.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _save(self, target, code):
+        if target is not None:
+            self._check(target.province_id)
+        serializer = s.TargetInputSerializer(data=self._merged(target))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        province = _unit(
+            Province, data["province"], data.get("structure"), data["year"], "province"
+        )
+        self._check(province.pk)
+        district = None
+        if data.get("district"):
+            district = _unit(
+                District, data["district"], province.structure, data["year"], "district"
+            )
+        saved = services.set_target(
+            target=target,
+            level_code=data["level"],
+            year=data["year"],
+            province=province,
+            district=district,
+            count=data.get("count"),
+            percent=data.get("percent"),
+            source=data.get("source", ""),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=saved.pk)).data, code)
+
+    def _merged(self, target) -> dict:
+        """A PATCH changes only what it sends: start from the stored target."""
+        if target is None:
+            return self.request.data
+        current = {
+            "province": target.province.code,
+            "district": target.district.code if target.district else None,
+            "structure": target.province.structure,
+            "year": target.year,
+            "level": target.level.code,
+            "count": target.count,
+            "percent": target.percent,
+            "source": target.source,
+        }
+        sent = dict(self.request.data.items())
+        if "count" in sent and "percent" not in sent:
+            current["percent"] = None
+        if "percent" in sent and "count" not in sent:
+            current["count"] = None
+        return {**current, **sent}
+
+    def _check(self, province_id: int) -> None:
+        access = access_for(self.request.user)
+        message = _("Only approvers of this province and the national office set its targets.")
+        _require(access, access.can_approve(province_id), message)
