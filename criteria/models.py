@@ -6,6 +6,8 @@ once per commune and year) against thresholds keyed by scope and years. The rule
 them live in criteria/scoring.py; nothing here decides a level.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -526,6 +528,16 @@ class CriterionResult(models.Model):
         return f"{self.assessment}: {self.criterion.number} {self.status}"
 
 
+class RecognitionQuerySet(models.QuerySet):
+    def in_force(self, year: int) -> "RecognitionQuerySet":
+        """Titles held on 31 December of ``year``: decided by then, for that year or an
+        earlier one, and not revoked by then."""
+        year_end = datetime.date(year, 12, 31)
+        return self.filter(decision_date__lte=year_end, title_year__lte=year).filter(
+            Q(revoked_date__isnull=True) | Q(revoked_date__gt=year_end)
+        )
+
+
 class Recognition(models.Model):
     """An official decision recognising a commune or district at a level (or revoking it)."""
 
@@ -555,6 +567,8 @@ class Recognition(models.Model):
     revoked_date = models.DateField(_("revoked on"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     revoked_decision = models.CharField(_("revoking decision"), max_length=50, blank=True)
+
+    objects = RecognitionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-decision_date"]

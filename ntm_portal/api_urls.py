@@ -1,11 +1,23 @@
-"""Everything under /api/v1/: each app contributes its own routes."""
+"""Everything under /api/v1/, in one router: the index of the whole API."""
 
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from criteria.api import views as criteria
+from dashboard.api import units
+
+router = DefaultRouter()
+router.register("provinces", units.ProvinceViewSet, basename="province")
+router.register("districts", units.DistrictViewSet, basename="district")
+router.register("communes", units.CommuneViewSet, basename="commune")
+router.register("criteria-sets", criteria.CriteriaSetViewSet, basename="criteria-set")
+router.register("assessments", criteria.AssessmentViewSet, basename="assessment")
+router.register("recognitions", criteria.RecognitionViewSet, basename="recognition")
+router.register("targets", criteria.TargetViewSet, basename="target")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
-    path("", include("communes.api.urls")),
-    path("", include("criteria.api.urls")),
     path("", include("dashboard.api.urls")),
+    *router.urls,
 ]

@@ -1,0 +1,144 @@
+"""Provinces, districts and communes with their NTM picture for a year (``?year=Y``).
+
+The plain unit endpoints come from communes.api; this layer, above communes and criteria,
+adds each commune's assessment and recognised level, and each district's and province's
+communes counted by computed level. What a user sees follows accounts.access: approved
+assessments for everyone, a province's unfinished work for its staff.
+"""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from accounts.access import access_for
+from communes.api import serializers as unit_serializers
+from communes.api import views as unit_views
+from dashboard.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
+from dashboard.units import levels_by_unit
+
+LEVEL_COUNTS = serializers.DictField(
+    child=serializers.IntegerField(),
+    allow_null=True,
+    read_only=True,
+    help_text="With year: the communes assessed that year by computed level (those this user "
+    "may see: approved ones, or every one for the province's staff); null without year.",
+)
+
+
+class YearAssessmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    level = serializers.CharField()
+    criteria_met = serializers.IntegerField()
+
+
+class CommuneYearSerializer(unit_serializers.CommuneSerializer):
+    assessment = serializers.SerializerMethodField(
+        help_text="With year: the commune's assessment this user may see, else null."
+    )
+    recognized_level = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="With year: the highest level recognised and not revoked on 31 December.",
+    )
+
+    class Meta(unit_serializers.CommuneSerializer.Meta):
+        fields = [*unit_serializers.CommuneSerializer.Meta.fields, "assessment"]
+        fields += ["recognized_level"]
+
+    def get_assessment(self, obj) -> YearAssessmentSerializer(allow_null=True):
+        if getattr(obj, "assessment_id", None) is None:
+            return None
+        return {
+            "id": obj.assessment_id,
+            "status": obj.assessment_status,
+            "level": obj.computed_level,
+            "criteria_met": obj.criteria_met,
+        }
+
+
+class DistrictYearSerializer(unit_serializers.DistrictSerializer):
+    recognized_level = serializers.CharField(read_only=True, allow_null=True, default=None)
+    communes_by_level = LEVEL_COUNTS
+
+    class Meta(unit_serializers.DistrictSerializer.Meta):
+        fields = [*unit_serializers.DistrictSerializer.Meta.fields, "recognized_level"]
+        fields += ["communes_by_level"]
+
+
+class ProvinceYearSerializer(unit_serializers.ProvinceSerializer):
+    communes_by_level = LEVEL_COUNTS
+
+    class Meta(unit_serializers.ProvinceSerializer.Meta):
+        fields = [*unit_serializers.ProvinceSerializer.Meta.fields, "communes_by_level"]
+
+
+class LevelCountsMixin:
+    """Attach each listed unit's communes by level, in one grouped query per page."""
+
+    unit_field = ""
+
+    def get_serializer(self, *args, **kwargs):
+        year = self.request.query_params.get("year")
+        if args and year and self.action in ("list", "retrieve"):
+            units = args[0] if kwargs.get("many") else [args[0]]
+            counts = levels_by_unit(
+                access_for(self.request.user), int(year), self.unit_field, [u.pk for u in units]
+            )
+            for unit in units:
+                unit.communes_by_level = counts.get(unit.pk, {})
+        return super().get_serializer(*args, **kwargs)
+
+
+@extend_schema_view(list=extend_schema(summary="List provinces (with year: communes by level)"))
+class ProvinceViewSet(LevelCountsMixin, unit_views.ProvinceViewSet):
+    serializer_class = ProvinceYearSerializer
+    filterset_class = ProvinceYearFilterSet
+    unit_field = "commune__province"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List districts (with year: recognised level, communes by level)")
+)
+class DistrictViewSet(LevelCountsMixin, unit_views.DistrictViewSet):
+    serializer_class = DistrictYearSerializer
+    filterset_class = DistrictYearFilterSet
+    unit_field = "commune__district"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List communes (with year: assessment and recognised level, filters on them)",
+        examples=[
+            OpenApiExample(
+                "Rural communes of Bình Dương that met at least 17 criteria in 2023",
+                request_only=True,
+                value="?province=74&kind=xa&year=2023&min_criteria_met=17",
+            )
+        ],
+    )
+)
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One commune, by code (with year: its assessment and recognised level)",
+        examples=[
+            OpenApiExample(
+                "Xã Bạch Đằng in 2023",
+                response_only=True,
+                value={
+                    **unit_views.BACH_DANG.value,
+                    "assessment": {
+                        "id": 17,
+                        "status": "approved",
+                        "level": "standard",
+                        "criteria_met": 19,
+                    },
+                    "recognized_level": "standard",
+                },
+            )
+        ],
+    )
+)
+class CommuneViewSet(unit_views.CommuneViewSet):
+    serializer_class = CommuneYearSerializer
+    filterset_class = CommuneYearFilterSet
