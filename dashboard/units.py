@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from accounts.access import Access, visible_work
-from criteria.models import Assessment, Recognition
+from criteria.models import Assessment, CriteriaSet, Recognition
 
 
 def _visible_assessments(access: Access, year: int) -> QuerySet:
@@ -15,7 +15,11 @@ def _visible_assessments(access: Access, year: int) -> QuerySet:
 
 
 def _highest_recognition(year: int, **unit) -> Subquery:
-    held = Recognition.objects.in_force(year).filter(**unit).order_by("-level__rank")
+    # Only titles on the ladder in force count: another period's levels are other levels.
+    held = Recognition.objects.in_force(year).filter(
+        level__criteria_set__in=CriteriaSet.objects.in_force(year), **unit
+    )
+    held = held.order_by("-level__rank")
     return Subquery(held.values("level__code")[:1])
 
 

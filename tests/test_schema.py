@@ -41,6 +41,31 @@ def test_schema_documents_every_unit_endpoint_and_filter(schema):
     assert example["XãBạchĐằng"]["value"]["code"] == "25930"
 
 
+def test_schema_documents_the_criteria_api(schema):
+    paths = schema["paths"]
+    assert {
+        "/api/v1/auth/token/",
+        "/api/v1/criteria-sets/",
+        "/api/v1/criteria-sets/{code}/",
+        "/api/v1/assessments/",
+        "/api/v1/assessments/{id}/",
+        "/api/v1/assessments/{id}/submit/",
+        "/api/v1/assessments/{id}/approve/",
+        "/api/v1/assessments/{id}/return/",
+        "/api/v1/assessments/{id}/reopen/",
+        "/api/v1/recognitions/",
+        "/api/v1/recognitions/{id}/revoke/",
+        "/api/v1/targets/",
+        "/api/v1/targets/{id}/",
+    } <= set(paths)
+    patch = paths["/api/v1/assessments/{id}/"]["patch"]
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    body = patch["requestBody"]["content"]["application/json"]
+    assert body["examples"]["SaveTwoValues"]["value"]["version"] == 3
+    communes = {p["name"] for p in paths["/api/v1/communes/"]["get"]["parameters"]}
+    assert communes >= {"year", "level", "recognized_level", "min_criteria_met", "status"}
+
+
 def test_docs_page_uses_local_assets(client):
     response = client.get("/api/docs/")
     html = response.content.decode()

@@ -402,8 +402,8 @@ class TargetViewSet(viewsets.ModelViewSet):
 
     def _merged(self, target) -> dict:
         """A PATCH changes only what it sends: start from the stored target."""
-        if target is None:
-            return self.request.data
+        if target is None or not isinstance(self.request.data, dict):
+            return self.request.data  # the serializer refuses what is not an object
         current = {
             "province": target.province.code,
             "district": target.district.code if target.district else None,

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from dashboard.api import views
+
+urlpatterns = [
+    path("stats/national/", views.NationalStatsView.as_view(), name="stats-national"),
+    path("stats/provinces/<str:code>/", views.ProvinceStatsView.as_view(), name="stats-province"),
+    path("stats/districts/<str:code>/", views.DistrictStatsView.as_view(), name="stats-district"),
+]

@@ -1,0 +1,127 @@
+"""The statistics endpoints' query parameters and response bodies (shape only: the figures
+come from dashboard.stats)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from communes.api.serializers import UnitSummarySerializer
+from communes.models import Structure
+
+
+def _level_counts(help_text, **kwargs) -> serializers.DictField:
+    return serializers.DictField(child=serializers.IntegerField(), help_text=help_text, **kwargs)
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        help_text=_("The year counted (2000 to 2100); a criteria set must be in force in it."),
+    )
+    structure = serializers.ChoiceField(
+        choices=Structure.choices,
+        required=False,
+        help_text=_(
+            "Administrative map to count on. Default: the one valid on 1 January of the year "
+            "(2021 for 2021-2025, 2025 from 2026), on which that year's assessments were made."
+        ),
+    )
+
+
+class StatsAtLeastSerializer(serializers.Serializer):
+    computed = _level_counts(_("Assessed communes whose computed level is this one or higher."))
+    recognized = _level_counts(_("Communes recognised at this level or higher."))
+
+
+class StatsTargetSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text=_("The year the target is to be reached by."))
+    level = serializers.CharField(help_text=_("Code of a level of the criteria set in force."))
+    target = serializers.IntegerField(
+        help_text=_(
+            "Number of communes; a target given as a percentage is turned into a number of "
+            "`communes_total`, rounded up."
+        )
+    )
+    target_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=_("The percentage as given; null when the target was given as a number."),
+    )
+    actual = serializers.IntegerField(
+        help_text=_(
+            "Communes recognised at the target's level or higher on 31 December of the "
+            "requested year (not of the target's year)."
+        )
+    )
+
+
+class StatsBlockSerializer(serializers.Serializer):
+    """The figures of one unit: the country, a province or a district."""
+
+    unit = UnitSummarySerializer(help_text=_("The unit counted; the country is `VN`."))
+    communes_total = serializers.IntegerField(
+        help_text=_("Rural communes (xã) of the unit that exist in the year.")
+    )
+    assessed = serializers.IntegerField(
+        help_text=_("Communes with an approved assessment of the year (drafts never count).")
+    )
+    computed = _level_counts(
+        _(
+            "Assessed communes by the level their approved assessment computed; `none`: "
+            "assessed but no level met. Keys: `none` and the levels of the set in force."
+        )
+    )
+    recognized = _level_counts(
+        _(
+            "Communes by their highest recognition in force on 31 December (decided by then, "
+            "title year not later, not revoked by then); `none`: the other communes."
+        )
+    )
+    at_least = StatsAtLeastSerializer()
+    avg_criteria_met = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "Mean number of criteria met at the first level over approved assessments, to 2 "
+            "decimals; null when none was assessed."
+        ),
+    )
+    districts_total = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Districts of the unit that exist in the year; null for a district."),
+    )
+    districts_recognized = _level_counts(
+        _(
+            "Districts by their highest recognition in force on 31 December, by level; null "
+            "for a district."
+        ),
+        allow_null=True,
+    )
+    targets = StatsTargetSerializer(
+        many=True,
+        help_text=_(
+            "The unit's targets on the ladder in force (a province's own, not its districts'; "
+            "empty for the country), by year and level."
+        ),
+    )
+
+
+class _StatsHeaderSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    criteria_set = serializers.CharField(help_text=_("Code of the criteria set in force."))
+    structure = serializers.ChoiceField(
+        choices=Structure.choices, help_text=_("The administrative map counted on.")
+    )
+
+
+class StatsSerializer(_StatsHeaderSerializer, StatsBlockSerializer):
+    """A province's or a district's statistics for a year."""
+
+
+class NationalStatsSerializer(StatsSerializer):
+    """The country's statistics for a year, with one row per province."""
+
+    provinces = StatsBlockSerializer(
+        many=True, help_text=_("One row per province of the structure, ordered by code.")
+    )

@@ -1,0 +1,161 @@
+"""The public statistics endpoints: check the parameters, ask dashboard.stats, shape the answer."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard import stats
+from dashboard.api import serializers
+from ntm_portal.api import ErrorSerializer
+
+ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
+
+COUNTING = (
+    "Counts approved assessments only, of the criteria set in force in `year`; recognitions "
+    "in force on 31 December of `year`; rural communes (xã) and districts that exist in "
+    "`year` on the chosen map. Level keys are those of the set in force, plus `none`. "
+    "A target's `actual` is the number of communes recognised at its level or higher on "
+    "31 December of the requested year. A missing or bad `year`, or a year without a criteria "
+    "set in force, is a 400; a unit not found on the map is a 404."
+)
+
+BLOCK = {
+    "communes_total": 39,
+    "assessed": 39,
+    "computed": {"none": 0, "standard": 10, "advanced": 20, "model": 9},
+    "recognized": {"none": 0, "standard": 10, "advanced": 20, "model": 9},
+    "at_least": {
+        "computed": {"standard": 39, "advanced": 29, "model": 9},
+        "recognized": {"standard": 39, "advanced": 29, "model": 9},
+    },
+    "avg_criteria_met": 17.42,
+}
+HEADER = {"year": 2023, "criteria_set": "NTM-2021-2025", "structure": "2021"}
+BINH_DUONG = {
+    "unit": {"code": "74", "name": "Tỉnh Bình Dương"},
+    **BLOCK,
+    "districts_total": 9,
+    "districts_recognized": {"standard": 3, "advanced": 0, "model": 0},
+    "targets": [
+        {"year": 2025, "level": "advanced", "target": 39, "target_percent": None, "actual": 29},
+        {"year": 2025, "level": "model", "target": 8, "target_percent": 20.0, "actual": 9},
+    ],
+}
+NATIONAL = {
+    **HEADER,
+    "unit": {"code": "VN", "name": "Việt Nam"},
+    "communes_total": 7717,
+    "assessed": 7600,
+    "computed": {"none": 900, "standard": 4200, "advanced": 2000, "model": 500},
+    "recognized": {"none": 1200, "standard": 4100, "advanced": 1900, "model": 517},
+    "at_least": {
+        "computed": {"standard": 6700, "advanced": 2500, "model": 500},
+        "recognized": {"standard": 6517, "advanced": 2417, "model": 517},
+    },
+    "avg_criteria_met": 16.85,
+    "districts_total": 696,
+    "districts_recognized": {"standard": 180, "advanced": 20, "model": 5},
+    "targets": [],
+    "provinces": [BINH_DUONG],
+}
+
+
+def _example(name: str, value: dict) -> OpenApiExample:
+    return OpenApiExample(
+        name, value=value, response_only=True, description="Illustrative figures."
+    )
+
+
+def _schema(summary: str, unit_note: str, response, example: dict, code_param: bool = True):
+    parameters = [serializers.StatsQuerySerializer]
+    if code_param:
+        parameters.append(
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The unit's statistics-office code, unique within a structure.",
+            )
+        )
+    return extend_schema(
+        summary=summary,
+        description=f"{unit_note} {COUNTING}",
+        parameters=parameters,
+        responses={200: response, **ERRORS},
+        examples=[_example(summary, example)],
+    )
+
+
+class StatsView(APIView):
+    """Public and read-only; the parameters are checked before anything is counted."""
+
+    permission_classes = [AllowAny]
+
+    def query(self) -> dict:
+        params = serializers.StatsQuerySerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+    def handle_exception(self, exc):
+        # The selectors know nothing of HTTP: a unit they cannot find becomes a 404 here.
+        if isinstance(exc, stats.UnitNotFound):
+            exc = NotFound(str(exc))
+        return super().handle_exception(exc)
+
+
+class NationalStatsView(StatsView):
+    @_schema(
+        "Statistics of the country",
+        "The country (`unit.code` `VN`; `targets` empty), then `provinces`: one row per "
+        "province of the map, ordered by code, with the same keys.",
+        serializers.NationalStatsSerializer,
+        NATIONAL,
+        code_param=False,
+    )
+    def get(self, request):
+        report = stats.national_stats(**self.query())
+        return Response(serializers.NationalStatsSerializer(report).data)
+
+
+class ProvinceStatsView(StatsView):
+    @_schema(
+        "Statistics of a province",
+        "`code`: the province's code (e.g. `74`). `targets`: the province's own targets "
+        "(those with no district).",
+        serializers.StatsSerializer,
+        {**HEADER, **BINH_DUONG},
+    )
+    def get(self, request, code):
+        report = stats.province_stats(code, **self.query())
+        return Response(serializers.StatsSerializer(report).data)
+
+
+class DistrictStatsView(StatsView):
+    @_schema(
+        "Statistics of a district",
+        "`code`: the district's code (e.g. `723`); districts exist on the 2021 map only. "
+        "`districts_total` and `districts_recognized` are null; `targets`: the district's.",
+        serializers.StatsSerializer,
+        {
+            **HEADER,
+            "unit": {"code": "723", "name": "Thành phố Tân Uyên"},
+            "communes_total": 2,
+            "assessed": 2,
+            "computed": {"none": 0, "standard": 1, "advanced": 1, "model": 0},
+            "recognized": {"none": 0, "standard": 1, "advanced": 1, "model": 0},
+            "at_least": {
+                "computed": {"standard": 2, "advanced": 1, "model": 0},
+                "recognized": {"standard": 2, "advanced": 1, "model": 0},
+            },
+            "avg_criteria_met": 19.0,
+            "districts_total": None,
+            "districts_recognized": None,
+            "targets": [],
+        },
+    )
+    def get(self, request, code):
+        report = stats.district_stats(code, **self.query())
+        return Response(serializers.StatsSerializer(report).data)

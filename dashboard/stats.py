@@ -1,0 +1,390 @@
+"""Statistics of the programme by unit and year: the reads behind /api/v1/stats/.
+
+The figures are public, so only approved assessments count and a draft never shows. Every
+report costs a fixed number of queries whatever the number of units: each count is grouped in
+the database by province (or, for a district's report, by district), and the country is the
+sum of its provinces. Reading the queries:
+
+1. the levels of the criteria set in force that year (`ladder_for`);
+2. the structure in force on 1 January, unless one was asked for (`structure_for`);
+3. the unit (or, for the country, its provinces);
+4. rural communes with their highest recognition in force, grouped by unit and level;
+5. approved assessments grouped by unit and computed level, with the sum of criteria met;
+6. districts with their highest recognition in force, grouped by province and level
+   (not for a district's report);
+7. the targets, with their levels.
+
+A unit "exists in a year" when its validity overlaps that year. Recognitions count when their
+level belongs to the set in force: each programme period has its own ladder, and a title of an
+earlier period is not a level of the current one.
+"""
+
+import dataclasses
+import datetime
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from communes.models import Commune, District, Province
+from communes.selectors import structure_for_year
+from criteria.models import Assessment, CriteriaSet, Level, Recognition, Target
+
+NONE = "none"
+
+
+class UnitNotFound(LookupError):
+    """No unit with that code exists in that structure and year; the message says which."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+
+
+COUNTRY = Unit(code="VN", name="Việt Nam")
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The criteria set in force in a year and its level codes, lowest first."""
+
+    criteria_set_id: int
+    code: str
+    levels: tuple[str, ...]
+    by_rank: dict[int, str]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every figure of a report is read against: the year, the map and the ladder."""
+
+    year: int
+    structure: str
+    ladder: Ladder
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    year: int
+    level: str
+    target: int
+    target_percent: Decimal | None
+    actual: int
+
+
+@dataclass(frozen=True)
+class UnitStats:
+    year: int
+    criteria_set: str
+    structure: str
+    unit: Unit | Province | District
+    communes_total: int
+    assessed: int
+    computed: dict[str, int]
+    recognized: dict[str, int]
+    at_least: dict[str, dict[str, int]]
+    avg_criteria_met: float | None
+    districts_total: int | None
+    districts_recognized: dict[str, int] | None
+    targets: list[TargetProgress]
+    provinces: list["UnitStats"] | None = None
+
+
+@dataclass
+class Tally:
+    """The raw counts of one unit, as the grouped queries return them."""
+
+    communes: int = 0
+    assessed: int = 0
+    criteria_met: int = 0
+    computed: Counter = field(default_factory=Counter)
+    recognized: Counter = field(default_factory=Counter)
+    districts: int = 0
+    districts_recognized: Counter = field(default_factory=Counter)
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
+
+
+def _values(tally: Tally) -> list:
+    return [getattr(tally, f.name) for f in dataclasses.fields(tally)]
+
+
+# --- The reports -------------------------------------------------------------------------
+
+
+def national_stats(year: int, structure: str | None = None) -> UnitStats:
+    frame = _frame(year, structure)
+    provinces = list(Province.objects.filter(_in_frame(frame)).order_by("code"))
+    if not provinces:
+        raise UnitNotFound(_no_map_message(frame))
+    tallies = _tallies(frame, {}, with_districts=True)
+    targets = _targets_by_province(frame)
+    rows = [_unit_stats(frame, p, tallies[p.pk], targets[p.pk], districts=True) for p in provinces]
+    country = _unit_stats(
+        frame, COUNTRY, sum((tallies[p.pk] for p in provinces), Tally()), [], districts=True
+    )
+    return dataclasses.replace(country, provinces=rows)
+
+
+def province_stats(code: str, year: int, structure: str | None = None) -> UnitStats:
+    frame = _frame(year, structure)
+    province = _find(Province, code, frame, _("province"))
+    tally = _tallies(frame, {"province_id": province.pk}, with_districts=True)[province.pk]
+    targets = _targets(frame, province=province, district__isnull=True)
+    return _unit_stats(frame, province, tally, targets, districts=True)
+
+
+def district_stats(code: str, year: int, structure: str | None = None) -> UnitStats:
+    frame = _frame(year, structure)
+    district = _find(District, code, frame, _("district"))
+    tally = _tallies(frame, {"district_id": district.pk}, with_districts=False)[district.pk]
+    return _unit_stats(frame, district, tally, _targets(frame, district=district), districts=False)
+
+
+# --- Year, map and unit ------------------------------------------------------------------
+
+
+def ladder_for(year: int) -> Ladder:
+    """The levels of the set in force; where two sets overlap, the one that began last."""
+    levels = list(
+        Level.objects.filter(criteria_set__in=CriteriaSet.objects.in_force(year))
+        .select_related("criteria_set")
+        .order_by("-criteria_set__first_year", "criteria_set__code", "rank")
+    )
+    if not levels:
+        message = _("No criteria set is in force in %(year)s.") % {"year": year}
+        raise ValidationError({"year": [message]})
+    cset = levels[0].criteria_set
+    own = [level for level in levels if level.criteria_set_id == cset.pk]
+    return Ladder(
+        cset.pk, cset.code, tuple(lv.code for lv in own), {lv.rank: lv.code for lv in own}
+    )
+
+
+def structure_for(year: int, structure: str | None = None) -> str | None:
+    """The map a year is read on: the one asked for, else the one that year's assessments
+    were entered on (communes.selectors.structure_for_year)."""
+    return structure or structure_for_year(year)
+
+
+def _frame(year: int, structure: str | None) -> Frame:
+    # The ladder first: a year without a criteria set is a bad request whatever the unit.
+    ladder = ladder_for(year)
+    return Frame(year=year, structure=structure_for(year, structure) or "", ladder=ladder)
+
+
+def _find(model, code: str, frame: Frame, label: str):
+    # A code is digits; anything else names no unit and never reaches the database.
+    unit = None
+    if frame.structure and code.isascii() and code.isdigit():
+        unit = model.objects.filter(_in_frame(frame), code=code).first()
+    if unit is None:
+        raise UnitNotFound(_unit_message(label, code, frame))
+    return unit
+
+
+def _unit_message(label: str, code: str, frame: Frame) -> str:
+    values = {"unit": label, "code": code, "year": frame.year, "structure": frame.structure}
+    if not frame.structure:
+        return (
+            _(
+                "No %(unit)s with code %(code)s: no administrative map valid on "
+                "1 January %(year)s is loaded."
+            )
+            % values
+        )
+    return _("No %(unit)s with code %(code)s exists in %(year)s in structure %(structure)s.") % (
+        values
+    )
+
+
+def _no_map_message(frame: Frame) -> str:
+    values = {"year": frame.year, "structure": frame.structure}
+    if not frame.structure:
+        return _("No administrative map valid on 1 January %(year)s is loaded.") % values
+    return _("No provinces of structure %(structure)s exist in %(year)s.") % values
+
+
+# --- Filters -----------------------------------------------------------------------------
+
+
+def _in_frame(frame: Frame, prefix: str = "") -> Q:
+    """Units of the frame's structure whose validity overlaps its year."""
+    started = Q(**{f"{prefix}valid_from__isnull": True}) | Q(
+        **{f"{prefix}valid_from__lte": frame.last_day}
+    )
+    not_ended = Q(**{f"{prefix}valid_to__isnull": True}) | Q(
+        **{f"{prefix}valid_to__gte": frame.first_day}
+    )
+    return Q(**{f"{prefix}structure": frame.structure}) & started & not_ended
+
+
+def _rural_communes(frame: Frame, place: dict, prefix: str = "") -> Q:
+    where = {f"{prefix}{key}": value for key, value in place.items()}
+    return _in_frame(frame, prefix) & Q(**{f"{prefix}kind": Commune.Kind.XA}, **where)
+
+
+def _top_recognized_rank(frame: Frame, unit_field: str) -> Subquery:
+    """Rank of the unit's highest title held on 31 December, on the ladder in force."""
+    held = Recognition.objects.in_force(frame.year).filter(
+        **{unit_field: OuterRef("pk")}, level__criteria_set_id=frame.ladder.criteria_set_id
+    )
+    return Subquery(held.order_by("-level__rank").values("level__rank")[:1])
+
+
+# --- Grouped counts ----------------------------------------------------------------------
+
+
+def _tallies(frame: Frame, place: dict, *, with_districts: bool) -> dict[int, Tally]:
+    """One Tally per unit of `place`'s grouping: its district if given, else its province."""
+    group = "district_id" if "district_id" in place else "province_id"
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    _count_communes(tallies, frame, place, group)
+    _count_assessments(tallies, frame, place, group)
+    if with_districts:
+        _count_districts(tallies, frame, place)
+    return tallies
+
+
+def _count_communes(tallies, frame: Frame, place: dict, group: str) -> None:
+    rows = (
+        Commune.objects.filter(_rural_communes(frame, place))
+        .annotate(top=_top_recognized_rank(frame, "commune"))
+        .values("top", unit=F(group))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        tally = tallies[row["unit"]]
+        tally.communes += row["n"]
+        if row["top"] is not None:
+            tally.recognized[frame.ladder.by_rank[row["top"]]] += row["n"]
+
+
+def _count_assessments(tallies, frame: Frame, place: dict, group: str) -> None:
+    # One assessment per commune, year and set (a constraint), so each commune counts once.
+    rows = (
+        Assessment.objects.approved()
+        .filter(
+            _rural_communes(frame, place, "commune__"),
+            year=frame.year,
+            criteria_set_id=frame.ladder.criteria_set_id,
+        )
+        .values("level", unit=F(f"commune__{group}"))
+        .annotate(n=Count("pk"), met=Sum("criteria_met"))
+        .order_by()
+    )
+    for row in rows:
+        tally = tallies[row["unit"]]
+        tally.assessed += row["n"]
+        tally.criteria_met += row["met"]
+        level = row["level"] if row["level"] in frame.ladder.levels else NONE
+        tally.computed[level] += row["n"]
+
+
+def _count_districts(tallies, frame: Frame, place: dict) -> None:
+    rows = (
+        District.objects.filter(_in_frame(frame), **place)
+        .annotate(top=_top_recognized_rank(frame, "district"))
+        .values("top", unit=F("province_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        tally = tallies[row["unit"]]
+        tally.districts += row["n"]
+        if row["top"] is not None:
+            tally.districts_recognized[frame.ladder.by_rank[row["top"]]] += row["n"]
+
+
+def _targets(frame: Frame, **where) -> list[Target]:
+    """Targets on the ladder in force: a target of another period has other levels."""
+    targets = Target.objects.filter(level__criteria_set_id=frame.ladder.criteria_set_id, **where)
+    return list(targets.select_related("level").order_by("year", "level__rank"))
+
+
+def _targets_by_province(frame: Frame) -> dict[int, list[Target]]:
+    grouped: dict[int, list[Target]] = defaultdict(list)
+    for target in _targets(frame, province__structure=frame.structure, district__isnull=True):
+        grouped[target.province_id].append(target)
+    return grouped
+
+
+# --- From counts to figures (no queries) -------------------------------------------------
+
+
+def _unit_stats(frame: Frame, unit, tally: Tally, targets: Iterable[Target], *, districts: bool):
+    recognized_at_least = at_least(frame.ladder.levels, tally.recognized)
+    not_recognized = tally.communes - sum(tally.recognized.values())
+    return UnitStats(
+        year=frame.year,
+        criteria_set=frame.ladder.code,
+        structure=frame.structure,
+        unit=unit,
+        communes_total=tally.communes,
+        assessed=tally.assessed,
+        computed=per_level(frame.ladder.levels, tally.computed, none=tally.computed[NONE]),
+        recognized=per_level(frame.ladder.levels, tally.recognized, none=not_recognized),
+        at_least={
+            "computed": at_least(frame.ladder.levels, tally.computed),
+            "recognized": recognized_at_least,
+        },
+        avg_criteria_met=average(tally.criteria_met, tally.assessed),
+        districts_total=tally.districts if districts else None,
+        districts_recognized=(
+            per_level(frame.ladder.levels, tally.districts_recognized) if districts else None
+        ),
+        targets=[progress(t, tally.communes, recognized_at_least) for t in targets],
+    )
+
+
+def per_level(levels: Iterable[str], counts: Counter, none: int | None = None) -> dict[str, int]:
+    """Counts keyed by level, lowest first, led by `none` when given."""
+    head = {} if none is None else {NONE: none}
+    return head | {level: counts[level] for level in levels}
+
+
+def at_least(levels: tuple[str, ...], counts: Counter) -> dict[str, int]:
+    """Units at each level or higher: the counts accumulated from the top of the ladder."""
+    running, totals = 0, {}
+    for level in reversed(levels):
+        running += counts[level]
+        totals[level] = running
+    return {level: totals[level] for level in levels}
+
+
+def average(total: int, count: int) -> float | None:
+    if not count:
+        return None
+    return float((Decimal(total) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def progress(target: Target, communes: int, recognized_at_least: dict[str, int]):
+    """A target as a number of communes (a percentage of `communes`, rounded up), against the
+    communes recognised at its level or higher."""
+    amount = target.count
+    if amount is None:
+        amount = math.ceil(target.percent * communes / 100)
+    return TargetProgress(
+        year=target.year,
+        level=target.level.code,
+        target=amount,
+        target_percent=target.percent,
+        actual=recognized_at_least[target.level.code],
+    )
