@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OcopConfig(AppConfig):
     name = "ocop"
     verbose_name = _("OCOP products")
+
+    def ready(self):
+        from criteria import registry
+        from ocop import selectors, services
+
+        # Advanced NTM indicator 13.2 counts a commune's certified products (derived measure).
+        registry.register(services.CERTIFIED_PRODUCTS, selectors.certified_products_count)

@@ -1,0 +1,297 @@
+"""The OCOP registry in Django admin. Every write that matters goes through ocop.services:
+evaluations are added on the product page and revoked on their own page, so that stars and
+validity are always computed by ocop/rating.py, never typed."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from communes.admin import FoldedSearchMixin
+from ocop import rating, selectors, services
+from ocop.models import Evaluation, Producer, Product
+
+EXPIRING_DAYS = 90
+DATE = "d/m/Y"  # as decisions write dates; the Vietnamese long format crowds the list
+PROVINCE_FILTER = ("commune__province", admin.RelatedOnlyFieldListFilter)
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's errors next to the form's fields, or above the form."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+@admin.register(Producer)
+class ProducerAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "tax_code", "commune", "province"]
+    list_filter = ["kind", PROVINCE_FILTER]
+    list_select_related = ["commune__province"]
+    search_fields = ["search_key", "tax_code"]
+    search_help_text = _("Name (with or without diacritics) or tax code")
+    autocomplete_fields = ["commune"]
+    readonly_fields = ["search_key"]
+
+    @admin.display(description=_("province"), ordering="commune__province__code")
+    def province(self, obj):
+        return obj.commune.province.name
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()  # a producer's own fields change no rating
+            return
+        fields = ("name", "kind", "commune", "tax_code")
+        # The form's instance stands for the new row in the admin's log and redirect.
+        obj.pk = services.create_producer(**{f: form.cleaned_data[f] for f in fields}).pk
+
+
+class StarsFilter(admin.SimpleListFilter):
+    title = _("stars in force")
+    parameter_name = "stars"
+
+    def lookups(self, request, model_admin):
+        return [(str(n), "★" * n) for n in range(5, 0, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value() in {str(n) for n in range(1, 6)}:
+            day = timezone.localdate()
+            return queryset.in_force_on(day).filter(current_stars=int(self.value()))
+        return queryset
+
+
+class ValidityFilter(admin.SimpleListFilter):
+    title = _("validity")
+    parameter_name = "validity"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("in_force", _("in force")),
+            ("expiring", _("expiring within %(n)d days") % {"n": EXPIRING_DAYS}),
+            ("expired", _("expired")),
+            ("revoked", _("revoked")),
+            ("never", _("never evaluated")),
+        ]
+
+    def queryset(self, request, queryset):
+        day = timezone.localdate()
+        filters = {
+            "in_force": lambda: queryset.in_force_on(day),
+            "expiring": lambda: queryset.expiring_within(day, EXPIRING_DAYS),
+            "expired": lambda: queryset.expired_on(day),
+            "revoked": lambda: queryset.revoked_on(day),
+            "never": lambda: queryset.filter(current_id__isnull=True),
+        }
+        return filters[self.value()]() if self.value() in filters else queryset
+
+
+class EvaluationHistoryInline(admin.TabularInline):
+    """Recorded evaluations, read-only: open one to revoke it."""
+
+    model = Evaluation
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("evaluations")
+    fields = [
+        "decision_date",
+        "decision_number",
+        "level",
+        "score",
+        "part_a",
+        "part_b",
+        "part_c",
+        "stars",
+        "valid_until",
+        "revoked_date",
+        "revoked_decision",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")  # each row's title
+
+    def has_add_permission(self, request, obj=None):
+        return False  # added through NewEvaluationInline, which uses the service
+
+
+NEW_EVALUATION_FIELDS = [
+    "score",
+    "part_a",
+    "part_b",
+    "part_c",
+    "level",
+    "decision_number",
+    "decision_date",
+]
+
+
+class NewEvaluationForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = NEW_EVALUATION_FIELDS
+
+    def service_arguments(self) -> dict:
+        return {field: self.cleaned_data[field] for field in NEW_EVALUATION_FIELDS}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                services.check_evaluation(product=self.instance.product, **self.service_arguments())
+            except ValidationError as error:
+                _add_errors(self, error)
+        return cleaned
+
+
+class NewEvaluationInline(admin.StackedInline):
+    """An empty form to record a new evaluation; its stars and validity are computed."""
+
+    model = Evaluation
+    form = NewEvaluationForm
+    extra = 1
+    can_delete = False
+    verbose_name = _("new evaluation")
+    verbose_name_plural = _("record a new evaluation")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+@admin.register(Product)
+class ProductAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["name", "producer", "commune", "province", "group", "stars", "validity"]
+    list_filter = [PROVINCE_FILTER, "group", StarsFilter, ValidityFilter, "active"]
+    search_fields = ["search_key", "producer__search_key"]
+    search_help_text = _("Product or producer name, with or without diacritics")
+    autocomplete_fields = ["producer", "commune"]
+    readonly_fields = ["search_key"]
+    inlines = [EvaluationHistoryInline, NewEvaluationInline]
+
+    def get_queryset(self, request):
+        # Current evaluation annotated: the list's stars and validity cost no query per row.
+        return selectors.products_with_rating(timezone.localdate())
+
+    def get_readonly_fields(self, request, obj=None):
+        # A product changes hands by being registered again by its new producer.
+        return self.readonly_fields + (["producer"] if obj else [])
+
+    def get_inline_instances(self, request, obj=None):
+        # Evaluations are recorded for a saved product only.
+        return super().get_inline_instances(request, obj) if obj else []
+
+    @admin.display(description=_("province"), ordering="commune__province__code")
+    def province(self, obj):
+        return obj.commune.province.name
+
+    @admin.display(description=_("stars in force"), ordering="current_stars")
+    def stars(self, obj):
+        current = selectors.current_of(obj)
+        in_force = current is not None and rating.in_force(current, timezone.localdate())
+        return "★" * current.stars if in_force else "—"
+
+    @admin.display(description=_("validity"), ordering="current_valid_until")
+    def validity(self, obj):
+        return validity_text(selectors.current_of(obj), timezone.localdate())
+
+    def save_model(self, request, obj, form, change):
+        fields = [f for f in services.EDITABLE_PRODUCT_FIELDS if f in form.cleaned_data]
+        values = {f: form.cleaned_data[f] for f in fields}
+        if change:
+            services.update_product(product=obj, **values)
+        else:  # the form's instance stands for the new row, as for producers
+            obj.pk = services.create_product(producer=form.cleaned_data["producer"], **values).pk
+
+    def save_formset(self, request, form, formset, change):
+        if not issubclass(formset.form, NewEvaluationForm):
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects = [
+            services.record_evaluation(product=form.instance, **sub.service_arguments())
+            for sub in formset.forms
+            if sub.has_changed()
+        ]
+        formset.changed_objects, formset.deleted_objects = [], []
+
+
+class RevocationForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = ["revoked_date", "revoked_reason", "revoked_decision"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_changed() and not self.errors:
+            try:
+                services.check_revocation(
+                    evaluation=self.instance,
+                    revoked_date=cleaned["revoked_date"],
+                    reason=cleaned["revoked_reason"],
+                    decision=cleaned["revoked_decision"],
+                )
+            except ValidationError as error:
+                _add_errors(self, error)
+        return cleaned
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    """Evaluations are recorded on their product's page; here they are listed and revoked."""
+
+    form = RevocationForm
+    list_display = ["product", "stars", "score", "level", "decision_number", "decision_date"]
+    list_display += ["valid_until", "revoked_date"]
+    list_filter = [
+        "level",
+        "stars",
+        ("product__commune__province", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["product"]
+    search_fields = ["decision_number"]
+    search_help_text = _("Decision number, or product name with or without diacritics")
+    recorded = ["product", "score", "part_a", "part_b", "part_c", "level", "stars"]
+    recorded += ["decision_number", "decision_date", "valid_until"]
+    revocation = ["revoked_date", "revoked_reason", "revoked_decision"]
+    fields = recorded + revocation
+
+    def get_readonly_fields(self, request, obj=None):
+        revoked = obj is not None and obj.revoked_date is not None
+        return self.recorded + (self.revocation if revoked else [])
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        matches = Q(decision_number__icontains=search_term.strip())
+        matches |= Q(product__in=Product.objects.search(search_term))
+        return queryset.filter(matches), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a rating ends by revocation, which is recorded
+
+    def save_model(self, request, obj, form, change):
+        if form.has_changed():
+            services.revoke_evaluation(
+                evaluation=obj,
+                revoked_date=form.cleaned_data["revoked_date"],
+                reason=form.cleaned_data["revoked_reason"],
+                decision=form.cleaned_data["revoked_decision"],
+            )
+
+
+def validity_text(current: rating.Evaluation | None, day) -> str:
+    """How the product's current evaluation stands on ``day``, as the list shows it."""
+    if current is None:
+        return str(_("never evaluated"))
+    status = rating.status_on(current, day)
+    if status == rating.Status.REVOKED:
+        return str(_("revoked on %(d)s")) % {"d": date_format(current.revoked_date, DATE)}
+    if status == rating.Status.EXPIRED:
+        return str(_("expired after %(d)s")) % {"d": date_format(current.valid_until, DATE)}
+    text = str(_("valid until %(d)s")) % {"d": date_format(current.valid_until, DATE)}
+    if rating.expires_within(current, day, EXPIRING_DAYS):
+        text += " ⚠"
+    return text

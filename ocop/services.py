@@ -1,0 +1,342 @@
+"""Write operations on the OCOP registry. Admin, API, commands and imports all call these.
+
+Each runs in one transaction and checks its input before saving: bad input raises
+ValidationError keyed by field, saying why, and writes nothing. Stars and validity are computed by
+ocop/rating.py, never typed. A write that can change which products are certified tells criteria
+(registry.changed) inside the same transaction, so that the open NTM assessments of the communes
+concerned are rescored with it or not at all.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from communes.models import Commune
+from criteria import registry
+from ocop import rating
+from ocop.models import Evaluation, Producer, Product
+
+CERTIFIED_PRODUCTS = "ocop.certified_products"  # registry key read by the 2021-2025 criteria
+PARTS = ("part_a", "part_b", "part_c")
+
+Errors = dict[str, list[str | ValidationError]]
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _validate(instance: Model, errors: Errors) -> None:
+    """Raise the service's own errors together with the model's (fields, choices,
+    constraints). Where both speak of the same problem the service's message, keyed by field,
+    is the more specific: a field it names keeps its message, and the model's form-wide
+    messages (its constraints restated by the service) are dropped."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        for field, messages in error.error_dict.items():
+            if field != NON_FIELD_ERRORS or not errors:
+                errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _certification_changed(commune_ids) -> None:
+    registry.changed(CERTIFIED_PRODUCTS, sorted(set(commune_ids)))
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "d/m/Y")
+
+
+def _as_date(value) -> datetime.date | None:
+    # A datetime is a date too, but cannot be compared with one.
+    is_date = isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    return value if is_date else None
+
+
+# --- producers and products ------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_producer(*, name: str, kind: str, commune: Commune, tax_code: str = "") -> Producer:
+    producer = Producer(name=name.strip(), kind=kind, commune=commune, tax_code=tax_code.strip())
+    errors: Errors = {}
+    holder = producer.tax_code and Producer.objects.filter(tax_code=producer.tax_code).first()
+    if holder:
+        _add(
+            errors,
+            "tax_code",
+            _("Tax code %(code)s is already registered to %(holder)s.")
+            % {"code": producer.tax_code, "holder": holder.name},
+        )
+    _validate(producer, errors)
+    producer.save()
+    return producer
+
+
+def _check_product_name(product: Product, errors: Errors) -> None:
+    same = Product.objects.filter(producer_id=product.producer_id, name=product.name)
+    if product.producer_id and same.exclude(pk=product.pk).exists():
+        _add(
+            errors,
+            "name",
+            _("%(producer)s already has a product named “%(name)s”.")
+            % {"producer": product.producer.name, "name": product.name},
+        )
+
+
+@transaction.atomic
+def create_product(
+    *,
+    producer: Producer,
+    name: str,
+    group: str,
+    commune: Commune | None = None,
+    sub_group: str = "",
+    description: str = "",
+    active: bool = True,
+) -> Product:
+    """Register a product; it counts for its producer's commune unless ``commune`` says
+    where it comes from. A new product has no rating, so no commune is rescored."""
+    product = Product(
+        producer=producer,
+        name=name.strip(),
+        group=group,
+        commune=commune or producer.commune,
+        sub_group=sub_group.strip(),
+        description=description.strip(),
+        active=active,
+    )
+    errors: Errors = {}
+    _check_product_name(product, errors)
+    _validate(product, errors)
+    product.save()
+    return product
+
+
+EDITABLE_PRODUCT_FIELDS = ("name", "group", "commune", "sub_group", "description", "active")
+
+
+@transaction.atomic
+def update_product(*, product: Product, **changes) -> Product:
+    """Change some of a product's fields; moving it to another commune rescores both."""
+    unknown = set(changes) - set(EDITABLE_PRODUCT_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
+    current = Product.objects.select_for_update().get(pk=product.pk)
+    old_commune = current.commune_id
+    for field, value in changes.items():
+        setattr(current, field, value.strip() if isinstance(value, str) else value)
+    errors: Errors = {}
+    _check_product_name(current, errors)
+    _validate(current, errors)
+    current.save()
+    if current.commune_id != old_commune and current.evaluations.exists():
+        _certification_changed([old_commune, current.commune_id])
+    return current
+
+
+# --- evaluations -----------------------------------------------------------------------------
+
+
+def _decimal(raw, field: str, errors: Errors) -> Decimal | None:
+    """A score or part with at most two decimals, or None (with an error) if it is not one."""
+    if raw is None or raw == "" or isinstance(raw, bool):
+        _add(errors, field, _("A number is required here."))
+        return None
+    try:
+        number = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation:
+        _add(errors, field, _("“%(raw)s” is not a number.") % {"raw": raw})
+        return None
+    if not number.is_finite() or number.as_tuple().exponent < -2:
+        _add(errors, field, _("Enter a number with at most two decimals."))
+        return None
+    return number
+
+
+def _check_score(raw, errors: Errors) -> Decimal | None:
+    score = _decimal(raw, "score", errors)
+    if score is not None and not rating.MIN_SCORE <= score <= rating.MAX_SCORE:
+        _add(errors, "score", _("The score is between 0 and 100, not %(s)s.") % {"s": score})
+        return None
+    return score
+
+
+def _check_parts(raw: dict, decided: datetime.date | None, errors: Errors) -> dict | None:
+    """The three parts within their scheme's maxima, or None if none is given."""
+    given = {field: value for field, value in raw.items() if value not in (None, "")}
+    if not given:
+        return None
+    for field in set(PARTS) - set(given):
+        _add(errors, field, _("Give all three parts (A, B, C) or none; this one is missing."))
+    parts = {field: _decimal(value, field, errors) for field, value in given.items()}
+    scheme = rating.scheme_on(decided or timezone.localdate())
+    maxima = dict(zip(PARTS, scheme.maxima, strict=True))
+    for field, value in parts.items():
+        most = maxima[field]
+        if value is not None and not 0 <= value <= most:
+            message = _("This part is between 0 and %(most)s under %(source)s, not %(v)s.")
+            _add(errors, field, message % {"most": most, "source": scheme.source, "v": value})
+    return parts
+
+
+def _check_sum(score: Decimal | None, parts: dict | None, errors: Errors) -> None:
+    values = list((parts or {}).values())
+    if score is None or len(values) != len(PARTS) or None in values:
+        return
+    if sum(values) != score:
+        message = _("Parts A + B + C add up to %(sum)s, not to the score %(score)s.")
+        _add(errors, "score", message % {"sum": sum(values), "score": score})
+
+
+def _check_level(level: str, decided: datetime.date | None, errors: Errors) -> None:
+    if level not in Evaluation.Level.values:
+        known = ", ".join(Evaluation.Level.values)
+        _add(errors, "level", _("Unknown level “%(l)s”: use %(k)s.") % {"l": level, "k": known})
+        return
+    rule = rating.withdrawal(level, decided) if decided else None
+    if rule is not None:
+        message = _(
+            "Since %(since)s the %(level)s level no longer evaluates OCOP products (%(source)s); "
+            "a decision of %(day)s comes from the province or the central level."
+        )
+        label = Evaluation.Level(level).label
+        values = {"since": _day(rule.from_date), "level": label, "source": rule.source}
+        _add(errors, "level", message % {**values, "day": _day(decided)})
+
+
+def _check_decision(number: str, decided: datetime.date | None, errors: Errors) -> None:
+    if not number:
+        _add(errors, "decision_number", _("Give the number of the decision."))
+    if decided is None:
+        _add(errors, "decision_date", _("Give the date of the decision."))
+    elif decided > timezone.localdate():
+        _add(errors, "decision_date", _("%(d)s is in the future.") % {"d": _day(decided)})
+
+
+def _check_duplicate(evaluation: Evaluation, errors: Errors) -> None:
+    same = Evaluation.objects.filter(
+        product_id=evaluation.product_id,
+        decision_number=evaluation.decision_number,
+        decision_date=evaluation.decision_date,
+    )
+    if evaluation.product_id and same.exists():
+        _add(errors, "decision_number", _("This decision is already recorded for this product."))
+
+
+def check_evaluation(
+    *,
+    product: Product,
+    score,
+    level: str,
+    decision_number: str,
+    decision_date: datetime.date,
+    part_a=None,
+    part_b=None,
+    part_c=None,
+) -> Evaluation:
+    """The evaluation to record, with its stars and validity computed, unsaved; every
+    problem with the input raised together."""
+    errors: Errors = {}
+    decided = _as_date(decision_date)
+    number = (decision_number or "").strip()
+    checked_score = _check_score(score, errors)
+    parts = _check_parts(dict(zip(PARTS, (part_a, part_b, part_c), strict=True)), decided, errors)
+    _check_sum(checked_score, parts, errors)
+    _check_level(level, decided, errors)
+    _check_decision(number, decided, errors)
+    if errors:
+        raise ValidationError(errors)
+    evaluation = Evaluation(
+        product=product,
+        score=checked_score,
+        level=level,
+        stars=rating.stars_for(checked_score, level),
+        decision_number=number,
+        decision_date=decided,
+        valid_until=rating.valid_until(decided),
+        **(parts or {}),
+    )
+    _check_duplicate(evaluation, errors)
+    _validate(evaluation, errors)
+    return evaluation
+
+
+@transaction.atomic
+def record_evaluation(
+    *,
+    product: Product,
+    score,
+    level: str,
+    decision_number: str,
+    decision_date: datetime.date,
+    part_a=None,
+    part_b=None,
+    part_c=None,
+) -> Evaluation:
+    """Record an evaluation with its stars and validity. It rescores the product's commune
+    when it can change what is certified: when it certifies, or when it supersedes an earlier
+    evaluation (a newer rating replaces the older ones, see ocop/rating.py)."""
+    evaluation = check_evaluation(
+        product=product,
+        score=score,
+        level=level,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        part_a=part_a,
+        part_b=part_b,
+        part_c=part_c,
+    )
+    supersedes = product.evaluations.exists()
+    evaluation.save()
+    if evaluation.stars >= rating.CERTIFIED_MIN_STARS or supersedes:
+        _certification_changed([product.commune_id])
+    return evaluation
+
+
+def check_revocation(
+    *, evaluation: Evaluation, revoked_date: datetime.date, reason: str, decision: str
+) -> None:
+    errors: Errors = {}
+    if evaluation.revoked_date is not None:
+        message = _("This rating was already revoked on %(d)s by %(n)s.")
+        day, number = _day(evaluation.revoked_date), evaluation.revoked_decision
+        _add(errors, "revoked_date", message % {"d": day, "n": number})
+    if _as_date(revoked_date) is None:
+        _add(errors, "revoked_date", _("Give the date of the revocation."))
+    elif revoked_date < evaluation.decision_date:
+        message = _("The revocation (%(r)s) cannot be before the decision it revokes (%(d)s).")
+        values = {"r": _day(revoked_date), "d": _day(evaluation.decision_date)}
+        _add(errors, "revoked_date", message % values)
+    elif revoked_date > timezone.localdate():
+        _add(errors, "revoked_date", _("%(d)s is in the future.") % {"d": _day(revoked_date)})
+    if not (reason or "").strip():
+        _add(errors, "revoked_reason", _("Say why the rating is revoked."))
+    if not (decision or "").strip():
+        _add(errors, "revoked_decision", _("Give the number of the revoking decision."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def revoke_evaluation(
+    *, evaluation: Evaluation, revoked_date: datetime.date, reason: str, decision: str
+) -> Evaluation:
+    current = Evaluation.objects.select_for_update().select_related("product").get(pk=evaluation.pk)
+    check_revocation(
+        evaluation=current, revoked_date=revoked_date, reason=reason, decision=decision
+    )
+    current.revoked_date = revoked_date
+    current.revoked_reason, current.revoked_decision = reason.strip(), decision.strip()
+    current.save(update_fields=["revoked_date", "revoked_reason", "revoked_decision"])
+    if current.stars >= rating.CERTIFIED_MIN_STARS:
+        _certification_changed([current.product.commune_id])
+    return current

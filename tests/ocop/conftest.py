@@ -1,0 +1,32 @@
+"""A small cast for the OCOP tests: communes of the real unit list, a producer, its product."""
+
+import pytest
+
+from communes.models import Commune
+from ocop import services
+
+
+@pytest.fixture
+def bach_dang(db):
+    """Xã Bạch Đằng, Bình Dương (a rural commune with diacritics in its name)."""
+    return Commune.objects.get(structure="2021", code="25930")
+
+
+@pytest.fixture
+def other_commune(db):
+    return Commune.objects.rural().filter(structure="2021", province__code="20").first()
+
+
+@pytest.fixture
+def producer(bach_dang):
+    return services.create_producer(
+        name="Hợp tác xã Nông nghiệp Bạch Đằng",
+        kind="cooperative",
+        commune=bach_dang,
+        tax_code="3702123456",
+    )
+
+
+@pytest.fixture
+def product(producer):
+    return services.create_product(producer=producer, name="Bưởi da xanh", group="food")

@@ -1,0 +1,79 @@
+"""The whole API fuzzed through its own OpenAPI schema (schemathesis): for every operation,
+generated requests, valid and invalid, as a national user who may reach everything. No
+response may be a server error, and every response must match the schema. Derandomized, so
+a run is repeatable; a failure names the operation and the request."""
+
+import datetime
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from criteria.models import Recognition, Target
+from criteria.services import create_assessment, move, save_values
+from ntm_portal.wsgi import application
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = 12  # per operation: enough to reach validation and lookups, quick on two cores
+
+
+@pytest.fixture
+def token(small_set, cast, bach_dang, lang_son_commune):
+    """Something of everything for the generated requests to find."""
+    draft = create_assessment(commune=bach_dang, year=2023)
+    save_values(assessment=draft, values={"income": 55, "plan": True}, version=1)
+    approved = create_assessment(commune=lang_son_commune, year=2023)
+    move(assessment=approved, action="submit")
+    move(assessment=approved, action="approve")
+    standard = small_set.levels.get(code="standard")
+    Recognition.objects.create(
+        commune=bach_dang,
+        level=standard,
+        title_year=2023,
+        decision_number="1/QĐ-UBND",
+        decision_date=datetime.date(2024, 1, 5),
+        issuer="UBND tỉnh Bình Dương",
+    )
+    Target.objects.create(province=bach_dang.province, year=2025, level=standard, percent=95)
+    return Token.objects.create(user=cast.national).key
+
+
+def _fuzz(operation, headers: dict) -> list[str]:
+    failures: list[str] = []
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case):
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
+        except AssertionError as error:
+            failures.append(f"{operation.label}: {str(error)[:600]}")
+
+    run()
+    return failures
+
+
+def test_no_server_error_and_every_response_matches_the_schema(token):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    headers = {"Authorization": f"Token {token}"}
+    failures, labels = [], []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        labels.append(operation.label)
+        failures += _fuzz(operation, headers)
+    assert "PATCH /api/v1/assessments/{id}/" in labels
+    assert "GET /api/v1/stats/national/" in labels
+    assert failures == []
