@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -66,7 +68,18 @@ def _fuzz(operation, headers: dict) -> list[str]:
     return failures
 
 
-def test_no_server_error_and_every_response_matches_the_schema(token):
+@pytest.fixture
+def in_process_requests():
+    """Requests served in the test's own transaction, as Django's test client does: the
+    request signals must not close the connection (PostgreSQL would lose the transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_no_server_error_and_every_response_matches_the_schema(token, in_process_requests):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     headers = {"Authorization": f"Token {token}"}
     failures, labels = [], []
