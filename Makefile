@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 # The local portal runs in debug mode on the embedded SQLite database.
 DEV_ENV := DJANGO_DEBUG=1
+# Logins of the local demo (viewer_74, officer_74, approver_74, ..., national); never a deployment's.
+DEMO_PASSWORD ?= ntm-demo
 
 .PHONY: install run setup test test-unit test-e2e lint migrations-check superuser clean
 
@@ -16,10 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-setup: install  ## migrate and load reference data (idempotent)
+setup: install  ## migrate, load reference data and the demo provinces (idempotent)
 	$(DEV_ENV) $(MANAGE) migrate --no-input
 	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2021
 	$(DEV_ENV) $(MANAGE) load_criteria
+	$(DEV_ENV) $(MANAGE) seed_demo --users-password $(DEMO_PASSWORD)
 
 run: setup  ## serve the portal on http://127.0.0.1:8000/
 	@echo "Admin: http://127.0.0.1:8000/admin/ (create a login with: make superuser)"
