@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import F
 
 from communes.models import Province, Region
 from communes.services import Counts
@@ -496,6 +497,9 @@ def read_criteria_file(path: Path) -> CriteriaFile:
 # --------------------------------------------------------------------------- writing
 
 
+RANK_PARKING = 10_000  # far above any real rank, within a small positive integer
+
+
 def _upsert(model: type[models.Model], existing: dict, key, values: dict, counts: Counts):
     """Create or update one row; save nothing when the stored values already match."""
     obj = existing.get(key)
@@ -525,8 +529,18 @@ def _write_measures(cset: CriteriaSet, doc: CriteriaFile, counts: Counts) -> dic
     }
 
 
+def _free_ranks(existing: dict[str, Level], doc: CriteriaFile) -> None:
+    # Levels that trade ranks would collide on the unique (set, rank) constraint midway:
+    # park the moving ones out of the way first.
+    wanted = {level.code: level.values["rank"] for level in doc.levels}
+    moving = [lv.pk for lv in existing.values() if wanted.get(lv.code, lv.rank) != lv.rank]
+    if moving:
+        Level.objects.filter(pk__in=moving).update(rank=F("rank") + RANK_PARKING)
+
+
 def _write_levels(cset: CriteriaSet, doc: CriteriaFile, counts: Counts) -> dict[str, int]:
     existing = {level.code: level for level in cset.levels.all()}
+    _free_ranks(existing, doc)
     return {
         level.code: _upsert(
             Level, existing, level.code, level.values | {"criteria_set_id": cset.pk}, counts

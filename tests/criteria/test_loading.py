@@ -323,6 +323,14 @@ def test_a_bad_amendment_leaves_the_loaded_set_as_it_was(loaded, tmp_path):
     assert _standard("3.1").name_vi != "Amended"
 
 
+def test_levels_that_trade_ranks_are_reloaded_without_a_clash(loaded, tmp_path):
+    doc = _real()
+    _level(doc, "standard")["rank"], _level(doc, "advanced")["rank"] = 2, 1
+    load_criteria_file(_write(tmp_path, doc))
+    ranks = dict(CriteriaSet.objects.get().levels.values_list("code", "rank"))
+    assert ranks == {"standard": 2, "advanced": 1, "model": 3}
+
+
 def test_a_failure_while_writing_rolls_the_whole_file_back(monkeypatch):
     # Validation catches bad files before writing; this proves the transaction behind it.
     def fail(*args):
