@@ -254,11 +254,37 @@ class AssessmentViewSet(
         "the criteria set in force in the title year.",
         request=s.RecognitionCreateSerializer,
         responses={201: s.RecognitionSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Xã Bạch Đằng recognised at standard for 2023",
+                request_only=True,
+                value={
+                    "commune": "25930",
+                    "level": "standard",
+                    "title_year": 2023,
+                    "decision_number": "1234/QĐ-UBND",
+                    "decision_date": "2024-03-15",
+                    "issuer": "UBND tỉnh Bình Dương",
+                },
+            )
+        ],
     ),
     revoke=extend_schema(
         summary="Revoke a recognition",
+        description="A recognition is revoked once; a second revocation is a 409.",
         request=s.RevocationSerializer,
         responses={200: s.RecognitionSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "No longer meets criterion 17",
+                request_only=True,
+                value={
+                    "revoked_date": "2025-02-01",
+                    "reason": "Không còn đạt tiêu chí 17 (môi trường)",
+                    "decision": "88/QĐ-UBND",
+                },
+            )
+        ],
     ),
 )
 class RecognitionViewSet(
