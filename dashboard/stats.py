@@ -12,11 +12,17 @@ sum of its provinces. Reading the queries:
 5. approved assessments grouped by unit and computed level, with the sum of criteria met;
 6. districts with their highest recognition in force, grouped by province and level
    (not for a district's report);
-7. the targets, with their levels.
+7. the targets, with their levels;
+8. OCOP products certified on the report's day, grouped by unit, producer and stars
+   (ocop.selectors.certified_counts).
 
 A unit "exists in a year" when its validity overlaps that year. Recognitions count when their
 level belongs to the set in force: each programme period has its own ladder, and a title of an
 earlier period is not a level of the current one.
+
+OCOP products count where they are counted for NTM: in their commune, of any kind (wards and
+townships make OCOP products too), on the report's map. Their day is 31 December of the year,
+or today while that is still to come: a rating in force on a future day is not yet a fact.
 """
 
 import dataclasses
@@ -29,13 +35,21 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import Commune, District, Province
 from communes.selectors import structure_for_year
 from criteria.models import Assessment, CriteriaSet, Level, Recognition, Target
+from ocop import rating, selectors
+from ocop.models import Product
 
 NONE = "none"
+OCOP_EXPIRING_DAYS = 90
+# "3", "4", "5": the certified star counts, from the rules.
+OCOP_STARS = tuple(
+    str(n) for n in range(rating.CERTIFIED_MIN_STARS, max(rating.MAX_STARS.values()) + 1)
+)
 
 
 class UnitNotFound(LookupError):
@@ -77,6 +91,10 @@ class Frame:
     def last_day(self) -> datetime.date:
         return datetime.date(self.year, 12, 31)
 
+    @property
+    def ocop_day(self) -> datetime.date:
+        return min(self.last_day, timezone.localdate())
+
 
 @dataclass(frozen=True)
 class TargetProgress:
@@ -85,6 +103,14 @@ class TargetProgress:
     target: int
     target_percent: Decimal | None
     actual: int
+
+
+@dataclass(frozen=True)
+class OcopStats:
+    products: int
+    by_stars: dict[str, int]
+    producers: int
+    expiring_90_days: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,7 @@ class UnitStats:
     districts_total: int | None
     districts_recognized: dict[str, int] | None
     targets: list[TargetProgress]
+    ocop: OcopStats
     provinces: list["UnitStats"] | None = None
 
 
@@ -116,6 +143,10 @@ class Tally:
     recognized: Counter = field(default_factory=Counter)
     districts: int = 0
     districts_recognized: Counter = field(default_factory=Counter)
+    ocop_stars: Counter = field(default_factory=Counter)
+    # Certified products by producer id: a producer with products in two units counts once.
+    ocop_producers: Counter = field(default_factory=Counter)
+    ocop_expiring: int = 0
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
@@ -259,6 +290,7 @@ def _tallies(frame: Frame, place: dict, *, with_districts: bool) -> dict[int, Ta
     _count_assessments(tallies, frame, place, group)
     if with_districts:
         _count_districts(tallies, frame, place)
+    _count_ocop(tallies, frame, place, group)
     return tallies
 
 
@@ -313,6 +345,18 @@ def _count_districts(tallies, frame: Frame, place: dict) -> None:
             tally.districts_recognized[frame.ladder.by_rank[row["top"]]] += row["n"]
 
 
+def _count_ocop(tallies, frame: Frame, place: dict, group: str) -> None:
+    where = {f"commune__{key}": value for key, value in place.items()}
+    products = Product.objects.filter(_in_frame(frame, "commune__"), **where)
+    unit = f"commune__{group}"
+    rows = selectors.certified_counts(products, frame.ocop_day, unit, OCOP_EXPIRING_DAYS)
+    for row in rows:
+        tally = tallies[row[unit]]
+        tally.ocop_stars[str(row["stars"])] += row["products"]
+        tally.ocop_producers[row["producer_id"]] += row["products"]
+        tally.ocop_expiring += row["expiring"]
+
+
 def _targets(frame: Frame, **where) -> list[Target]:
     """Targets on the ladder in force: a target of another period has other levels."""
     targets = Target.objects.filter(level__criteria_set_id=frame.ladder.criteria_set_id, **where)
@@ -351,6 +395,16 @@ def _unit_stats(frame: Frame, unit, tally: Tally, targets: Iterable[Target], *, 
             per_level(frame.ladder.levels, tally.districts_recognized) if districts else None
         ),
         targets=[progress(t, tally.communes, recognized_at_least) for t in targets],
+        ocop=ocop_stats(tally),
+    )
+
+
+def ocop_stats(tally: Tally) -> OcopStats:
+    return OcopStats(
+        products=sum(tally.ocop_stars.values()),
+        by_stars={stars: tally.ocop_stars[stars] for stars in OCOP_STARS},
+        producers=len(tally.ocop_producers),
+        expiring_90_days=tally.ocop_expiring,
     )
 
 

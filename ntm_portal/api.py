@@ -25,6 +25,15 @@ class Conflict(exceptions.APIException):
         self.extra = extra
 
 
+def require(allowed: bool, *, authenticated: bool, message: str) -> None:
+    """Refuse an action the user may not take: 403 with the reason for a logged-in user,
+    401 for a stranger (who is told how to authenticate)."""
+    if not allowed:
+        if authenticated:
+            raise exceptions.PermissionDenied(message)
+        raise exceptions.NotAuthenticated()
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

@@ -20,7 +20,7 @@ from ocop import rating
 # A company's tax code has 10 digits, a branch's 10 + "-" + 3; since 2025 individuals and
 # household businesses use their 12-digit personal identification number.
 TAX_CODE = RegexValidator(
-    r"^(\d{10}(-\d{3})?|\d{12})$",
+    r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12})$",  # ASCII only: \d takes full-width digits too
     _("A tax code has 10 digits, 10 digits then -NNN for a branch, or 12 digits."),
 )
 

@@ -6,11 +6,15 @@ that must filter and page in the database.
 """
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count, F, Q, QuerySet
+
+from accounts.access import Access
 from ocop import rating
-from ocop.models import Evaluation, Product, ProductQuerySet
+from ocop.models import Evaluation, Producer, Product, ProductQuerySet
 
 RULE_FIELDS = ("pk", "decision_date", "stars", "valid_until", "revoked_date")
 
@@ -59,4 +63,99 @@ def current_of(product: Product) -> rating.Evaluation | None:
         valid_until=product.current_valid_until,
         revoked_date=product.current_revoked_date,
         key=product.current_id,
+    )
+
+
+# --- What a user may read ---------------------------------------------------------------------
+# Certified products (a rating of 3 stars or more in force on the day) are public, with the
+# evaluation behind their certificate and their producer. Everything else (products never
+# certified, expired, revoked; superseded evaluations; producers with no public product) is
+# read by the staff of its province and at national scope only (accounts.access).
+
+
+def visible_products(access: Access, day: datetime.date) -> ProductQuerySet:
+    """products_with_rating(day) (district joined too), limited to what this user may read."""
+    products = products_with_rating(day).select_related("commune__district")
+    if access.country_wide:
+        return products
+    public = products.certified_on(day)
+    if access.role is None:
+        return public
+    return public | products.filter(commune__province_id=access.province_id)
+
+
+def visible_evaluations(access: Access, day: datetime.date) -> QuerySet:
+    """Evaluations with their product and province joined: the certificates in force on the
+    day for everyone, every evaluation of the user's province for its staff."""
+    evaluations = Evaluation.objects.select_related("product__commune__province")
+    if access.country_wide:
+        return evaluations
+    certificates = Product.objects.with_current(day).certified_on(day).values("current_id")
+    visible = Q(pk__in=certificates)
+    if access.role is not None:
+        visible |= Q(product__commune__province_id=access.province_id)
+    return evaluations.filter(visible)
+
+
+def visible_producers(access: Access, day: datetime.date) -> QuerySet:
+    """Producers with their commune joined: those owning a product this user may read, and
+    for the staff of a province every producer located in it."""
+    producers = Producer.objects.select_related("commune__district", "commune__province")
+    if access.country_wide:
+        return producers
+    visible = Q(pk__in=visible_products(access, day).values("producer_id"))
+    if access.role is not None:
+        visible |= Q(commune__province_id=access.province_id)
+    return producers.filter(visible)
+
+
+# --- A product's rating on a day --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a recorded evaluation stands on a day, by the rules of ocop/rating.py."""
+
+    evaluation: Evaluation
+    status: rating.Status
+    certified: bool  # in force on the day, with 3 stars or more
+
+
+def standing_on(evaluation: Evaluation, day: datetime.date) -> Standing:
+    rule_data = evaluation.as_rule_data()
+    status = rating.status_on(rule_data, day)
+    certified = status == rating.Status.IN_FORCE and rule_data.certified
+    return Standing(evaluation=evaluation, status=status, certified=certified)
+
+
+def attach_ratings(products: Iterable[Product], day: datetime.date) -> list[Product]:
+    """Set ``product.rating``: the Standing of its current evaluation on ``day``, or None,
+    for products loaded by products_with_rating(day). One query for the whole page."""
+    products = list(products)
+    current = Evaluation.objects.in_bulk([p.current_id for p in products if p.current_id])
+    for product in products:
+        evaluation = current.get(product.current_id)
+        product.rating = standing_on(evaluation, day) if evaluation else None
+    return products
+
+
+# --- Statistics -------------------------------------------------------------------------------
+
+
+def certified_counts(
+    products: ProductQuerySet, day: datetime.date, by: str, expiring_days: int
+) -> QuerySet:
+    """The products of ``products`` certified on ``day``, counted in one grouped query: rows of
+    ``by`` (a field path, e.g. commune__province_id), producer_id, stars, products, and
+    expiring (those of them whose rating expires within ``expiring_days`` days)."""
+    # The same rules as the lists (ProductQuerySet), over the same products, in one query.
+    expiring = products.with_current(day).expiring_within(day, expiring_days)
+    return (
+        products.with_current(day)
+        .certified_on(day)
+        .values(by, "producer_id", stars=F("current_stars"))
+        .annotate(
+            products=Count("pk"), expiring=Count("pk", filter=Q(pk__in=expiring.values("pk")))
+        )
+        .order_by()
     )

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from criteria.models import Recognition, Target
 from criteria.services import create_assessment, move, save_values
 from ntm_portal.wsgi import application
+from ocop import services as ocop
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,40 @@ def token(small_set, cast, bach_dang, lang_son_commune):
         issuer="UBND tỉnh Bình Dương",
     )
     Target.objects.create(province=bach_dang.province, year=2025, level=standard, percent=95)
+    _ocop_registry(bach_dang)
     return Token.objects.create(user=cast.national).key
+
+
+def _ocop_registry(commune) -> None:
+    """A producer with a certified product and an uncertified one, and a revoked rating."""
+    producer = ocop.create_producer(
+        name="HTX Bạch Đằng", kind="cooperative", commune=commune, tax_code="3702123456"
+    )
+    certified = ocop.create_product(producer=producer, name="Bưởi da xanh", group="food")
+    ocop.record_evaluation(
+        product=certified,
+        score="78.5",
+        part_a="30",
+        part_b="18.5",
+        part_c="30",
+        level="province",
+        decision_number="1234/QĐ-UBND",
+        decision_date=datetime.date(2024, 5, 10),
+    )
+    revoked = ocop.create_product(producer=producer, name="Nem chua", group="food")
+    evaluation = ocop.record_evaluation(
+        product=revoked,
+        score="55",
+        level="district",
+        decision_number="7/QĐ-UBND",
+        decision_date=datetime.date(2022, 3, 1),
+    )
+    ocop.revoke_evaluation(
+        evaluation=evaluation,
+        revoked_date=datetime.date(2023, 1, 5),
+        reason="Vi phạm",
+        decision="9/QĐ-UBND",
+    )
 
 
 def _fuzz(operation, headers: dict) -> list[str]:
@@ -89,4 +123,5 @@ def test_no_server_error_and_every_response_matches_the_schema(token, in_process
         failures += _fuzz(operation, headers)
     assert "PATCH /api/v1/assessments/{id}/" in labels
     assert "GET /api/v1/stats/national/" in labels
+    assert "POST /api/v1/ocop/evaluations/{id}/revoke/" in labels
     assert failures == []

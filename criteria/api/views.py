@@ -12,26 +12,21 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
-from accounts.access import Access, access_for, visible_work
+from accounts.access import access_for, visible_work
 from communes.models import Commune, District, Province
 from communes.selectors import structure_for_year
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
 from criteria.models import CriteriaSet, Level, Recognition, Target
-from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer
+from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer, require
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 WRITE_ERRORS = {**ERRORS, 409: ConflictSerializer}
-
-
-def _require(access: Access, allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message) if access.authenticated else NotAuthenticated()
 
 
 @contextmanager
@@ -231,12 +226,14 @@ class AssessmentViewSet(
     def _check_edit(self, province_id: int) -> None:
         access = access_for(self.request.user)
         message = _("Only officers of this province can change its assessments.")
-        _require(access, access.can_edit(province_id), message)
+        require(access.can_edit(province_id), authenticated=access.authenticated, message=message)
 
     def _check_approve(self, province_id: int) -> None:
         access = access_for(self.request.user)
         message = _("Only approvers of this province can take this step.")
-        _require(access, access.can_approve(province_id), message)
+        require(
+            access.can_approve(province_id), authenticated=access.authenticated, message=message
+        )
 
 
 # --- recognitions and targets -----------------------------------------------------------------
@@ -349,7 +346,9 @@ class RecognitionViewSet(
     def _check(self, province_id: int) -> None:
         access = access_for(self.request.user)
         message = _("Only approvers of this province can record or revoke its recognitions.")
-        _require(access, access.can_approve(province_id), message)
+        require(
+            access.can_approve(province_id), authenticated=access.authenticated, message=message
+        )
 
     def _fresh(self, recognition):
         return self.get_queryset().get(pk=recognition.pk)
@@ -450,4 +449,6 @@ class TargetViewSet(viewsets.ModelViewSet):
     def _check(self, province_id: int) -> None:
         access = access_for(self.request.user)
         message = _("Only approvers of this province and the national office set its targets.")
-        _require(access, access.can_approve(province_id), message)
+        require(
+            access.can_approve(province_id), authenticated=access.authenticated, message=message
+        )

@@ -57,6 +57,22 @@ class StatsTargetSerializer(serializers.Serializer):
     )
 
 
+class OcopStatsSerializer(serializers.Serializer):
+    """OCOP products of the unit's communes (of any kind) on the report's day: 31 December of
+    the year, or today while that is to come."""
+
+    products = serializers.IntegerField(
+        help_text=_("Products holding a certified rating (3 stars or more) in force that day.")
+    )
+    by_stars = _level_counts(_("Those products by stars: keys 3, 4 and 5."))
+    producers = serializers.IntegerField(help_text=_("Distinct producers of those products."))
+    expiring_90_days = serializers.IntegerField(
+        help_text=_(
+            "Those of them whose rating expires within 90 days of that day (to re-evaluate)."
+        )
+    )
+
+
 class StatsBlockSerializer(serializers.Serializer):
     """The figures of one unit: the country, a province or a district."""
 
@@ -105,6 +121,7 @@ class StatsBlockSerializer(serializers.Serializer):
             "empty for the country), by year and level."
         ),
     )
+    ocop = OcopStatsSerializer(help_text=_("Certified OCOP products of the unit."))
 
 
 class _StatsHeaderSerializer(serializers.Serializer):

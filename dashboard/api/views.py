@@ -18,8 +18,11 @@ COUNTING = (
     "in force on 31 December of `year`; rural communes (xã) and districts that exist in "
     "`year` on the chosen map. Level keys are those of the set in force, plus `none`. "
     "A target's `actual` is the number of communes recognised at its level or higher on "
-    "31 December of the requested year. A missing or bad `year`, or a year without a criteria "
-    "set in force, is a 400; a unit not found on the map is a 404."
+    "31 December of the requested year. `ocop`: OCOP products of the unit's communes (of "
+    "any kind) holding a certified rating (3 stars or more) in force on 31 December of `year`, "
+    "or today while that is to come, by stars; their distinct producers; and those whose "
+    "rating expires within 90 days of that day. A missing or bad `year`, or a year without a "
+    "criteria set in force, is a 400; a unit not found on the map is a 404."
 )
 
 BLOCK = {
@@ -32,6 +35,12 @@ BLOCK = {
         "recognized": {"standard": 39, "advanced": 29, "model": 9},
     },
     "avg_criteria_met": 17.42,
+    "ocop": {
+        "products": 103,
+        "by_stars": {"3": 93, "4": 10, "5": 0},
+        "producers": 49,
+        "expiring_90_days": 4,
+    },
 }
 HEADER = {"year": 2023, "criteria_set": "NTM-2021-2025", "structure": "2021"}
 BINH_DUONG = {
@@ -59,6 +68,12 @@ NATIONAL = {
     "districts_total": 696,
     "districts_recognized": {"standard": 180, "advanced": 20, "model": 5},
     "targets": [],
+    "ocop": {
+        "products": 12400,
+        "by_stars": {"3": 8800, "4": 3500, "5": 100},
+        "producers": 7100,
+        "expiring_90_days": 610,
+    },
     "provinces": [BINH_DUONG],
 }
 
@@ -151,6 +166,12 @@ class DistrictStatsView(StatsView):
                 "recognized": {"standard": 2, "advanced": 1, "model": 0},
             },
             "avg_criteria_met": 19.0,
+            "ocop": {
+                "products": 6,
+                "by_stars": {"3": 5, "4": 1, "5": 0},
+                "producers": 4,
+                "expiring_90_days": 1,
+            },
             "districts_total": None,
             "districts_recognized": None,
             "targets": [],

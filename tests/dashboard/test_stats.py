@@ -3,10 +3,13 @@
 The data set is small and hand-made, on the real 2021 map: Bình Dương (74; 39 rural communes,
 9 districts) with Bàu Bàng (719; 6 rural communes) and Dầu Tiếng (720; 11), and Đà Nẵng (48;
 11 rural communes, all in Hòa Vang 497; 8 districts). The country has 7,717 rural communes and
-696 districts. Each commune's story is told where it is created.
+696 districts. Each commune's story is told where it is created, and so is each OCOP
+product's (``ocop_products``): its rating on 31 December 2023, where a rating expiring within
+90 days ends before 30 March 2024.
 """
 
 import datetime
+from datetime import date as day
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +18,8 @@ import yaml
 from communes.models import Commune, District
 from communes.services import load_admin_units
 from criteria.models import Assessment, CriteriaSet, Level, Recognition, Target
+from ocop import services as ocop
+from tests.ocop.builders import evaluate
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +115,8 @@ def data(db):
     _recognise(_district("719"), standard, "2022-05-01", 2022)
     _recognise(_district("720"), advanced, "2022-08-01", 2022, revoked="2023-05-01")
 
+    ocop_products(c, d, e, ward)
+
     binh_duong = c[0].province
     Target.objects.create(province=binh_duong, year=2025, level=advanced, count=25)
     Target.objects.create(province=binh_duong, year=2025, level=standard, percent="26.50")
@@ -118,6 +125,51 @@ def data(db):
         province=binh_duong, district=_district("719"), year=2025, level=standard, percent=100
     )
     return SimpleNamespace(cset=cset, draft=c[4])
+
+
+def ocop_products(c, d, e, ward):
+    """Four producers; their products counted in Bàu Bàng (c), Dầu Tiếng (d), a ward of Thủ
+    Dầu Một and Hòa Vang (e). On 31 December 2023, Bình Dương holds 7 certified products of 3
+    producers, one of them expiring within 90 days; Đà Nẵng 1."""
+    coop = ocop.create_producer(name="HTX Bàu Bàng", kind="cooperative", commune=c[0])
+    household = ocop.create_producer(name="Hộ Ba Tư", kind="household_business", commune=c[1])
+    company = ocop.create_producer(name="Công ty Thủ Dầu Một", kind="enterprise", commune=ward)
+    group = ocop.create_producer(name="THT Hòa Vang", kind="cooperative_group", commune=e[0])
+
+    def product(maker, name, commune=None):
+        return ocop.create_product(producer=maker, name=name, group="food", commune=commune)
+
+    evaluate(product(coop, "A"), day(2023, 5, 1), score="75")  # 4★
+    evaluate(product(coop, "B"), day(2021, 3, 30), score="55")  # 3★, last day 2024-03-29
+    evaluate(product(coop, "C"), day(2020, 3, 15), score="55")  # expired after 2023-03-14
+    evaluate(product(coop, "G", d[0]), day(2022, 12, 1), score="60")  # 3★ in Dầu Tiếng
+    revoked = evaluate(product(household, "D"), day(2022, 2, 1), score="55")
+    ocop.revoke_evaluation(
+        evaluation=revoked, revoked_date=day(2023, 10, 1), reason="Vi phạm", decision="R/1"
+    )
+    evaluate(product(household, "E"), day(2023, 11, 20), score="95", level="central")  # 5★
+    evaluate(product(household, "F"), day(2023, 1, 1), score="40")  # 2★: not certified
+    superseded = product(household, "J")
+    evaluate(superseded, day(2021, 6, 1), score="55")
+    evaluate(superseded, day(2023, 8, 1), score="80")  # 4★, counted once
+    evaluate(product(household, "I", c[2]), day(2024, 1, 10), score="80")  # decided in 2024
+    evaluate(product(company, "H"), day(2023, 2, 1), score="72")  # 4★ in a ward
+    evaluate(product(company, "L", d[1]), day(2021, 3, 31), score="55")  # last day 2024-03-30
+    evaluate(product(group, "K"), day(2023, 3, 1), score="65")  # 3★ in Đà Nẵng
+    product(group, "M")  # never evaluated
+
+
+def _ocop(products, three, four, five, producers, expiring):
+    by_stars = {"3": three, "4": four, "5": five}
+    return {
+        "products": products,
+        "by_stars": by_stars,
+        "producers": producers,
+        "expiring_90_days": expiring,
+    }
+
+
+NO_OCOP = _ocop(0, 0, 0, 0, 0, 0)
 
 
 @pytest.fixture
@@ -161,6 +213,8 @@ BINH_DUONG_2023 = {
         {"year": 2025, "level": "standard", "target": 11, "target_percent": 26.5, "actual": 3},
         {"year": 2025, "level": "advanced", "target": 25, "target_percent": None, "actual": 2},
     ],
+    # A, H, J 4★; B, G, L 3★; E 5★; of the coop, the household and the company; B expiring.
+    "ocop": _ocop(7, 3, 3, 1, 3, 1),
 }
 
 DA_NANG_2023 = {
@@ -174,6 +228,7 @@ DA_NANG_2023 = {
     "districts_total": 8,
     "districts_recognized": _ladder(0, 0, 0),
     "targets": [],
+    "ocop": _ocop(1, 1, 0, 0, 1, 0),
 }
 
 
@@ -191,6 +246,16 @@ def test_province_in_an_earlier_year(get, data):
     assert body["recognized"] == _levels(37, 2, 0, 0)
     assert body["districts_recognized"] == _ladder(1, 1, 0)
     assert [t["actual"] for t in body["targets"]] == [2, 0]
+    # On 31 December 2022: B, C (last day 2023-03-14: expiring), D (not yet revoked), G, J's
+    # first rating and L, all 3★; A, E, H not yet rated.
+    assert body["ocop"] == _ocop(6, 6, 0, 0, 3, 1)
+
+
+def test_ocop_counts_today_while_31_december_is_to_come(get, data, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda: day(2023, 10, 15))
+    body = get(PROVINCE.format("74"), {"year": 2023}).json()
+    # C has expired, D is revoked, E is not yet rated; J already holds its 4 stars.
+    assert body["ocop"] == _ocop(6, 3, 3, 0, 3, 0)
 
 
 def test_district(get, data):
@@ -212,6 +277,7 @@ def test_district(get, data):
         "targets": [
             {"year": 2025, "level": "standard", "target": 6, "target_percent": 100.0, "actual": 2}
         ],
+        "ocop": _ocop(4, 1, 2, 1, 2, 1),  # A, B, E, J: the coop and the household
     }
 
 
@@ -222,6 +288,8 @@ def test_other_district(get, data):
     assert body["recognized"] == _levels(10, 0, 0, 1)
     assert body["at_least"]["recognized"] == _ladder(1, 1, 1)
     assert (body["avg_criteria_met"], body["targets"]) == (3.0, [])
+    # G (the coop's, counted where it is made) and L, whose last day is the 90th after.
+    assert body["ocop"] == _ocop(2, 2, 0, 0, 2, 0)
 
 
 def test_national(get, data):
@@ -243,6 +311,7 @@ def test_national(get, data):
         "districts_total": 696,
         "districts_recognized": _ladder(1, 0, 0),
         "targets": [],
+        "ocop": _ocop(8, 4, 3, 1, 4, 1),
     }
     assert len(provinces) == 63
     assert [p["unit"]["code"] for p in provinces] == sorted(p["unit"]["code"] for p in provinces)
@@ -260,6 +329,7 @@ def test_national(get, data):
         "districts_total": 30,
         "districts_recognized": _ladder(0, 0, 0),
         "targets": [],
+        "ocop": NO_OCOP,
     }
     assert sum(p["communes_total"] for p in provinces) == body["communes_total"]
 
@@ -363,12 +433,13 @@ def test_the_endpoints_are_read_only(client, data):
     ("url", "queries"),
     [
         # levels of the set in force, the map valid on 1 January, the provinces, communes with
-        # their highest recognition, approved assessments, districts with theirs, targets.
-        (NATIONAL, 7),
-        # levels, map, the province, communes, assessments, districts, targets.
-        (PROVINCE.format("74"), 7),
-        # levels, map, the district, communes, assessments, targets.
-        (DISTRICT.format("719"), 6),
+        # their highest recognition, approved assessments, districts with theirs, certified
+        # OCOP products, targets.
+        (NATIONAL, 8),
+        # levels, map, the province, communes, assessments, districts, OCOP products, targets.
+        (PROVINCE.format("74"), 8),
+        # levels, map, the district, communes, assessments, OCOP products, targets.
+        (DISTRICT.format("719"), 7),
     ],
 )
 def test_a_fixed_number_of_queries(get, data, django_assert_max_num_queries, url, queries):

@@ -62,6 +62,7 @@ def test_producer_accepts_company_branch_and_personal_tax_codes(bach_dang, tax_c
     [
         ({"tax_code": "37021"}, "tax_code", "invalid"),
         ({"tax_code": "3702123456-1"}, "tax_code", "invalid"),
+        ({"tax_code": "３７０２１２３４５６"}, "tax_code", "invalid"),  # full-width digits
         ({"name": "   "}, "name", "blank"),
         ({"kind": "ngo"}, "kind", "invalid_choice"),
         ({"commune": None}, "commune", "null"),
