@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from criteria.api import views as criteria
 from dashboard.api import units
+from ocop.api import views as ocop
 
 router = DefaultRouter()
 router.register("provinces", units.ProvinceViewSet, basename="province")
@@ -15,6 +16,9 @@ router.register("criteria-sets", criteria.CriteriaSetViewSet, basename="criteria
 router.register("assessments", criteria.AssessmentViewSet, basename="assessment")
 router.register("recognitions", criteria.RecognitionViewSet, basename="recognition")
 router.register("targets", criteria.TargetViewSet, basename="target")
+router.register("ocop/producers", ocop.ProducerViewSet, basename="ocop-producer")
+router.register("ocop/products", ocop.ProductViewSet, basename="ocop-product")
+router.register("ocop/evaluations", ocop.EvaluationViewSet, basename="ocop-evaluation")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
