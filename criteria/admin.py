@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from criteria import selectors
 from criteria.models import (
@@ -168,19 +171,73 @@ class CommuneClassAdmin(admin.ModelAdmin):
     autocomplete_fields = ["commune"]
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Shows who changed what and when; never reverts, because a revert would write around
+    the services (which validate and rescore)."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+VALUE_FIELDS = [
+    "measure",
+    "number",
+    "flag",
+    "not_applicable",
+    "note",
+    "evidence_url",
+    "updated_by",
+    "updated_at",
+]
+
+
 class AssessmentValueInline(admin.TabularInline):
     model = AssessmentValue
     extra = 0
-    fields = ["measure", "number", "flag", "not_applicable", "note", "updated_by", "updated_at"]
+    fields = [*VALUE_FIELDS, "history"]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False  # values are entered through the services, which rescore
 
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        url = reverse("admin:criteria_assessmentvalue_history", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("changes"))
+
+
+@admin.register(AssessmentValue)
+class AssessmentValueAdmin(HistoryAdmin):
+    """Read only: values change through the officer pages and the API (the services)."""
+
+    list_display = ["assessment", *VALUE_FIELDS]
+    list_filter = ["assessment__year", "assessment__commune__province"]
+    list_select_related = ["assessment__commune", "measure", "updated_by"]
+    search_fields = [
+        "assessment__commune__code",
+        "assessment__commune__search_key",
+        "measure__code",
+    ]
+    readonly_fields = ["assessment", *VALUE_FIELDS]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(HistoryAdmin):
     list_display = [
         "commune",
         "province",
@@ -271,7 +328,7 @@ def _table(rows) -> str:
 
 
 @admin.register(Recognition)
-class RecognitionAdmin(admin.ModelAdmin):
+class RecognitionAdmin(HistoryAdmin):
     list_display = [
         "decision_number",
         "decision_date",

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communes.models import Commune, District, Province
 
@@ -390,6 +391,7 @@ class Assessment(models.Model):
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-year", "commune__code"]
@@ -476,6 +478,8 @@ class AssessmentValue(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("value")
@@ -569,6 +573,7 @@ class Recognition(models.Model):
     revoked_decision = models.CharField(_("revoking decision"), max_length=50, blank=True)
 
     objects = RecognitionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-decision_date"]

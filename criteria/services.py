@@ -6,14 +6,16 @@ and writes nothing.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from communes.models import Commune
 from criteria import scoring, selectors
@@ -30,6 +32,7 @@ from criteria.models import (
 )
 
 MAX_INTEGER_DIGITS = 10  # AssessmentValue.number holds 14 digits, 4 after the point
+EVIDENCE_URL_LENGTH = AssessmentValue._meta.get_field("evidence_url").max_length
 
 
 class StaleVersionError(Exception):
@@ -63,6 +66,7 @@ class ParsedValue:
     flag: bool | None = None
     not_applicable: bool = False
     note: str = ""
+    evidence_url: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -94,15 +98,30 @@ def _parse_flag(raw: object) -> bool:
 
 
 def parse_value(measure: Measure, raw: object) -> ParsedValue:
-    """One submitted value: None (clear), a plain value, or a dict with "value" and "note",
-    or {"not_applicable": true, "note": "..."}."""
+    """One submitted value: None (clear), a plain value, or a dict with "value", "note" and
+    "evidence_url" (a web link to the supporting document), or {"not_applicable": true,
+    "note": "..."}. A bad value and a bad link are reported together."""
     if measure.source == Measure.Source.DERIVED:
         raise ValidationError(_("This value is computed from other data and cannot be entered."))
     payload = raw if isinstance(raw, dict) else {"value": raw}
-    unknown = set(payload) - {"value", "note", "not_applicable"}
+    unknown = set(payload) - {"value", "note", "not_applicable", "evidence_url"}
     if unknown:
         raise ValidationError(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
-    note = str(payload.get("note") or "").strip()
+    messages, parsed, evidence_url = [], None, ""
+    try:
+        parsed = _parse_payload(measure, payload, str(payload.get("note") or "").strip())
+    except ValidationError as error:
+        messages += error.messages
+    try:
+        evidence_url = _parse_evidence_url(payload.get("evidence_url"))
+    except ValidationError as error:
+        messages += error.messages
+    if messages:
+        raise ValidationError(messages)
+    return replace(parsed, evidence_url=evidence_url)
+
+
+def _parse_payload(measure: Measure, payload: dict, note: str) -> ParsedValue:
     if payload.get("not_applicable"):
         return _not_applicable(measure, payload, note)
     value = payload.get("value")
@@ -111,6 +130,24 @@ def parse_value(measure: Measure, raw: object) -> ParsedValue:
     if measure.value_type == Measure.ValueType.BOOL:
         return ParsedValue(flag=_parse_flag(value), note=note)
     return ParsedValue(number=_parse_number(measure, value), note=note)
+
+
+def _parse_evidence_url(raw: object) -> str:
+    url = str(raw or "").strip()
+    if not url:
+        return ""
+    if len(url) > EVIDENCE_URL_LENGTH:
+        raise ValidationError(
+            _("The evidence link is too long (at most %(n)d characters).")
+            % {"n": EVIDENCE_URL_LENGTH}
+        )
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError(
+            _("The evidence link must be a web address (http:// or https://).")
+        ) from None
+    return url
 
 
 def _not_applicable(measure: Measure, payload: dict, note: str) -> ParsedValue:
@@ -180,19 +217,33 @@ def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
 
 def _write_values(assessment: Assessment, parsed: dict, user) -> None:
     existing = {v.measure_id: v for v in assessment.values.all()}
-    empty = [m.pk for m, p in parsed.items() if p.is_empty and not p.note]
-    AssessmentValue.objects.filter(assessment=assessment, measure_id__in=empty).delete()
+    empty = [m.pk for m, p in parsed.items() if p.is_empty and not p.note and not p.evidence_url]
+    for measure_id in empty:
+        if measure_id in existing:
+            # One by one, so that the audit trail records who cleared the value.
+            existing[measure_id]._history_user = user
+            existing[measure_id].delete()
     new, changed = [], []
-    fields = ["number", "flag", "not_applicable", "note", "updated_by", "updated_at"]
+    fields = [
+        "number",
+        "flag",
+        "not_applicable",
+        "note",
+        "evidence_url",
+        "updated_by",
+        "updated_at",
+    ]
     for measure, value in parsed.items():
         if measure.pk in empty:
             continue
         row = existing.get(measure.pk) or AssessmentValue(assessment=assessment, measure=measure)
         row.number, row.flag, row.not_applicable = value.number, value.flag, value.not_applicable
-        row.note, row.updated_by, row.updated_at = value.note, user, timezone.now()
+        row.note, row.evidence_url = value.note, value.evidence_url
+        row.updated_by, row.updated_at = user, timezone.now()
         (changed if row.pk else new).append(row)
-    AssessmentValue.objects.bulk_create(new)
-    AssessmentValue.objects.bulk_update(changed, fields)
+    # The history-aware bulk writes keep the audit trail that plain bulk writes would skip.
+    bulk_create_with_history(new, AssessmentValue, default_user=user)
+    bulk_update_with_history(changed, AssessmentValue, fields, default_user=user)
 
 
 @transaction.atomic
@@ -251,10 +302,11 @@ TRANSITIONS = {
 
 
 VERBS = {
-    WorkflowStep.Action.SUBMIT: _lazy("submit"),
-    WorkflowStep.Action.APPROVE: _lazy("approve"),
-    WorkflowStep.Action.RETURN: _lazy("return"),
-    WorkflowStep.Action.REOPEN: _lazy("reopen"),
+    # The verbs as the refusal message says them (gettext_lazy by name, for makemessages).
+    WorkflowStep.Action.SUBMIT: gettext_lazy("submit"),
+    WorkflowStep.Action.APPROVE: gettext_lazy("approve"),
+    WorkflowStep.Action.RETURN: gettext_lazy("return"),
+    WorkflowStep.Action.REOPEN: gettext_lazy("reopen"),
 }
 
 

@@ -4,6 +4,7 @@ and the cast of users every permission test shares."""
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from communes.models import Commune
 from communes.services import load_admin_units
@@ -20,6 +21,15 @@ def _test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()  # throttling counts live in the cache
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Tests read messages in English unless they ask for Vietnamese (the product's default,
+    which the page tests restore): requests without a language choice get English too."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="session")
