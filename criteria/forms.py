@@ -60,7 +60,7 @@ class CommuneFilterForm(forms.Form):
         self.fields["status"].choices = everything + statuses
 
     def filters(self) -> dict:
-        """The valid filters, named as the commune filters (dashboard.filters) name them."""
+        """The valid filters, named as the commune filters (criteria.filters) name them."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
 

@@ -2,8 +2,8 @@
 communes, indicators or changes: a province's year, a commune's years, an assessment's entry
 sections and its audit trail.
 
-The pages sit above the criteria app's models, selectors and scoring (and reuse the
-dashboard's yearly picture of communes); they add no rule of their own except naming the
+The pages sit above the criteria app's models, selectors and scoring (the yearly picture of
+communes is the one the unit API shows too); they add no rule of their own except naming the
 disagreement between the computed and the recognised level.
 """
 
@@ -21,9 +21,9 @@ from accounts.access import Access, visible_work
 from communes.models import Commune, Province, Region
 from communes.selectors import structure_for_year
 from criteria import scoring, selectors, services
+from criteria.filters import CommuneYearFilterSet
 from criteria.models import Assessment, AssessmentValue, CriteriaSet, Level, Measure, Recognition
-from dashboard.filters import CommuneYearFilterSet
-from dashboard.units import communes_for_year, levels_by_unit
+from criteria.selectors import communes_for_year, levels_by_unit
 
 NO_LEVEL = scoring.NO_LEVEL
 OPEN_WORK = (Assessment.Status.RETURNED, Assessment.Status.SUBMITTED)

@@ -12,8 +12,8 @@ from rest_framework import serializers
 from accounts.access import access_for
 from communes.api import serializers as unit_serializers
 from communes.api import views as unit_views
-from dashboard.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
-from dashboard.units import levels_by_unit
+from criteria.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
+from criteria.selectors import levels_by_unit
 
 LEVEL_COUNTS = serializers.DictField(
     child=serializers.IntegerField(),
