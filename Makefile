@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # Logins of the local demo (viewer_74, officer_74, approver_74, ..., national); never a deployment's.
 DEMO_PASSWORD ?= ntm-demo
 
-.PHONY: install run setup test test-unit test-e2e lint migrations-check superuser clean
+.PHONY: install run setup test test-unit test-e2e lint migrations-check messages superuser clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: install
 
 migrations-check: install
 	$(DEV_ENV) $(MANAGE) makemigrations --check --dry-run
+
+messages: install  ## update and compile the Vietnamese catalogue (needs gettext)
+	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv
+	$(DEV_ENV) $(MANAGE) compilemessages -l vi --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
