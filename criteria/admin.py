@@ -10,15 +10,18 @@ from criteria import selectors
 from criteria.models import (
     Assessment,
     AssessmentValue,
+    ClosureException,
     CommuneClass,
     CriteriaSet,
     Criterion,
+    Evidence,
     Indicator,
     Level,
     Measure,
     Recognition,
     Target,
     Threshold,
+    YearClosure,
 )
 from criteria.services import RESULT_FIELDS
 
@@ -184,6 +187,20 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReadOnlyAdmin(HistoryAdmin):
+    """For rows written only by the services (evidence files, closed years): the admin shows
+    them and their history, and changes nothing."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 VALUE_FIELDS = [
     "measure",
     "number",
@@ -299,6 +316,42 @@ class AssessmentAdmin(HistoryAdmin):
         return _table(rows)
 
 
+EVIDENCE_FIELDS = [
+    "assessment",
+    "measure",
+    "original_name",
+    "content_type",
+    "size",
+    "uploaded_by",
+    "uploaded_at",
+]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    """Read only: files are attached and removed on the officer pages, whose services check
+    them; a download goes through the pages' view, which checks the province (the file's
+    media URL is never served)."""
+
+    list_display = [*EVIDENCE_FIELDS, "download"]
+    list_filter = ["assessment__year", "assessment__commune__province"]
+    list_select_related = ["assessment__commune", "measure", "uploaded_by"]
+    search_fields = [
+        "original_name",
+        "assessment__commune__code",
+        "assessment__commune__search_key",
+        "measure__code",
+    ]
+    readonly_fields = [*EVIDENCE_FIELDS, "download"]
+    fields = readonly_fields
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        commune, year = obj.assessment.commune, obj.assessment.year
+        url = reverse("pages:evidence", args=[commune.structure, commune.code, year, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
 def _fmt(value) -> str:
     return "—" if value is None else str(value)
 
@@ -351,3 +404,33 @@ class TargetAdmin(admin.ModelAdmin):
     list_filter = ["year", "level", "province"]
     list_select_related = ["province", "district", "level"]
     autocomplete_fields = ["province", "district"]
+
+
+class ClosureExceptionInline(admin.TabularInline):
+    model = ClosureException
+    extra = 0
+    fields = ["commune", "reason", "opened_by", "opened_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(YearClosure)
+class YearClosureAdmin(ReadOnlyAdmin):
+    list_display = ["province", "year", "closed_by", "closed_at", "note"]
+    list_filter = ["year", "province__structure"]
+    list_select_related = ["province", "closed_by"]
+    search_fields = ["province__code", "province__search_key"]
+    fields = readonly_fields = ["province", "year", "closed_by", "closed_at", "note"]
+    inlines = [ClosureExceptionInline]
+
+
+@admin.register(ClosureException)
+class ClosureExceptionAdmin(ReadOnlyAdmin):
+    list_display = ["closure", "commune", "reason", "opened_by", "opened_at"]
+    list_filter = ["closure__year", "closure__province"]
+    list_select_related = ["closure__province", "commune", "opened_by"]
+    search_fields = ["commune__code", "commune__search_key"]
+    fields = readonly_fields = ["closure", "commune", "reason", "opened_by", "opened_at"]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access
-from communes.models import Province
+from communes.models import Commune, Province
 from criteria import pages
 from criteria.models import Assessment, Measure
 
@@ -219,3 +219,68 @@ class StepForm(forms.Form):
 
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+
+class EvidenceForm(forms.Form):
+    """One file for one measure. Empty files reach the service, which says why it refuses
+    them along with every other check of the file."""
+
+    measure = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    file = forms.FileField(
+        label=_("Attach a file"),
+        allow_empty_file=True,
+        error_messages={"required": _("Choose a file to attach.")},
+    )
+
+
+# --- closing years ----------------------------------------------------------------------------
+
+
+class ClosureProvinceForm(forms.Form):
+    """Which province's years the approvals page shows: the approver's own, or the one a
+    national user chooses."""
+
+    province = forms.ChoiceField(label=_("Province"), required=False)
+
+    def __init__(self, data, *, access: Access):
+        super().__init__(data)
+        self.access = access
+        if access.country_wide:
+            provinces = Province.objects.order_by("-structure", "name")
+            self.fields["province"].choices = [("", "—")] + [
+                (f"{p.structure}-{p.code}", f"{p.name} ({p.structure})") for p in provinces
+            ]
+
+    def resolve(self) -> Province | None:
+        if self.access.province_id:
+            return Province.objects.filter(pk=self.access.province_id).first()
+        if not self.access.country_wide or not self.is_valid():
+            return None
+        structure, _dash, code = self.cleaned_data["province"].partition("-")
+        return Province.objects.filter(structure=structure, code=code).first()
+
+
+class CloseYearForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class ReopenYearForm(forms.Form):
+    # Required by the service, which says why.
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class CommuneExceptionForm(forms.Form):
+    commune = forms.ModelChoiceField(
+        label=_("Commune"),
+        queryset=Commune.objects.none(),
+        to_field_name="code",
+        error_messages={
+            "required": _("Choose a commune."),
+            "invalid_choice": _("Choose a rural commune of this province."),
+        },
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+    def __init__(self, data, *, province: Province):
+        super().__init__(data)
+        self.fields["commune"].queryset = Commune.objects.rural().in_province(province)

@@ -7,6 +7,8 @@ them live in criteria/scoring.py; nothing here decides a level.
 """
 
 import datetime
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -500,6 +502,144 @@ class AssessmentValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.measure.code}"
+
+
+def evidence_path(evidence: "Evidence", filename: str) -> str:
+    """A generated name in the assessment's folder: nothing the uploader typed reaches the
+    file system (the original name stays in the row, for display and download)."""
+    extension = Path(filename).suffix.lower()
+    return f"evidence/{evidence.assessment_id}/{uuid.uuid4().hex}{extension}"
+
+
+class Evidence(models.Model):
+    """A file supporting one measure's value (a decision, a survey table, a photo). Served only
+    through the officer pages' download view, which checks the user's province; never from a
+    public media URL."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
+        related_name="evidence_files",
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "uploaded_at", "pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.measure.code} {self.original_name}"
+
+
+class YearClosureQuerySet(models.QuerySet):
+    def blocking(self, commune_id: int, year: int) -> "YearClosureQuerySet":
+        """The closure of the commune's province for the year, unless the commune was reopened
+        by exception."""
+        return self.filter(year=year, province__communes=commune_id).exclude(
+            exceptions__commune=commune_id
+        )
+
+
+class YearClosure(models.Model):
+    """A province's year closed after the reporting deadline: its assessments can no longer be
+    created, saved, submitted or reopened (criteria.services checks), except in communes
+    reopened by exception. Reopening the year deletes the row; the history keeps who, when
+    and why."""
+
+    province = models.ForeignKey(
+        Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = YearClosureQuerySet.as_manager()
+    # The reason for reopening a year is longer than the default 100 characters allow.
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
+    class Meta:
+        ordering = ["-year", "province__code"]
+        verbose_name = _("closed year")
+        verbose_name_plural = _("closed years")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "year"], name="yearclosure_one_per_province_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.year}"
+
+
+class ClosureException(models.Model):
+    """A commune reopened, with a reason, in a closed year: its assessment can be worked on
+    again while the rest of the province stays closed."""
+
+    closure = models.ForeignKey(
+        YearClosure,
+        verbose_name=_("closed year"),
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
+    class Meta:
+        ordering = ["closure", "commune__code"]
+        verbose_name = _("commune open by exception")
+        verbose_name_plural = _("communes open by exception")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["closure", "commune"], name="closureexception_one_per_commune"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="closureexception_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.closure}: {self.commune}"
 
 
 class CriterionResult(models.Model):

@@ -7,11 +7,12 @@ communes is the one the unit API shows too); they add no rule of their own excep
 disagreement between the computed and the recognised level.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -22,7 +23,17 @@ from communes.models import Commune, Province, Region
 from communes.selectors import structure_for_year
 from criteria import scoring, selectors, services
 from criteria.filters import CommuneYearFilterSet
-from criteria.models import Assessment, AssessmentValue, CriteriaSet, Level, Measure, Recognition
+from criteria.models import (
+    Assessment,
+    AssessmentValue,
+    ClosureException,
+    CriteriaSet,
+    Evidence,
+    Level,
+    Measure,
+    Recognition,
+    YearClosure,
+)
 from criteria.selectors import communes_for_year, levels_by_unit
 
 NO_LEVEL = scoring.NO_LEVEL
@@ -427,6 +438,14 @@ class AssessmentPage:
     recognised: Level | None
     regions: dict
     changes: list[ValueChange]
+    evidence: dict[str, list[Evidence]]
+    closure: YearClosure | None = None  # the year closed for the province
+    exception: ClosureException | None = None  # ...but this commune reopened by exception
+
+    @property
+    def closed(self) -> bool:
+        """Whether the year is closed for this commune (the services refuse its changes)."""
+        return self.closure is not None and self.exception is None
 
     @property
     def result(self) -> scoring.AssessmentResult:
@@ -463,7 +482,33 @@ def assessment_page(assessment: Assessment) -> AssessmentPage:
         recognised=recognised_level(assessment.commune, assessment.year, assessment.criteria_set),
         regions=region_names(),
         changes=value_changes(assessment),
+        evidence=evidence_by_measure(assessment),
+        **closure_state(assessment),
     )
+
+
+def closure_state(assessment: Assessment) -> dict:
+    """The closure of the assessment's year for its province, if any, and this commune's
+    exception to it: 1 query, 2 when the year is closed."""
+    exceptions = ClosureException.objects.filter(commune_id=assessment.commune_id)
+    closure = (
+        YearClosure.objects.filter(province_id=assessment.commune.province_id, year=assessment.year)
+        .select_related("closed_by")
+        .prefetch_related(
+            Prefetch("exceptions", exceptions.select_related("opened_by"), to_attr="here")
+        )
+        .first()
+    )
+    return {"closure": closure, "exception": closure.here[0] if closure and closure.here else None}
+
+
+def evidence_by_measure(assessment: Assessment) -> dict[str, list[Evidence]]:
+    """The assessment's files by measure code, oldest first: 1 query."""
+    files = assessment.evidence_files.select_related("measure", "uploaded_by")
+    by_measure: dict[str, list[Evidence]] = defaultdict(list)
+    for evidence in files.order_by("uploaded_at", "pk"):
+        by_measure[evidence.measure.code].append(evidence)
+    return dict(by_measure)
 
 
 def assessment_for(commune: Commune, year: int) -> Assessment | None:
@@ -483,13 +528,16 @@ def may_take(access: Access, action: str, province_id: int) -> bool:
     return STEP_NEEDS.get(action) == "approve" and access.can_approve(province_id)
 
 
-def available_steps(assessment: Assessment, access: Access) -> list[str]:
-    """The workflow steps this user may take on the assessment now."""
+def available_steps(assessment: Assessment, access: Access, closed: bool = False) -> list[str]:
+    """The workflow steps this user may take on the assessment now (in a closed year, only
+    those the services still allow)."""
     province_id = assessment.commune.province_id
     return [
         action
         for action, transition in services.TRANSITIONS.items()
-        if assessment.status in transition.sources and may_take(access, action, province_id)
+        if assessment.status in transition.sources
+        and not (closed and transition.open_year_only)
+        and may_take(access, action, province_id)
     ]
 
 
@@ -512,3 +560,53 @@ def approval_queue(access: Access) -> list[AssessmentRow]:
     queue = list(queue.order_by("submitted_at", "commune__search_key"))
     ladders = ladders_for_sets(a.criteria_set_id for a in queue)
     return [AssessmentRow(a, ladders.get(a.criteria_set_id, Ladder(None))) for a in queue]
+
+
+# --- closing years (the approvals page) -------------------------------------------------------
+
+
+@dataclass
+class YearPanel:
+    """One year of a province: open, or closed with its communes reopened by exception."""
+
+    year: int
+    closure: YearClosure | None
+    communes: list[Commune]  # the province's rural communes
+    reopened: object | None = None  # the last reopening on record (a history row)
+
+    @property
+    def exceptions(self) -> list[ClosureException]:
+        return list(self.closure.exceptions.all()) if self.closure else []
+
+    @property
+    def reopenable(self) -> list[Commune]:
+        """The communes that may still be reopened by exception."""
+        taken = {exception.commune_id for exception in self.exceptions}
+        return [commune for commune in self.communes if commune.pk not in taken]
+
+
+def _on_map(province: Province, year: int) -> bool:
+    """Whether the year's data is kept on this province's map (in force on 1 January)."""
+    day = datetime.date(year, 1, 1)
+    started = province.valid_from is None or province.valid_from <= day
+    return started and (province.valid_to is None or province.valid_to >= day)
+
+
+def year_panels(province: Province) -> list[YearPanel]:
+    """The province's years (newest first), each with its closure, the communes reopened by
+    exception and the last reopening on record: 5 queries."""
+    years = [year for year in years_offered() if _on_map(province, year)]
+    exceptions = ClosureException.objects.select_related("commune", "opened_by")
+    closures = (
+        YearClosure.objects.filter(province=province, year__in=years)
+        .select_related("closed_by")
+        .prefetch_related(Prefetch("exceptions", exceptions.order_by("commune__search_key")))
+    )
+    closed = {closure.year: closure for closure in closures}
+    reopened = YearClosure.history.filter(province=province, history_type="-")
+    last_reopened = {}
+    for record in reopened.select_related("history_user").order_by("history_date"):
+        last_reopened[record.year] = record
+    communes = Commune.objects.rural().in_province(province).select_related("district")
+    communes = list(communes.order_by("search_key", "code"))
+    return [YearPanel(year, closed.get(year), communes, last_reopened.get(year)) for year in years]

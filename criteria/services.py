@@ -5,30 +5,39 @@ caller's back (no signals). Bad input raises ValidationError naming the measure 
 and writes nothing.
 """
 
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from communes.models import Commune
+from communes.models import Commune, Province
+from communes.selectors import structure_for_year
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
     AssessmentValue,
+    ClosureException,
     CriteriaSet,
     CriterionResult,
+    Evidence,
     Level,
     Measure,
     Recognition,
     Target,
     WorkflowStep,
+    YearClosure,
 )
 
 MAX_INTEGER_DIGITS = 10  # AssessmentValue.number holds 14 digits, 4 after the point
@@ -55,6 +64,33 @@ class LockedError(Exception):
 
 class WorkflowError(Exception):
     """The step does not fit the assessment's status (e.g. approving a draft)."""
+
+
+class YearClosedError(Exception):
+    """The year is closed for the commune's province, and the commune is not open by
+    exception: its assessment can no longer be created, saved, submitted or reopened."""
+
+    def __init__(self, closure: YearClosure):
+        super().__init__(
+            _(
+                "Year %(year)d of %(province)s is closed (since %(date)s): its assessments can "
+                "no longer be created, saved, submitted or reopened. An approver can reopen a "
+                "commune by exception."
+            )
+            % {
+                "year": closure.year,
+                "province": closure.province.name,
+                "date": date_format(timezone.localtime(closure.closed_at), "SHORT_DATE_FORMAT"),
+            }
+        )
+        self.closure = closure
+
+
+def _refuse_if_closed(commune_id: int, year: int) -> None:
+    """Raise YearClosedError if the year is closed for this commune."""
+    closure = YearClosure.objects.blocking(commune_id, year).select_related("province").first()
+    if closure is not None:
+        raise YearClosedError(closure)
 
 
 # --- values -----------------------------------------------------------------------------
@@ -197,6 +233,7 @@ def criteria_set_for_year(year: int) -> CriteriaSet:
 def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
     if not commune.is_rural:
         raise ValidationError({"commune": _("Only rural communes (xã) are assessed.")})
+    _refuse_if_closed(commune.pk, year)
     criteria_set = criteria_set_for_year(year)
     if Assessment.objects.filter(commune=commune, year=year, criteria_set=criteria_set).exists():
         raise ValidationError(
@@ -250,9 +287,11 @@ def _write_values(assessment: Assessment, parsed: dict, user) -> None:
 def save_values(
     *, assessment: Assessment, values: Mapping[str, object], version: int, user=None
 ) -> scoring.AssessmentResult:
-    """Save some of an assessment's values and rescore it. A stale version or an approved
-    assessment is refused and nothing changes."""
+    """Save some of an assessment's values and rescore it. A stale version, a submitted or
+    approved assessment, or a closed year is refused and nothing changes."""
     current = _locked_current(assessment, version)
+    # The closed year first: "an approver can reopen it" would not hold in a closed year.
+    _refuse_if_closed(current.commune_id, current.year)
     if not current.is_editable:
         raise LockedError(_locked_message(current))
     parsed = parse_values(current.criteria_set, values)
@@ -289,15 +328,20 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     needs_comment: bool = False
+    # Refused once the year is closed; approving and returning stay open, so that the
+    # approver can finish the queue after the deadline.
+    open_year_only: bool = False
 
 
 TRANSITIONS = {
-    WorkflowStep.Action.SUBMIT: Transition((S.DRAFT, S.RETURNED), S.SUBMITTED),
+    WorkflowStep.Action.SUBMIT: Transition((S.DRAFT, S.RETURNED), S.SUBMITTED, open_year_only=True),
     WorkflowStep.Action.APPROVE: Transition((S.SUBMITTED,), S.APPROVED),
     WorkflowStep.Action.RETURN: Transition((S.SUBMITTED,), S.RETURNED, needs_comment=True),
     # Reopening an approved assessment sends it back to the province, to be submitted and
     # approved again; the reason stays on record.
-    WorkflowStep.Action.REOPEN: Transition((S.APPROVED,), S.RETURNED, needs_comment=True),
+    WorkflowStep.Action.REOPEN: Transition(
+        (S.APPROVED,), S.RETURNED, needs_comment=True, open_year_only=True
+    ),
 }
 
 
@@ -324,7 +368,8 @@ def move(
     *, assessment: Assessment, action: str, user=None, comment: str = "", version=None
 ) -> Assessment:
     """Move an assessment one workflow step (submit, approve, return, reopen) and record it.
-    Who may take which step is the caller's check (accounts.access)."""
+    Who may take which step is the caller's check (accounts.access); in a closed year only
+    approving and returning are left."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError({"action": _("Unknown step “%(a)s”.") % {"a": action}})
@@ -332,6 +377,8 @@ def move(
     if transition.needs_comment and not comment:
         raise ValidationError({"comment": _("Say why (a comment is required for this step).")})
     current = _locked_current(assessment, version)
+    if transition.open_year_only:
+        _refuse_if_closed(current.commune_id, current.year)
     if current.status not in transition.sources:
         raise WorkflowError(_refusal(action, current, transition))
     WorkflowStep.objects.create(
@@ -346,6 +393,243 @@ def move(
     current.version += 1
     current.save(update_fields=["status", "version", "updated_by", "updated_at"])
     return current
+
+
+# --- evidence files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """A type of evidence file the portal accepts, recognised by its leading bytes."""
+
+    label: str
+    content_type: str
+    signature: bytes
+    ooxml_folder: str = ""  # an OOXML package's main folder (word/, xl/)
+    odf: bool = False  # an ODF package names its type in its "mimetype" member
+
+
+ZIP = b"PK\x03\x04"
+JPEG = FileKind("JPEG", "image/jpeg", b"\xff\xd8\xff")
+OOXML = "application/vnd.openxmlformats-officedocument."
+ODF = "application/vnd.oasis.opendocument."
+EVIDENCE_KINDS = {
+    ".pdf": FileKind("PDF", "application/pdf", b"%PDF-"),
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".png": FileKind("PNG", "image/png", b"\x89PNG\r\n\x1a\n"),
+    ".docx": FileKind("DOCX", f"{OOXML}wordprocessingml.document", ZIP, ooxml_folder="word/"),
+    ".xlsx": FileKind("XLSX", f"{OOXML}spreadsheetml.sheet", ZIP, ooxml_folder="xl/"),
+    ".odt": FileKind("ODT", f"{ODF}text", ZIP, odf=True),
+    ".ods": FileKind("ODS", f"{ODF}spreadsheet", ZIP, odf=True),
+}
+# What a damaged or hostile ZIP can raise while its directory is read.
+BAD_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, RuntimeError)
+
+
+def _package_matches(upload, kind: FileKind) -> bool:
+    """Whether a ZIP file is the office document its extension claims (any ZIP renamed .docx
+    is not a document)."""
+    try:
+        with zipfile.ZipFile(upload) as package:
+            names = set(package.namelist())
+            if kind.odf:
+                if "mimetype" not in names:
+                    return False
+                with package.open("mimetype") as member:
+                    return member.read(100) == kind.content_type.encode()
+            folder = kind.ooxml_folder
+            return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
+    except (*BAD_ZIP, NotImplementedError):
+        return False
+
+
+def _content_matches(upload, kind: FileKind) -> bool:
+    upload.seek(0)
+    head = upload.read(len(kind.signature))
+    matches = head == kind.signature and (
+        not (kind.ooxml_folder or kind.odf) or _package_matches(upload, kind)
+    )
+    upload.seek(0)
+    return matches
+
+
+def check_evidence_file(upload) -> tuple[str, FileKind]:
+    """The upload's extension and kind, or a ValidationError saying what is wrong with it.
+    The content decides, not the name alone: a renamed program is refused."""
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file to attach.")})
+    name = upload.name or ""
+    extension = Path(name).suffix.lower()
+    kind = EVIDENCE_KINDS.get(extension)
+    if kind is None:
+        raise ValidationError({"file": _wrong_type(name)})
+    if not upload.size:
+        raise ValidationError({"file": _("“%(name)s” is empty.") % {"name": name}})
+    limit = settings.NTM_EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({"file": _too_large(name, upload.size, limit)})
+    if not _content_matches(upload, kind):
+        message = _("“%(name)s” is not a real %(kind)s file: its content does not match its name.")
+        raise ValidationError({"file": message % {"name": name, "kind": kind.label}})
+    return extension, kind
+
+
+def _wrong_type(name: str) -> str:
+    return _(
+        "“%(name)s” cannot be attached: attach a PDF, a JPEG or PNG image, or an office "
+        "document (docx, xlsx, odt, ods)."
+    ) % {"name": name}
+
+
+def _too_large(name: str, size: int, limit: int) -> str:
+    return _("“%(name)s” is too large (%(size)s): the limit is %(limit)s.") % {
+        "name": name,
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
+
+
+def _display_name(name: str, extension: str) -> str:
+    """The uploaded name as people see it and download it again: no folders, and no control
+    characters (a line break would break the download's header)."""
+    name = "".join(char for char in Path(name).name if char.isprintable()).strip()
+    return name[-255:] if len(name) > len(extension) else f"evidence{extension}"
+
+
+def _evidence_measure(assessment: Assessment, code: str) -> Measure:
+    measure = assessment.criteria_set.measures.filter(code=code).first()
+    if measure is None:
+        raise ValidationError(
+            {
+                "measure": _("Unknown measure “%(code)s” in %(set)s.")
+                % {"code": code, "set": assessment.criteria_set.code}
+            }
+        )
+    return measure
+
+
+def _open_for_changes(assessment: Assessment) -> Assessment:
+    """The assessment, row-locked (so that no file slips in while it is being submitted),
+    if the province may still change it (open, in a year not closed); else the refusal that
+    says why."""
+    current = _locked_current(assessment, None)
+    _refuse_if_closed(current.commune_id, current.year)
+    if not current.is_editable:
+        raise LockedError(_locked_message(current))
+    return current
+
+
+@transaction.atomic
+def attach_evidence(*, assessment: Assessment, measure_code: str, upload, user=None) -> Evidence:
+    """Attach a file to one measure of an assessment the province is working on. Every check
+    comes before the file is stored, so a refusal leaves nothing behind."""
+    current = _open_for_changes(assessment)
+    measure = _evidence_measure(current, measure_code)
+    extension, kind = check_evidence_file(upload)
+    evidence = Evidence(
+        assessment=current,
+        measure=measure,
+        original_name=_display_name(upload.name, extension),
+        content_type=kind.content_type,
+        size=upload.size,
+        uploaded_by=user,
+    )
+    evidence.file.save(f"evidence{extension}", upload, save=False)
+    evidence._history_user = user
+    try:
+        evidence.save()
+    except Exception:
+        # The row was not written: the stored file would belong to nothing.
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(*, evidence: Evidence, user=None) -> None:
+    """Remove a file while the province works on the assessment; the history keeps the row."""
+    _open_for_changes(evidence.assessment)
+    storage, name = evidence.file.storage, evidence.file.name
+    evidence._history_user = user
+    evidence.delete()
+    # The file goes only once the removal is committed: a rollback keeps the row and its file.
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- closing a year ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_year(*, province: Province, year: int, user=None, note: str = "") -> YearClosure:
+    """Close a province's year after the reporting deadline: from now on none of its
+    assessments can be created, saved, submitted or reopened, except in communes reopened by
+    exception. Approving and returning what was submitted stay possible."""
+    # Row-lock the province: two approvers closing at once get one closure and one refusal.
+    Province.objects.select_for_update().filter(pk=province.pk).first()
+    names = {"year": year, "province": province.name}
+    if not CriteriaSet.objects.in_force(year).exists():
+        raise ValidationError({"year": _("No criteria set is in force in %(year)d.") % names})
+    if structure_for_year(year) != province.structure:
+        message = _("%(province)s is not on the administrative map of %(year)d.")
+        raise ValidationError({"year": message % names})
+    if YearClosure.objects.filter(province=province, year=year).exists():
+        message = _("Year %(year)d of %(province)s is already closed.")
+        raise ValidationError({"year": message % names})
+    closure = YearClosure(province=province, year=year, closed_by=user, note=(note or "").strip())
+    closure._history_user = user
+    closure.save()
+    return closure
+
+
+def _closure(province: Province, year: int, **exactly) -> YearClosure:
+    """The province's closure of the year, row-locked; a year that is not closed is refused."""
+    closures = YearClosure.objects.select_for_update().select_related("province")
+    closure = closures.filter(province=province, year=year, **exactly).first()
+    if closure is None:
+        message = _("Year %(year)d of %(province)s is not closed.")
+        raise ValidationError({"year": message % {"year": year, "province": province.name}})
+    return closure
+
+
+def _reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason
+
+
+@transaction.atomic
+def reopen_year(*, province: Province, year: int, reason: str, user=None) -> None:
+    """Reopen a closed year for the whole province (e.g. the deadline was extended). The
+    closure and its exceptions go; the history keeps them, with who reopened and why."""
+    reason = _reason(reason, _("Say why the year is reopened."))
+    closure = _closure(province, year)
+    # One by one, so that the history records who removed each exception, and why.
+    for row in [*closure.exceptions.all(), closure]:
+        row._history_user, row._change_reason = user, reason
+        row.delete()
+
+
+@transaction.atomic
+def open_commune_by_exception(
+    *, closure: YearClosure, commune: Commune, reason: str, user=None
+) -> ClosureException:
+    """Reopen one commune of a closed year: its assessment can be created, saved, submitted
+    and reopened again while the rest of the province stays closed."""
+    reason = _reason(reason, _("Say why this commune is reopened."))
+    closure = _closure(closure.province, closure.year, pk=closure.pk)
+    names = {"commune": commune.name, "province": closure.province.name}
+    if commune.province_id != closure.province_id or not commune.is_rural:
+        message = _("%(commune)s is not a rural commune of %(province)s.")
+        raise ValidationError({"commune": message % names})
+    if closure.exceptions.filter(commune=commune).exists():
+        message = _("%(commune)s is already open by exception.")
+        raise ValidationError({"commune": message % names})
+    exception = ClosureException(closure=closure, commune=commune, reason=reason, opened_by=user)
+    exception._history_user = user
+    exception.save()
+    return exception
 
 
 # --- scoring ----------------------------------------------------------------------------

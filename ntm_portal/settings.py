@@ -158,6 +158,11 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# The largest evidence file an officer may attach (criteria.services.attach_evidence); the web
+# server in front should accept request bodies at least this large.
+NTM_EVIDENCE_MAX_BYTES = env_int("NTM_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+if NTM_EVIDENCE_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("NTM_EVIDENCE_MAX_BYTES must be a positive number of bytes")
 
 # HTTPS hardening: on by default whenever debug is off, each switchable for a proxy setup.
 SECURE_PROXY_SSL_HEADER = (

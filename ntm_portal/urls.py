@@ -9,6 +9,7 @@ admin.site.site_title = _("NTM Portal")
 
 urlpatterns = [
     path("", include("criteria.urls")),
+    path("ocop/", include("ocop.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

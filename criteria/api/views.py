@@ -40,6 +40,8 @@ def _conflicts_as_409():
         raise Conflict(str(error), "locked") from None
     except services.WorkflowError as error:
         raise Conflict(str(error), "invalid_step") from None
+    except services.YearClosedError as error:
+        raise Conflict(str(error), "year_closed") from None
 
 
 def _unit(model, code: str, structure: str | None, year: int, label: str):
@@ -120,7 +122,8 @@ def _step_schema(verb: str, who: str):
     ),
     create=extend_schema(
         summary="Create a commune's assessment for a year",
-        description="Officers and approvers of the commune's province, national users.",
+        description="Officers and approvers of the commune's province, national users. "
+        "A year closed for the province gets 409 `year_closed`.",
         request=s.AssessmentCreateSerializer,
         responses={201: s.AssessmentDetailSerializer, **WRITE_ERRORS},
         examples=[OpenApiExample("Xã Bạch Đằng, 2023", value={"commune": "25930", "year": 2023})],
@@ -129,15 +132,23 @@ def _step_schema(verb: str, who: str):
         summary="Save values and get the new result",
         description="Send the `version` you read. A stale version gets 409 with "
         "`current_version` and changes nothing; submitted and approved assessments are "
-        "locked (409). Bad values get 400 naming each measure, and nothing is saved.",
+        "locked (409); a year closed for the province gets 409 `year_closed`. Bad values "
+        "get 400 naming each measure, and nothing is saved.",
         request=s.AssessmentValuesSerializer,
         responses={200: s.AssessmentDetailSerializer, **WRITE_ERRORS},
         examples=[VALUES_EXAMPLE],
     ),
-    submit=_step_schema("Submit", "Officers of the province: a draft or returned one"),
+    submit=_step_schema(
+        "Submit",
+        "Officers of the province: a draft or returned one, in a year not closed "
+        "(else 409 `year_closed`)",
+    ),
     approve=_step_schema("Approve", "Approvers of the province: a submitted one; it locks"),
     return_=_step_schema("Return", "Approvers: a submitted one, with a comment"),
-    reopen=_step_schema("Reopen", "Approvers: an approved one, with a reason"),
+    reopen=_step_schema(
+        "Reopen",
+        "Approvers: an approved one, with a reason, in a year not closed (else 409 `year_closed`)",
+    ),
 )
 class AssessmentViewSet(
     mixins.ListModelMixin,
@@ -166,9 +177,10 @@ class AssessmentViewSet(
         data = self._valid(s.AssessmentCreateSerializer)
         commune = _unit(Commune, data["commune"], data.get("structure"), data["year"], "commune")
         self._check_edit(commune.province_id)
-        assessment = services.create_assessment(
-            commune=commune, year=data["year"], user=request.user
-        )
+        with _conflicts_as_409():
+            assessment = services.create_assessment(
+                commune=commune, year=data["year"], user=request.user
+            )
         return self._detail(assessment, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):

@@ -3,9 +3,16 @@
 import pytest
 
 from communes.models import Commune
-from criteria.models import Threshold
-from criteria.services import create_assessment, save_values
+from criteria.models import Evidence, Threshold, YearClosure
+from criteria.services import (
+    attach_evidence,
+    close_year,
+    create_assessment,
+    open_commune_by_exception,
+    save_values,
+)
 from tests.criteria.builders import indicator, measure
+from tests.criteria.files import PDF, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +72,39 @@ def test_assessment_list_filters_and_costs_fixed_queries(
         response = admin_client.get("/admin/criteria/assessment/", {"level": "standard"})
     assert len(_listed(response)) == 4
     assert {a.level for a in _listed(response)} == {"standard"}
+
+
+def test_evidence_files_are_listed_read_only_with_a_checked_download(
+    admin_client, small_set, bach_dang
+):
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    evidence = attach_evidence(
+        assessment=assessment, measure_code="plan", upload=upload("qd.pdf", PDF)
+    )
+    listing = admin_client.get("/admin/criteria/evidence/")
+    assert _listed(listing) == [evidence]
+    body = listing.content.decode()
+    download = f"/communes/2021/25930/2023/evidence/{evidence.pk}/"
+    assert f'href="{download}"' in body and "/media/" not in body
+    assert admin_client.get(download).status_code == 200  # a superuser covers every province
+    change = admin_client.get(f"/admin/criteria/evidence/{evidence.pk}/change/")
+    assert change.status_code == 200 and "/media/" not in change.content.decode()
+    assert admin_client.get(f"/admin/criteria/evidence/{evidence.pk}/history/").status_code == 200
+    assert admin_client.post(f"/admin/criteria/evidence/{evidence.pk}/delete/").status_code == 403
+    assert Evidence.objects.count() == 1
+
+
+def test_closed_years_show_their_exceptions_and_history_read_only(
+    admin_client, small_set, bach_dang
+):
+    closure = close_year(province=bach_dang.province, year=2023, note="Hết hạn")
+    open_commune_by_exception(closure=closure, commune=bach_dang, reason="Sửa số liệu")
+    listing = admin_client.get("/admin/criteria/yearclosure/")
+    assert _listed(listing) == [closure]
+    change = admin_client.get(f"/admin/criteria/yearclosure/{closure.pk}/change/")
+    assert change.status_code == 200 and "Sửa số liệu" in change.content.decode()
+    history = admin_client.get(f"/admin/criteria/yearclosure/{closure.pk}/history/")
+    assert history.status_code == 200
+    assert admin_client.post(f"/admin/criteria/yearclosure/{closure.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/criteria/closureexception/").status_code == 200
+    assert YearClosure.objects.count() == 1

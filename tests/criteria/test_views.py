@@ -21,8 +21,17 @@ from criteria.models import (
     Threshold,
     WorkflowStep,
 )
-from criteria.services import create_assessment, move, save_values
+from criteria.services import (
+    attach_evidence,
+    close_year,
+    create_assessment,
+    move,
+    open_commune_by_exception,
+    reopen_year,
+    save_values,
+)
 from tests.criteria.builders import indicator
+from tests.criteria.files import PDF, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +199,7 @@ def test_the_overview_shows_each_commune_of_the_province_by_district(client, cas
     assert "Đã gửi duyệt" in listed[submitted.code]
     assert "Đã trả lại" in listed[returned.code]
     unassessed = next(code for code, row in listed.items() if "Chưa đánh giá" in row)
-    assert listed[unassessed].endswith("Chưa đánh giá ＋ Tạo — — —")  # one click to create
+    assert listed[unassessed].endswith("Chưa đánh giá + Tạo — — —")  # one click to create
     as_user(client, cast.viewer_74)
     assert "Tạo" not in rows(client.get("/", {"year": 2023}))[unassessed]
 
@@ -290,8 +299,9 @@ def test_the_overview_costs_the_same_queries_however_many_communes_are_assessed(
     assert count() == few
     # Session, user, access; years offered, the user's province, the set in force, its levels,
     # the districts; the filtered communes, totals by level, open work, every commune (for the
-    # tasks); the header's province.
-    with django_assert_max_num_queries(13):
+    # tasks); one per task another app registers (criteria.registry: ocop's); the header's
+    # province.
+    with django_assert_max_num_queries(14):
         client.get("/", {"year": 2023})
 
 
@@ -330,8 +340,9 @@ def test_the_commune_page_costs_a_fixed_number_of_queries(
         create_assessment(commune=bach_dang, year=year)
     as_user(client, cast.officer_74)
     # Session, user, commune, access; assessments, their ladders, recognitions; years
-    # offered; the header's province.
-    with django_assert_max_num_queries(9):
+    # offered; one per panel another app registers (criteria.registry: ocop's); the header's
+    # province.
+    with django_assert_max_num_queries(10):
         assert client.get(COMMUNE).status_code == 200
 
 
@@ -533,13 +544,17 @@ def test_the_entry_page_costs_a_fixed_number_of_queries(
     first = count()
     for version, income in enumerate((41, 42, 43, 44, 45, 46), start=1):
         save_values(assessment=draft, values={**STANDARD, "income": income}, version=version)
+    for code, user in [("income", cast.officer_74), ("plan", cast.approver_74)] * 2:
+        attach_evidence(
+            assessment=draft, measure_code=code, upload=upload(f"{code}.pdf", PDF), user=user
+        )
     move(assessment=draft, action="submit")
     move(assessment=draft, action="return", comment="Kiểm tra lại")
     assert count() == first
     # Session, user, commune, access, assessment; values, 4 for the rules, values scored,
     # classes, derived measures, steps; 4 for the page's rules; recognition, regions, value
-    # history; the header's province.
-    with django_assert_max_num_queries(22):
+    # history, evidence files, the year's closure; the header's province.
+    with django_assert_max_num_queries(24):
         client.get(PAGE)
 
 
@@ -618,9 +633,18 @@ def test_the_queue_lists_the_province_only_and_costs_fixed_queries(
     for commune in Commune.objects.rural().filter(province__code="74")[:6]:
         move(assessment=create_assessment(commune=commune, year=2023), action="submit")
     move(assessment=create_assessment(commune=lang_son_commune, year=2023), action="submit")
+    province = bach_dang.province
+    for year, communes in [(2021, [bach_dang]), (2022, list(province.communes.rural()[:5]))]:
+        closure = close_year(province=province, year=year)
+        for commune in communes:
+            open_commune_by_exception(closure=closure, commune=commune, reason="Bổ sung")
+    close_year(province=province, year=2024)
+    reopen_year(province=province, year=2024, reason="Gia hạn")
     as_user(client, cast.approver_74)
-    # Session, user, access; the queue, its ladders; the header's province.
-    with django_assert_max_num_queries(6):
+    # Session, user, access; the queue, its ladders; the closures panel: the province, the
+    # years, their closures, the exceptions, the reopenings on record, the communes; the
+    # header's province.
+    with django_assert_max_num_queries(12):
         listed = rows(client.get("/approvals/"))
     assert len(listed) == 6 and lang_son_commune.code not in listed
     assert len(rows(as_user(client, cast.national).get("/approvals/"))) == 7

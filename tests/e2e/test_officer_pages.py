@@ -2,7 +2,6 @@
 draft stays inside its province; a second editor's stale save is refused, typing kept."""
 
 import re
-from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
@@ -13,30 +12,11 @@ from communes.services import load_admin_units
 from criteria.loading import load_all
 from criteria.models import Measure
 from criteria.services import create_assessment, save_values
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-long-pass-phrase"
 ASSESSMENT = "/communes/2021/25930/2023/"  # Xã Bạch Đằng, Bình Dương
-
-
-@pytest.fixture
-def binh_duong(transactional_db, small_set):
-    # Live-server tests empty the database after each test: load what the pages show.
-    load_admin_units(structure="2021")
-
-    def user(name, role, province):
-        return set_portal_user(username=name, role=role, province_code=province, password=PASSWORD)[
-            0
-        ]
-
-    return SimpleNamespace(
-        bach_dang=Commune.objects.get(structure="2021", code="25930"),
-        officer=user("officer_74", "officer", "74"),
-        colleague=user("colleague_74", "officer", "74"),
-        approver=user("approver_74", "approver", "74"),
-        stranger=user("officer_20", "officer", "20"),
-    )
 
 
 def log_in(page, username):

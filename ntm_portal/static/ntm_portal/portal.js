@@ -15,7 +15,11 @@ document.addEventListener("DOMContentLoaded", function () {
   // Warn before leaving a form with unsaved typing.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var dirty = false;
-    form.addEventListener("input", function () { dirty = true; });
+    // Only the form's own fields count: a file chosen for another form (the evidence uploads
+    // sit inside the entry form through their form attribute) is not unsaved typing.
+    form.addEventListener("input", function (event) {
+      if (event.target.form === form) dirty = true;
+    });
     form.addEventListener("submit", function () { dirty = false; });
     window.addEventListener("beforeunload", function (event) {
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
