@@ -49,7 +49,8 @@ migrations-check: install
 	$(DEV_ENV) $(MANAGE) makemigrations --check --dry-run
 
 messages: install  ## update and compile the Vietnamese catalogue (needs gettext)
-	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv
+	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=ocop
+	cd ocop && DJANGO_SETTINGS_MODULE=ntm_portal.settings $(DEV_ENV) ../$(BIN)/django-admin makemessages -l vi --no-obsolete
 	$(DEV_ENV) $(MANAGE) compilemessages -l vi --ignore=.venv
 
 clean:
