@@ -469,10 +469,12 @@ class AssessmentPage:
         return [(self.indicators.get((i.level, i.code)), i) for i in self.result.gap]
 
 
-def assessment_page(assessment: Assessment) -> AssessmentPage:
-    """Everything the assessment page shows, from the assessment's current values."""
-    selectors.with_details(assessment)
-    levels = selectors.levels_with_rules(assessment.criteria_set)
+def assessment_page(assessment: Assessment, levels: list[Level] | None = None) -> AssessmentPage:
+    """Everything the assessment page shows, from the assessment's current values. The set's
+    rules are loaded once, for the scoring and the sections alike."""
+    if levels is None:
+        levels = selectors.levels_with_rules(assessment.criteria_set)
+    selectors.with_details(assessment, levels)
     return AssessmentPage(
         assessment=assessment,
         ladder=Ladder(assessment.criteria_set, levels),
@@ -485,6 +487,21 @@ def assessment_page(assessment: Assessment) -> AssessmentPage:
         evidence=evidence_by_measure(assessment),
         **closure_state(assessment),
     )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a save of the entry form needs, without scoring or history: the set's rules, the
+    measures typed in, and the values stored now."""
+
+    levels: list[Level]
+    measures: list[Measure]
+    stored: dict[str, dict]
+
+
+def entry_for(assessment: Assessment) -> Entry:
+    levels = selectors.levels_with_rules(assessment.criteria_set)
+    return Entry(levels, entered_measures(levels), selectors.values_by_measure(assessment))
 
 
 def closure_state(assessment: Assessment) -> dict:

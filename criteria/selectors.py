@@ -74,8 +74,11 @@ def _criterion_rule(criterion: Criterion) -> scoring.CriterionRule:
     )
 
 
-def rules_for(criteria_set: CriteriaSet) -> scoring.RuleSet:
-    """The criteria set as the scoring engine reads it."""
+def rules_for(criteria_set: CriteriaSet, levels: list[Level] | None = None) -> scoring.RuleSet:
+    """The criteria set as the scoring engine reads it; ``levels`` when the caller has already
+    loaded them with levels_with_rules (a page that also lists them), else loaded here."""
+    if levels is None:
+        levels = levels_with_rules(criteria_set)
     return scoring.RuleSet(
         code=criteria_set.code,
         levels=tuple(
@@ -84,7 +87,7 @@ def rules_for(criteria_set: CriteriaSet) -> scoring.RuleSet:
                 rank=level.rank,
                 criteria=tuple(_criterion_rule(c) for c in level.criteria.all()),
             )
-            for level in levels_with_rules(criteria_set)
+            for level in levels
         ),
     )
 
@@ -148,11 +151,11 @@ def assessments_for_scoring(ids: Collection[int]):
 
 
 def results_for(
-    criteria_set: CriteriaSet, assessments: list[Assessment]
+    criteria_set: CriteriaSet, assessments: list[Assessment], levels: list[Level] | None = None
 ) -> dict[int, tuple[str, scoring.AssessmentResult]]:
     """Score assessments of one set from their current values, in a fixed number of queries:
     {assessment id: (class scored with, result)}. Communes need province__region loaded."""
-    rules = rules_for(criteria_set)
+    rules = rules_for(criteria_set, levels)
     entered = entered_values([a.pk for a in assessments])
     results = {}
     for year in {a.year for a in assessments}:
@@ -167,10 +170,12 @@ def results_for(
     return results
 
 
-def result_for(assessment: Assessment) -> scoring.AssessmentResult:
+def result_for(
+    assessment: Assessment, levels: list[Level] | None = None
+) -> scoring.AssessmentResult:
     """The full scoring breakdown of one assessment from its current values (what the
     assessment page, the admin and the API detail show)."""
-    return results_for(assessment.criteria_set, [assessment])[assessment.pk][1]
+    return results_for(assessment.criteria_set, [assessment], levels)[assessment.pk][1]
 
 
 def assessments_for_list():
@@ -179,11 +184,19 @@ def assessments_for_list():
     )
 
 
-def with_details(assessment: Assessment) -> Assessment:
+def with_details(assessment: Assessment, levels: list[Level] | None = None) -> Assessment:
     """Attach what the detail view shows: entered values by measure code, the live scoring
     breakdown, and the workflow steps (a fixed number of queries)."""
+    assessment.values_by_measure = values_by_measure(assessment)
+    assessment.result = result_for(assessment, levels)
+    assessment.step_list = list(assessment.steps.select_related("user"))
+    return assessment
+
+
+def values_by_measure(assessment: Assessment) -> dict[str, dict]:
+    """The assessment's entered values by measure code, as pages and the API show them."""
     rows = assessment.values.select_related("measure").order_by("measure__code")
-    assessment.values_by_measure = {
+    return {
         row.measure.code: {
             "value": row.flag if row.measure.value_type == Measure.ValueType.BOOL else row.number,
             "not_applicable": row.not_applicable,
@@ -193,9 +206,6 @@ def with_details(assessment: Assessment) -> Assessment:
         }
         for row in rows
     }
-    assessment.result = result_for(assessment)
-    assessment.step_list = list(assessment.steps.select_related("user"))
-    return assessment
 
 
 # --- units with their picture for a year (the officer overview and the unit API) --------------

@@ -185,17 +185,22 @@ def _render_assessment(request, page, form, status=200, conflict=None, evidence_
 @login_required
 def assessment_detail(request, structure, code, year):
     assessment = get_assessment_for_user(request, structure, code, year)
-    page = pages.assessment_page(assessment)
     if request.method == "POST":
-        return _save_values(request, page)
+        return _save_values(request, assessment)
+    page = pages.assessment_page(assessment)
     return _render_assessment(request, page, _values_form(request, page))
 
 
-def _save_values(request, page):
-    assessment = page.assessment
+def _save_values(request, assessment):
+    # The full page (scoring breakdown, history) is built only when it is shown again: a
+    # successful save redirects, and the page after it scores once.
     _require_edit(request, assessment.commune)
-    form = _values_form(request, page, request.POST)
+    entry = pages.entry_for(assessment)
+    form = forms.ValuesForm(
+        request.POST, measures=entry.measures, stored=entry.stored, version=assessment.version
+    )
     if not form.is_valid():
+        page = pages.assessment_page(assessment, entry.levels)
         return _render_assessment(request, page, form, status=400)
     if not form.changed_measures():
         messages.info(request, _("Nothing changed: there was nothing to save."))
@@ -209,6 +214,7 @@ def _save_values(request, page):
         )
     except ValidationError as error:
         form.add_service_errors(error)
+        page = pages.assessment_page(assessment, entry.levels)
         return _render_assessment(request, page, form, status=400)
     except services.StaleVersionError as error:
         return _stale(request, assessment, form, error)

@@ -427,6 +427,19 @@ def test_saving_rescores_and_shows_the_level_and_the_gap(client, cast, draft):
     assert outcomes == ["pass", "pass", "pass", "fail", "missing"]
 
 
+def test_a_successful_save_scores_once_and_builds_no_page(client, cast, draft):
+    as_user(client, cast.officer_74)
+    data = _form_data(client.get(PAGE)) | {"income": "55", "irrigation": "85", "plan": "yes"}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(PAGE, data).status_code == 302
+    # The service's save with its one scoring, plus the view's reads (session, user, commune,
+    # access, assessment, the set's rules for the form, the stored values): no breakdown,
+    # history or evidence of a page that is not shown. A second scoring would add 8 or more.
+    rules_loaded = [q for q in queries if 'FROM "criteria_threshold"' in q["sql"]]
+    assert len(rules_loaded) == 2  # the form's fields, and the service's one scoring
+    assert len(queries) <= 37
+
+
 def test_bad_values_are_refused_at_their_fields_and_nothing_is_saved(client, cast, draft):
     as_user(client, cast.officer_74)
     data = _form_data(client.get(PAGE)) | {
@@ -551,10 +564,11 @@ def test_the_entry_page_costs_a_fixed_number_of_queries(
     move(assessment=draft, action="submit")
     move(assessment=draft, action="return", comment="Kiểm tra lại")
     assert count() == first
-    # Session, user, commune, access, assessment; values, 4 for the rules, values scored,
-    # classes, derived measures, steps; 4 for the page's rules; recognition, regions, value
-    # history, evidence files, the year's closure; the header's province.
-    with django_assert_max_num_queries(24):
+    # Session, user, commune, access, assessment; 4 for the rules (loaded once, for the
+    # scoring and the sections), values, values scored, classes, derived measures, steps;
+    # recognition, regions, value history, evidence files, the year's closure; the header's
+    # province.
+    with django_assert_max_num_queries(20):
         client.get(PAGE)
 
 
