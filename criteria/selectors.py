@@ -184,11 +184,16 @@ def assessments_for_list():
     )
 
 
-def with_details(assessment: Assessment, levels: list[Level] | None = None) -> Assessment:
+def with_details(
+    assessment: Assessment,
+    levels: list[Level] | None = None,
+    result: scoring.AssessmentResult | None = None,
+) -> Assessment:
     """Attach what the detail view shows: entered values by measure code, the live scoring
-    breakdown, and the workflow steps (a fixed number of queries)."""
+    breakdown (``result`` when the caller has just scored), and the workflow steps (a fixed
+    number of queries)."""
     assessment.values_by_measure = values_by_measure(assessment)
-    assessment.result = result_for(assessment, levels)
+    assessment.result = result if result is not None else result_for(assessment, levels)
     assessment.step_list = list(assessment.steps.select_related("user"))
     return assessment
 

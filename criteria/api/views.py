@@ -166,9 +166,10 @@ class AssessmentViewSet(
         access = access_for(self.request.user)
         return selectors.assessments_for_list().filter(visible_work(access)).order_by("pk")
 
-    def _detail(self, assessment, code=status.HTTP_200_OK):
+    def _detail(self, assessment, code=status.HTTP_200_OK, result=None):
         fresh = selectors.assessments_for_list().get(pk=assessment.pk)
-        return Response(s.AssessmentDetailSerializer(selectors.with_details(fresh)).data, code)
+        detail = selectors.with_details(fresh, result=result)
+        return Response(s.AssessmentDetailSerializer(detail).data, code)
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())
@@ -188,13 +189,14 @@ class AssessmentViewSet(
         self._check_edit(assessment.commune.province_id)
         data = self._valid(s.AssessmentValuesSerializer)
         with _conflicts_as_409():
-            services.save_values(
+            result = services.save_values(
                 assessment=assessment,
                 values=data["values"],
                 version=data["version"],
                 user=request.user,
             )
-        return self._detail(assessment)
+        # The service scored the new values: show that result rather than scoring again.
+        return self._detail(assessment, result=result)
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):

@@ -130,6 +130,20 @@ def test_an_officer_creates_an_assessment_and_saves_values(cast, api, small_set,
     assert [step["action"] for step in result["steps"]] == ["create"]
 
 
+def test_saving_through_the_api_scores_once(cast, api, binh_duong):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    draft, _ = binh_duong
+    with CaptureQueriesContext(connection) as queries:
+        response = api(cast.officer_74).patch(
+            f"{URL}{draft.pk}/", {"version": 1, "values": {"income": 55}}, "json"
+        )
+    assert response.json()["result"]["levels"][0]["criteria_met"] == 1
+    # One scoring loads the set's thresholds once; the response shows that same result.
+    assert sum('FROM "criteria_threshold"' in q["sql"] for q in queries) == 1
+
+
 def test_a_stale_version_gets_409_and_changes_nothing(cast, api, binh_duong):
     draft, _ = binh_duong
     client = api(cast.officer_74)
