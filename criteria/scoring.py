@@ -73,6 +73,7 @@ class ThresholdRule:
     factor: Decimal | None = None
     verified: bool = False
     source: str = ""
+    demo: bool = False  # an illustrative value for a demo, never a legal one
 
     def __post_init__(self) -> None:
         if self.value is not None and self.relative_to is not None:
@@ -156,6 +157,7 @@ class ResolvedThreshold:
     source: str
     relative_to: tuple[str, str] | None = None
     factor: Decimal | None = None
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,7 @@ def _absolute(rule: ThresholdRule) -> ResolvedThreshold:
         scope_value=rule.scope_value,
         verified=rule.verified,
         source=rule.source,
+        demo=rule.demo,
     )
 
 
@@ -303,6 +306,7 @@ def _relative(
         source=rule.source,
         relative_to=(level, code),
         factor=rule.factor,
+        demo=rule.demo or base.demo,
     )
 
 

@@ -40,7 +40,7 @@ def levels_with_rules(criteria_set: CriteriaSet) -> list[Level]:
     )
 
 
-def _threshold_rule(threshold: Threshold) -> scoring.ThresholdRule:
+def threshold_rule(threshold: Threshold) -> scoring.ThresholdRule:
     relative = threshold.relative_to
     return scoring.ThresholdRule(
         scope=scoring.Scope(threshold.scope),
@@ -52,6 +52,7 @@ def _threshold_rule(threshold: Threshold) -> scoring.ThresholdRule:
         factor=threshold.factor,
         verified=threshold.verified,
         source=threshold.source,
+        demo=threshold.demo,
     )
 
 
@@ -60,7 +61,7 @@ def _indicator_rule(indicator: Indicator) -> scoring.IndicatorRule:
         code=indicator.code,
         measure=indicator.measure.code,
         comparison=scoring.Comparison(indicator.comparison),
-        thresholds=tuple(_threshold_rule(t) for t in indicator.thresholds.all()),
+        thresholds=tuple(threshold_rule(t) for t in indicator.thresholds.all()),
         name=indicator.name_vi,
     )
 

@@ -5,8 +5,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from criteria.api import views as criteria
-from dashboard.api import units
 from ocop.api import views as ocop
+from stats.api import units
 
 router = DefaultRouter()
 router.register("provinces", units.ProvinceViewSet, basename="province")
@@ -22,6 +22,6 @@ router.register("ocop/evaluations", ocop.EvaluationViewSet, basename="ocop-evalu
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
-    path("", include("dashboard.api.urls")),
+    path("", include("stats.api.urls")),
     *router.urls,
 ]

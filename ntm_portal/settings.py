@@ -77,7 +77,8 @@ INSTALLED_APPS = [
     "accounts",
     "criteria",
     "ocop",
-    "dashboard",
+    "stats",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ user may not change is 403; an anonymous write is 401.
 
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -349,7 +350,7 @@ class RecognitionViewSet(
 
     def _unit(self, data: dict):
         if ("commune" in data) == ("district" in data):
-            raise services.ValidationError(
+            raise ValidationError(
                 {"commune": [_("Give a commune code or a district code (one of them).")]}
             )
         year, structure = data["title_year"], data.get("structure")

@@ -36,7 +36,7 @@ def test_commune_detail_nests_its_parents(client):
         "region": {"code": "dnb", "name_vi": "Đông Nam Bộ", "name_en": "Southeast"},
         "valid_from": None,
         "valid_to": "2025-06-30",
-        # Without ?year there is no year's picture (see tests/dashboard/test_units.py).
+        # Without ?year there is no year's picture (see tests/stats/test_units.py).
         "assessment": None,
         "recognized_level": None,
     }

@@ -1,5 +1,5 @@
 """The statistics endpoints' query parameters and response bodies (shape only: the figures
-come from dashboard.stats)."""
+come from stats.selectors)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers

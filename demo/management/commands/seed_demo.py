@@ -1,17 +1,13 @@
-"""Fill three demo provinces with illustrative NTM data (criteria/demo.py, ocop/demo.py) and,
-on request, demo logins for them.
-
-Lives in the dashboard app, the layer above criteria, ocop and accounts, because the demo
-spans them all.
-"""
+"""Fill three demo provinces with illustrative NTM data (demo/assessments.py,
+demo/ocop_products.py) and, on request, demo logins for them."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.services import set_portal_user
-from criteria import demo
 from criteria.models import Assessment
-from ocop import demo as ocop_demo
+from demo import assessments as demo
+from demo import ocop_products as ocop_demo
 
 # Demo logins: a viewer, an officer and an approver per demo province, and a national user.
 DEMO_ROLES = ("viewer", "officer", "approver")

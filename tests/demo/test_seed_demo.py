@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from communes.models import Commune, Province
-from criteria import demo, registry, selectors, services
+from criteria import registry, selectors, services
 from criteria.models import (
     Assessment,
     AssessmentValue,
@@ -29,6 +29,7 @@ from criteria.models import (
     Target,
     Threshold,
 )
+from demo import assessments as demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The public statistics endpoints: check the parameters, ask dashboard.stats, shape the answer."""
+"""The public statistics endpoints: check the parameters, ask stats.selectors, shape the answer."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -7,9 +7,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard import stats
-from dashboard.api import serializers
 from ntm_portal.api import ErrorSerializer
+from stats import selectors as stats
+from stats.api import serializers
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 

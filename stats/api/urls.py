@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.api import views
+from stats.api import views
 
 urlpatterns = [
     path("stats/national/", views.NationalStatsView.as_view(), name="stats-national"),

@@ -1,0 +1,248 @@
+"""Creating assessments and saving their values: every value checked against its measure,
+with optimistic locking, rescored in the same transaction."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from communes.models import Commune
+from criteria import scoring
+from criteria.models import (
+    Assessment,
+    AssessmentValue,
+    CriteriaSet,
+    Measure,
+    WorkflowStep,
+)
+from criteria.services.closures import refuse_if_closed
+from criteria.services.errors import LockedError, StaleVersionError
+from criteria.services.results import rescore
+
+MAX_INTEGER_DIGITS = 10  # AssessmentValue.number holds 14 digits, 4 after the point
+EVIDENCE_URL_LENGTH = AssessmentValue._meta.get_field("evidence_url").max_length
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    number: Decimal | None = None
+    flag: bool | None = None
+    not_applicable: bool = False
+    note: str = ""
+    evidence_url: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.number is None and self.flag is None and not self.not_applicable
+
+
+def _parse_number(measure: Measure, raw: object) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValidationError(_("Enter a number, not yes/no."))
+    try:
+        number = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(_("“%(raw)s” is not a number.") % {"raw": raw}) from None
+    if not number.is_finite():
+        raise ValidationError(_("Enter a finite number."))
+    if number < 0:
+        raise ValidationError(_("The value cannot be negative."))
+    if measure.value_type == Measure.ValueType.PERCENT and number > 100:
+        raise ValidationError(_("A percentage is between 0 and 100."))
+    if number.as_tuple().exponent < -4 or number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValidationError(_("Use at most 10 digits before and 4 after the decimal point."))
+    return number
+
+
+def _parse_flag(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    raise ValidationError(_("Answer yes (true) or no (false)."))
+
+
+def parse_value(measure: Measure, raw: object) -> ParsedValue:
+    """One submitted value: None (clear), a plain value, or a dict with "value", "note" and
+    "evidence_url" (a web link to the supporting document), or {"not_applicable": true,
+    "note": "..."}. A bad value and a bad link are reported together."""
+    if measure.source == Measure.Source.DERIVED:
+        raise ValidationError(_("This value is computed from other data and cannot be entered."))
+    payload = raw if isinstance(raw, dict) else {"value": raw}
+    unknown = set(payload) - {"value", "note", "not_applicable", "evidence_url"}
+    if unknown:
+        raise ValidationError(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
+    messages, parsed, evidence_url = [], None, ""
+    try:
+        parsed = _parse_payload(measure, payload, str(payload.get("note") or "").strip())
+    except ValidationError as error:
+        messages += error.messages
+    try:
+        evidence_url = _parse_evidence_url(payload.get("evidence_url"))
+    except ValidationError as error:
+        messages += error.messages
+    if messages:
+        raise ValidationError(messages)
+    return replace(parsed, evidence_url=evidence_url)
+
+
+def _parse_payload(measure: Measure, payload: dict, note: str) -> ParsedValue:
+    if payload.get("not_applicable"):
+        return _not_applicable(measure, payload, note)
+    value = payload.get("value")
+    if value is None or value == "":
+        return ParsedValue(note=note)
+    if measure.value_type == Measure.ValueType.BOOL:
+        return ParsedValue(flag=_parse_flag(value), note=note)
+    return ParsedValue(number=_parse_number(measure, value), note=note)
+
+
+def _parse_evidence_url(raw: object) -> str:
+    url = str(raw or "").strip()
+    if not url:
+        return ""
+    if len(url) > EVIDENCE_URL_LENGTH:
+        raise ValidationError(
+            _("The evidence link is too long (at most %(n)d characters).")
+            % {"n": EVIDENCE_URL_LENGTH}
+        )
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError(
+            _("The evidence link must be a web address (http:// or https://).")
+        ) from None
+    return url
+
+
+def _not_applicable(measure: Measure, payload: dict, note: str) -> ParsedValue:
+    if not measure.allows_not_applicable:
+        raise ValidationError(_("This indicator cannot be marked not applicable."))
+    if payload.get("value") not in (None, ""):
+        raise ValidationError(_("A value marked not applicable cannot also have a value."))
+    if not note:
+        raise ValidationError(_("Say why the indicator does not apply (a note is required)."))
+    return ParsedValue(not_applicable=True, note=note)
+
+
+def parse_values(criteria_set: CriteriaSet, raw_values: Mapping[str, object]) -> dict:
+    """Every submitted value checked against its measure; all problems reported together."""
+    measures = {m.code: m for m in criteria_set.measures.filter(code__in=list(raw_values))}
+    parsed, errors = {}, {}
+    for code, raw in raw_values.items():
+        measure = measures.get(code)
+        if measure is None:
+            errors[code] = [
+                _("Unknown measure “%(code)s” in %(set)s.")
+                % {"code": code, "set": criteria_set.code}
+            ]
+            continue
+        try:
+            parsed[measure] = parse_value(measure, raw)
+        except ValidationError as error:
+            errors[code] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+def criteria_set_for_year(year: int) -> CriteriaSet:
+    sets = list(CriteriaSet.objects.in_force(year)[:2])
+    if len(sets) != 1:
+        raise ValidationError(
+            {"year": _("No single criteria set is in force for %(year)d.") % {"year": year}}
+        )
+    return sets[0]
+
+
+@transaction.atomic
+def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
+    if not commune.is_rural:
+        raise ValidationError({"commune": _("Only rural communes (xã) are assessed.")})
+    refuse_if_closed(commune.pk, year)
+    criteria_set = criteria_set_for_year(year)
+    if Assessment.objects.filter(commune=commune, year=year, criteria_set=criteria_set).exists():
+        raise ValidationError(
+            {
+                "year": _("%(commune)s already has an assessment for %(year)d.")
+                % {"commune": commune.name, "year": year}
+            }
+        )
+    assessment = Assessment.objects.create(
+        commune=commune, year=year, criteria_set=criteria_set, created_by=user, updated_by=user
+    )
+    WorkflowStep.objects.create(
+        assessment=assessment, action="create", to_status=assessment.status, user=user
+    )
+    rescore(assessment)
+    return assessment
+
+
+def _write_values(assessment: Assessment, parsed: dict, user) -> None:
+    existing = {v.measure_id: v for v in assessment.values.all()}
+    empty = [m.pk for m, p in parsed.items() if p.is_empty and not p.note and not p.evidence_url]
+    for measure_id in empty:
+        if measure_id in existing:
+            # One by one, so that the audit trail records who cleared the value.
+            existing[measure_id]._history_user = user
+            existing[measure_id].delete()
+    new, changed = [], []
+    fields = [
+        "number",
+        "flag",
+        "not_applicable",
+        "note",
+        "evidence_url",
+        "updated_by",
+        "updated_at",
+    ]
+    for measure, value in parsed.items():
+        if measure.pk in empty:
+            continue
+        row = existing.get(measure.pk) or AssessmentValue(assessment=assessment, measure=measure)
+        row.number, row.flag, row.not_applicable = value.number, value.flag, value.not_applicable
+        row.note, row.evidence_url = value.note, value.evidence_url
+        row.updated_by, row.updated_at = user, timezone.now()
+        (changed if row.pk else new).append(row)
+    # The history-aware bulk writes keep the audit trail that plain bulk writes would skip.
+    bulk_create_with_history(new, AssessmentValue, default_user=user)
+    bulk_update_with_history(changed, AssessmentValue, fields, default_user=user)
+
+
+@transaction.atomic
+def save_values(
+    *, assessment: Assessment, values: Mapping[str, object], version: int, user=None
+) -> scoring.AssessmentResult:
+    """Save some of an assessment's values and rescore it. A stale version, a submitted or
+    approved assessment, or a closed year is refused and nothing changes."""
+    current = locked_current(assessment, version)
+    # The closed year first: "an approver can reopen it" would not hold in a closed year.
+    refuse_if_closed(current.commune_id, current.year)
+    if not current.is_editable:
+        raise LockedError(locked_message(current))
+    parsed = parse_values(current.criteria_set, values)
+    _write_values(current, parsed, user)
+    current.version += 1
+    current.updated_by = user
+    current.save(update_fields=["version", "updated_by", "updated_at"])
+    result = rescore(current)
+    assessment.refresh_from_db()
+    return result
+
+
+def locked_current(assessment: Assessment, version: int | None) -> Assessment:
+    """The assessment as stored, row-locked; a stale version is refused."""
+    current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if version is not None and current.version != version:
+        raise StaleVersionError(current.version)
+    return current
+
+
+def locked_message(assessment: Assessment) -> str:
+    if assessment.is_locked:
+        return _("This assessment is approved and locked; an approver can reopen it.")
+    return _("This assessment is submitted for approval; the approver can return it for changes.")

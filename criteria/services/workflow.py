@@ -1,0 +1,90 @@
+"""The assessment workflow: submit, approve, return, reopen, each step on record."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from criteria.models import (
+    Assessment,
+    WorkflowStep,
+)
+from criteria.services.closures import refuse_if_closed
+from criteria.services.errors import WorkflowError
+from criteria.services.values import locked_current
+
+S = Assessment.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    needs_comment: bool = False
+    # Refused once the year is closed; approving and returning stay open, so that the
+    # approver can finish the queue after the deadline.
+    open_year_only: bool = False
+
+
+TRANSITIONS = {
+    WorkflowStep.Action.SUBMIT: Transition((S.DRAFT, S.RETURNED), S.SUBMITTED, open_year_only=True),
+    WorkflowStep.Action.APPROVE: Transition((S.SUBMITTED,), S.APPROVED),
+    WorkflowStep.Action.RETURN: Transition((S.SUBMITTED,), S.RETURNED, needs_comment=True),
+    # Reopening an approved assessment sends it back to the province, to be submitted and
+    # approved again; the reason stays on record.
+    WorkflowStep.Action.REOPEN: Transition(
+        (S.APPROVED,), S.RETURNED, needs_comment=True, open_year_only=True
+    ),
+}
+
+
+VERBS = {
+    # The verbs as the refusal message says them (gettext_lazy by name, for makemessages).
+    WorkflowStep.Action.SUBMIT: gettext_lazy("submit"),
+    WorkflowStep.Action.APPROVE: gettext_lazy("approve"),
+    WorkflowStep.Action.RETURN: gettext_lazy("return"),
+    WorkflowStep.Action.REOPEN: gettext_lazy("reopen"),
+}
+
+
+def _refusal(action: str, current: Assessment, transition: Transition) -> str:
+    allowed = ", ".join(str(S(s).label).lower() for s in transition.sources)
+    return _("Cannot %(verb)s: the assessment is %(status)s (only when %(allowed)s).") % {
+        "verb": VERBS[action],
+        "status": current.get_status_display().lower(),
+        "allowed": allowed,
+    }
+
+
+@transaction.atomic
+def move(
+    *, assessment: Assessment, action: str, user=None, comment: str = "", version=None
+) -> Assessment:
+    """Move an assessment one workflow step (submit, approve, return, reopen) and record it.
+    Who may take which step is the caller's check (accounts.access); in a closed year only
+    approving and returning are left."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationError({"action": _("Unknown step “%(a)s”.") % {"a": action}})
+    comment = (comment or "").strip()
+    if transition.needs_comment and not comment:
+        raise ValidationError({"comment": _("Say why (a comment is required for this step).")})
+    current = locked_current(assessment, version)
+    if transition.open_year_only:
+        refuse_if_closed(current.commune_id, current.year)
+    if current.status not in transition.sources:
+        raise WorkflowError(_refusal(action, current, transition))
+    WorkflowStep.objects.create(
+        assessment=current,
+        action=action,
+        from_status=current.status,
+        to_status=transition.target,
+        comment=comment,
+        user=user,
+    )
+    current.status, current.updated_by = transition.target, user
+    current.version += 1
+    current.save(update_fields=["status", "version", "updated_by", "updated_at"])
+    return current
