@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -20,9 +21,27 @@ from simple_history.models import HistoricalRecords
 from communes.models import Commune, District, Province
 
 
+def no_set_message(year: int) -> str:
+    return _("No criteria set is in force in %(year)d.") % {"year": year}
+
+
 class CriteriaSetQuerySet(models.QuerySet):
     def in_force(self, year: int) -> "CriteriaSetQuerySet":
+        """Every set whose period covers ``year`` (normally one; see for_year)."""
         return self.filter(first_year__lte=year, last_year__gte=year)
+
+    def for_year(self, year: int) -> "CriteriaSet | None":
+        """The set that governs ``year``, the one answer every page, API and statistic uses.
+        None: no set covers the year (callers say so: see for_year_or_error). Two sets whose
+        periods overlap: the one that began last governs, as a newer law replaces an older
+        one from its first year."""
+        return self.in_force(year).order_by("-first_year", "-pk").first()
+
+    def for_year_or_error(self, year: int) -> "CriteriaSet":
+        criteria_set = self.for_year(year)
+        if criteria_set is None:
+            raise ValidationError({"year": [no_set_message(year)]})
+        return criteria_set
 
 
 class CriteriaSet(models.Model):

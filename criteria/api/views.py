@@ -24,6 +24,7 @@ from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
 from criteria.models import CriteriaSet, Level, Recognition, Target
+from criteria.services import workflow
 from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer, require
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -201,27 +202,30 @@ class AssessmentViewSet(
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._step("submit", approver=False)
+        return self._step("submit")
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._step("approve", approver=True)
+        return self._step("approve")
 
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        return self._step("return", approver=True)
+        return self._step("return")
 
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        return self._step("reopen", approver=True)
+        return self._step("reopen")
 
-    def _step(self, name: str, approver: bool):
+    def _step(self, name: str):
         assessment = self.get_object()
-        province_id = assessment.commune.province_id
-        if approver:
-            self._check_approve(province_id)
-        else:
-            self._check_edit(province_id)
+        access = access_for(self.request.user)
+        allowed = workflow.may_take(access, name, assessment.commune.province_id)
+        message = (
+            _("Only approvers of this province can take this step.")
+            if workflow.TRANSITIONS[name].approvers_only
+            else _("Only officers of this province can change its assessments.")
+        )
+        require(allowed, authenticated=access.authenticated, message=message)
         data = self._valid(s.StepInputSerializer)
         with _conflicts_as_409():
             services.move(
@@ -242,13 +246,6 @@ class AssessmentViewSet(
         access = access_for(self.request.user)
         message = _("Only officers of this province can change its assessments.")
         require(access.can_edit(province_id), authenticated=access.authenticated, message=message)
-
-    def _check_approve(self, province_id: int) -> None:
-        access = access_for(self.request.user)
-        message = _("Only approvers of this province can take this step.")
-        require(
-            access.can_approve(province_id), authenticated=access.authenticated, message=message
-        )
 
 
 # --- recognitions and targets -----------------------------------------------------------------

@@ -30,8 +30,7 @@ def close_year(*, province: Province, year: int, user=None, note: str = "") -> Y
     # Row-lock the province: two approvers closing at once get one closure and one refusal.
     Province.objects.select_for_update().filter(pk=province.pk).first()
     names = {"year": year, "province": province.name}
-    if not CriteriaSet.objects.in_force(year).exists():
-        raise ValidationError({"year": _("No criteria set is in force in %(year)d.") % names})
+    CriteriaSet.objects.for_year_or_error(year)
     if structure_for_year(year) != province.structure:
         message = _("%(province)s is not on the administrative map of %(year)d.")
         raise ValidationError({"year": message % names})

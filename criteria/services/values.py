@@ -151,12 +151,8 @@ def parse_values(criteria_set: CriteriaSet, raw_values: Mapping[str, object]) ->
 
 
 def criteria_set_for_year(year: int) -> CriteriaSet:
-    sets = list(CriteriaSet.objects.in_force(year)[:2])
-    if len(sets) != 1:
-        raise ValidationError(
-            {"year": _("No single criteria set is in force for %(year)d.") % {"year": year}}
-        )
-    return sets[0]
+    """The set that governs ``year`` (CriteriaSet.objects.for_year), or a 400 saying none does."""
+    return CriteriaSet.objects.for_year_or_error(year)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.access import Access
 from criteria.models import (
     Assessment,
     WorkflowStep,
@@ -26,10 +27,14 @@ class Transition:
     # Refused once the year is closed; approving and returning stay open, so that the
     # approver can finish the queue after the deadline.
     open_year_only: bool = False
+    # Who may take it (accounts.access): the province's editors, or only its approvers.
+    approvers_only: bool = True
 
 
 TRANSITIONS = {
-    WorkflowStep.Action.SUBMIT: Transition((S.DRAFT, S.RETURNED), S.SUBMITTED, open_year_only=True),
+    WorkflowStep.Action.SUBMIT: Transition(
+        (S.DRAFT, S.RETURNED), S.SUBMITTED, open_year_only=True, approvers_only=False
+    ),
     WorkflowStep.Action.APPROVE: Transition((S.SUBMITTED,), S.APPROVED),
     WorkflowStep.Action.RETURN: Transition((S.SUBMITTED,), S.RETURNED, needs_comment=True),
     # Reopening an approved assessment sends it back to the province, to be submitted and
@@ -38,6 +43,30 @@ TRANSITIONS = {
         (S.APPROVED,), S.RETURNED, needs_comment=True, open_year_only=True
     ),
 }
+
+
+def may_take(access: Access, action: str, province_id: int) -> bool:
+    """Whether this user may take the step in this province at all (the assessment's status
+    and the year's closure are move()'s checks). Pages and API both ask this."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        return False
+    if transition.approvers_only:
+        return access.can_approve(province_id)
+    return access.can_edit(province_id)
+
+
+def available_steps(assessment: Assessment, access: Access, *, closed: bool = False) -> list[str]:
+    """The steps this user may take on the assessment now (in a closed year, only those that
+    move() still allows)."""
+    province_id = assessment.commune.province_id
+    return [
+        action
+        for action, transition in TRANSITIONS.items()
+        if assessment.status in transition.sources
+        and not (closed and transition.open_year_only)
+        and may_take(access, action, province_id)
+    ]
 
 
 VERBS = {
@@ -63,8 +92,8 @@ def move(
     *, assessment: Assessment, action: str, user=None, comment: str = "", version=None
 ) -> Assessment:
     """Move an assessment one workflow step (submit, approve, return, reopen) and record it.
-    Who may take which step is the caller's check (accounts.access); in a closed year only
-    approving and returning are left."""
+    Who may take which step is the caller's check (may_take); in a closed year only approving
+    and returning are left."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError({"action": _("Unknown step “%(a)s”.") % {"a": action}})

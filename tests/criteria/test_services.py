@@ -186,7 +186,7 @@ def test_only_rural_communes_and_one_per_year(small_set, bach_dang):
     create_assessment(commune=bach_dang, year=2023)
     with pytest.raises(ValidationError, match="already has an assessment for 2023"):
         create_assessment(commune=bach_dang, year=2023)
-    with pytest.raises(ValidationError, match="No single criteria set is in force for 2031"):
+    with pytest.raises(ValidationError, match="No criteria set is in force in 2031"):
         create_assessment(commune=bach_dang, year=2031)
 
 
