@@ -6,8 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import PROVINCIAL_ROLES, PortalAccess, Role
-from communes.models import Province
-from communes.selectors import newest_structure
+from communes.models import Province, newest_structure
 
 
 def _province(code: str | None, role: str, structure: str | None) -> Province | None:

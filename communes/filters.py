@@ -5,8 +5,7 @@ from django.core.validators import RegexValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import Commune, District, Province, Region, Structure
-from communes.selectors import newest_structure
+from communes.models import Commune, District, Province, Region, Structure, newest_structure
 
 
 def code_filter(field_name: str, digits: int, label: str, **extra) -> django_filters.CharFilter:

@@ -36,9 +36,43 @@ class Region(models.Model):
         return self.name_vi
 
 
+# --- the map of a year: one rule, used by the pages, the API and the statistics --------------
+# A year's data is kept on one map: the structure in force on 1 January of that year (2025's
+# data stays on the 2021 map, merged on 1 July; 2026's is on the new one), unless a caller asks
+# for another. On that map, a unit is on the map of the year when it was valid at some time
+# during the year: a commune merged away in March still carries that year's data, and so does
+# the commune it merged into.
+
+
+def newest_structure() -> str | None:
+    """The newest structure loaded: what lists show when no structure is asked for."""
+    return Province.objects.order_by("-structure").values_list("structure", flat=True).first()
+
+
+def structure_for_year(year: int) -> str | None:
+    """The map a year's data is keyed to: the structure in force on 1 January of that year,
+    else (no map loaded covers that day) the newest loaded."""
+    on_new_year = datetime.date(year, 1, 1)
+    in_force = Province.objects.valid_on(on_new_year).order_by("-structure")
+    return in_force.values_list("structure", flat=True).first() or newest_structure()
+
+
+def on_map_q(year: int, structure: str | None, prefix: str = "") -> Q:
+    """Units (reached through ``prefix``, e.g. "commune__") on ``structure``'s map in ``year``."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    started = Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": last})
+    not_ended = Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": first})
+    return Q(**{f"{prefix}structure": structure}) & started & not_ended
+
+
 class UnitQuerySet(models.QuerySet):
     def in_structure(self, structure: str) -> "UnitQuerySet":
         return self.filter(structure=structure)
+
+    def on_map(self, year: int, structure: str | None = None) -> "UnitQuerySet":
+        """The units on the map of ``year`` (see above): of ``structure`` if given, else of the
+        structure the year's data is kept on."""
+        return self.filter(on_map_q(year, structure or structure_for_year(year)))
 
     def valid_on(self, day: datetime.date) -> "UnitQuerySet":
         started = Q(valid_from__isnull=True) | Q(valid_from__lte=day)
@@ -79,6 +113,13 @@ class AdminUnit(models.Model):
     def save(self, *args, **kwargs):
         self.search_key = fold(self.name)
         super().save(*args, **kwargs)
+
+    def is_on_map(self, year: int, structure: str | None) -> bool:
+        """on_map_q for one loaded unit (tests hold the two to the same answers)."""
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        started = self.valid_from is None or self.valid_from <= last
+        not_ended = self.valid_to is None or self.valid_to >= first
+        return self.structure == structure and started and not_ended
 
     @staticmethod
     def unit_constraints(prefix: str) -> list:

@@ -30,12 +30,16 @@ class CriteriaSetQuerySet(models.QuerySet):
         """Every set whose period covers ``year`` (normally one; see for_year)."""
         return self.filter(first_year__lte=year, last_year__gte=year)
 
+    def governing(self, year: int) -> "CriteriaSetQuerySet":
+        """The set that governs ``year`` as a one-row queryset (a subquery for other reads),
+        the one answer every page, API and statistic uses. Empty: no set covers the year.
+        Two sets whose periods overlap: the one that began last governs, as a newer law
+        replaces an older one from its first year."""
+        return self.in_force(year).order_by("-first_year", "-pk")[:1]
+
     def for_year(self, year: int) -> "CriteriaSet | None":
-        """The set that governs ``year``, the one answer every page, API and statistic uses.
-        None: no set covers the year (callers say so: see for_year_or_error). Two sets whose
-        periods overlap: the one that began last governs, as a newer law replaces an older
-        one from its first year."""
-        return self.in_force(year).order_by("-first_year", "-pk").first()
+        """The set that governs ``year`` (see governing), or None."""
+        return next(iter(self.governing(year)), None)
 
     def for_year_or_error(self, year: int) -> "CriteriaSet":
         criteria_set = self.for_year(year)
@@ -699,6 +703,17 @@ class RecognitionQuerySet(models.QuerySet):
         return self.filter(decision_date__lte=year_end, title_year__lte=year).filter(
             Q(revoked_date__isnull=True) | Q(revoked_date__gt=year_end)
         )
+
+    def held(self, year: int, criteria_set=None) -> "RecognitionQuerySet":
+        """The titles a unit holds for ``year`` (on 31 December), highest level first, on the
+        ladder of ``criteria_set`` (a set or its id; by default the set governing the year):
+        another period's levels are other levels. Filter by unit and take the first: that is
+        the recognised level every page, API and statistic shows."""
+        if criteria_set is None:
+            on_ladder = Q(level__criteria_set__in=CriteriaSet.objects.governing(year))
+        else:
+            on_ladder = Q(level__criteria_set=criteria_set)
+        return self.in_force(year).filter(on_ladder).order_by("-level__rank")
 
 
 class Recognition(models.Model):

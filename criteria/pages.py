@@ -19,8 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access, visible_work
-from communes.models import Commune, Province, Region
-from communes.selectors import structure_for_year
+from communes.models import Commune, Province, Region, structure_for_year
 from criteria import scoring, selectors, services
 from criteria.filters import CommuneYearFilterSet
 from criteria.models import (

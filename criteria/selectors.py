@@ -4,6 +4,7 @@ class a commune is judged in, and an assessment's values. Each costs a fixed num
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
@@ -22,6 +23,72 @@ from criteria.models import (
     Recognition,
     Threshold,
 )
+
+# --- ladders: a set's levels in rank order ----------------------------------------------------
+
+MISMATCH_ELIGIBLE = "eligible"  # computed above what is recognised: eligible, not recognised
+MISMATCH_LAPSED = "lapsed"  # recognised above what the values now reach
+
+
+@dataclass
+class Ladder:
+    """A criteria set's levels in rank order, each annotated with its number of criteria
+    (``criteria_count``); no set (None) when none governs the year."""
+
+    criteria_set: CriteriaSet | None
+    levels: list[Level] = field(default_factory=list)
+
+    @property
+    def first(self) -> Level | None:
+        return self.levels[0] if self.levels else None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(level.code for level in self.levels)
+
+    @property
+    def by_rank(self) -> dict[int, str]:
+        return {level.rank: level.code for level in self.levels}
+
+    def rank(self, code: str | None) -> int:
+        ranks = {level.code: level.rank for level in self.levels}
+        return ranks.get(code or scoring.NO_LEVEL, 0)
+
+    def level(self, code: str | None) -> Level | None:
+        return next((level for level in self.levels if level.code == code), None)
+
+    def mismatch(self, computed: str | None, recognised: str | None) -> str | None:
+        """How the computed level and the recognised title disagree, if they do. Without a
+        computed level (no assessment) there is nothing to compare."""
+        if computed is None:
+            return None
+        if self.rank(computed) > self.rank(recognised):
+            return MISMATCH_ELIGIBLE
+        if self.rank(recognised) > self.rank(computed):
+            return MISMATCH_LAPSED
+        return None
+
+
+def _ladder_levels():
+    levels = Level.objects.select_related("criteria_set").annotate(criteria_count=Count("criteria"))
+    return levels.order_by("rank")
+
+
+def ladder_for_year(year: int) -> Ladder:
+    """The ladder of the set governing ``year`` (CriteriaSet.objects.governing): 1 query."""
+    levels = list(_ladder_levels().filter(criteria_set__in=CriteriaSet.objects.governing(year)))
+    return Ladder(levels[0].criteria_set if levels else None, levels)
+
+
+def ladders_for_sets(set_ids) -> dict[int, Ladder]:
+    """Ladders of several sets at once: 1 query."""
+    ladders: dict[int, Ladder] = {}
+    for level in _ladder_levels().filter(criteria_set_id__in=set(set_ids)):
+        ladders.setdefault(level.criteria_set_id, Ladder(level.criteria_set)).levels.append(level)
+    return ladders
+
+
+# --- a set's rules, as the scoring engine reads them --------------------------------------------
 
 
 def levels_with_rules(criteria_set: CriteriaSet) -> list[Level]:
@@ -220,23 +287,21 @@ def values_by_measure(assessment: Assessment) -> dict[str, dict]:
 
 
 def _visible_assessments(access: Access, year: int) -> QuerySet:
-    return Assessment.objects.filter(year=year).filter(visible_work(access))
+    """The year's assessments (under the set governing it) that this user may see."""
+    governed = Assessment.objects.filter(
+        year=year, criteria_set__in=CriteriaSet.objects.governing(year)
+    )
+    return governed.filter(visible_work(access))
 
 
 def _highest_recognition(year: int, **unit) -> Subquery:
-    # Only titles on the ladder in force count: another period's levels are other levels.
-    held = Recognition.objects.in_force(year).filter(
-        level__criteria_set__in=CriteriaSet.objects.in_force(year), **unit
-    )
-    held = held.order_by("-level__rank")
-    return Subquery(held.values("level__code")[:1])
+    return Subquery(Recognition.objects.held(year).filter(**unit).values("level__code")[:1])
 
 
 def communes_for_year(queryset: QuerySet, access: Access, year: int) -> QuerySet:
     """Annotate each commune with its assessment of the year that this user may see (id,
     status, level, criteria met) and its highest recognised level on 31 December."""
     latest = _visible_assessments(access, year).filter(commune=OuterRef("pk"))
-    latest = latest.order_by("-criteria_set__first_year")
     return queryset.annotate(
         assessment_id=Subquery(latest.values("pk")[:1]),
         assessment_status=Subquery(latest.values("status")[:1]),

@@ -164,6 +164,10 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 NTM_EVIDENCE_MAX_BYTES = env_int("NTM_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 if NTM_EVIDENCE_MAX_BYTES <= 0:
     raise ImproperlyConfigured("NTM_EVIDENCE_MAX_BYTES must be a positive number of bytes")
+# How long before its rating ends an OCOP certificate shows as expiring (time to re-evaluate):
+# the pages, admin and statistics all read this. Not from the environment: the statistics
+# API names it in a field (ocop.expiring_90_days).
+NTM_OCOP_EXPIRING_DAYS = 90
 
 # HTTPS hardening: on by default whenever debug is off, each switchable for a proxy setup.
 SECURE_PROXY_SSL_HEADER = (

@@ -3,6 +3,7 @@ evaluations are added on the product page and revoked on their own page, so that
 validity are always computed by ocop/rating.py, never typed."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -14,7 +15,6 @@ from communes.admin import FoldedSearchMixin
 from ocop import rating, selectors, services
 from ocop.models import Evaluation, Producer, Product
 
-EXPIRING_DAYS = 90
 DATE = "d/m/Y"  # as decisions write dates; the Vietnamese long format crowds the list
 PROVINCE_FILTER = ("commune__province", admin.RelatedOnlyFieldListFilter)
 
@@ -69,7 +69,7 @@ class ValidityFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("in_force", _("in force")),
-            ("expiring", _("expiring within %(n)d days") % {"n": EXPIRING_DAYS}),
+            ("expiring", _("expiring within %(n)d days") % {"n": settings.NTM_OCOP_EXPIRING_DAYS}),
             ("expired", _("expired")),
             ("revoked", _("revoked")),
             ("never", _("never evaluated")),
@@ -79,7 +79,7 @@ class ValidityFilter(admin.SimpleListFilter):
         day = timezone.localdate()
         filters = {
             "in_force": lambda: queryset.in_force_on(day),
-            "expiring": lambda: queryset.expiring_within(day, EXPIRING_DAYS),
+            "expiring": lambda: queryset.expiring_within(day, settings.NTM_OCOP_EXPIRING_DAYS),
             "expired": lambda: queryset.expired_on(day),
             "revoked": lambda: queryset.revoked_on(day),
             "never": lambda: queryset.filter(current_id__isnull=True),
@@ -292,6 +292,6 @@ def validity_text(current: rating.Evaluation | None, day) -> str:
     if status == rating.Status.EXPIRED:
         return str(_("expired after %(d)s")) % {"d": date_format(current.valid_until, DATE)}
     text = str(_("valid until %(d)s")) % {"d": date_format(current.valid_until, DATE)}
-    if rating.expires_within(current, day, EXPIRING_DAYS):
+    if rating.expires_within(current, day, settings.NTM_OCOP_EXPIRING_DAYS):
         text += " ⚠"
     return text

@@ -9,8 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access
-from communes.models import Commune, Province
-from communes.selectors import newest_structure
+from communes.models import Commune, Province, newest_structure
 from ocop import rating
 from ocop.filters import STARS
 from ocop.models import Evaluation, Producer, Product

@@ -16,9 +16,10 @@ sum of its provinces. Reading the queries:
 8. OCOP products certified on the report's day, grouped by unit, producer and stars
    (ocop.selectors.certified_counts).
 
-A unit "exists in a year" when its validity overlaps that year. Recognitions count when their
-level belongs to the set in force: each programme period has its own ladder, and a title of an
-earlier period is not a level of the current one.
+A unit counts in a year when it is on that year's map (communes.models.on_map_q). Recognitions
+count when their level belongs to the set governing the year (Recognition.objects.held): each
+programme period has its own ladder, and a title of an earlier period is not a level of the
+current one.
 
 OCOP products count where they are counted for NTM: in their commune, of any kind (wards and
 townships make OCOP products too), on the report's map. Their day is 31 December of the year,
@@ -33,19 +34,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import Commune, District, Province
-from communes.selectors import structure_for_year
-from criteria.models import Assessment, CriteriaSet, Level, Recognition, Target
+from communes.models import Commune, District, Province, on_map_q, structure_for_year
+from criteria.models import Assessment, Recognition, Target, no_set_message
+from criteria.selectors import Ladder, ladder_for_year
 from ocop import rating, selectors
 from ocop.models import Product
 
 NONE = "none"
-OCOP_EXPIRING_DAYS = 90
 # "3", "4", "5": the certified star counts, from the rules.
 OCOP_STARS = tuple(
     str(n) for n in range(rating.CERTIFIED_MIN_STARS, max(rating.MAX_STARS.values()) + 1)
@@ -66,26 +67,12 @@ COUNTRY = Unit(code="VN", name="Việt Nam")
 
 
 @dataclass(frozen=True)
-class Ladder:
-    """The criteria set in force in a year and its level codes, lowest first."""
-
-    criteria_set_id: int
-    code: str
-    levels: tuple[str, ...]
-    by_rank: dict[int, str]
-
-
-@dataclass(frozen=True)
 class Frame:
     """What every figure of a report is read against: the year, the map and the ladder."""
 
     year: int
     structure: str
     ladder: Ladder
-
-    @property
-    def first_day(self) -> datetime.date:
-        return datetime.date(self.year, 1, 1)
 
     @property
     def last_day(self) -> datetime.date:
@@ -192,20 +179,12 @@ def district_stats(code: str, year: int, structure: str | None = None) -> UnitSt
 
 
 def ladder_for(year: int) -> Ladder:
-    """The levels of the set in force; where two sets overlap, the one that began last."""
-    levels = list(
-        Level.objects.filter(criteria_set__in=CriteriaSet.objects.in_force(year))
-        .select_related("criteria_set")
-        .order_by("-criteria_set__first_year", "criteria_set__code", "rank")
-    )
-    if not levels:
-        message = _("No criteria set is in force in %(year)s.") % {"year": year}
-        raise ValidationError({"year": [message]})
-    cset = levels[0].criteria_set
-    own = [level for level in levels if level.criteria_set_id == cset.pk]
-    return Ladder(
-        cset.pk, cset.code, tuple(lv.code for lv in own), {lv.rank: lv.code for lv in own}
-    )
+    """The ladder of the set governing the year (criteria.selectors.ladder_for_year); a year
+    no set covers is a bad request."""
+    ladder = ladder_for_year(year)
+    if ladder.criteria_set is None:
+        raise ValidationError({"year": [no_set_message(year)]})
+    return ladder
 
 
 def structure_for(year: int, structure: str | None = None) -> str | None:
@@ -256,14 +235,8 @@ def _no_map_message(frame: Frame) -> str:
 
 
 def _in_frame(frame: Frame, prefix: str = "") -> Q:
-    """Units of the frame's structure whose validity overlaps its year."""
-    started = Q(**{f"{prefix}valid_from__isnull": True}) | Q(
-        **{f"{prefix}valid_from__lte": frame.last_day}
-    )
-    not_ended = Q(**{f"{prefix}valid_to__isnull": True}) | Q(
-        **{f"{prefix}valid_to__gte": frame.first_day}
-    )
-    return Q(**{f"{prefix}structure": frame.structure}) & started & not_ended
+    """Units on the frame's map in its year (communes.models.on_map_q: the one rule)."""
+    return on_map_q(frame.year, frame.structure, prefix)
 
 
 def _rural_communes(frame: Frame, place: dict, prefix: str = "") -> Q:
@@ -273,10 +246,8 @@ def _rural_communes(frame: Frame, place: dict, prefix: str = "") -> Q:
 
 def _top_recognized_rank(frame: Frame, unit_field: str) -> Subquery:
     """Rank of the unit's highest title held on 31 December, on the ladder in force."""
-    held = Recognition.objects.in_force(frame.year).filter(
-        **{unit_field: OuterRef("pk")}, level__criteria_set_id=frame.ladder.criteria_set_id
-    )
-    return Subquery(held.order_by("-level__rank").values("level__rank")[:1])
+    held = Recognition.objects.held(frame.year, frame.ladder.criteria_set)
+    return Subquery(held.filter(**{unit_field: OuterRef("pk")}).values("level__rank")[:1])
 
 
 # --- Grouped counts ----------------------------------------------------------------------
@@ -316,7 +287,7 @@ def _count_assessments(tallies, frame: Frame, place: dict, group: str) -> None:
         .filter(
             _rural_communes(frame, place, "commune__"),
             year=frame.year,
-            criteria_set_id=frame.ladder.criteria_set_id,
+            criteria_set_id=frame.ladder.criteria_set.pk,
         )
         .values("level", unit=F(f"commune__{group}"))
         .annotate(n=Count("pk"), met=Sum("criteria_met"))
@@ -326,7 +297,7 @@ def _count_assessments(tallies, frame: Frame, place: dict, group: str) -> None:
         tally = tallies[row["unit"]]
         tally.assessed += row["n"]
         tally.criteria_met += row["met"]
-        level = row["level"] if row["level"] in frame.ladder.levels else NONE
+        level = row["level"] if row["level"] in frame.ladder.codes else NONE
         tally.computed[level] += row["n"]
 
 
@@ -349,7 +320,9 @@ def _count_ocop(tallies, frame: Frame, place: dict, group: str) -> None:
     where = {f"commune__{key}": value for key, value in place.items()}
     products = Product.objects.filter(_in_frame(frame, "commune__"), **where)
     unit = f"commune__{group}"
-    rows = selectors.certified_counts(products, frame.ocop_day, unit, OCOP_EXPIRING_DAYS)
+    rows = selectors.certified_counts(
+        products, frame.ocop_day, unit, settings.NTM_OCOP_EXPIRING_DAYS
+    )
     for row in rows:
         tally = tallies[row[unit]]
         tally.ocop_stars[str(row["stars"])] += row["products"]
@@ -359,7 +332,7 @@ def _count_ocop(tallies, frame: Frame, place: dict, group: str) -> None:
 
 def _targets(frame: Frame, **where) -> list[Target]:
     """Targets on the ladder in force: a target of another period has other levels."""
-    targets = Target.objects.filter(level__criteria_set_id=frame.ladder.criteria_set_id, **where)
+    targets = Target.objects.filter(level__criteria_set_id=frame.ladder.criteria_set.pk, **where)
     return list(targets.select_related("level").order_by("year", "level__rank"))
 
 
@@ -374,25 +347,25 @@ def _targets_by_province(frame: Frame) -> dict[int, list[Target]]:
 
 
 def _unit_stats(frame: Frame, unit, tally: Tally, targets: Iterable[Target], *, districts: bool):
-    recognized_at_least = at_least(frame.ladder.levels, tally.recognized)
+    recognized_at_least = at_least(frame.ladder.codes, tally.recognized)
     not_recognized = tally.communes - sum(tally.recognized.values())
     return UnitStats(
         year=frame.year,
-        criteria_set=frame.ladder.code,
+        criteria_set=frame.ladder.criteria_set.code,
         structure=frame.structure,
         unit=unit,
         communes_total=tally.communes,
         assessed=tally.assessed,
-        computed=per_level(frame.ladder.levels, tally.computed, none=tally.computed[NONE]),
-        recognized=per_level(frame.ladder.levels, tally.recognized, none=not_recognized),
+        computed=per_level(frame.ladder.codes, tally.computed, none=tally.computed[NONE]),
+        recognized=per_level(frame.ladder.codes, tally.recognized, none=not_recognized),
         at_least={
-            "computed": at_least(frame.ladder.levels, tally.computed),
+            "computed": at_least(frame.ladder.codes, tally.computed),
             "recognized": recognized_at_least,
         },
         avg_criteria_met=average(tally.criteria_met, tally.assessed),
         districts_total=tally.districts if districts else None,
         districts_recognized=(
-            per_level(frame.ladder.levels, tally.districts_recognized) if districts else None
+            per_level(frame.ladder.codes, tally.districts_recognized) if districts else None
         ),
         targets=[progress(t, tally.communes, recognized_at_least) for t in targets],
         ocop=ocop_stats(tally),

@@ -18,8 +18,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from accounts.access import access_for, visible_work
-from communes.models import Commune, District, Province
-from communes.selectors import structure_for_year
+from communes.models import Commune, District, Province, structure_for_year
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet

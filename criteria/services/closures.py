@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communes.models import Commune, Province
-from communes.selectors import structure_for_year
+from communes.models import Commune, Province, structure_for_year
 from criteria.models import (
     ClosureException,
     CriteriaSet,

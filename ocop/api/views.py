@@ -27,8 +27,7 @@ from rest_framework.permissions import SAFE_METHODS, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from accounts.access import Access, access_for
-from communes.models import Commune
-from communes.selectors import newest_structure
+from communes.models import Commune, newest_structure
 from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer, require
 from ocop import selectors, services
 from ocop.api import serializers as s
