@@ -48,9 +48,8 @@ lint: install
 migrations-check: install
 	$(DEV_ENV) $(MANAGE) makemigrations --check --dry-run
 
-messages: install  ## update and compile the Vietnamese catalogue (needs gettext)
-	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=ocop
-	cd ocop && DJANGO_SETTINGS_MODULE=ntm_portal.settings $(DEV_ENV) ../$(BIN)/django-admin makemessages -l vi --no-obsolete
+messages: install  ## update and compile the Vietnamese catalogue, locale/ (needs gettext)
+	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=tests --ignore=scripts
 	$(DEV_ENV) $(MANAGE) compilemessages -l vi --ignore=.venv
 
 clean:

@@ -49,12 +49,26 @@ def newest_structure() -> str | None:
     return Province.objects.order_by("-structure").values_list("structure", flat=True).first()
 
 
+def structures_for_years(years) -> dict[int, str | None]:
+    """The map each year's data is keyed to: the newest structure with a province in force on
+    1 January of that year, else (no map loaded covers that day) the newest loaded. 1 query."""
+    spans = set(Province.objects.values_list("structure", "valid_from", "valid_to").distinct())
+    newest = max((structure for structure, _, _ in spans), default=None)
+
+    def in_force(year: int) -> str | None:
+        day = datetime.date(year, 1, 1)
+        found = [
+            structure
+            for structure, start, end in spans
+            if (start is None or start <= day) and (end is None or end >= day)
+        ]
+        return max(found, default=None) or newest
+
+    return {year: in_force(year) for year in years}
+
+
 def structure_for_year(year: int) -> str | None:
-    """The map a year's data is keyed to: the structure in force on 1 January of that year,
-    else (no map loaded covers that day) the newest loaded."""
-    on_new_year = datetime.date(year, 1, 1)
-    in_force = Province.objects.valid_on(on_new_year).order_by("-structure")
-    return in_force.values_list("structure", flat=True).first() or newest_structure()
+    return structures_for_years([year])[year]
 
 
 def on_map_q(year: int, structure: str | None, prefix: str = "") -> Q:

@@ -1,7 +1,6 @@
 """Reads of administrative units that several places need (the map of a year is a rule of the
 models: communes.models.on_map_q, structure_for_year)."""
 
-
 from communes.models import Commune, District, Province
 
 

@@ -1,5 +1,7 @@
-"""Reads that several places need: a criteria set as the scoring engine's data classes, the
-class a commune is judged in, and an assessment's values. Each costs a fixed number of queries.
+"""Reads that several places need: ladders, a criteria set as the scoring engine's data classes,
+the class a commune is judged in, an assessment's values, the units' picture for a year, and
+what the officer pages read (queues, closures, the audit trail). Each costs a fixed number of
+queries.
 """
 
 from collections import defaultdict
@@ -7,21 +9,26 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accounts.access import Access, visible_work
+from communes.models import Commune, Province
 from criteria import registry, scoring
 from criteria.models import (
     Assessment,
     AssessmentValue,
+    ClosureException,
     CommuneClass,
     CriteriaSet,
     Criterion,
+    Evidence,
     Indicator,
     Level,
     Measure,
     Recognition,
     Threshold,
+    YearClosure,
 )
 
 # --- ladders: a set's levels in rank order ----------------------------------------------------
@@ -328,3 +335,152 @@ def levels_by_unit(access: Access, year: int, unit_field: str, unit_ids) -> dict
     for row in rows:
         counts[row[unit_field]][row["level"]] = row["communes"]
     return counts
+
+
+# --- what the officer pages read --------------------------------------------------------------
+
+
+def years_covered() -> list[int]:
+    """Every year some criteria set covers, newest first, up to the current year."""
+    spans = CriteriaSet.objects.values_list("first_year", "last_year")
+    this_year = timezone.localdate().year
+    years = {y for first, last in spans for y in range(first, min(last, this_year) + 1)}
+    return sorted(years, reverse=True)
+
+
+def latest_year_of_work(access: Access, province: Province | None) -> int | None:
+    """The latest year with an assessment of the province that this user can see."""
+    assessments = Assessment.objects.filter(visible_work(access))
+    if province is not None:
+        assessments = assessments.filter(commune__province=province)
+    return assessments.aggregate(year=Max("year"))["year"]
+
+
+def assessment_for(commune: Commune, year: int) -> Assessment | None:
+    """The commune's assessment of the year under the set governing it."""
+    assessments = assessments_for_list().select_related("updated_by")
+    assessments = assessments.filter(
+        commune=commune, year=year, criteria_set__in=CriteriaSet.objects.governing(year)
+    )
+    return assessments.first()
+
+
+def commune_assessments(commune: Commune) -> list[Assessment]:
+    """Every assessment of the commune, newest first: 1 query."""
+    assessments = commune.assessments.select_related("criteria_set")
+    return list(assessments.order_by("-year", "-criteria_set__first_year"))
+
+
+def commune_recognitions(commune: Commune) -> list[Recognition]:
+    return list(commune.recognitions.select_related("level__criteria_set"))
+
+
+def recognised_level(commune: Commune, year: int, criteria_set: CriteriaSet) -> Level | None:
+    """The highest level of the set the commune holds for ``year``: 1 query."""
+    held = Recognition.objects.held(year, criteria_set).filter(commune=commune)
+    recognition = held.select_related("level").first()
+    return recognition.level if recognition else None
+
+
+def open_work(province: Province) -> list[Assessment]:
+    """The province's assessments waiting for someone: returned or submitted, any year."""
+    waiting = (Assessment.Status.RETURNED, Assessment.Status.SUBMITTED)
+    assessments = Assessment.objects.filter(commune__province=province, status__in=waiting)
+    assessments = assessments.select_related("commune__district")
+    return list(assessments.order_by("-year", "commune__search_key"))
+
+
+def approval_queue(access: Access) -> list[Assessment]:
+    """Submitted assessments of the approver's province (every province for national users),
+    oldest submission first, each with when it was submitted (``submitted_at``): 1 query."""
+    queue = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+    if not access.country_wide:
+        queue = queue.filter(commune__province_id=access.province_id)
+    queue = queue.select_related("commune__province", "commune__district", "criteria_set")
+    queue = queue.annotate(submitted_at=Max("steps__at", filter=Q(steps__action="submit")))
+    return list(queue.order_by("submitted_at", "commune__search_key"))
+
+
+def closure_state(assessment: Assessment) -> dict:
+    """The closure of the assessment's year for its province, if any, and this commune's
+    exception to it: 1 query, 2 when the year is closed."""
+    exceptions = ClosureException.objects.filter(commune_id=assessment.commune_id)
+    closure = (
+        YearClosure.objects.filter(province_id=assessment.commune.province_id, year=assessment.year)
+        .select_related("closed_by")
+        .prefetch_related(
+            Prefetch("exceptions", exceptions.select_related("opened_by"), to_attr="here")
+        )
+        .first()
+    )
+    return {"closure": closure, "exception": closure.here[0] if closure and closure.here else None}
+
+
+def year_closures(province: Province, years: list[int]) -> dict[int, YearClosure]:
+    """The province's closed years among ``years``, each with its exceptions: 2 queries."""
+    exceptions = ClosureException.objects.select_related("commune", "opened_by")
+    closures = (
+        YearClosure.objects.filter(province=province, year__in=years)
+        .select_related("closed_by")
+        .prefetch_related(Prefetch("exceptions", exceptions.order_by("commune__search_key")))
+    )
+    return {closure.year: closure for closure in closures}
+
+
+def last_reopenings(province: Province) -> dict[int, object]:
+    """The last reopening of each of the province's years on record (a history row): 1 query."""
+    reopened = YearClosure.history.filter(province=province, history_type="-")
+    return {r.year: r for r in reopened.select_related("history_user").order_by("history_date")}
+
+
+def evidence_by_measure(assessment: Assessment) -> dict[str, list[Evidence]]:
+    """The assessment's files by measure code, oldest first: 1 query."""
+    files = assessment.evidence_files.select_related("measure", "uploaded_by")
+    by_measure: dict[str, list[Evidence]] = defaultdict(list)
+    for evidence in files.order_by("uploaded_at", "pk"):
+        by_measure[evidence.measure.code].append(evidence)
+    return dict(by_measure)
+
+
+@dataclass
+class ValueChange:
+    at: object
+    user: object
+    measure: Measure
+    kind: str  # "+" created, "~" changed, "-" cleared
+    old: dict | None
+    new: dict | None
+
+
+def _snapshot(record) -> dict:
+    return {
+        "value": record.flag if record.flag is not None else record.number,
+        "not_applicable": record.not_applicable,
+        "note": record.note,
+        "evidence_url": record.evidence_url,
+    }
+
+
+def value_changes(assessment: Assessment) -> list[ValueChange]:
+    """Every change to the assessment's values, newest first, each with the value before and
+    after: 1 query over the recorded history."""
+    records = (
+        AssessmentValue.history.filter(assessment_id=assessment.pk)
+        .select_related("history_user", "measure")
+        .order_by("measure_id", "history_date", "history_id")
+    )
+    previous: dict[int, dict | None] = defaultdict(lambda: None)
+    changes = []
+    for record in records:
+        new = None if record.history_type == "-" else _snapshot(record)
+        old = previous[record.measure_id]
+        if new != old:
+            kind = record.history_type
+            changes.append(
+                ValueChange(
+                    record.history_date, record.history_user, record.measure, kind, old, new
+                )
+            )
+        previous[record.measure_id] = new
+    changes.sort(key=lambda change: change.at, reverse=True)
+    return changes

@@ -8,8 +8,7 @@ admin.site.site_header = _("NTM Portal administration")
 admin.site.site_title = _("NTM Portal")
 
 urlpatterns = [
-    path("", include("criteria.urls")),
-    path("ocop/", include("ocop.urls")),
+    path("", include("web.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

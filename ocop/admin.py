@@ -12,17 +12,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import FoldedSearchMixin
+from core.forms import add_service_errors
 from ocop import rating, selectors, services
 from ocop.models import Evaluation, Producer, Product
 
 DATE = "d/m/Y"  # as decisions write dates; the Vietnamese long format crowds the list
 PROVINCE_FILTER = ("commune__province", admin.RelatedOnlyFieldListFilter)
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's errors next to the form's fields, or above the form."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 @admin.register(Producer)
@@ -142,7 +137,7 @@ class NewEvaluationForm(forms.ModelForm):
             try:
                 services.check_evaluation(product=self.instance.product, **self.service_arguments())
             except ValidationError as error:
-                _add_errors(self, error)
+                add_service_errors(self, error)
         return cleaned
 
 
@@ -231,7 +226,7 @@ class RevocationForm(forms.ModelForm):
                     decision=cleaned["revoked_decision"],
                 )
             except ValidationError as error:
-                _add_errors(self, error)
+                add_service_errors(self, error)
         return cleaned
 
 

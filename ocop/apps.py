@@ -8,10 +8,7 @@ class OcopConfig(AppConfig):
 
     def ready(self):
         from criteria import registry
-        from ocop import selectors, services, views
+        from ocop import selectors, services
 
         # Advanced NTM indicator 13.2 counts a commune's certified products (derived measure).
         registry.register(services.CERTIFIED_PRODUCTS, selectors.certified_products_count)
-        # A commune's page lists its products; a province's tasks, the certificates falling due.
-        registry.register_panel("ocop.products", views.commune_panel)
-        registry.register_task("ocop.expiring", views.expiring_task)

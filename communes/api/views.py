@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound
 from communes import selectors
 from communes.api import serializers
 from communes.filters import CommuneFilterSet, DistrictFilterSet, ProvinceFilterSet
-from ntm_portal.api import ErrorSerializer
+from core.api import ErrorSerializer
 
 BAD_REQUEST = {400: ErrorSerializer}
 NOT_FOUND = {404: ErrorSerializer}

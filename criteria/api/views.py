@@ -19,12 +19,12 @@ from rest_framework.response import Response
 
 from accounts.access import access_for, visible_work
 from communes.models import Commune, District, Province, structure_for_year
+from core.api import Conflict, ConflictSerializer, ErrorSerializer, require
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
 from criteria.models import CriteriaSet, Level, Recognition, Target
 from criteria.services import workflow
-from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer, require
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 WRITE_ERRORS = {**ERRORS, 409: ConflictSerializer}

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from accounts.access import Access, access_for
 from communes.models import Commune, newest_structure
-from ntm_portal.api import Conflict, ConflictSerializer, ErrorSerializer, require
+from core.api import Conflict, ConflictSerializer, ErrorSerializer, require
 from ocop import selectors, services
 from ocop.api import serializers as s
 from ocop.filters import (

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ntm_portal.api import ErrorSerializer
+from core.api import ErrorSerializer
 from stats import selectors as stats
 from stats.api import serializers
 

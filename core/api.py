@@ -1,0 +1,102 @@
+"""What every API endpoint shares: pagination and the one shape of an error (settings name
+Pagination and exception_handler in REST_FRAMEWORK).
+
+Every error body is {"status": 400, "code": "invalid", "message": "...", "errors": {...}},
+where "errors" maps a field name to its messages (400 only).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """409: the request does not fit the resource's current state (a stale version, a locked
+    assessment, a workflow step out of order). Extra keys (e.g. current_version) join the body."""
+
+    status_code = 409
+    default_detail = "Conflict with the current state of the resource."
+    default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, **extra):
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+def require(allowed: bool, *, authenticated: bool, message: str) -> None:
+    """Refuse an action the user may not take: 403 with the reason for a logged-in user,
+    401 for a stranger (who is told how to authenticate)."""
+    if not allowed:
+        if authenticated:
+            raise exceptions.PermissionDenied(message)
+        raise exceptions.NotAuthenticated()
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _as_drf(exc: Exception) -> Exception:
+    # Services raise Django's ValidationError; here it becomes a 400 like any other.
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(str(exc) or None)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _as_drf(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    body = {"status": response.status_code, "code": _code(exc), "message": _message(exc)}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body["errors"] = errors
+    elif isinstance(response.data, dict):
+        body.update({k: v for k, v in response.data.items() if k != "detail"})
+    body.update(getattr(exc, "extra", {}))
+    response.data = body
+    return response
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        return codes if isinstance(codes, str) else exc.default_code
+    return "error"
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return str(exceptions.ValidationError.default_detail)
+    if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, str):
+        return str(exc.detail)
+    return str(getattr(exc, "default_detail", exc))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error body, for the OpenAPI schema."""
+
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+class ConflictSerializer(ErrorSerializer):
+    """409 body: the error, plus the assessment's current version where one was stale."""
+
+    current_version = serializers.IntegerField(required=False)

@@ -1,0 +1,231 @@
+"""Forms of the officer pages (the overview, the entry of values, the workflow, evidence). They
+shape what a person typed into what the services take; the services check it
+(criteria.services.parse_values) and report every problem at once."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import Access
+from communes.models import Province
+from criteria import scoring, selectors
+from criteria.models import Assessment, Measure
+from criteria.selectors import Ladder
+from web.formatting import format_number, localized
+from web.viewmodels import overview
+
+# --- the province overview --------------------------------------------------------------------
+
+
+class ScopeForm(forms.Form):
+    """Which year, and (for national users) which province, the overview shows."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    province = forms.CharField(label=_("Province"), required=False, max_length=2)
+
+    def __init__(self, data, *, access: Access):
+        super().__init__(data)
+        self.access = access
+        self.offered = selectors.years_covered()
+        self.fields["year"].choices = [(year, year) for year in self.offered]
+
+    def resolve(self) -> tuple[int, Province | None]:
+        self.is_valid()  # the fields that are valid are used, the others fall back to defaults
+        data = self.cleaned_data
+        own = None
+        if self.access.province_id:
+            own = Province.objects.filter(pk=self.access.province_id).first()
+        year = data.get("year") or overview.default_year(self.access, own, self.offered)
+        if own is not None or not self.access.country_wide or not data.get("province"):
+            return year, own
+        return year, overview.provinces_for_year(year).filter(code=data["province"]).first()
+
+
+class CommuneFilterForm(forms.Form):
+    district = forms.ChoiceField(label=_("District"), required=False)
+    level = forms.ChoiceField(label=_("Computed level"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    search = forms.CharField(
+        label=_("Search a commune"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. bach dang")}),
+    )
+
+    def __init__(self, data, *, districts, ladder: Ladder):
+        super().__init__(data, label_suffix="")
+        everything = [("", _("All"))]
+        self.fields["district"].choices = everything + [(d.code, d.name) for d in districts]
+        levels = [(level.code, localized(level)) for level in reversed(ladder.levels)]
+        self.fields["level"].choices = everything + levels + [(scoring.NO_LEVEL, _("No level"))]
+        statuses = [*Assessment.Status.choices, (overview.UNASSESSED, _("Not assessed"))]
+        self.fields["status"].choices = everything + statuses
+
+    def filters(self) -> dict:
+        """The valid filters, named as the commune filters (criteria.filters) name them."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+# --- creating an assessment -------------------------------------------------------------------
+
+
+class CreateAssessmentForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+
+    def __init__(self, *args, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, year) for year in years]
+
+
+# --- entering values --------------------------------------------------------------------------
+
+YES, NO = "yes", "no"
+FLAGS = {YES: True, NO: False}
+
+
+def _as_number(text):
+    text = str(text or "").strip().replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+class NumberField(forms.CharField):
+    """A number as typed (the service parses it, comma or point); unchanged when it is the same
+    number written differently."""
+
+    def has_changed(self, initial, data):
+        return _as_number(initial) != _as_number(data)
+
+
+def _value_field(measure: Measure) -> forms.Field:
+    if measure.value_type == Measure.ValueType.BOOL:
+        choices = [("", _("— not entered —")), (YES, _("Yes (achieved)")), (NO, _("No"))]
+        return forms.ChoiceField(choices=choices, required=False)
+    attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "num"}
+    return NumberField(required=False, max_length=30, widget=forms.TextInput(attrs=attrs))
+
+
+def _stored_initial(measure: Measure, stored: dict) -> dict:
+    row = stored.get(measure.code) or {}
+    value = row.get("value")
+    if measure.value_type == Measure.ValueType.BOOL:
+        value = {True: YES, False: NO}.get(value, "")
+    elif value is not None:
+        value = format_number(value)
+    return {
+        measure.code: value or "",
+        f"{measure.code}__na": bool(row.get("not_applicable")),
+        f"{measure.code}__note": row.get("note", ""),
+        f"{measure.code}__evidence": row.get("evidence_url", ""),
+    }
+
+
+class ValuesForm(forms.Form):
+    """One input per measure (a measure judged by several indicators is entered once), with its
+    "not applicable" choice where the measure allows it, a note and an evidence link."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, measures: list[Measure], stored: dict, version: int):
+        initial = {"version": version}
+        for measure in measures:
+            initial |= _stored_initial(measure, stored)
+        super().__init__(data, initial=initial)
+        self.measures = measures
+        self.stored = stored
+        for measure in measures:
+            code = measure.code
+            self.fields[code] = _value_field(measure)
+            self.fields[code].widget.attrs["id"] = f"id_{code}"
+            if measure.allows_not_applicable:
+                na = forms.BooleanField(required=False, label=_("Not applicable"))
+                na.widget.attrs["data-na-for"] = f"id_{code}"
+                self.fields[f"{code}__na"] = na
+            self.fields[f"{code}__note"] = forms.CharField(
+                label=_("Note"), required=False, widget=forms.TextInput()
+            )
+            self.fields[f"{code}__evidence"] = forms.CharField(
+                label=_("Evidence link"),
+                required=False,
+                widget=forms.URLInput(attrs={"placeholder": "https://"}),
+            )
+
+    def _names(self, measure: Measure) -> list[str]:
+        code = measure.code
+        return [name for name in self.fields if name == code or name.startswith(f"{code}__")]
+
+    def fields_for(self, code: str) -> dict:
+        """The bound fields of one measure: value, na (or None), note, evidence."""
+        return {
+            "value": self[code],
+            "na": self[f"{code}__na"] if f"{code}__na" in self.fields else None,
+            "note": self[f"{code}__note"],
+            "evidence": self[f"{code}__evidence"],
+        }
+
+    def changed_measures(self) -> list[Measure]:
+        changed = set(self.changed_data)
+        return [m for m in self.measures if changed & set(self._names(m))]
+
+    def values(self) -> dict:
+        """The changed measures as criteria.services.save_values takes them."""
+        data = self.cleaned_data
+        values = {}
+        for measure in self.changed_measures():
+            code = measure.code
+            raw = data.get(code, "")
+            if measure.value_type == Measure.ValueType.BOOL:
+                raw = FLAGS.get(raw)
+            values[code] = {
+                "value": raw if raw != "" else None,
+                "not_applicable": data.get(f"{code}__na", False),
+                "note": data.get(f"{code}__note", ""),
+                "evidence_url": data.get(f"{code}__evidence", ""),
+            }
+        return values
+
+    def typed(self, measure: Measure) -> dict:
+        """What the person typed for a measure, as the form shows it."""
+        code = measure.code
+        value = self.data.get(code, "")
+        if measure.value_type == Measure.ValueType.BOOL:
+            value = FLAGS.get(value)
+        return {
+            "value": value if value != "" else None,
+            "not_applicable": f"{code}__na" in self.fields and bool(self.data.get(f"{code}__na")),
+            "note": self.data.get(f"{code}__note", ""),
+        }
+
+
+def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
+    """The same typing over the values stored now: saving it again replaces them (the person
+    has seen what changed); its changed measures are the differences."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    rebased_form = ValuesForm(data, measures=form.measures, stored=stored, version=version)
+    rebased_form.is_valid()
+    return rebased_form
+
+
+class StepForm(forms.Form):
+    """A workflow step: the version the person saw, and a comment (the service says when one
+    is required)."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+
+class EvidenceForm(forms.Form):
+    """One file for one measure. Empty files reach the service, which says why it refuses
+    them along with every other check of the file."""
+
+    measure = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    file = forms.FileField(
+        label=_("Attach a file"),
+        allow_empty_file=True,
+        error_messages={"required": _("Choose a file to attach.")},
+    )

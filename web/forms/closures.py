@@ -1,0 +1,58 @@
+"""Forms of the approvals page: which province's years, closing and reopening a year, reopening
+a commune by exception (the services check the rest and say why)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import Access
+from communes.models import Commune, Province
+
+
+class ClosureProvinceForm(forms.Form):
+    """Which province's years the approvals page shows: the approver's own, or the one a
+    national user chooses."""
+
+    province = forms.ChoiceField(label=_("Province"), required=False)
+
+    def __init__(self, data, *, access: Access):
+        super().__init__(data)
+        self.access = access
+        if access.country_wide:
+            provinces = Province.objects.order_by("-structure", "name")
+            self.fields["province"].choices = [("", "—")] + [
+                (f"{p.structure}-{p.code}", f"{p.name} ({p.structure})") for p in provinces
+            ]
+
+    def resolve(self) -> Province | None:
+        if self.access.province_id:
+            return Province.objects.filter(pk=self.access.province_id).first()
+        if not self.access.country_wide or not self.is_valid():
+            return None
+        structure, _dash, code = self.cleaned_data["province"].partition("-")
+        return Province.objects.filter(structure=structure, code=code).first()
+
+
+class CloseYearForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class ReopenYearForm(forms.Form):
+    # Required by the service, which says why.
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class CommuneExceptionForm(forms.Form):
+    commune = forms.ModelChoiceField(
+        label=_("Commune"),
+        queryset=Commune.objects.none(),
+        to_field_name="code",
+        error_messages={
+            "required": _("Choose a commune."),
+            "invalid_choice": _("Choose a rural commune of this province."),
+        },
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+    def __init__(self, data, *, province: Province):
+        super().__init__(data)
+        self.fields["commune"].queryset = Commune.objects.rural().in_province(province)

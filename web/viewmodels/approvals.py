@@ -1,0 +1,48 @@
+"""The approvals page: the queue of submitted assessments, and the province's years to close
+or reopen."""
+
+from dataclasses import dataclass
+
+from accounts.access import Access
+from communes.models import Commune, Province, structures_for_years
+from criteria import selectors
+from criteria.models import ClosureException, YearClosure
+from web.viewmodels.communes import AssessmentRow, assessment_rows
+
+
+def approval_queue(access: Access) -> list[AssessmentRow]:
+    """Submitted assessments, oldest submission first, with their ladders: 2 queries."""
+    return assessment_rows(selectors.approval_queue(access))
+
+
+@dataclass
+class YearPanel:
+    """One year of a province: open, or closed with its communes reopened by exception."""
+
+    year: int
+    closure: YearClosure | None
+    communes: list[Commune]  # the province's rural communes
+    reopened: object | None = None  # the last reopening on record (a history row)
+
+    @property
+    def exceptions(self) -> list[ClosureException]:
+        return list(self.closure.exceptions.all()) if self.closure else []
+
+    @property
+    def reopenable(self) -> list[Commune]:
+        """The communes that may still be reopened by exception."""
+        taken = {exception.commune_id for exception in self.exceptions}
+        return [commune for commune in self.communes if commune.pk not in taken]
+
+
+def year_panels(province: Province) -> list[YearPanel]:
+    """The years of the province's map (newest first), each with its closure, the communes
+    reopened by exception and the last reopening on record: 6 queries."""
+    candidates = selectors.years_covered()
+    maps = structures_for_years(candidates)
+    years = [year for year in candidates if province.is_on_map(year, maps[year])]
+    closed = selectors.year_closures(province, years)
+    last_reopened = selectors.last_reopenings(province)
+    communes = Commune.objects.rural().in_province(province).select_related("district")
+    communes = list(communes.order_by("search_key", "code"))
+    return [YearPanel(year, closed.get(year), communes, last_reopened.get(year)) for year in years]

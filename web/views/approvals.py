@@ -1,0 +1,101 @@
+"""The approvers' page: the queue of submitted assessments, and closing or reopening a province's
+years (and single communes by exception)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import access_for
+from accounts.models import Role
+from communes.models import Province
+from core.forms import error_text
+from criteria import services
+from criteria.models import YearClosure
+from web import scope
+from web.forms import closures as forms
+from web.viewmodels import approvals as approvals_vm
+
+
+@login_required
+def approvals(request):
+    access = access_for(request.user)
+    if not access.is_national and access.role != Role.APPROVER:
+        raise PermissionDenied(_("Only approvers see the approval queue."))
+    chooser = forms.ClosureProvinceForm(request.GET, access=access)
+    province = chooser.resolve()
+    return render(
+        request,
+        "web/approvals.html",
+        {
+            "queue": approvals_vm.approval_queue(access),
+            "chooser": chooser if access.country_wide else None,
+            "province": province,
+            "years": approvals_vm.year_panels(province) if province else [],
+        },
+    )
+
+
+def _closure_step(request, province, year, form, step):
+    """Validate the form and run the service step; the outcome becomes a message."""
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        messages.success(request, step(form.cleaned_data))
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    url = reverse("pages:approvals")
+    return redirect(f"{url}?province={province.structure}-{province.code}#closure-{year}")
+
+
+@login_required
+@require_POST
+def close_year(request, structure, code, year):
+    province = scope.get_province_for_approver(request, structure, code)
+
+    def step(data):
+        services.close_year(province=province, year=year, user=request.user, note=data["note"])
+        return _("Year %(year)d of %(province)s is closed.") % _names(province, year)
+
+    return _closure_step(request, province, year, forms.CloseYearForm(request.POST), step)
+
+
+@login_required
+@require_POST
+def reopen_year(request, structure, code, year):
+    province = scope.get_province_for_approver(request, structure, code)
+
+    def step(data):
+        services.reopen_year(province=province, year=year, reason=data["reason"], user=request.user)
+        return _("Year %(year)d of %(province)s is open again.") % _names(province, year)
+
+    return _closure_step(request, province, year, forms.ReopenYearForm(request.POST), step)
+
+
+@login_required
+@require_POST
+def open_commune(request, structure, code, year):
+    province = scope.get_province_for_approver(request, structure, code)
+    closure = YearClosure.objects.filter(province=province, year=year).first()
+    form = forms.CommuneExceptionForm(request.POST, province=province)
+
+    def step(data):
+        if closure is None:
+            message = _("Year %(year)d of %(province)s is not closed.")
+            raise ValidationError(message % _names(province, year))
+        services.open_commune_by_exception(
+            closure=closure, commune=data["commune"], reason=data["reason"], user=request.user
+        )
+        return _("%(commune)s is open by exception in %(year)d.") % {
+            "commune": data["commune"].name,
+            "year": year,
+        }
+
+    return _closure_step(request, province, year, form, step)
+
+
+def _names(province: Province, year: int) -> dict:
+    return {"year": year, "province": province.name}

@@ -1,0 +1,151 @@
+"""An assessment's entry page: values, the scoring breakdown, the workflow steps. A form, a
+service call, a redirect; the rules live in the services and scoring."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import access_for
+from core.forms import add_service_errors, error_text
+from criteria import selectors, services
+from criteria.services import workflow
+from web import scope
+from web.forms import assessments as forms
+from web.viewmodels import assessments as assessments_vm
+
+STEP_DONE = {
+    "submit": gettext_lazy("Submitted for approval."),
+    "approve": gettext_lazy("Approved: the values are locked."),
+    "return": gettext_lazy("Returned to the province for changes."),
+    "reopen": gettext_lazy("Reopened: the province can change the values again."),
+}
+
+
+def values_form(request, page, data=None):
+    """The entry form for those who may edit, while the assessment is open and its year not
+    closed (a post to a locked one still reaches the service, which refuses it with its
+    reason)."""
+    assessment = page.assessment
+    if not access_for(request.user).can_edit(assessment.commune.province_id):
+        return None
+    if data is None and (not assessment.is_editable or page.closed):
+        return None
+    return forms.ValuesForm(
+        data,
+        measures=page.measures,
+        stored=assessment.values_by_measure,
+        version=assessment.version,
+    )
+
+
+def render_assessment(request, page, form, status=200, conflict=None, evidence_error=None):
+    access = access_for(request.user)
+    province_id = page.assessment.commune.province_id
+    return render(
+        request,
+        "web/assessment.html",
+        {
+            "page": page,
+            "a": page.assessment,
+            "form": form,
+            "conflict": conflict,
+            "evidence_error": evidence_error,
+            "evidence_limit": settings.NTM_EVIDENCE_MAX_BYTES,
+            "steps": workflow.available_steps(page.assessment, access, closed=page.closed),
+            "can_edit": access.can_edit(province_id),
+        },
+        status=status,
+    )
+
+
+@login_required
+def assessment_detail(request, structure, code, year):
+    assessment = scope.get_assessment_for_user(request, structure, code, year)
+    if request.method == "POST":
+        return _save_values(request, assessment)
+    page = assessments_vm.assessment_page(assessment)
+    return render_assessment(request, page, values_form(request, page))
+
+
+def _save_values(request, assessment):
+    # The full page (scoring breakdown, history) is built only when it is shown again: a
+    # successful save redirects, and the page after it scores once.
+    scope.require_edit(request, assessment.commune)
+    entry = assessments_vm.entry_for(assessment)
+    form = forms.ValuesForm(
+        request.POST, measures=entry.measures, stored=entry.stored, version=assessment.version
+    )
+    if not form.is_valid():
+        page = assessments_vm.assessment_page(assessment, entry.levels)
+        return render_assessment(request, page, form, status=400)
+    if not form.changed_measures():
+        messages.info(request, _("Nothing changed: there was nothing to save."))
+        return redirect(assessment_url(assessment))
+    try:
+        services.save_values(
+            assessment=assessment,
+            values=form.values(),
+            version=form.cleaned_data["version"],
+            user=request.user,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        page = assessments_vm.assessment_page(assessment, entry.levels)
+        return render_assessment(request, page, form, status=400)
+    except services.StaleVersionError as error:
+        return _stale(request, assessment, form, error)
+    except (services.LockedError, services.YearClosedError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved. The level and the criteria met are updated below."))
+    return redirect(assessment_url(assessment))
+
+
+def _stale(request, assessment, form, error):
+    """Someone saved first: show what they stored against what this person typed, and keep the
+    typing in the form (now over the current version, so saving again replaces theirs)."""
+    page = assessments_vm.assessment_page(
+        selectors.assessment_for(assessment.commune, assessment.year)
+    )
+    form = forms.rebased(
+        form, stored=page.assessment.values_by_measure, version=error.current_version
+    )
+    conflict = [
+        (m, page.assessment.values_by_measure.get(m.code), form.typed(m))
+        for m in form.changed_measures()
+    ]
+    messages.error(request, str(error))
+    return render_assessment(request, page, form, status=409, conflict=conflict)
+
+
+def assessment_url(assessment) -> str:
+    commune = assessment.commune
+    return reverse("pages:assessment", args=[commune.structure, commune.code, assessment.year])
+
+
+@login_required
+@require_POST
+def assessment_step(request, structure, code, year, action):
+    assessment = scope.get_assessment_for_user(request, structure, code, year)
+    if action not in workflow.TRANSITIONS:
+        raise Http404(_("No such step."))
+    if not workflow.may_take(access_for(request.user), action, assessment.commune.province_id):
+        raise PermissionDenied(_("You may not take this step in this province."))
+    form = forms.StepForm(request.POST)
+    form.is_valid()
+    try:
+        services.move(assessment=assessment, action=action, user=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    except (services.WorkflowError, services.StaleVersionError, services.YearClosedError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, STEP_DONE[action])
+    return redirect(assessment_url(assessment))
