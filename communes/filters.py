@@ -25,7 +25,7 @@ class UnitFilterSet(django_filters.FilterSet):
     structure = django_filters.ChoiceFilter(
         choices=Structure.choices,
         method="filter_structure",
-        label=_("Structure (default: the newest loaded)"),
+        label=_("Structure (default: the newest loaded; with a year, the map of that year)"),
     )
     search = django_filters.CharFilter(
         method="filter_search", label=_("Code prefix or name, with or without diacritics")
@@ -38,8 +38,13 @@ class UnitFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_queryset(self, queryset):
+        return super().filter_queryset(self.on_map(queryset))
+
+    def on_map(self, queryset):
+        """The units of the structure asked for, else of the newest loaded (a year's filters
+        narrow this to the map of the year: criteria.filters)."""
         structure = self.form.cleaned_data.get("structure") or newest_structure()
-        return super().filter_queryset(queryset.filter(structure=structure))
+        return queryset.filter(structure=structure)
 
 
 class ProvinceFilterSet(UnitFilterSet):

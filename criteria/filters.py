@@ -72,6 +72,13 @@ class YearMixin:
         year = self.form.cleaned_data.get("year")
         return int(year) if year is not None else None
 
+    def on_map(self, queryset):
+        """With a year, the units on the map of that year (communes.models.on_map_q): of the
+        structure asked for, else of the one the year's data is kept on."""
+        if self.year is None:
+            return super().on_map(queryset)
+        return queryset.on_map(self.year, self.form.cleaned_data.get("structure") or None)
+
 
 class ProvinceYearFilterSet(YearMixin, ProvinceFilterSet):
     year = _year_filter()

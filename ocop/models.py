@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communes.models import Commune
 from communes.text import fold
@@ -137,7 +138,8 @@ class Product(models.Model):
     sub_group = models.CharField(_("sub-group"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(
-        _("active"),
+        # In context: Django's own catalogue says "active" of a user account.
+        pgettext_lazy("product", "active"),
         default=True,
         help_text=_(
             "Still produced and listed. Does not end a rating: only expiry or revocation does."

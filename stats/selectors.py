@@ -189,7 +189,7 @@ def ladder_for(year: int) -> Ladder:
 
 def structure_for(year: int, structure: str | None = None) -> str | None:
     """The map a year is read on: the one asked for, else the one that year's assessments
-    were entered on (communes.selectors.structure_for_year)."""
+    were entered on (communes.models.structure_for_year)."""
     return structure or structure_for_year(year)
 
 

@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from accounts.access import access_for, visible_work
-from communes.models import Commune, District, Province, structure_for_year
+from communes.models import Commune, District, Province
 from core.api import Conflict, ConflictSerializer, ErrorSerializer, require
 from criteria import selectors, services
 from criteria.api import serializers as s
@@ -46,7 +46,8 @@ def _conflicts_as_409():
 
 
 def _unit(model, code: str, structure: str | None, year: int, label: str):
-    unit = model.objects.filter(structure=structure or structure_for_year(year), code=code).first()
+    """The unit on the map of the title's year (communes.models.on_map_q)."""
+    unit = model.objects.on_map(year, structure).filter(code=code).first()
     if unit is None:
         raise NotFound(_("No %(unit)s with code %(code)s.") % {"unit": label, "code": code})
     return unit

@@ -665,3 +665,21 @@ def test_the_ocop_catalogue_is_compiled_and_complete_for_the_pages():
         e["msgid"] for e in entries if not e["str"] and any(p in e["refs"] for p in pages)
     ]
     assert untranslated == []
+
+
+def test_the_expiry_window_is_one_setting_for_the_pages_and_the_admin(
+    client, admin_client, cast, shelf, small_set, settings
+):
+    cashews = shelf.cashew.producer
+    brittle = services.create_product(producer=cashews, name="Kẹo điều", group="food")
+    evaluate(brittle, today - ago(days=1050), score="75")  # 4★, ends in ~45 days
+    settings.NTM_OCOP_EXPIRING_DAYS = 40  # the tea (~30 days) is due, the brittle is not yet
+    overview = as_user(client, cast.officer_74).get("/", {"year": 2023}).content.decode()
+    task = _plain(re.search(r'<div data-task="ocop.expiring">.*?</div>', overview, re.S).group(0))
+    assert task.startswith("Chứng nhận OCOP hết hạn trong 40 ngày tới 1 Trà xanh Bạch Đằng")
+    assert "Kẹo điều" not in task
+    listed = _plain(client.get("/ocop/", {"expiring": "on"}).content.decode())
+    assert "trong 40 ngày" in listed and "Trà xanh Bạch Đằng" in listed
+    assert "Kẹo điều" not in listed
+    admin = admin_client.get("/admin/ocop/product/", {"validity": "expiring"}).content.decode()
+    assert "Trà xanh Bạch Đằng" in admin and "Kẹo điều" not in admin

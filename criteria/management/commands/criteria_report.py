@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
 from criteria.models import CriteriaSet, Indicator, Level, Threshold
+from criteria.selectors import threshold_rule
 
 
 def criteria_sets(code: str | None, year: int | None):
@@ -20,7 +21,7 @@ def criteria_sets(code: str | None, year: int | None):
     if code:
         sets = sets.filter(code=code)
     if year is not None:
-        sets = sets.in_force(year)
+        sets = sets.filter(pk__in=CriteriaSet.objects.governing(year))
     return sets.prefetch_related(
         "levels__criteria",
         Prefetch("levels__criteria__indicators", Indicator.objects.select_related("measure")),
@@ -32,10 +33,8 @@ def criteria_sets(code: str | None, year: int | None):
 
 
 def in_force(threshold: Threshold, year: int | None) -> bool:
-    if year is None:
-        return True
-    starts = threshold.first_year is None or threshold.first_year <= year
-    return starts and (threshold.last_year is None or year <= threshold.last_year)
+    """Whether the threshold is in force in ``year`` (any year without one), as scoring says."""
+    return year is None or threshold_rule(threshold).in_force(year)
 
 
 def not_configured(indicator: Indicator, year: int | None) -> bool:
