@@ -45,21 +45,16 @@ def cast(db):
     a national user, and a login with no portal role."""
     from types import SimpleNamespace
 
-    from django.contrib.auth import get_user_model
-
-    from accounts.services import set_portal_user
-
-    def user(name, role, province=None):
-        return set_portal_user(username=name, role=role, province_code=province)[0]
+    from tests.factories import UserFactory, portal_user
 
     return SimpleNamespace(
-        viewer_74=user("viewer_74", "viewer", "74"),
-        officer_74=user("officer_74", "officer", "74"),
-        approver_74=user("approver_74", "approver", "74"),
-        officer_20=user("officer_20", "officer", "20"),
-        approver_20=user("approver_20", "approver", "20"),
-        national=user("national", "national"),
-        no_role=get_user_model().objects.create_user("no_role", password="x"),
+        viewer_74=portal_user("viewer_74", "viewer", "74"),
+        officer_74=portal_user("officer_74", "officer", "74"),
+        approver_74=portal_user("approver_74", "approver", "74"),
+        officer_20=portal_user("officer_20", "officer", "20"),
+        approver_20=portal_user("approver_20", "approver", "20"),
+        national=portal_user("national", "national"),
+        no_role=UserFactory(username="no_role"),
     )
 
 

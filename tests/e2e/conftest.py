@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from accounts.services import set_portal_user
 from communes.models import Commune
 from communes.services import load_admin_units
+from tests.factories import portal_user
 
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by
 # fixtures in that thread are still synchronous and safe.
@@ -76,24 +76,16 @@ def screenshot(page, request):
     return take
 
 
-PASSWORD = "a-long-pass-phrase"
-
-
 @pytest.fixture
 def binh_duong(transactional_db, small_set):
     """Bình Dương's staff and Xã Bạch Đằng, with a stranger from Lạng Sơn."""
     # Live-server tests empty the database after each test: load what the pages show.
     load_admin_units(structure="2021")
 
-    def user(name, role, province):
-        return set_portal_user(username=name, role=role, province_code=province, password=PASSWORD)[
-            0
-        ]
-
     return SimpleNamespace(
         bach_dang=Commune.objects.get(structure="2021", code="25930"),
-        officer=user("officer_74", "officer", "74"),
-        colleague=user("colleague_74", "officer", "74"),
-        approver=user("approver_74", "approver", "74"),
-        stranger=user("officer_20", "officer", "20"),
+        officer=portal_user("officer_74", "officer", "74"),
+        colleague=portal_user("colleague_74", "officer", "74"),
+        approver=portal_user("approver_74", "approver", "74"),
+        stranger=portal_user("officer_20", "officer", "20"),
     )

@@ -9,24 +9,20 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import set_portal_user
 from communes.models import Commune
 from communes.services import load_admin_units
 from ocop import services
 from ocop.models import Evaluation
+from tests.factories import PASSWORD, portal_user
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "a-long-pass-phrase"
 
 
 @pytest.fixture
 def officer(transactional_db):
     # Live-server tests empty the database after each test: load what the pages show.
     load_admin_units(structure="2021")
-    return set_portal_user(
-        username="officer_74", role="officer", province_code="74", password=PASSWORD
-    )[0]
+    return portal_user("officer_74", "officer", "74")
 
 
 def log_in(page, username):

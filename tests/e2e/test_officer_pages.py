@@ -6,13 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.services import set_portal_user
 from communes.models import Commune
 from communes.services import load_admin_units
 from criteria.loading import load_all
 from criteria.models import Measure
 from criteria.services import create_assessment, save_values
-from tests.e2e.conftest import PASSWORD
+from tests.factories import PASSWORD, portal_user
 
 pytestmark = pytest.mark.e2e
 
@@ -146,7 +145,7 @@ def test_a_stale_save_is_refused_and_the_typing_kept(
 def test_the_real_criteria_set_reads_clearly(page, transactional_db, screenshot):
     load_admin_units(structure="2021")
     load_all()
-    set_portal_user(username="officer_74", role="officer", province_code="74", password=PASSWORD)
+    portal_user("officer_74", "officer", "74")
     bach_dang = Commune.objects.get(structure="2021", code="25930")
     assessment = create_assessment(commune=bach_dang, year=2023)
     values = {"farmland_irrigated_drained_rate": 85, "income_per_capita": 48}

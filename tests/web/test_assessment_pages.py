@@ -5,7 +5,6 @@ import datetime
 import html
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -792,46 +791,3 @@ def test_the_pages_are_vietnamese_by_default_and_english_on_request(client, cast
     english = text(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en"))
     assert "Workflow" in english and "Save values" in english
     assert "Lưu số liệu" not in english
-
-
-CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "vi" / "LC_MESSAGES"
-
-
-def _unescape(text: str) -> str:
-    return text.encode().decode("unicode_escape").encode("latin-1").decode()
-
-
-def _po_entries(path: Path) -> list[tuple[str, str | None, str]]:
-    """(msgid, msgid_plural, first msgstr) of each entry of a .po file."""
-    entries, current, field = [], {}, None
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if not line.strip():
-            if current.get("msgid"):
-                msgstr = current.get("msgstr", current.get("msgstr[0]", ""))
-                plural = current.get("msgid_plural")
-                entries.append(
-                    (_unescape(current["msgid"]), plural and _unescape(plural), _unescape(msgstr))
-                )
-            current, field = {}, None
-        elif match := re.match(r'^(msgid|msgid_plural|msgstr|msgstr\[\d\]) "(.*)"$', line):
-            field = match.group(1)
-            current[field] = match.group(2)
-        elif line.startswith('"') and field:
-            current[field] += line[1:-1]
-    return entries
-
-
-def test_the_compiled_catalogue_matches_its_source():
-    """The .mo is committed (a fresh machine needs no gettext): it must say what the .po says."""
-    import gettext
-
-    with (CATALOGUE / "django.mo").open("rb") as mo:
-        compiled = gettext.GNUTranslations(mo)
-    translated = [entry for entry in _po_entries(CATALOGUE / "django.po") if entry[2]]
-    assert len(translated) > 400
-    stale = [
-        msgid
-        for msgid, plural, msgstr in translated
-        if (compiled.ngettext(msgid, plural, 1) if plural else compiled.gettext(msgid)) != msgstr
-    ]
-    assert stale == []

@@ -7,7 +7,6 @@ Ratings are read today, so the evaluations are dated relative to today."""
 import datetime
 import html
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,7 +22,6 @@ from tests.ocop.builders import evaluate
 pytestmark = pytest.mark.django_db
 
 LIST = "/ocop/"
-CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "vi" / "LC_MESSAGES"
 today = timezone.localdate()
 ago = datetime.timedelta
 
@@ -614,57 +612,6 @@ def test_a_national_user_sees_the_expiring_certificates_of_the_province_chosen(
     )
     quiet = text(client.get("/", {"year": 2023, "province": "20"}))
     assert "Không có chứng nhận OCOP nào hết hạn trong 90 ngày tới." in quiet
-
-
-# --- 6. the catalogue ----------------------------------------------------------------------------
-
-
-def _po_entries(path: Path) -> list[dict]:
-    """The entries of a .po file: msgid, msgid_plural, str (msgstr or msgstr[0]), refs."""
-    entries, current, field = [], {"refs": ""}, None
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if not line.strip():
-            if current.get("msgid"):
-                entries.append(current)
-            current, field = {"refs": ""}, None
-        elif line.startswith("#:"):
-            current["refs"] += line[2:]
-        elif line.startswith("#,"):
-            current["flags"] = line
-        elif match := re.match(r'(msgid|msgid_plural|msgstr|msgstr\[0\]) "(.*)"$', line):
-            field = "str" if match.group(1).startswith("msgstr") else match.group(1)
-            current[field] = match.group(2)
-        elif line.startswith('"') and field:
-            current[field] += line[1:-1]
-    return entries
-
-
-def test_the_ocop_catalogue_is_compiled_and_complete_for_the_pages():
-    """The .mo is committed (a fresh machine needs no gettext): it says what the .po says, and
-    every string of the pages and forms is translated."""
-    import gettext
-
-    with (CATALOGUE / "django.mo").open("rb") as mo:
-        compiled = gettext.GNUTranslations(mo)
-    entries = _po_entries(CATALOGUE / "django.po")
-    assert not [e["msgid"] for e in entries if "fuzzy" in e.get("flags", "")]
-    stale = [
-        e["msgid"]
-        for e in entries
-        if e["str"]
-        and e["str"]
-        != (
-            compiled.ngettext(e["msgid"], e["msgid_plural"], 1)
-            if e.get("msgid_plural")
-            else compiled.gettext(e["msgid"])
-        )
-    ]
-    assert stale == []
-    pages = ("views.py", "forms.py", "templates/")
-    untranslated = [
-        e["msgid"] for e in entries if not e["str"] and any(p in e["refs"] for p in pages)
-    ]
-    assert untranslated == []
 
 
 def test_the_expiry_window_is_one_setting_for_the_pages_and_the_admin(
