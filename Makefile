@@ -34,8 +34,9 @@ superuser: setup
 
 test: install test-unit test-e2e  ## the whole suite (browser tests skip without Chromium, outside CI)
 
+# In parallel, one worker per core (pytest-xdist); each worker has its own test database.
 test-unit: install
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e" -n auto
 
 # A run of its own: live-server tests empty the database after each test.
 test-e2e: install
