@@ -27,6 +27,12 @@ from enum import StrEnum
 NO_LEVEL = "none"
 
 
+class RuleError(ValueError):
+    """A rule of the set that cannot be applied as it stands (relative thresholds in a cycle,
+    a reference to an indicator that does not exist or has no number). ``score`` reports it
+    on the indicator's result (not configured, with the reason) and never raises it."""
+
+
 class Comparison(StrEnum):
     GTE = ">="
     LTE = "<="
@@ -171,6 +177,7 @@ class IndicatorResult:
     value: Decimal | bool | None
     threshold: ResolvedThreshold | None
     note: str = ""
+    problem: str = ""  # why the threshold could not be applied (a RuleError), if so
 
     @property
     def passed(self) -> bool:
@@ -267,7 +274,7 @@ def _resolve(
     seen: frozenset[tuple[str, str]],
 ) -> ResolvedThreshold | None:
     if key in seen:
-        raise ValueError(f"relative thresholds in {rules.code} form a cycle through {key}")
+        raise RuleError(_cycle_message(rules, key))
     rule = select_threshold(indicator.thresholds, subject)
     if rule is None or rule.declared_only:
         return None
@@ -294,6 +301,11 @@ def _relative(
     assert rule.relative_to is not None and rule.factor is not None
     level, code = rule.relative_to
     referenced = find_indicator(rules, level, code)
+    if referenced.comparison == Comparison.TRUE:
+        raise RuleError(
+            f"a threshold in {rules.code} is relative to {level} {code}, a yes/no indicator "
+            "that has no number to scale"
+        )
     base = _resolve(rules, (level, code), referenced, subject, seen)
     if base is None:
         return None
@@ -310,6 +322,55 @@ def _relative(
     )
 
 
+def rule_problems(rules: RuleSet) -> list[str]:
+    """Every relative threshold of the set that can never be applied, whatever the commune and
+    year: pointing to an indicator that does not exist, to a yes/no indicator, to itself, or
+    into a cycle (through any of the referenced indicator's thresholds). What an edit must not
+    save, and what the report lists; scoring reports the same at the indicators concerned."""
+    edges: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    problems = []
+    for level in rules.levels:
+        for criterion in level.criteria:
+            for indicator in criterion.indicators:
+                key = (level.code, indicator.code)
+                for rule in indicator.thresholds:
+                    if rule.relative_to is None:
+                        continue
+                    try:
+                        referenced = find_indicator(rules, *rule.relative_to)
+                    except RuleError as error:
+                        problems.append(str(error))
+                        continue
+                    if referenced.comparison == Comparison.TRUE:
+                        problems.append(
+                            f"{key[0]} {key[1]} is relative to {rule.relative_to[0]} "
+                            f"{rule.relative_to[1]}, a yes/no indicator that has no number"
+                        )
+                    edges.setdefault(key, set()).add(rule.relative_to)
+    return problems + [_cycle_message(rules, key) for key in _in_cycles(edges)]
+
+
+def _in_cycles(edges: dict[tuple[str, str], set[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The indicators from which the references lead back to themselves."""
+
+    def returns(start: tuple[str, str]) -> bool:
+        seen, todo = set(), list(edges.get(start, ()))
+        while todo:
+            key = todo.pop()
+            if key == start:
+                return True
+            if key not in seen:
+                seen.add(key)
+                todo.extend(edges.get(key, ()))
+        return False
+
+    return sorted(key for key in edges if returns(key))
+
+
+def _cycle_message(rules: RuleSet, key: tuple[str, str]) -> str:
+    return f"relative thresholds in {rules.code} form a cycle through {key}"
+
+
 def find_indicator(rules: RuleSet, level: str, code: str) -> IndicatorRule:
     """The indicator ``code`` at ``level``; a dangling reference is a data error."""
     found = (
@@ -322,7 +383,7 @@ def find_indicator(rules: RuleSet, level: str, code: str) -> IndicatorRule:
     )
     indicator = next(found, None)
     if indicator is None:
-        raise ValueError(f"{rules.code} has no indicator {code!r} at level {level!r}")
+        raise RuleError(f"{rules.code} has no indicator {code!r} at level {level!r}")
     return indicator
 
 
@@ -470,7 +531,10 @@ def _indicator_result(
     ctx: _Context, level: str, criterion: str, indicator: IndicatorRule
 ) -> IndicatorResult:
     measure = ctx.values.get(indicator.measure, _ABSENT)
-    threshold = resolve_threshold(ctx.rules, level, indicator, ctx.subject)
+    try:
+        threshold, problem = resolve_threshold(ctx.rules, level, indicator, ctx.subject), ""
+    except RuleError as error:
+        threshold, problem = None, str(error)
     return IndicatorResult(
         level=level,
         criterion=criterion,
@@ -481,6 +545,7 @@ def _indicator_result(
         value=measure.value,
         threshold=threshold,
         note=measure.note,
+        problem=problem,
     )
 
 

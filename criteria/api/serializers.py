@@ -211,6 +211,11 @@ class IndicatorResultSerializer(serializers.Serializer):
     value = MeasureValueField(allow_null=True)
     threshold = ResolvedThresholdSerializer(allow_null=True)
     note = serializers.CharField(allow_blank=True)
+    problem = serializers.CharField(
+        allow_blank=True,
+        help_text="Why the threshold could not be applied (e.g. relative thresholds in a "
+        "cycle); the indicator is then not configured. Empty when the rules are sound.",
+    )
 
 
 class CriterionResultSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from criteria.scoring import (
     Subject,
     ThresholdRule,
     resolve_threshold,
+    rule_problems,
     score,
 )
 
@@ -511,8 +512,44 @@ def test_relative_threshold_cycle_raises() -> None:
     rules = ruleset(lvl("one", 1, crit("1", a)), lvl("two", 2, crit("1", b)))
     with pytest.raises(ValueError, match="cycle"):
         resolve_threshold(rules, "one", a, subject())
-    with pytest.raises(ValueError, match="cycle"):
-        score(rules, subject(), vals(m="1"))
+    # Scoring never raises: the indicators in the cycle are not configured, and say why.
+    result = score(rules, subject(), vals(m="1"))
+    judged = [i for level in result.levels for c in level.criteria for i in c.indicators]
+    assert [(i.code, i.outcome) for i in judged] == [
+        ("a", Outcome.NOT_CONFIGURED),
+        ("b", Outcome.NOT_CONFIGURED),
+    ]
+    assert all("form a cycle" in i.problem for i in judged)
+    assert result.level == NO_LEVEL
+    assert rule_problems(rules) == [
+        "relative thresholds in test form a cycle through ('one', 'a')",
+        "relative thresholds in test form a cycle through ('two', 'b')",
+    ]
+
+
+def test_a_bad_reference_is_reported_not_raised() -> None:
+    yes_no = ind("plan", "p", "true")
+    dangling = ind("a", "m", ">=", relative("two", "nope", "1.1"))
+    scaled_flag = ind("b", "n", ">=", relative("one", "plan", "2"))
+    fine = ind("c", "m", ">=", national("10"))
+    rules = ruleset(lvl("one", 1, crit("1", yes_no, dangling, scaled_flag, fine)))
+    result = score(rules, subject(), vals(m="20", n="3", p=True))
+    by_code = {i.code: i for c in result.levels[0].criteria for i in c.indicators}
+    assert by_code["a"].outcome == Outcome.NOT_CONFIGURED
+    assert by_code["a"].problem == "test has no indicator 'nope' at level 'two'"
+    assert by_code["b"].outcome == Outcome.NOT_CONFIGURED
+    assert "yes/no indicator" in by_code["b"].problem
+    assert (by_code["c"].outcome, by_code["c"].problem) == (Outcome.PASS, "")
+    assert rule_problems(rules) == [
+        "test has no indicator 'nope' at level 'two'",
+        "one b is relative to one plan, a yes/no indicator that has no number",
+    ]
+
+
+def test_a_sound_set_has_no_rule_problems() -> None:
+    a = ind("a", "m", ">=", national("100"))
+    b = ind("b", "m", ">=", relative("one", "a", "1.5"))
+    assert rule_problems(ruleset(lvl("one", 1, crit("1", a, b)))) == []
 
 
 def test_relative_threshold_referring_to_itself_raises() -> None:

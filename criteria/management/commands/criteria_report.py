@@ -2,7 +2,9 @@
 
 (a) numeric indicators with no threshold in force: scoring reports them "not configured" and
 blocks their level until someone enters the number from the official text; (b) thresholds not
-verified against the official text, and demo thresholds, which results must never hide.
+verified against the official text, and demo thresholds, which results must never hide; (c)
+rules that can never be applied (relative thresholds in a cycle or pointing nowhere), which
+scoring reports on every result concerned (criteria.scoring.rule_problems).
 """
 
 from dataclasses import dataclass
@@ -11,8 +13,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
-from criteria.models import CriteriaSet, Indicator, Level, Threshold
-from criteria.selectors import threshold_rule
+from criteria import scoring
+from criteria.models import CriteriaSet, Criterion, Indicator, Level, Threshold
+from criteria.selectors import rules_for, threshold_rule
 
 
 def criteria_sets(code: str | None, year: int | None):
@@ -23,7 +26,7 @@ def criteria_sets(code: str | None, year: int | None):
     if year is not None:
         sets = sets.filter(pk__in=CriteriaSet.objects.governing(year))
     return sets.prefetch_related(
-        "levels__criteria",
+        Prefetch("levels__criteria", Criterion.objects.select_related("requires_level")),
         Prefetch("levels__criteria__indicators", Indicator.objects.select_related("measure")),
         Prefetch(
             "levels__criteria__indicators__thresholds",
@@ -55,6 +58,7 @@ class Totals:
     not_configured: int = 0
     unverified: int = 0
     demo: int = 0
+    bad_rules: int = 0
 
     def add(self, missing: list[Indicator], shown: list[Threshold]) -> None:
         self.not_configured += len(missing)
@@ -64,7 +68,8 @@ class Totals:
     def __str__(self) -> str:
         return (
             f"{self.not_configured} indicators not configured, "
-            f"{self.unverified} unverified thresholds, {self.demo} demo thresholds"
+            f"{self.unverified} unverified thresholds, {self.demo} demo thresholds, "
+            f"{self.bad_rules} rules that cannot be applied"
         )
 
 
@@ -152,9 +157,12 @@ class Command(BaseCommand):
     def _set_lines(self, cset: CriteriaSet, year: int | None, totals: Totals) -> list[str]:
         when = f", year {year}" if year is not None else ""
         lines = [f"{cset.code}: {cset.name_en} ({cset.first_year}-{cset.last_year}){when}"]
-        for level in cset.levels.all():
+        levels = list(cset.levels.all())
+        for level in levels:
             lines += level_lines(level, year, totals)
-        return lines
+        problems = scoring.rule_problems(rules_for(cset, levels))
+        totals.bad_rules += len(problems)
+        return lines + [f"  cannot be applied: {problem}" for problem in problems]
 
     @staticmethod
     def _nothing(set_code: str | None, year: int | None) -> str:
