@@ -1,11 +1,13 @@
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.forms import add_service_errors
 from criteria import selectors
 from criteria.models import (
     Assessment,
@@ -24,6 +26,7 @@ from criteria.models import (
     YearClosure,
 )
 from criteria.services import RESULT_FIELDS
+from criteria.services.thresholds import check_threshold
 
 
 class LevelInline(admin.TabularInline):
@@ -108,8 +111,28 @@ THRESHOLD_FIELDS = [
 ]
 
 
+class ThresholdForm(forms.ModelForm):
+    """A threshold is checked by the service every writer calls (criteria.services.thresholds)
+    once the model's own checks pass: its errors come back at their fields, nothing saved."""
+
+    class Meta:
+        model = Threshold
+        fields = ["indicator", *THRESHOLD_FIELDS, "source"]
+
+    def _post_clean(self):
+        # The instance carries the typed values only after the model's validation.
+        super()._post_clean()
+        if self.errors or self.instance.indicator_id is None:
+            return
+        try:
+            check_threshold(self.instance)
+        except ValidationError as error:
+            add_service_errors(self, error)
+
+
 class ThresholdInline(admin.TabularInline):
     model = Threshold
+    form = ThresholdForm
     extra = 1
     fk_name = "indicator"
     fields = [*THRESHOLD_FIELDS, "source"]
@@ -153,6 +176,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(Threshold)
 class ThresholdAdmin(admin.ModelAdmin):
+    form = ThresholdForm
     list_display = ["indicator", *THRESHOLD_FIELDS]
     list_filter = [
         "verified",

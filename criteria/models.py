@@ -25,6 +25,11 @@ def no_set_message(year: int) -> str:
     return _("No criteria set is in force in %(year)d.") % {"year": year}
 
 
+# The classes of a set keyed by commune group (2026-2030, Decision 51/2025/QĐ-TTg: groups 1,
+# 2 and 3 instead of regions; shared/domain/notes-2026-2030.md, confirmed).
+COMMUNE_GROUPS = frozenset({"1", "2", "3"})
+
+
 class CriteriaSetQuerySet(models.QuerySet):
     def in_force(self, year: int) -> "CriteriaSetQuerySet":
         """Every set whose period covers ``year`` (normally one; see for_year)."""
