@@ -1,22 +1,26 @@
-"""seed_demo: the demo provinces' data comes out as its plan designed, and a second run
-changes nothing.
+"""seed_demo: the demo provinces' data comes out as its plan designed, with the workflow steps
+and history the services would have written for the same story; a second run changes nothing,
+and a run on a current demo writes nothing at all.
 
 The command runs once for the module (it writes some 100,000 values), inside a transaction
-rolled back at the end so that no other module sees the demo data. Advanced 13.2 is answered by
-the OCOP registry itself, from the demo's own products (ocop/demo.py).
+rolled back at the end so that no other module sees the demo data; each test's own changes are
+rolled back after it. Advanced 13.2 is answered by the OCOP registry itself, from the demo's own
+products (demo/ocop_products.py).
 """
 
 import contextlib
 import datetime
 import io
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count, Max
 
 from communes.models import Commune, Province
 from criteria import registry, selectors, services
@@ -28,8 +32,11 @@ from criteria.models import (
     Recognition,
     Target,
     Threshold,
+    WorkflowStep,
 )
-from demo import assessments as demo
+from demo import plan as demo
+from demo import records, seeding, thresholds
+from demo.models import Seeding
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +88,7 @@ def seeded(django_db_setup, django_db_blocker):
 
 
 def _assessments(plan) -> dict[tuple[int, int], Assessment]:
-    return {(a.commune_id, a.year): a for a in demo.demo_assessments(plan)}
+    return {(a.commune_id, a.year): a for a in seeding.demo_assessments(plan)}
 
 
 def _planned(plan):
@@ -96,7 +103,7 @@ def _role(plan, role: str) -> demo.CommunePlan:
 
 def _snapshot(plan) -> dict[str, list]:
     """Everything the demo writes, without primary keys or timestamps."""
-    assessments = demo.demo_assessments(plan)
+    assessments = seeding.demo_assessments(plan)
     queries = {
         "assessments": assessments.values_list(
             "commune__code",
@@ -129,7 +136,7 @@ def _snapshot(plan) -> dict[str, list]:
             "source",
         ),
         "recognitions": Recognition.objects.filter(
-            decision_number__startswith=demo.DECISION_PREFIX
+            decision_number__startswith=records.DECISION_PREFIX
         ).values_list(
             "commune__code",
             "district__code",
@@ -141,11 +148,39 @@ def _snapshot(plan) -> dict[str, list]:
             "revoked_date",
             "revoked_decision",
         ),
-        "targets": Target.objects.filter(source__startswith=demo.TARGET_MARK).values_list(
+        "targets": Target.objects.filter(source__startswith=records.TARGET_MARK).values_list(
             "province__code", "level__code", "percent", "source"
         ),
+        "steps": WorkflowStep.objects.filter(assessment__in=assessments).values_list(
+            "assessment__commune__code",
+            "assessment__year",
+            "action",
+            "from_status",
+            "to_status",
+            "comment",
+        ),
+        "assessment history": _assessment_history(plan).values_list(
+            "commune__code", "year", "history_type", "status", "version"
+        ),
+        # Counted: the rows themselves are the values' (test_the_history_records_...).
+        "value history": AssessmentValue.history.filter(
+            assessment_id__in=_assessment_history(plan).values("id")
+        )
+        .values_list("assessment__commune__province__code", "assessment__year", "history_type")
+        .annotate(n=Count("pk"))
+        .order_by(),
+        "recognition history": Recognition.history.filter(
+            decision_number__startswith=records.DECISION_PREFIX
+        ).values_list("commune__code", "district__code", "decision_number", "history_type"),
     }
     return {name: sorted(query, key=repr) for name, query in queries.items()}
+
+
+def _assessment_history(plan):
+    """The history rows of every demo assessment, those of an earlier run included."""
+    return Assessment.history.filter(
+        criteria_set=plan.criteria_set, commune__province__code__in=DEMO_CODES, year__in=demo.YEARS
+    )
 
 
 # --------------------------------------------------------------------------- levels
@@ -163,7 +198,7 @@ def test_every_assessment_scores_as_planned(seeded):
 
 
 def test_2025_mixes_every_level_and_status(seeded):
-    counts = demo.year_counts(seeded.plan)
+    counts = seeding.year_counts(seeded.plan)
     communes = Counter(
         Commune.objects.rural()
         .filter(structure="2021", province__code__in=DEMO_CODES)
@@ -192,7 +227,7 @@ def test_regional_pictures_follow_decision_263(seeded):
 
 
 def test_levels_progress_over_the_years(seeded):
-    counts = demo.year_counts(seeded.plan)
+    counts = seeding.year_counts(seeded.plan)
     lang_son = [counts["20", year].levels["none"] for year in demo.YEARS]
     assert lang_son == [131, 117, 95, 82, 71]
     quang_ninh_advanced = [
@@ -209,7 +244,7 @@ def _province(seeded, code: str) -> tuple:
 
 
 def test_failing_and_missing_cases_exist(seeded):
-    assessments = demo.demo_assessments(seeded.plan)
+    assessments = seeding.demo_assessments(seeded.plan)
     seventeen = assessments.filter(level="none", criteria_met=17)
     assert seventeen.count() == 84  # 17 of 19 standard criteria met
     incomplete = assessments.filter(complete=False)
@@ -227,7 +262,7 @@ def test_failing_and_missing_cases_exist(seeded):
 
 
 def test_a_failed_criterion_shows_value_threshold_and_gap(seeded):
-    assessments = demo.demo_assessments(seeded.plan)
+    assessments = seeding.demo_assessments(seeded.plan)
     a = assessments.filter(level="none", criteria_met=17, complete=True).first()
     result = selectors.result_for(selectors.assessments_for_scoring([a.pk]).get())
     failed = [i for i in result.gap if i.outcome == "fail"]
@@ -239,7 +274,7 @@ def test_a_failed_criterion_shows_value_threshold_and_gap(seeded):
 
 def test_not_applicable_values_carry_a_note(seeded):
     rows = AssessmentValue.objects.filter(
-        assessment__in=demo.demo_assessments(seeded.plan), not_applicable=True
+        assessment__in=seeding.demo_assessments(seeded.plan), not_applicable=True
     )
     assert rows.count() == 69
     assert set(rows.values_list("measure__code", flat=True)) == {
@@ -249,7 +284,7 @@ def test_not_applicable_values_carry_a_note(seeded):
 
 
 def test_every_assessment_is_flagged_as_using_unverified_thresholds(seeded):
-    assessments = demo.demo_assessments(seeded.plan)
+    assessments = seeding.demo_assessments(seeded.plan)
     assert assessments.count() == assessments.filter(uses_unverified=True).count() == 1510
 
 
@@ -286,7 +321,7 @@ def test_without_ocop_products_planned_advanced_communes_score_standard(seeded):
     assert set(Assessment.objects.filter(pk__in=ids).values_list("level", flat=True)) == {
         "standard"
     }
-    assert demo.below_plan(plan) == 3
+    assert seeding.below_plan(plan) == 3
 
 
 def test_the_plan_is_deterministic(seeded):
@@ -294,6 +329,132 @@ def test_the_plan_is_deterministic(seeded):
         return [(cp.commune.code, cp.role, cp.achieved, cp.years) for cp in plan.commune_plans()]
 
     assert shape(demo.build_plan()) == shape(seeded.plan)
+
+
+# --------------------------------------------------------------------------- workflow and history
+
+# The steps each status took, as (action, from, to).
+STEPS = {
+    "draft": [("create", "", "draft")],
+    "submitted": [("create", "", "draft"), ("submit", "draft", "submitted")],
+    "approved": [
+        ("create", "", "draft"),
+        ("submit", "draft", "submitted"),
+        ("approve", "submitted", "approved"),
+    ],
+    "returned": [
+        ("create", "", "draft"),
+        ("submit", "draft", "submitted"),
+        ("return", "submitted", "returned"),
+    ],
+}
+
+
+def test_each_assessment_went_through_the_steps_of_its_status(seeded):
+    assessments = seeding.demo_assessments(seeded.plan)
+    steps = defaultdict(list)
+    rows = WorkflowStep.objects.filter(assessment__in=assessments).order_by("at", "pk")
+    for row in rows.values_list("assessment_id", "action", "from_status", "to_status"):
+        steps[row[0]].append(row[1:])
+    found = dict(assessments.values_list("pk", "status"))
+    for pk, status in found.items():
+        assert steps[pk] == STEPS[status], pk
+    planned = Counter(yp.status for _cp, _y, yp in _planned(seeded.plan))
+    assert Counter(found.values()) == planned
+    assert planned == {"approved": 1359, "submitted": 76, "draft": 49, "returned": 26}
+    assert Counter(rows.values_list("action", flat=True)) == {
+        "create": 1510,
+        "submit": 1510 - 49,
+        "approve": 1359,
+        "return": 26,
+    }
+    returns = rows.filter(action="return")
+    assert set(returns.values_list("comment", flat=True)) == {seeding.RETURN_COMMENT}
+
+
+def test_the_history_records_each_save_and_step(seeded):
+    assessments = seeding.demo_assessments(seeded.plan)
+    history = defaultdict(list)
+    rows = _assessment_history(seeded.plan).order_by("history_date", "history_id")
+    for row in rows.values_list("id", "history_type", "status", "version"):
+        history[row[0]].append(row[1:])
+    for pk, status, version in assessments.values_list("pk", "status", "version"):
+        # Created, its values saved, then one row per step; the last is the assessment now.
+        assert [h[0] for h in history[pk]] == ["+", "~"] + ["~"] * (len(STEPS[status]) - 1)
+        assert history[pk][-1][1:] == (status, version) == (status, len(STEPS[status]) + 1)
+    values = AssessmentValue.objects.filter(assessment__in=assessments)
+    fields = ("assessment_id", "measure_id", "number", "flag", "not_applicable", "note")
+    recorded = AssessmentValue.history.filter(assessment_id__in=assessments.values("pk"))
+    assert set(recorded.values_list("history_type", flat=True)) == {"+"}
+    assert sorted(recorded.values_list(*fields)) == sorted(values.values_list(*fields))
+    recognitions = Recognition.history.filter(decision_number__startswith=records.DECISION_PREFIX)
+    assert Counter(recognitions.values_list("history_type", flat=True)) == {"+": 369, "~": 1}
+    assert recognitions.get(history_type="~").revoked_date == datetime.date(2024, 6, 20)
+
+
+def _story(assessment: Assessment) -> dict:
+    """What the workflow, the history and the scoring of one assessment left, without keys
+    or times."""
+    assessment.refresh_from_db()
+    return {
+        "assessment": (
+            assessment.status,
+            assessment.version,
+            assessment.level,
+            assessment.criteria_met_by_level,
+            assessment.complete,
+            assessment.uses_unverified,
+            assessment.class_value,
+        ),
+        "steps": list(
+            assessment.steps.order_by("at", "pk").values_list(
+                "action", "from_status", "to_status", "comment", "user"
+            )
+        ),
+        "history": list(
+            Assessment.history.filter(id=assessment.pk)
+            .order_by("history_date", "history_id")
+            .values_list("history_type", "status", "version", "history_user")
+        ),
+        "value history": sorted(
+            AssessmentValue.history.filter(assessment_id=assessment.pk).values_list(
+                "measure__code", "history_type", "number", "flag", "not_applicable", "note"
+            )
+        ),
+        "results": sorted(assessment.criterion_results.values_list("criterion_id", "status")),
+    }
+
+
+def _as_submitted(assessment: Assessment) -> dict:
+    """The assessment's values as an officer would send them to save_values."""
+    raw = {}
+    for v in assessment.values.select_related("measure"):
+        if v.not_applicable:
+            raw[v.measure.code] = {"not_applicable": True, "note": v.note}
+        else:
+            raw[v.measure.code] = {"value": v.number if v.flag is None else v.flag, "note": v.note}
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("status", "last_step", "comment"),
+    [("approved", "approve", ""), ("returned", "return", seeding.RETURN_COMMENT)],
+)
+def test_the_demo_writes_what_the_one_at_a_time_services_write(seeded, status, last_step, comment):
+    demo_made = (
+        seeding.demo_assessments(seeded.plan)
+        .filter(status=status, year=2025, complete=True)
+        .order_by("commune__code")
+        .first()
+    )
+    expected, raw = _story(demo_made), _as_submitted(demo_made)
+    commune = demo_made.commune
+    demo_made.delete()
+    replayed = services.create_assessment(commune=commune, year=2025)
+    services.save_values(assessment=replayed, values=raw, version=replayed.version)
+    replayed = services.move(assessment=replayed, action="submit")
+    replayed = services.move(assessment=replayed, action=last_step, comment=comment)
+    assert _story(replayed) == expected
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -381,7 +542,7 @@ def test_a_configured_threshold_leaves_no_room_for_a_demo_value(seeded):
     )
     rows = [
         (t.province.code, t.first_year, t.last_year)
-        for t in demo.demo_thresholds(seeded.plan)
+        for t in thresholds.demo_thresholds(seeded.plan)
         if t.indicator == indicator
     ]
     assert rows == [("74", 2024, 2025), ("22", 2021, 2025), ("20", 2021, 2025)]
@@ -500,15 +661,72 @@ def test_summary_lists_levels_and_statuses_per_province_and_year(seeded):
 def test_second_run_is_identical_and_leaves_other_data_alone(seeded):
     _place_other_data()
     before, others = _snapshot(seeded.plan), _other_data()
+    other_records = _other_records()
     assert [len(rows) for rows in others.values()] == [1, 7, 1, 1]
     out = io.StringIO()
-    call_command("seed_demo", verbosity=0, stdout=out)
+    call_command("seed_demo", "--force", verbosity=0, stdout=out)
     assert out.getvalue() == ""
     after = _snapshot(seeded.plan)
     for name, rows in before.items():
         assert len(after[name]) == len(rows), name
         assert after[name] == rows, name
     assert _other_data() == others
+    assert _other_records() == other_records
+
+
+def test_a_run_on_the_current_demo_rewrites_nothing(seeded):
+    before = _written_rows()
+    out = io.StringIO()
+    call_command("seed_demo", "--users-password", "demo-pass", stdout=out)
+    assert "is current: nothing rewritten (--force rebuilds it)" in out.getvalue()
+    assert "Bình Dương (74): 39 rural communes" in out.getvalue()
+    assert _written_rows() == before
+    logins = get_user_model().objects.filter(username__in=["officer_74", "approver_20", "national"])
+    assert len(logins) == 3 and all(user.check_password("demo-pass") for user in logins)
+    assert logins.get(username="approver_20").portal_access.role == "approver"
+
+
+def test_a_changed_configuration_makes_the_demo_out_of_date(seeded):
+    # A threshold the national office configures changes the demo's inputs: rebuilt next run.
+    assert seeding.current(seeded.plan) is not None
+    indicator = Indicator.objects.get(criterion__level__code="standard", code="2.1")
+    indicator.thresholds.create(
+        scope="national", value=Decimal("75"), first_year=2030, source="Quyết định (test)"
+    )
+    assert seeding.current(demo.build_plan()) is None
+
+
+def _written_rows() -> dict[str, tuple[int, int | None]]:
+    """How many rows each table holds, and its highest key: unchanged if nothing was written."""
+    tables = {
+        "assessments": Assessment.objects,
+        "values": AssessmentValue.objects,
+        "steps": WorkflowStep.objects,
+        "assessment history": Assessment.history,
+        "value history": AssessmentValue.history,
+        "recognitions": Recognition.objects,
+        "thresholds": Threshold.objects,
+        "seedings": Seeding.objects,
+    }
+    return {
+        name: tuple(rows.aggregate(n=Count("pk"), last=Max("pk")).values())
+        for name, rows in tables.items()
+    }
+
+
+def _other_records() -> dict[str, list]:
+    """The workflow steps and history of assessments that are not the demo's."""
+    others = Assessment.objects.exclude(commune__province__code__in=DEMO_CODES)
+    return {
+        "steps": sorted(
+            WorkflowStep.objects.filter(assessment__in=others).values_list("pk", "action")
+        ),
+        "history": sorted(
+            Assessment.history.exclude(commune__province__code__in=DEMO_CODES).values_list(
+                "history_id", "history_type"
+            )
+        ),
+    }
 
 
 def _place_other_data() -> None:
@@ -554,9 +772,9 @@ def _other_data() -> dict[str, list]:
             demo=True, province__code__in=DEMO_CODES
         ).values_list("pk", "value", "province__code", "demo"),
         "recognitions": Recognition.objects.exclude(
-            decision_number__startswith=demo.DECISION_PREFIX
+            decision_number__startswith=records.DECISION_PREFIX
         ).values_list("pk", "decision_number"),
-        "targets": Target.objects.exclude(source__startswith=demo.TARGET_MARK).values_list(
+        "targets": Target.objects.exclude(source__startswith=records.TARGET_MARK).values_list(
             "pk", "count"
         ),
     }
