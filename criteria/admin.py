@@ -174,22 +174,6 @@ class IndicatorAdmin(admin.ModelAdmin):
         return obj.criterion.level.code
 
 
-@admin.register(Threshold)
-class ThresholdAdmin(admin.ModelAdmin):
-    form = ThresholdForm
-    list_display = ["indicator", *THRESHOLD_FIELDS]
-    list_filter = [
-        "verified",
-        "demo",
-        "scope",
-        "indicator__criterion__level__criteria_set",
-        "indicator__criterion__level",
-    ]
-    list_select_related = ["indicator", "province", "relative_to"]
-    search_fields = ["indicator__code", "source", "class_value", "province__code"]
-    autocomplete_fields = ["indicator", "province", "relative_to"]
-
-
 @admin.register(CommuneClass)
 class CommuneClassAdmin(admin.ModelAdmin):
     list_display = ["commune", "criteria_set", "year", "class_value", "reason"]
@@ -223,6 +207,22 @@ class ReadOnlyAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Threshold)
+class ThresholdAdmin(HistoryAdmin):
+    form = ThresholdForm
+    list_display = ["indicator", *THRESHOLD_FIELDS]
+    list_filter = [
+        "verified",
+        "demo",
+        "scope",
+        "indicator__criterion__level__criteria_set",
+        "indicator__criterion__level",
+    ]
+    list_select_related = ["indicator", "province", "relative_to"]
+    search_fields = ["indicator__code", "source", "class_value", "province__code"]
+    autocomplete_fields = ["indicator", "province", "relative_to"]
 
 
 VALUE_FIELDS = [

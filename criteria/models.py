@@ -293,6 +293,8 @@ class Threshold(models.Model):
         default=False,
         help_text=_("Set by the demo data for a demo province, not by law."),
     )
+    # Who changed which number, when, from what (admin shows it; the loader's saves count too).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "scope", "first_year"]

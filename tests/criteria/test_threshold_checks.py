@@ -122,3 +122,27 @@ def test_a_new_row_after_the_old_one_ends_is_an_amendment(admin_client, small_se
             "first_year", "value"
         )
     ) == [(2021, Decimal("40.0000")), (2024, Decimal("45.0000"))]
+
+
+def test_every_change_of_a_threshold_is_on_record(admin_client, admin_user, small_set):
+    income = _indicator("standard", "1.1")
+    row = Threshold.objects.get(indicator=income, scope="national")
+    data = {
+        "indicator": income.pk,
+        "scope": "national",
+        "value": "42",
+        "first_year": "2021",
+        "source": "Quyết định 318/QĐ-TTg",
+        "class_value": "",
+        "province": "",
+        "relative_to": "",
+        "factor": "",
+        "last_year": "",
+    }
+    response = admin_client.post(f"/admin/criteria/threshold/{row.pk}/change/", data)
+    assert response.status_code == 302
+    latest, before = row.history.order_by("-history_date", "-history_id")[:2]
+    assert (before.value, latest.value) == (Decimal("40.0000"), Decimal("42.0000"))
+    assert latest.history_user == admin_user and latest.history_type == "~"
+    history = admin_client.get(f"/admin/criteria/threshold/{row.pk}/history/")
+    assert history.status_code == 200 and "admin" in history.content.decode()
