@@ -32,6 +32,7 @@ from criteria.models import (
     WorkflowStep,
 )
 from criteria.services.recognitions import set_target
+from criteria.services.thresholds import check_threshold
 from criteria.services.values import create_assessments
 from criteria.services.workflow import move_many
 from demo import ocop_products, records, thresholds, values
@@ -73,6 +74,12 @@ def _assessment_scope(plan: DemoPlan) -> Q:
     # Also matches the history rows of assessments written by an earlier run.
     provinces = [pp.province for pp in plan.provinces]
     return Q(criteria_set=plan.criteria_set, commune__province__in=provinces, year__in=YEARS)
+
+
+def _threshold_scope(plan: DemoPlan) -> Q:
+    provinces = [pp.province for pp in plan.provinces]
+    in_set = Q(indicator__criterion__level__criteria_set=plan.criteria_set)
+    return Q(demo=True, province__in=provinces) & in_set
 
 
 def _recognition_scope(plan: DemoPlan) -> Q:
@@ -153,11 +160,8 @@ def clear(plan: DemoPlan) -> None:
     for model in (AssessmentValue, Evidence):
         model.history.filter(assessment_id__in=ever).delete()
     Assessment.history.filter(_assessment_scope(plan)).delete()
-    Threshold.objects.filter(
-        demo=True,
-        province__in=provinces,
-        indicator__criterion__level__criteria_set=plan.criteria_set,
-    ).delete()
+    _delete_quietly(Threshold.objects.filter(_threshold_scope(plan)))
+    Threshold.history.filter(_threshold_scope(plan)).delete()
 
 
 def _tell_stories(plan: DemoPlan, created: list[Assessment]) -> None:
@@ -232,7 +236,11 @@ def _without_cyclic_gc():
 def seed(plan: DemoPlan) -> Written:
     """Replace the demo data with the plan's, and store what it was built from."""
     clear(plan)
-    written_thresholds = Threshold.objects.bulk_create(thresholds.demo_thresholds(plan))
+    demo_thresholds = thresholds.demo_thresholds(plan)
+    for threshold in demo_thresholds:
+        check_threshold(threshold)
+    # With their history, as the admin's and the loader's saves record a threshold.
+    written_thresholds = bulk_create_with_history(demo_thresholds, Threshold)
     # Before the assessments: advanced 13.2 is derived from the OCOP registry as they are scored.
     ocop = ocop_products.seed(ocop_needs(plan))
     entries = values.entries(plan)

@@ -172,6 +172,16 @@ def _snapshot(plan) -> dict[str, list]:
         "recognition history": Recognition.history.filter(
             decision_number__startswith=records.DECISION_PREFIX
         ).values_list("commune__code", "district__code", "decision_number", "history_type"),
+        "threshold history": Threshold.history.filter(
+            demo=True, province__code__in=DEMO_CODES
+        ).values_list(
+            "indicator__criterion__level__code",
+            "indicator__code",
+            "province__code",
+            "first_year",
+            "value",
+            "history_type",
+        ),
     }
     return {name: sorted(query, key=repr) for name, query in queries.items()}
 
@@ -390,6 +400,8 @@ def test_the_history_records_each_save_and_step(seeded):
     recognitions = Recognition.history.filter(decision_number__startswith=records.DECISION_PREFIX)
     assert Counter(recognitions.values_list("history_type", flat=True)) == {"+": 369, "~": 1}
     assert recognitions.get(history_type="~").revoked_date == datetime.date(2024, 6, 20)
+    demo_thresholds = Threshold.history.filter(demo=True)
+    assert Counter(demo_thresholds.values_list("history_type", flat=True)) == {"+": 198}
 
 
 def _story(assessment: Assessment) -> dict:
@@ -723,6 +735,11 @@ def _other_records() -> dict[str, list]:
         ),
         "history": sorted(
             Assessment.history.exclude(commune__province__code__in=DEMO_CODES).values_list(
+                "history_id", "history_type"
+            )
+        ),
+        "threshold history": sorted(
+            Threshold.history.exclude(demo=True, province__code__in=DEMO_CODES).values_list(
                 "history_id", "history_type"
             )
         ),

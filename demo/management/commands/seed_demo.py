@@ -3,17 +3,23 @@ for them. A run on a database whose demo is current leaves the data alone (--for
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import set_portal_user
 from criteria.models import Assessment
+from criteria.services.errors import WorkflowError, YearClosedError
 from demo import seeding
 from demo.plan import LADDER, STRUCTURE, YEARS, DemoError, DemoPlan, build_plan
 
 # Demo logins: a viewer, an officer and an approver per demo province, and a national user.
 DEMO_ROLES = ("viewer", "officer", "approver")
+
+
+def _message(error: Exception) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
 class Command(BaseCommand):
@@ -46,6 +52,9 @@ class Command(BaseCommand):
             written = None if found else seeding.seed(plan)
         except DemoError as error:
             raise CommandError(str(error)) from error
+        except (ValidationError, WorkflowError, YearClosedError) as error:
+            # A service refused the demo (e.g. a demo year closed by hand): nothing was written.
+            raise CommandError(f"The demo cannot be written: {_message(error)}") from error
         if users_password:
             users = self._users(plan, users_password)
         if verbosity >= 1:
