@@ -113,3 +113,16 @@ def bach_dang(db):
 @pytest.fixture
 def lang_son_commune(db):
     return Commune.objects.rural().filter(structure="2021", province__code="20").first()
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (row locks, real concurrency) skip on the embedded SQLite; CI runs
+    the suite on PostgreSQL too."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,6 +1,8 @@
 """Storing scoring results: the rules are criteria.scoring's; this writes what they decide, in
 bulk, and rescores what changed."""
 
+import copy
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,9 +15,11 @@ from criteria.models import (
 from criteria.services.bulk import insert_rows, update_rows
 
 
-def _apply_result(
-    assessment: Assessment, class_value: str, result: scoring.AssessmentResult, scored_at
+def apply_result(
+    assessment: Assessment, class_value: str, result: scoring.AssessmentResult, scored_at=None
 ) -> None:
+    """Set the stored result fields (RESULT_FIELDS) of ``assessment`` from ``result``, in
+    memory: what rescoring writes and what verify_results compares."""
     first = min(result.levels, key=lambda level: level.rank) if result.levels else None
     assessment.class_value = class_value
     assessment.level = result.level
@@ -75,7 +79,7 @@ def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment]) -> 
     rows = []
     for a in assessments:
         class_value, result = scored[a.pk]
-        _apply_result(a, class_value, result, scored_at)
+        apply_result(a, class_value, result, scored_at)
         rows += _criterion_rows(a, result, ids)
     _store_results(assessments)
     CriterionResult.objects.filter(assessment__in=assessments).delete()
@@ -98,34 +102,68 @@ def rescore(assessment: Assessment) -> scoring.AssessmentResult:
     return rescore_many([loaded])[loaded.pk]
 
 
+def _locked_for_scoring(ids) -> list[Assessment]:
+    """The open assessments among ``ids``, row-locked in a fixed order (so that two rescorings
+    never wait on each other in a circle) before their values are read: a value save or a
+    workflow step of the same assessment then runs entirely before or after this rescoring,
+    and the stored result always follows the values stored. Approved assessments keep the
+    result they were approved with."""
+    locked = Assessment.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk")
+    locked = locked.exclude(status=Assessment.Status.APPROVED)
+    return list(selectors.assessments_for_scoring(list(locked.values_list("pk", flat=True))))
+
+
+@transaction.atomic
+def _rescore_open(ids) -> int:
+    assessments = _locked_for_scoring(ids)
+    if assessments:
+        rescore_many(assessments)
+    return len(assessments)
+
+
 def recompute(
     *, year: int | None = None, province_code: str | None = None, batch_size: int = 500
 ) -> int:
-    """Rescore many assessments in batches, e.g. after thresholds changed."""
-    queryset = Assessment.objects.order_by("pk")
+    """Rescore the open assessments (not approved) in batches, e.g. after thresholds changed;
+    returns how many. Approved ones keep the result they were approved with."""
+    queryset = Assessment.objects.exclude(status=Assessment.Status.APPROVED).order_by("pk")
     if year is not None:
         queryset = queryset.filter(year=year)
     if province_code is not None:
         queryset = queryset.filter(commune__province__code=province_code)
     ids = list(queryset.values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        batch = list(selectors.assessments_for_scoring(ids[start : start + batch_size]))
-        rescore_many(batch)
-    return len(ids)
+    return sum(
+        _rescore_open(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)
+    )
 
 
 def rescore_for_derived_change(key: str, commune_ids) -> int:
     """Rescore the open assessments of these communes whose set derives a measure from ``key``.
     Approved assessments are locked: their result stays the one that was approved."""
-    ids = list(
-        Assessment.objects.filter(
-            commune_id__in=list(commune_ids),
-            criteria_set__measures__derived_from=key,
-        )
-        .exclude(status=Assessment.Status.APPROVED)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    if ids:
-        rescore_many(list(selectors.assessments_for_scoring(ids)))
-    return len(ids)
+    ids = Assessment.objects.filter(
+        commune_id__in=list(commune_ids), criteria_set__measures__derived_from=key
+    ).values_list("pk", flat=True)
+    return _rescore_open(set(ids))
+
+
+COMPARED_FIELDS = [name for name in RESULT_FIELDS if name != "scored_at"]
+
+
+def disagreements(assessments: list[Assessment]) -> list[tuple[Assessment, dict, dict]]:
+    """The assessments whose stored result is not what their values score now, without writing
+    anything: (assessment, stored fields, live fields) for each. Assessments need
+    criteria_set and commune__province__region loaded (selectors.assessments_for_scoring)."""
+    found = []
+    by_set: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        by_set.setdefault(assessment.criteria_set_id, []).append(assessment)
+    for group in by_set.values():
+        scored = selectors.results_for(group[0].criteria_set, group)
+        for assessment in group:
+            live = copy.copy(assessment)
+            apply_result(live, *scored[assessment.pk])
+            stored = {name: getattr(assessment, name) for name in COMPARED_FIELDS}
+            fresh = {name: getattr(live, name) for name in COMPARED_FIELDS}
+            if stored != fresh:
+                found.append((assessment, stored, fresh))
+    return found
