@@ -34,9 +34,10 @@ superuser: setup
 
 test: install test-unit test-e2e  ## the whole suite (browser tests skip without Chromium, outside CI)
 
-# In parallel, one worker per core (pytest-xdist); each worker has its own test database.
+# In parallel, one worker per core (pytest-xdist); each worker has its own test database, and
+# a module's tests stay on one worker so that module fixtures (the demo) are built once.
 test-unit: install
-	$(BIN)/python -m pytest -m "not e2e" -n auto
+	$(BIN)/python -m pytest -m "not e2e" -n auto --dist loadscope
 
 # A run of its own: live-server tests empty the database after each test.
 test-e2e: install

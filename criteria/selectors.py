@@ -184,19 +184,22 @@ def classes_for(communes: Iterable, criteria_set: CriteriaSet, year: int) -> dic
     }
 
 
-def _measure_value(row: AssessmentValue, measure: Measure) -> scoring.MeasureValue:
-    value = row.flag if measure.value_type == Measure.ValueType.BOOL else row.number
-    return scoring.MeasureValue(value=value, not_applicable=row.not_applicable, note=row.note)
-
-
 def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scoring.MeasureValue]]:
-    """Entered values of many assessments in one query: {assessment id: {measure code: value}}."""
+    """Entered values of many assessments in one query: {assessment id: {measure code: value}}.
+    Plain rows, not model instances: every rescoring reads through here."""
     result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in assessment_ids}
-    rows = AssessmentValue.objects.filter(assessment_id__in=assessment_ids).select_related(
-        "measure"
+    rows = AssessmentValue.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "assessment_id",
+        "measure__code",
+        "measure__value_type",
+        "flag",
+        "number",
+        "not_applicable",
+        "note",
     )
-    for row in rows:
-        result[row.assessment_id][row.measure.code] = _measure_value(row, row.measure)
+    for assessment_id, code, value_type, flag, number, not_applicable, note in rows:
+        value = flag if value_type == Measure.ValueType.BOOL else number
+        result[assessment_id][code] = scoring.MeasureValue(value, not_applicable, note)
     return result
 
 
