@@ -256,6 +256,21 @@ def result_for(
     return results_for(assessment.criteria_set, [assessment], levels)[assessment.pk][1]
 
 
+def assessment_ids(
+    *, year: int | None = None, province_code: str | None = None, open_only: bool = False
+) -> list[int]:
+    """The ids of the assessments a bulk operation covers, in a fixed order; ``open_only``
+    leaves out approved ones (their result is the one they were approved with)."""
+    queryset = Assessment.objects.order_by("pk")
+    if open_only:
+        queryset = queryset.exclude(status=Assessment.Status.APPROVED)
+    if year is not None:
+        queryset = queryset.filter(year=year)
+    if province_code is not None:
+        queryset = queryset.filter(commune__province__code=province_code)
+    return list(queryset.values_list("pk", flat=True))
+
+
 def assessments_for_list():
     return Assessment.objects.select_related(
         "commune__province__region", "commune__district", "criteria_set"

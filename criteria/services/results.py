@@ -126,12 +126,7 @@ def recompute(
 ) -> int:
     """Rescore the open assessments (not approved) in batches, e.g. after thresholds changed;
     returns how many. Approved ones keep the result they were approved with."""
-    queryset = Assessment.objects.exclude(status=Assessment.Status.APPROVED).order_by("pk")
-    if year is not None:
-        queryset = queryset.filter(year=year)
-    if province_code is not None:
-        queryset = queryset.filter(commune__province__code=province_code)
-    ids = list(queryset.values_list("pk", flat=True))
+    ids = selectors.assessment_ids(year=year, province_code=province_code, open_only=True)
     return sum(
         _rescore_open(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)
     )

@@ -3,15 +3,14 @@ was judged in) is not what its values score under the rules in the database now.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from communes.models import Province
 from criteria import selectors
-from criteria.models import Assessment
+from criteria.management.scope import AssessmentScopeArguments
 from criteria.services.results import disagreements
 
 BATCH = 500
 
 
-class Command(BaseCommand):
+class Command(AssessmentScopeArguments, BaseCommand):
     help = (
         "Recompute every assessment's result without writing, and list those whose stored "
         "result disagrees with their values; exit status 1 if any does. An approved one that "
@@ -19,14 +18,9 @@ class Command(BaseCommand):
         "decision, never this command's."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, help="only assessments of this year")
-        parser.add_argument("--province", metavar="CODE", help="only this province's communes")
-
     def handle(self, *args, year, province, verbosity, **options):
-        if province and not Province.objects.filter(code=province).exists():
-            raise CommandError(f"unknown province code {province}")
-        ids = self._ids(year, province)
+        self.check_scope(province)
+        ids = selectors.assessment_ids(year=year, province_code=province)
         found = []
         for start in range(0, len(ids), BATCH):
             batch = selectors.assessments_for_scoring(ids[start : start + BATCH])
@@ -38,15 +32,6 @@ class Command(BaseCommand):
             raise CommandError(summary)
         if verbosity:
             self.stdout.write(summary)
-
-    @staticmethod
-    def _ids(year, province) -> list[int]:
-        queryset = Assessment.objects.order_by("pk")
-        if year is not None:
-            queryset = queryset.filter(year=year)
-        if province:
-            queryset = queryset.filter(commune__province__code=province)
-        return list(queryset.values_list("pk", flat=True))
 
     @staticmethod
     def _line(assessment, stored: dict, live: dict) -> str:
