@@ -516,7 +516,8 @@ def test_report_lists_unconfigured_indicators_per_level(loaded):
     assert not any("not configured: 3.1 " in line for line in _between(lines, standard, advanced))
     assert _between(lines, model, lines[-1]) == []
     assert lines[-1] == (
-        "Total: 58 indicators not configured, 0 unverified thresholds, 0 demo thresholds, 0 rules that cannot be applied"
+        "Total: 58 indicators not configured, 0 unverified thresholds, 0 demo thresholds, "
+        "0 rules that cannot be applied"
     )
 
 
@@ -534,12 +535,14 @@ def test_report_for_a_year_counts_only_thresholds_in_force(loaded):
     assert before[0].endswith("(2021-2025), year 2023")
     assert (
         before[-1]
-        == "Total: 58 indicators not configured, 0 unverified thresholds, 0 demo thresholds, 0 rules that cannot be applied"
+        == "Total: 58 indicators not configured, 0 unverified thresholds, 0 demo thresholds, "
+        "0 rules that cannot be applied"
     )
     after = _output("criteria_report", "--year", "2024", "--set", "NTM-2021-2025")
     assert (
         after[-1]
-        == "Total: 57 indicators not configured, 1 unverified thresholds, 1 demo thresholds, 0 rules that cannot be applied"
+        == "Total: 57 indicators not configured, 1 unverified thresholds, 1 demo thresholds, "
+        "0 rules that cannot be applied"
     )
     assert (
         "    unverified, demo: 10.1 province 74 Tỉnh Bình Dương >= 70.5, from 2024 "
