@@ -40,6 +40,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def reloads_units_after(django_db_blocker):
+    """For a test on transactional_db, which empties every table when it ends: request this
+    before it, and the unit lists every other test expects are loaded again afterwards."""
+    yield
+    with django_db_blocker.unblock():
+        load_admin_units(structure="2021")
+
+
+@pytest.fixture
 def cast(db):
     """The users every permission test shares: staff of Bình Dương (74) and Lạng Sơn (20),
     a national user, and a login with no portal role."""

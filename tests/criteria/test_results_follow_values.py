@@ -101,7 +101,7 @@ def _in_thread(work, barrier, errors):
 
 
 @pytest.mark.postgres
-def test_a_value_save_racing_an_ocop_change_leaves_a_true_result(ocop_decides):
+def test_a_value_save_racing_an_ocop_change_leaves_a_true_result(reloads_units_after, ocop_decides):
     assessment, product = ocop_decides
     wrong = []
     for n in range(ROUNDS):
