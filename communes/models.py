@@ -49,6 +49,22 @@ def newest_structure() -> str | None:
     return Province.objects.order_by("-structure").values_list("structure", flat=True).first()
 
 
+def _year(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def valid_between_q(first: datetime.date, last: datetime.date, prefix: str = "") -> Q:
+    """Units (through ``prefix``) valid on some day from ``first`` to ``last``."""
+    started = Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": last})
+    not_ended = Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": first})
+    return started & not_ended
+
+
+def valid_between(start, end, first: datetime.date, last: datetime.date) -> bool:
+    """valid_between_q for a loaded validity ``start``..``end`` (None: open)."""
+    return (start is None or start <= last) and (end is None or end >= first)
+
+
 def structures_for_years(years) -> dict[int, str | None]:
     """The map each year's data is keyed to: the newest structure with a province in force on
     1 January of that year, else (no map loaded covers that day) the newest loaded. 1 query."""
@@ -57,11 +73,7 @@ def structures_for_years(years) -> dict[int, str | None]:
 
     def in_force(year: int) -> str | None:
         day = datetime.date(year, 1, 1)
-        found = [
-            structure
-            for structure, start, end in spans
-            if (start is None or start <= day) and (end is None or end >= day)
-        ]
+        found = [s for s, start, end in spans if valid_between(start, end, day, day)]
         return max(found, default=None) or newest
 
     return {year: in_force(year) for year in years}
@@ -73,10 +85,7 @@ def structure_for_year(year: int) -> str | None:
 
 def on_map_q(year: int, structure: str | None, prefix: str = "") -> Q:
     """Units (reached through ``prefix``, e.g. "commune__") on ``structure``'s map in ``year``."""
-    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    started = Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": last})
-    not_ended = Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": first})
-    return Q(**{f"{prefix}structure": structure}) & started & not_ended
+    return Q(**{f"{prefix}structure": structure}) & valid_between_q(*_year(year), prefix)
 
 
 class UnitQuerySet(models.QuerySet):
@@ -89,9 +98,7 @@ class UnitQuerySet(models.QuerySet):
         return self.filter(on_map_q(year, structure or structure_for_year(year)))
 
     def valid_on(self, day: datetime.date) -> "UnitQuerySet":
-        started = Q(valid_from__isnull=True) | Q(valid_from__lte=day)
-        not_ended = Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        return self.filter(started & not_ended)
+        return self.filter(valid_between_q(day, day))
 
     def search(self, term: str) -> "UnitQuerySet":
         """Match a code prefix, or every word of the term inside the folded name."""
@@ -130,10 +137,8 @@ class AdminUnit(models.Model):
 
     def is_on_map(self, year: int, structure: str | None) -> bool:
         """on_map_q for one loaded unit (tests hold the two to the same answers)."""
-        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        started = self.valid_from is None or self.valid_from <= last
-        not_ended = self.valid_to is None or self.valid_to >= first
-        return self.structure == structure and started and not_ended
+        valid = valid_between(self.valid_from, self.valid_to, *_year(year))
+        return self.structure == structure and valid
 
     @staticmethod
     def unit_constraints(prefix: str) -> list:
