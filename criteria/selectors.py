@@ -184,6 +184,11 @@ def classes_for(communes: Iterable, criteria_set: CriteriaSet, year: int) -> dic
     }
 
 
+def _stored_value(value_type: str, flag: bool | None, number):
+    """A value as stored: a yes/no measure keeps it in ``flag``, the others in ``number``."""
+    return flag if value_type == Measure.ValueType.BOOL else number
+
+
 def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scoring.MeasureValue]]:
     """Entered values of many assessments in one query: {assessment id: {measure code: value}}.
     Plain rows, not model instances: every rescoring reads through here."""
@@ -198,7 +203,7 @@ def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scori
         "note",
     )
     for assessment_id, code, value_type, flag, number, not_applicable, note in rows:
-        value = flag if value_type == Measure.ValueType.BOOL else number
+        value = _stored_value(value_type, flag, number)
         result[assessment_id][code] = scoring.MeasureValue(value, not_applicable, note)
     return result
 
@@ -296,7 +301,7 @@ def values_by_measure(assessment: Assessment) -> dict[str, dict]:
     rows = assessment.values.select_related("measure").order_by("measure__code")
     return {
         row.measure.code: {
-            "value": row.flag if row.measure.value_type == Measure.ValueType.BOOL else row.number,
+            "value": _stored_value(row.measure.value_type, row.flag, row.number),
             "not_applicable": row.not_applicable,
             "note": row.note,
             "evidence_url": row.evidence_url,

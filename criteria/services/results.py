@@ -63,13 +63,18 @@ def _criterion_ids(criteria_set: CriteriaSet) -> dict[tuple[str, str], int]:
 @transaction.atomic
 def rescore_many(assessments: list[Assessment]) -> dict[int, scoring.AssessmentResult]:
     """Score assessments (of any sets and years) and store their results with bulk writes."""
-    by_set: dict[int, list[Assessment]] = {}
-    for assessment in assessments:
-        by_set.setdefault(assessment.criteria_set_id, []).append(assessment)
     results = {}
-    for group in by_set.values():
+    for group in _by_set(assessments):
         results |= _rescore_group(group[0].criteria_set, group)
     return results
+
+
+def _by_set(assessments: list[Assessment]) -> list[list[Assessment]]:
+    """The assessments grouped by criteria set: the engine scores one set's rules at a time."""
+    groups: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        groups.setdefault(assessment.criteria_set_id, []).append(assessment)
+    return list(groups.values())
 
 
 def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment]) -> dict:
@@ -149,10 +154,7 @@ def disagreements(assessments: list[Assessment]) -> list[tuple[Assessment, dict,
     anything: (assessment, stored fields, live fields) for each. Assessments need
     criteria_set and commune__province__region loaded (selectors.assessments_for_scoring)."""
     found = []
-    by_set: dict[int, list[Assessment]] = {}
-    for assessment in assessments:
-        by_set.setdefault(assessment.criteria_set_id, []).append(assessment)
-    for group in by_set.values():
+    for group in _by_set(assessments):
         scored = selectors.results_for(group[0].criteria_set, group)
         for assessment in group:
             live = copy.copy(assessment)
