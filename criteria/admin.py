@@ -298,7 +298,7 @@ class AssessmentAdmin(HistoryAdmin):
         "year",
         "criteria_set",
         "version",
-        *RESULT_FIELDS,
+        *(name.removesuffix("_id") for name in RESULT_FIELDS),
         "created_by",
         "created_at",
         "updated_by",

@@ -10,6 +10,7 @@ checks a file without keeping anything. An optional top-level "province_structur
 "2021") names the administrative structure whose province codes province-scope thresholds use.
 """
 
+import datetime
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -21,17 +22,34 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from communes.models import Province, Region
 from communes.services import Counts
-from criteria.models import CriteriaSet, Criterion, Indicator, Level, Measure, Threshold
+from criteria import scoring, selectors
+from criteria.models import (
+    Assessment,
+    CriteriaSet,
+    Criterion,
+    Edition,
+    Indicator,
+    Level,
+    Measure,
+    Threshold,
+)
 
 CRITERIA_DIR = Path(settings.BASE_DIR) / "fixtures" / "criteria"
 # The 2021-2025 set predates the July 2025 reorganisation, so its province codes are the old ones.
 DEFAULT_PROVINCE_STRUCTURE = "2021"
 KINDS = ("sets", "levels", "measures", "criteria", "indicators", "thresholds")
 
-TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list"}
+TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
 SET_KEYS = {
     "code": str,
     "name_vi": str,
@@ -173,6 +191,7 @@ class CriteriaFile:
     province_structure: str
     measures: dict[str, dict]
     levels: list[LevelRow]
+    edition: dict | None = None  # the act the file transcribes: its first edition
 
     @property
     def code(self) -> str:
@@ -354,7 +373,9 @@ def _read_indicator(item: object, position: int, measures: dict, where: Where) -
         raise where.error(f"unknown measure {item['measure']!r}")
     _choice(item["comparison"], Indicator.Comparison, "comparison", where)
     _check_comparison(item, measures[item["measure"]]["value_type"], where)
-    values = _checked(Indicator, _pick(item, INDICATOR_FIELDS) | {"order": position}, where)
+    by_province = bool(_optional(item, "set_by_province", bool, where))
+    picked = _pick(item, INDICATOR_FIELDS) | {"order": position, "set_by_province": by_province}
+    values = _checked(Indicator, picked, where)
     thresholds = [
         _read_threshold(t, where / f"threshold {n}") for n, t in enumerate(item["thresholds"], 1)
     ]
@@ -479,6 +500,24 @@ def _check_regions(doc: CriteriaFile) -> None:
             raise row.where.error(f"unknown region {row.values['class_value']!r}")
 
 
+EDITION_KEYS = {"title": str, "decision_number": str, "decision_date": str}
+
+
+def _read_edition(raw: dict, where: Where) -> dict | None:
+    """The optional "edition": the decision the file transcribes (title, number, ISO date),
+    recorded as the set's first published edition."""
+    item = _optional(raw, "edition", dict, where)
+    if item is None:
+        return None
+    where = where / "edition"
+    _require(item, EDITION_KEYS, where)
+    try:
+        date = datetime.date.fromisoformat(item["decision_date"])
+    except ValueError as error:
+        raise where.error(f"decision_date {item['decision_date']!r} is not YYYY-MM-DD") from error
+    return {**item, "decision_date": date}
+
+
 def read_criteria_file(path: Path) -> CriteriaFile:
     """Read and validate a whole criteria file; raise CriteriaFileError at the first problem."""
     where = Where((path.name,))
@@ -487,7 +526,7 @@ def read_criteria_file(path: Path) -> CriteriaFile:
     structure = _optional(raw, "province_structure", str, where) or DEFAULT_PROVINCE_STRUCTURE
     measures = _read_measures(raw["measures"], where)
     levels = _read_levels(raw["levels"], measures, where)
-    doc = CriteriaFile(path.name, values, structure, measures, levels)
+    doc = CriteriaFile(path.name, values, structure, measures, levels, _read_edition(raw, where))
     _check_relative_targets(doc)
     _check_regions(doc)
     _resolve_provinces(doc)
@@ -611,7 +650,34 @@ def write_criteria_file(doc: CriteriaFile) -> LoadReport:
     criteria = _write_criteria(doc, levels, counts["criteria"])
     indicators = _write_indicators(doc, criteria, measures, counts["indicators"])
     _write_thresholds(cset, doc, indicators, counts["thresholds"])
+    _record_first_edition(cset, doc, report)
     return report
+
+
+def _record_first_edition(cset: CriteriaSet, doc: CriteriaFile, report: LoadReport) -> None:
+    """The file is the set's first edition. Once the office has published others in the
+    portal, the file may no longer change the rules: a change is made by a new edition,
+    never by editing the file and reloading it (which would undo them without a record)."""
+    published = list(cset.editions.published().order_by("number"))
+    changed = any(c.created or c.updated for c in report.counts.values())
+    if len(published) > 1 and changed:
+        raise CriteriaFileError(
+            f"{doc.name}: {cset.code} has editions published in the portal "
+            f"({', '.join(str(e.number) for e in published[1:])}); change it by a new "
+            "edition, not by reloading its file"
+        )
+    if doc.edition is None or (published and not changed):
+        return
+    first = published[0] if published else Edition(criteria_set=cset, number=1)
+    first.title = doc.edition["title"]
+    first.decision_number = doc.edition["decision_number"]
+    first.decision_date = doc.edition["decision_date"]
+    first.first_year, first.last_year = cset.first_year, cset.last_year
+    first.status, first.published_at = Edition.Status.PUBLISHED, timezone.now()
+    first.rules = scoring.ruleset_as_data(selectors.rules_for(cset))
+    first.save()
+    # Results stored before editions existed were scored under exactly these rules.
+    Assessment.objects.filter(criteria_set=cset, edition__isnull=True).update(edition=first)
 
 
 def load_criteria_file(path: Path) -> LoadReport:

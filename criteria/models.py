@@ -230,6 +230,14 @@ class Indicator(models.Model):
         default=False,
         help_text=_("Whether the indicator's wording was checked against the legal text."),
     )
+    set_by_province = models.BooleanField(
+        _("number set by the province"),
+        default=False,
+        help_text=_(
+            'The law leaves this indicator\'s number to each province ("UBND tỉnh quy định"): '
+            "the province's approvers may write its province-scope thresholds."
+        ),
+    )
 
     class Meta:
         ordering = ["criterion", "order"]
@@ -352,6 +360,9 @@ class CommuneClass(models.Model):
         ),
     )
 
+    # The reason for removing an assignment is longer than the default 100 characters allow.
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
+
     class Meta:
         verbose_name = _("commune class")
         verbose_name_plural = _("commune classes")
@@ -363,6 +374,148 @@ class CommuneClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune} {self.year}: {self.class_value}"
+
+
+class EditionQuerySet(models.QuerySet):
+    def published(self) -> "EditionQuerySet":
+        return self.filter(status=Edition.Status.PUBLISHED)
+
+    def in_force(self, year: int) -> "EditionQuerySet":
+        """The published editions that apply to ``year``, newest first: the first one is the
+        edition a result of that year is scored with (an edition changes only the rules of
+        its own years, services.editions makes sure of it)."""
+        covering = self.published().filter(first_year__lte=year, last_year__gte=year)
+        return covering.order_by("-number")
+
+
+class Edition(models.Model):
+    """A criteria set as amended by one legal act: changes are drafted (EditionChange),
+    validated, previewed, then published with the act's number and date and the years it
+    applies to. Publishing applies the changes to the set's rows, keeps the rules as they
+    then stand (``rules``, so that a result approved under this edition can be checked
+    later), and rescores the open assessments of those years (criteria.services.editions)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        DISCARDED = "discarded", _("Discarded")
+
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        verbose_name=_("criteria set"),
+        on_delete=models.CASCADE,
+        related_name="editions",
+    )
+    # Given at publication, in the order editions are published (a draft has none yet).
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=300)
+    decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    legal_source = models.TextField(_("legal source"), blank=True)
+    first_year = models.PositiveSmallIntegerField(_("applies from"))
+    last_year = models.PositiveSmallIntegerField(_("applies until"))
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("drafted at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    rules = models.JSONField(_("rules as published"), null=True, blank=True, editable=False)
+    rescored = models.PositiveIntegerField(_("assessments rescored"), default=0)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["criteria_set", "-number"]
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criteria_set", "number"], name="edition_unique_number"
+            ),
+            # One draft at a time: two drafts of one set could each be valid and clash.
+            models.UniqueConstraint(
+                fields=["criteria_set"],
+                condition=Q(status="draft"),
+                name="edition_one_draft_per_set",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_year__gte=F("first_year")), name="edition_years_in_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | Q(decision_date__isnull=False, published_at__isnull=False, number__isnull=False)
+                & ~Q(decision_number=""),
+                name="edition_published_has_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criteria_set.code} #{self.number or '…'}"
+
+
+class EditionChange(models.Model):
+    """One drafted change of an edition: a threshold added, changed or removed, or (so that a
+    set whose indicators are not all known yet can be completed) a measure, criterion or
+    indicator added. ``data`` holds the new row as the office typed it (codes, not ids);
+    ``before`` the row it replaces, kept for the record of old -> new."""
+
+    class Kind(models.TextChoices):
+        ADD_THRESHOLD = "add_threshold", _("Threshold added")
+        CHANGE_THRESHOLD = "change_threshold", _("Threshold changed")
+        REMOVE_THRESHOLD = "remove_threshold", _("Threshold removed")
+        ADD_MEASURE = "add_measure", _("Measure added")
+        ADD_CRITERION = "add_criterion", _("Criterion added")
+        ADD_INDICATOR = "add_indicator", _("Indicator added")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("edition"), on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    threshold = models.ForeignKey(
+        Threshold,
+        verbose_name=_("threshold"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    data = models.JSONField(_("new"), default=dict, blank=True)
+    before = models.JSONField(_("old"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["edition", "pk"]
+        verbose_name = _("edition change")
+        verbose_name_plural = _("edition changes")
+
+    def __str__(self) -> str:
+        return f"{self.edition}: {self.get_kind_display()}"
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -420,6 +573,14 @@ class Assessment(models.Model):
     criteria_met_by_level = models.JSONField(_("criteria met per level"), default=dict)
     complete = models.BooleanField(_("complete"), default=False)
     uses_unverified = models.BooleanField(_("uses unverified thresholds"), default=False)
+    edition = models.ForeignKey(
+        Edition,
+        verbose_name=_("edition scored with"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
@@ -460,6 +621,7 @@ class WorkflowStep(models.Model):
         APPROVE = "approve", _("Approved")
         RETURN = "return", _("Returned")
         REOPEN = "reopen", _("Reopened")
+        REJUDGE = "rejudge", _("Re-judged under a new edition")
 
     assessment = models.ForeignKey(
         Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="steps"

@@ -132,6 +132,105 @@ class RuleSet:
     levels: tuple[LevelRule, ...]
 
 
+def ruleset_as_data(rules: RuleSet) -> dict:
+    """The rules as JSON-ready data (numbers as strings, no float rounding): what an edition
+    keeps of the rules it published, read back by ruleset_from_data."""
+    return {
+        "code": rules.code,
+        "levels": [
+            {
+                "code": level.code,
+                "rank": level.rank,
+                "criteria": [_criterion_data(c) for c in level.criteria],
+            }
+            for level in rules.levels
+        ],
+    }
+
+
+def _criterion_data(criterion: CriterionRule) -> dict:
+    return {
+        "code": criterion.code,
+        "name": criterion.name,
+        "requires_level": criterion.requires_level,
+        "indicators": [
+            {
+                "code": i.code,
+                "measure": i.measure,
+                "comparison": i.comparison.value,
+                "name": i.name,
+                "thresholds": [_threshold_data(t) for t in i.thresholds],
+            }
+            for i in criterion.indicators
+        ],
+    }
+
+
+def _threshold_data(rule: ThresholdRule) -> dict:
+    return {
+        "scope": rule.scope.value,
+        "scope_value": rule.scope_value,
+        "value": None if rule.value is None else str(rule.value),
+        "first_year": rule.first_year,
+        "last_year": rule.last_year,
+        "relative_to": list(rule.relative_to) if rule.relative_to else None,
+        "factor": None if rule.factor is None else str(rule.factor),
+        "verified": rule.verified,
+        "source": rule.source,
+        "demo": rule.demo,
+    }
+
+
+def ruleset_from_data(data: dict) -> RuleSet:
+    return RuleSet(
+        code=data["code"],
+        levels=tuple(
+            LevelRule(
+                code=level["code"],
+                rank=level["rank"],
+                criteria=tuple(_criterion_from_data(c) for c in level["criteria"]),
+            )
+            for level in data["levels"]
+        ),
+    )
+
+
+def _criterion_from_data(data: dict) -> CriterionRule:
+    return CriterionRule(
+        code=data["code"],
+        name=data["name"],
+        requires_level=data["requires_level"],
+        indicators=tuple(
+            IndicatorRule(
+                code=i["code"],
+                measure=i["measure"],
+                comparison=Comparison(i["comparison"]),
+                name=i["name"],
+                thresholds=tuple(_threshold_from_data(t) for t in i["thresholds"]),
+            )
+            for i in data["indicators"]
+        ),
+    )
+
+
+def _threshold_from_data(data: dict) -> ThresholdRule:
+    def number(key: str) -> Decimal | None:
+        return None if data[key] is None else Decimal(data[key])
+
+    return ThresholdRule(
+        scope=Scope(data["scope"]),
+        scope_value=data["scope_value"],
+        value=number("value"),
+        first_year=data["first_year"],
+        last_year=data["last_year"],
+        relative_to=tuple(data["relative_to"]) if data["relative_to"] else None,
+        factor=number("factor"),
+        verified=data["verified"],
+        source=data["source"],
+        demo=data["demo"],
+    )
+
+
 @dataclass(frozen=True)
 class Subject:
     year: int

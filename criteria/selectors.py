@@ -22,6 +22,7 @@ from criteria.models import (
     CommuneClass,
     CriteriaSet,
     Criterion,
+    Edition,
     Evidence,
     Indicator,
     Level,
@@ -233,12 +234,57 @@ def assessments_for_scoring(ids: Collection[int]):
     )
 
 
+def editions_by_year(criteria_set: CriteriaSet) -> dict[int, Edition]:
+    """The edition in force for each year of the set's period (Edition.objects.in_force, for
+    all years in 1 query); a year no published edition covers is absent."""
+    published = list(criteria_set.editions.published().order_by("number"))
+    by_year = {}
+    for year in range(criteria_set.first_year, criteria_set.last_year + 1):
+        covering = [e for e in published if e.first_year <= year <= e.last_year]
+        if covering:
+            by_year[year] = covering[-1]
+    return by_year
+
+
+def frozen(assessment: Assessment, in_force: dict[int, Edition]) -> bool:
+    """Whether an assessment keeps the rules it was judged under rather than today's: an
+    approved one scored under an edition that is no longer the one in force for its year
+    (until a national user re-judges it, services.editions.rejudge)."""
+    current = in_force.get(assessment.year)
+    return (
+        assessment.status == Assessment.Status.APPROVED
+        and assessment.edition_id is not None
+        and (current is None or assessment.edition_id != current.pk)
+    )
+
+
+def _edition_rules(edition_ids) -> dict[int, scoring.RuleSet]:
+    rows = Edition.objects.filter(pk__in=set(edition_ids), rules__isnull=False)
+    return {pk: scoring.ruleset_from_data(data) for pk, data in rows.values_list("pk", "rules")}
+
+
 def results_for(
-    criteria_set: CriteriaSet, assessments: list[Assessment], levels: list[Level] | None = None
+    criteria_set: CriteriaSet,
+    assessments: list[Assessment],
+    levels: list[Level] | None = None,
+    *,
+    today: bool = False,
+    rules: scoring.RuleSet | None = None,
+    in_force: dict[int, Edition] | None = None,
 ) -> dict[int, tuple[str, scoring.AssessmentResult]]:
-    """Score assessments of one set from their current values, in a fixed number of queries:
-    {assessment id: (class scored with, result)}. Communes need province__region loaded."""
-    rules = rules_for(criteria_set, levels)
+    """Score assessments of one set from their values, in a fixed number of queries:
+    {assessment id: (class scored with, result)}. Communes need province__region loaded.
+
+    Open assessments are scored with today's rules and classes. An approved one keeps the
+    class it was judged in and, where a later edition is now in force for its year (see
+    frozen), the rules of the edition it was approved under: what it was approved with is
+    what it keeps, and what verify_results checks it against. ``today`` scores every one
+    with today's rules and classes (re-judging); ``rules`` stand for today's (a draft edition's
+    preview)."""
+    rules = rules or rules_for(criteria_set, levels)
+    in_force = editions_by_year(criteria_set) if in_force is None else in_force
+    keeps = (lambda a: False) if today else (lambda a: frozen(a, in_force))
+    kept = _edition_rules(a.edition_id for a in assessments if keeps(a))
     entered = entered_values([a.pk for a in assessments])
     results = {}
     for year in {a.year for a in assessments}:
@@ -246,11 +292,18 @@ def results_for(
         classes = classes_for([a.commune for a in of_year], criteria_set, year)
         derived = derived_values(criteria_set, [a.commune_id for a in of_year], year)
         for a in of_year:
-            class_value = classes[a.commune_id]
+            class_value = classes[a.commune_id] if today else _class_judged_in(a, classes)
             subject = scoring.Subject(year, a.commune.province.code, class_value)
             values = entered[a.pk] | derived[a.commune_id]
-            results[a.pk] = (class_value, scoring.score(rules, subject, values))
+            used = kept.get(a.edition_id, rules) if keeps(a) else rules
+            results[a.pk] = (class_value, scoring.score(used, subject, values))
     return results
+
+
+def _class_judged_in(assessment: Assessment, classes: dict[int, str]) -> str:
+    if assessment.status == Assessment.Status.APPROVED and assessment.scored_at is not None:
+        return assessment.class_value
+    return classes[assessment.commune_id]
 
 
 def result_for(

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from criteria.api import classes as criteria_classes
 from criteria.api import views as criteria
 from ocop.api import views as ocop
 from stats.api import units
@@ -13,6 +14,9 @@ router.register("provinces", units.ProvinceViewSet, basename="province")
 router.register("districts", units.DistrictViewSet, basename="district")
 router.register("communes", units.CommuneViewSet, basename="commune")
 router.register("criteria-sets", criteria.CriteriaSetViewSet, basename="criteria-set")
+router.register(
+    "commune-classes", criteria_classes.CommuneClassViewSet, basename="commune-class"
+)
 router.register("assessments", criteria.AssessmentViewSet, basename="assessment")
 router.register("recognitions", criteria.RecognitionViewSet, basename="recognition")
 router.register("targets", criteria.TargetViewSet, basename="target")

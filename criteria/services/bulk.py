@@ -101,7 +101,9 @@ def update_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]],
         )
 
 
-def copy_to_history(queryset: models.QuerySet, *, user=None, change: str = "+") -> None:
+def copy_to_history(
+    queryset: models.QuerySet, *, user=None, change: str = "+", reason: str | None = None
+) -> None:
     """Record the queryset's rows in their django-simple-history table, as bulk_history_create
     records them ("+" created, "~" changed): one INSERT ... SELECT, the rows never leaving the
     database."""
@@ -112,7 +114,7 @@ def copy_to_history(queryset: models.QuerySet, *, user=None, change: str = "+") 
     extra = {
         "history_date": timezone.now(),
         "history_type": change,
-        "history_change_reason": None,
+        "history_change_reason": reason,
         "history_user_id": user.pk if user else None,
     }
     meta, quote = historical._meta, connection.ops.quote_name

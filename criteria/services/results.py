@@ -16,10 +16,15 @@ from criteria.services.bulk import insert_rows, update_rows
 
 
 def apply_result(
-    assessment: Assessment, class_value: str, result: scoring.AssessmentResult, scored_at=None
+    assessment: Assessment,
+    class_value: str,
+    result: scoring.AssessmentResult,
+    scored_at=None,
+    edition_id: int | None = None,
 ) -> None:
-    """Set the stored result fields (RESULT_FIELDS) of ``assessment`` from ``result``, in
-    memory: what rescoring writes and what verify_results compares."""
+    """Set the stored result fields (RESULT_FIELDS) of ``assessment`` from ``result`` and the
+    edition it was scored under, in memory: what rescoring writes and what verify_results
+    compares."""
     first = min(result.levels, key=lambda level: level.rank) if result.levels else None
     assessment.class_value = class_value
     assessment.level = result.level
@@ -30,6 +35,15 @@ def apply_result(
     assessment.complete = all(level.complete for level in result.levels)
     assessment.uses_unverified = result.uses_unverified
     assessment.scored_at = scored_at
+    assessment.edition_id = edition_id
+
+
+def scored_with(assessment: Assessment, in_force: dict, today: bool = False) -> int | None:
+    """The edition an assessment's result is scored under (selectors.results_for's choice)."""
+    if not today and selectors.frozen(assessment, in_force):
+        return assessment.edition_id
+    edition = in_force.get(assessment.year)
+    return edition.pk if edition else None
 
 
 RESULT_FIELDS = [
@@ -40,6 +54,7 @@ RESULT_FIELDS = [
     "complete",
     "uses_unverified",
     "scored_at",
+    "edition_id",
 ]
 
 
@@ -61,11 +76,14 @@ def _criterion_ids(criteria_set: CriteriaSet) -> dict[tuple[str, str], int]:
 
 
 @transaction.atomic
-def rescore_many(assessments: list[Assessment]) -> dict[int, scoring.AssessmentResult]:
-    """Score assessments (of any sets and years) and store their results with bulk writes."""
+def rescore_many(
+    assessments: list[Assessment], *, today: bool = False
+) -> dict[int, scoring.AssessmentResult]:
+    """Score assessments (of any sets and years) and store their results with bulk writes;
+    ``today``: approved ones too under today's rules (re-judging, services.editions)."""
     results = {}
     for group in _by_set(assessments):
-        results |= _rescore_group(group[0].criteria_set, group)
+        results |= _rescore_group(group[0].criteria_set, group, today)
     return results
 
 
@@ -77,14 +95,15 @@ def _by_set(assessments: list[Assessment]) -> list[list[Assessment]]:
     return list(groups.values())
 
 
-def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment]) -> dict:
-    scored = selectors.results_for(criteria_set, assessments)
+def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment], today: bool) -> dict:
+    in_force = selectors.editions_by_year(criteria_set)
+    scored = selectors.results_for(criteria_set, assessments, today=today, in_force=in_force)
     ids = _criterion_ids(criteria_set)
     scored_at = timezone.now()
     rows = []
     for a in assessments:
         class_value, result = scored[a.pk]
-        apply_result(a, class_value, result, scored_at)
+        apply_result(a, class_value, result, scored_at, scored_with(a, in_force, today))
         rows += _criterion_rows(a, result, ids)
     _store_results(assessments)
     CriterionResult.objects.filter(assessment__in=assessments).delete()
@@ -155,10 +174,12 @@ def disagreements(assessments: list[Assessment]) -> list[tuple[Assessment, dict,
     criteria_set and commune__province__region loaded (selectors.assessments_for_scoring)."""
     found = []
     for group in _by_set(assessments):
-        scored = selectors.results_for(group[0].criteria_set, group)
+        in_force = selectors.editions_by_year(group[0].criteria_set)
+        scored = selectors.results_for(group[0].criteria_set, group, in_force=in_force)
         for assessment in group:
             live = copy.copy(assessment)
-            apply_result(live, *scored[assessment.pk])
+            edition_id = scored_with(assessment, in_force)
+            apply_result(live, *scored[assessment.pk], edition_id=edition_id)
             stored = {name: getattr(assessment, name) for name in COMPARED_FIELDS}
             fresh = {name: getattr(live, name) for name in COMPARED_FIELDS}
             if stored != fresh:

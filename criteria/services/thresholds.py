@@ -17,13 +17,10 @@ from criteria.services.values import parse_value
 
 def check_threshold(threshold: Threshold) -> None:
     """Raise ValidationError (by field) if ``threshold`` may not be saved as it stands."""
-    indicator = threshold.indicator
-    criteria_set = indicator.criterion.level.criteria_set
+    criteria_set = threshold.indicator.criterion.level.criteria_set
     errors: dict[str, list[str]] = {}
     for field, message in (
-        *_scope_errors(threshold, criteria_set),
-        *_year_errors(threshold, criteria_set),
-        *_amount_errors(threshold, indicator),
+        *row_problems(threshold, criteria_set, allowed_classes(criteria_set)),
         *_overlap_errors(threshold),
     ):
         errors.setdefault(field, []).append(message)
@@ -36,11 +33,25 @@ def check_threshold(threshold: Threshold) -> None:
         raise ValidationError(errors)
 
 
-def _scope_errors(threshold: Threshold, criteria_set: CriteriaSet):
+def allowed_classes(criteria_set: CriteriaSet) -> set[str]:
+    """The classes a set's thresholds and commune assignments may name: the regions for a
+    region-keyed set (2021-2025), the commune groups for a group-keyed one (2026-2030)."""
+    if criteria_set.classification == CriteriaSet.Classification.REGION:
+        return set(Region.objects.values_list("code", flat=True))
+    return set(COMMUNE_GROUPS)
+
+
+def row_problems(threshold: Threshold, criteria_set: CriteriaSet, allowed: set[str]):
+    """(field, message) for what is wrong with the row on its own: its scope value, its
+    years, its number (range by measure kind) or the indicator it is relative to."""
+    yield from _scope_errors(threshold, allowed)
+    yield from _year_errors(threshold, criteria_set)
+    yield from _amount_errors(threshold, threshold.indicator)
+
+
+def _scope_errors(threshold: Threshold, allowed: set[str]):
     if threshold.scope != Threshold.Scope.CLASS:
         return
-    by_region = criteria_set.classification == CriteriaSet.Classification.REGION
-    allowed = set(Region.objects.values_list("code", flat=True)) if by_region else COMMUNE_GROUPS
     if threshold.class_value not in allowed:
         message = _("“%(value)s” is not one of the set's classes: %(allowed)s.")
         yield (

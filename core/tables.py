@@ -1,0 +1,93 @@
+"""Reading a spreadsheet a user uploads (CSV or XLSX) as rows of named cells, each with the row
+number the user sees in their program, so that every import can name the row and column of an
+error. Nothing here knows what the columns mean: each import checks its own.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 20_000
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as the user's spreadsheet program numbers it (the header is row 1)
+    cells: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+
+def read_table(upload, required: tuple[str, ...]) -> list[Row]:
+    """The rows of an uploaded .csv (UTF-8, with or without BOM) or .xlsx file (first sheet),
+    keyed by the header's column names (trimmed, lower case). Raises ValidationError for a
+    file that cannot be read, is too large, or lacks a ``required`` column; blank rows are
+    skipped."""
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValidationError(_("The file is larger than 5 MB."))
+    name = (getattr(upload, "name", "") or "").lower()
+    if name.endswith(".xlsx"):
+        grid = _xlsx_grid(data)
+    elif name.endswith(".csv") or not name:
+        grid = _csv_grid(data)
+    else:
+        raise ValidationError(_("Upload a .csv or .xlsx file."))
+    return _rows(grid, required)
+
+
+def _csv_grid(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(_("The CSV file is not UTF-8 text.")) from error
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # e.g. a field past the reader's size limit
+        raise ValidationError(
+            _("The CSV file cannot be read: %(error)s.") % {"error": error}
+        ) from error
+
+
+def _xlsx_grid(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # imported here: only imports need it
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise ValidationError(_("The file is not a readable .xlsx workbook.")) from error
+    sheet = book.worksheets[0]
+    return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a year typed in Excel arrives as 2024.0
+    return str(value)
+
+
+def _rows(grid: list[list[str]], required: tuple[str, ...]) -> list[Row]:
+    if not grid:
+        raise ValidationError(_("The file is empty."))
+    header = [cell.strip().lower() for cell in grid[0]]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise ValidationError(
+            _("The first row must name the columns; missing: %(columns)s.")
+            % {"columns": ", ".join(missing)}
+        )
+    if len(grid) - 1 > MAX_ROWS:
+        raise ValidationError(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
+    rows = []
+    for number, cells in enumerate(grid[1:], start=2):
+        named = {column: (cells[i] if i < len(cells) else "") for i, column in enumerate(header)}
+        if any(value.strip() for value in named.values()):
+            rows.append(Row(number, named))
+    return rows
