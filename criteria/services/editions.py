@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import Province, structure_for_year
+from core.tables import read_table
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -206,6 +207,12 @@ class Draft:
         self.structural: set[int] = set()
         self.applied: list[tuple[int, ChangeEntry]] = []
         self.added: list[Measure | Criterion | Indicator] = []
+
+    def _added(self, obj):
+        """Keep a new row of the draft, with a stand-in key (negative, never stored) so that
+        its related lists answer from memory like the loaded rows'; _write saves it for real."""
+        obj.pk = -len(self.added) - 1
+        self.added.append(obj)
 
     @classmethod
     def load(cls, edition: Edition) -> "Draft":
@@ -393,7 +400,7 @@ class Draft:
         if reader.problems:
             return reader.problems
         self.measures[code] = measure
-        self.added.append(measure)
+        self._added(measure)
         self.normalised[entry.row] = _model_data(measure, MEASURE_FIELDS)
         return []
 
@@ -426,7 +433,7 @@ class Draft:
         criterion._prefetched_objects_cache["indicators"]._result_cache = []
         level.criteria.all()._result_cache.append(criterion)
         self.criteria[level.code, number] = criterion
-        self.added.append(criterion)
+        self._added(criterion)
         self.normalised[entry.row] = {
             "level": level.code,
             **_model_data(criterion, CRITERION_FIELDS),
@@ -478,7 +485,7 @@ class Draft:
         indicator._prefetched_objects_cache["thresholds"]._result_cache = []
         criterion.indicators.all()._result_cache.append(indicator)
         self.indicators[level_code, code] = indicator
-        self.added.append(indicator)
+        self._added(indicator)
         self.normalised[entry.row] = {
             "level": level_code,
             "criterion": number,
@@ -854,7 +861,7 @@ def publish_edition(
     draft = Draft.load(locked)
     errors = draft.apply_stored() | draft.whole_errors()
     errors |= _decision_errors(decision_number, decision_date)
-    if not draft.applied and not errors:
+    if not draft.applied:
         errors["edition"] = [_("The edition has no changes to publish.")]
     if errors:
         raise ValidationError(errors)
@@ -891,6 +898,8 @@ def _write(draft: "Draft", edition: Edition, user) -> None:
     """Save the draft's new structure, then its threshold changes in order, each with a
     history row naming the user and the edition."""
     for obj in draft.added:  # measures, criteria, indicators, in the order they were added
+        obj.pk = None
+        _link(obj)
         obj.save()
     reason = f"{edition.title} ({edition.decision_number})"[:100]
     for row, entry in draft.applied:
@@ -898,11 +907,24 @@ def _write(draft: "Draft", edition: Edition, user) -> None:
         if entry.kind not in THRESHOLD_KINDS or not touched:
             continue
         target = touched[-1]
+        _link(target)
         target._history_user, target._change_reason = user, reason
         if entry.kind == Kind.REMOVE_THRESHOLD:
             target.delete()
         else:
             target.save()
+
+
+LINKS = ("criteria_set", "level", "criterion", "measure", "indicator", "relative_to")
+
+
+def _link(obj) -> None:
+    """Point the row's keys at its related rows as now saved (a new criterion of the draft
+    got its real key only just before its indicators are saved)."""
+    for name in LINKS:
+        related = getattr(obj, name, None) if hasattr(type(obj), name) else None
+        if related is not None:
+            setattr(obj, f"{name}_id", related.pk)
 
 
 def _rescore_years(edition: Edition) -> int:
@@ -1003,6 +1025,8 @@ def rejudge(
     if province_code:
         locked = locked.filter(commune__province__code=province_code)
     ids = list(locked.exclude(edition=current).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return []
     assessments = list(selectors.assessments_for_scoring(ids).order_by("pk"))
     before = {a.pk: a.level for a in assessments}
     rescore_many(assessments, today=True)
@@ -1032,3 +1056,48 @@ def _record_steps(assessments: list[Assessment], before: dict, note: str, user) 
             for a in assessments
         ],
     )
+
+
+# --------------------------------------------------------------------------- from a file
+
+FILE_REQUIRED = ("level", "indicator", "scope", "source")
+ACTIONS = {
+    "add": Kind.ADD_THRESHOLD,
+    "change": Kind.CHANGE_THRESHOLD,
+    "remove": Kind.REMOVE_THRESHOLD,
+}
+
+
+def import_thresholds(*, edition: Edition, upload, user) -> list[EditionChange]:
+    """Add a spreadsheet's thresholds to a draft: one row a threshold, columns as
+    THRESHOLD_KEYS (plus ``action`` add/change/remove and ``threshold_id`` for the last two).
+    Every error is reported at its row and column, and then nothing is added."""
+    rows = read_table(upload, FILE_REQUIRED)
+    if not rows:
+        raise ValidationError({"file": [_("The file has no rows under its header.")]})
+    entries, errors = [], {}
+    for row in rows:
+        entry, problem = _file_entry(row)
+        if problem:
+            errors[row_label(row.number)] = [problem]
+        else:
+            entries.append(entry)
+    if errors:
+        raise ValidationError(errors)
+    return add_changes(edition=edition, entries=entries, user=user)
+
+
+def _file_entry(row) -> tuple[ChangeEntry | None, str]:
+    action = row.get("action").lower() or "add"
+    if action not in ACTIONS:
+        return None, _("action: “%(action)s” is not one of: add, change, remove.") % {
+            "action": action
+        }
+    data = {key: row.get(key) for key in THRESHOLD_KEYS if key in row.cells}
+    threshold_id = None
+    if action != "add":
+        try:
+            threshold_id = int(row.get("threshold_id"))
+        except ValueError:
+            return None, _("threshold_id: a change or removal names the threshold's id.")
+    return ChangeEntry(row.number, ACTIONS[action], data, threshold_id, row.get("reason")), ""

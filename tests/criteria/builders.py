@@ -49,3 +49,27 @@ def indicator(level, number, code, measure, comparison, *thresholds):
             ),
         )
     return indicator
+
+
+def first_edition(cset):
+    """The set's first published edition, as the loader records a file's: what assessments
+    scored before any amendment are scored under."""
+    import datetime
+
+    from django.utils import timezone
+
+    from criteria import scoring, selectors
+    from criteria.models import Edition
+
+    return Edition.objects.create(
+        criteria_set=cset,
+        number=1,
+        status=Edition.Status.PUBLISHED,
+        title="Bộ tiêu chí ban đầu",
+        decision_number="1/QĐ-TEST",
+        decision_date=datetime.date(2021, 1, 1),
+        first_year=cset.first_year,
+        last_year=cset.last_year,
+        published_at=timezone.now(),
+        rules=scoring.ruleset_as_data(selectors.rules_for(cset)),
+    )
