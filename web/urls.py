@@ -3,12 +3,14 @@ the "pages" namespace and the OCOP pages, under /ocop/, the "ocop" one."""
 
 from django.urls import include, path
 
-from web.views import approvals, assessments, communes, evidence, ocop, overview
+from web.views import approvals, assessments, communes, criteria_sets, evidence, ocop, overview
 
 COMMUNE = "communes/<str:structure>/<str:code>/"
 ASSESSMENT = f"{COMMUNE}<int:year>/"
 EVIDENCE = f"{ASSESSMENT}evidence/"
 PROVINCE_YEAR = "approvals/<str:structure>/<str:code>/<int:year>/"
+CRITERIA_SET = "criteria/<str:code>/"
+EDITION = f"{CRITERIA_SET}editions/<int:pk>/"
 
 officer_pages = [
     path("", overview.overview, name="overview"),
@@ -16,6 +18,22 @@ officer_pages = [
     path(f"{PROVINCE_YEAR}close/", approvals.close_year, name="close-year"),
     path(f"{PROVINCE_YEAR}reopen/", approvals.reopen_year, name="reopen-year"),
     path(f"{PROVINCE_YEAR}exceptions/", approvals.open_commune, name="open-commune"),
+    # The national office's pages: criteria sets, their editions and commune classes.
+    path("criteria/", criteria_sets.criteria_sets, name="criteria-sets"),
+    path(CRITERIA_SET, criteria_sets.criteria_set, name="criteria-set"),
+    path(f"{CRITERIA_SET}editions/new/", criteria_sets.new_draft, name="new-draft"),
+    path(f"{CRITERIA_SET}rejudge/", criteria_sets.rejudge, name="rejudge"),
+    path(f"{CRITERIA_SET}classes/", criteria_sets.commune_classes, name="commune-classes"),
+    path(EDITION, criteria_sets.edition_page, name="edition"),
+    path(f"{EDITION}import/", criteria_sets.edition_import, name="edition-import"),
+    path(f"{EDITION}preview/", criteria_sets.edition_preview, name="edition-preview"),
+    path(f"{EDITION}publish/", criteria_sets.edition_publish, name="edition-publish"),
+    path(f"{EDITION}discard/", criteria_sets.edition_discard, name="edition-discard"),
+    path(
+        f"{EDITION}changes/<int:change>/remove/",
+        criteria_sets.change_remove,
+        name="edition-change-remove",
+    ),
     path(COMMUNE, communes.commune_detail, name="commune"),
     path(f"{COMMUNE}new/", communes.create_assessment, name="create"),
     path(ASSESSMENT, assessments.assessment_detail, name="assessment"),
