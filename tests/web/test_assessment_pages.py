@@ -566,8 +566,9 @@ def test_the_entry_page_costs_a_fixed_number_of_queries(
     # Session, user, commune, access, assessment; 4 for the rules (loaded once, for the
     # scoring and the sections), values, values scored, classes, derived measures, steps;
     # recognition, regions, value history, evidence files, the year's closure; the header's
-    # province; the editions in force.
-    with django_assert_max_num_queries(21):
+    # province; the editions in force (for the scoring, and for the page's "scored under"
+    # line with the stored result's own edition).
+    with django_assert_max_num_queries(23):
         client.get(PAGE)
 
 

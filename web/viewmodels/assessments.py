@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from communes.models import Region
 from criteria import scoring, selectors
-from criteria.models import Assessment, ClosureException, Evidence, Level, Measure, YearClosure
+from criteria.models import (
+    Assessment,
+    ClosureException,
+    Edition,
+    Evidence,
+    Level,
+    Measure,
+    YearClosure,
+)
 from criteria.selectors import Ladder, ValueChange
 
 
@@ -108,6 +116,14 @@ class AssessmentPage:
     evidence: dict[str, list[Evidence]]
     closure: YearClosure | None = None  # the year closed for the province
     exception: ClosureException | None = None  # ...but this commune reopened by exception
+    scored_under: Edition | None = None  # the edition of the stored result
+    in_force: Edition | None = None  # the edition in force for the year now
+
+    @property
+    def frozen(self) -> bool:
+        """Approved under an edition that is no longer the one in force: its result (and the
+        breakdown shown) stays that edition's until a national user re-judges it."""
+        return selectors.frozen(self.assessment, {self.assessment.year: self.in_force})
 
     @property
     def closed(self) -> bool:
@@ -153,6 +169,8 @@ def assessment_page(assessment: Assessment, levels: list[Level] | None = None) -
         regions=region_names(),
         changes=selectors.value_changes(assessment),
         evidence=selectors.evidence_by_measure(assessment),
+        scored_under=assessment.edition,
+        in_force=selectors.editions_by_year(criteria_set).get(year),
         **selectors.closure_state(assessment),
     )
 
