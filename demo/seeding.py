@@ -32,7 +32,6 @@ from criteria.models import (
     WorkflowStep,
 )
 from criteria.services.recognitions import set_target
-from criteria.services.thresholds import check_threshold
 from criteria.services.values import create_assessments
 from criteria.services.workflow import move_many
 from demo import ocop_products, records, thresholds, values
@@ -162,6 +161,7 @@ def clear(plan: DemoPlan) -> None:
     Assessment.history.filter(_assessment_scope(plan)).delete()
     _delete_quietly(Threshold.objects.filter(_threshold_scope(plan)))
     Threshold.history.filter(_threshold_scope(plan)).delete()
+    thresholds.forget_unused_editions(plan)
 
 
 def _tell_stories(plan: DemoPlan, created: list[Assessment]) -> None:
@@ -237,10 +237,8 @@ def seed(plan: DemoPlan) -> Written:
     """Replace the demo data with the plan's, and store what it was built from."""
     clear(plan)
     demo_thresholds = thresholds.demo_thresholds(plan)
-    for threshold in demo_thresholds:
-        check_threshold(threshold)
-    # With their history, as the admin's and the loader's saves record a threshold.
-    written_thresholds = bulk_create_with_history(demo_thresholds, Threshold)
+    # As an edition, checked, with each row's history, like the national office's.
+    thresholds.publish(plan, demo_thresholds)
     # Before the assessments: advanced 13.2 is derived from the OCOP registry as they are scored.
     ocop = ocop_products.seed(ocop_needs(plan))
     entries = values.entries(plan)
@@ -250,7 +248,7 @@ def seed(plan: DemoPlan) -> Written:
     targets = records.targets(plan)
     _set_targets(targets)
     written = Written(
-        thresholds=len(written_thresholds),
+        thresholds=len(demo_thresholds),
         assessments=len(entries),
         values=sum(len(entry.values) for entry in entries),
         recognitions=len(communes),

@@ -3,13 +3,15 @@ the 2021-2025 set configures none for a demo province and year (its legal tables
 yet, see shared/domain). Which threshold applies is the scoring engine's answer, never this
 module's."""
 
+import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch
 
 from communes.models import Province
 from criteria import scoring, selectors
-from criteria.models import Indicator, Threshold
+from criteria.models import Assessment, Edition, EditionChange, Indicator, Threshold
+from criteria.services.editions import ChangeEntry, publish_now, threshold_data
 from demo.plan import YEARS, DemoPlan, DemoProvince
 
 # Demo threshold values by measure: (standard, advanced). Illustrative only; advanced is
@@ -137,3 +139,37 @@ def demo_thresholds(plan: DemoPlan) -> list[Threshold]:
     for province_plan in plan.provinces:
         rows += _province_thresholds(indicators, province_plan.config, province_plan.province)
     return rows
+
+
+DEMO_DECISION = "DEMO"
+
+
+def publish(plan: DemoPlan, rows: list[Threshold]) -> Edition | None:
+    """Publish the demo values as an edition of their own, through the same service as the
+    national office's (checked, recorded, rules kept): a result approved in the demo can be
+    checked against the rules it was approved under like any other."""
+    if not rows:
+        return None
+    entries = [
+        ChangeEntry(n, EditionChange.Kind.ADD_THRESHOLD, threshold_data(row))
+        for n, row in enumerate(rows, start=1)
+    ]
+    return publish_now(
+        criteria_set=plan.criteria_set,
+        title="Giá trị minh họa cho các tỉnh demo / Demo values for the demo provinces",
+        first_year=YEARS[0],
+        last_year=YEARS[-1],
+        entries=entries,
+        decision_number=DEMO_DECISION,
+        decision_date=datetime.date(YEARS[0], 1, 1),
+        user=None,
+        reason="Không phải số liệu pháp lý / Not legal figures",
+    )
+
+
+def forget_unused_editions(plan: DemoPlan) -> None:
+    """Earlier runs' demo editions that no result was scored under any more."""
+    used = Assessment.objects.filter(edition__isnull=False).values("edition")
+    Edition.objects.filter(criteria_set=plan.criteria_set, decision_number=DEMO_DECISION).exclude(
+        pk__in=used
+    ).delete()

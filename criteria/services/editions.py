@@ -337,6 +337,7 @@ class Draft:
         value, factor = reader.number("value"), reader.number("factor")
         first, last = reader.year("first_year"), reader.year("last_year")
         source, verified = reader.text("source"), reader.flag("verified")
+        demo = reader.flag("demo")  # an illustrative number of the demo data, never law
         if not source:
             reader.fail("source", _("Say where the number comes from (the legal text)."))
         _check_amount(reader, value, relative_to, factor)
@@ -356,6 +357,7 @@ class Draft:
             last_year=last,
             source=source,
             verified=verified,
+            demo=demo,
         )
         return threshold, []
 
@@ -713,6 +715,7 @@ def threshold_data(threshold: Threshold) -> dict:
         "factor": text(threshold.factor),
         "source": threshold.source,
         "verified": threshold.verified,
+        "demo": threshold.demo,
     }
 
 
