@@ -1,13 +1,11 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.forms import add_service_errors
 from criteria import selectors
 from criteria.models import (
     Assessment,
@@ -16,6 +14,8 @@ from criteria.models import (
     CommuneClass,
     CriteriaSet,
     Criterion,
+    Edition,
+    EditionChange,
     Evidence,
     Indicator,
     Level,
@@ -26,7 +26,6 @@ from criteria.models import (
     YearClosure,
 )
 from criteria.services import RESULT_FIELDS
-from criteria.services.thresholds import check_threshold
 
 
 class LevelInline(admin.TabularInline):
@@ -111,32 +110,22 @@ THRESHOLD_FIELDS = [
 ]
 
 
-class ThresholdForm(forms.ModelForm):
-    """A threshold is checked by the service every writer calls (criteria.services.thresholds)
-    once the model's own checks pass: its errors come back at their fields, nothing saved."""
-
-    class Meta:
-        model = Threshold
-        fields = ["indicator", *THRESHOLD_FIELDS, "source"]
-
-    def _post_clean(self):
-        # The instance carries the typed values only after the model's validation.
-        super()._post_clean()
-        if self.errors or self.instance.indicator_id is None:
-            return
-        try:
-            check_threshold(self.instance)
-        except ValidationError as error:
-            add_service_errors(self, error)
-
-
 class ThresholdInline(admin.TabularInline):
+    """The indicator's thresholds, to read: they change only by publishing an edition (the
+    national office's criteria pages or the API), which checks, records and rescores."""
+
     model = Threshold
-    form = ThresholdForm
-    extra = 1
+    extra = 0
     fk_name = "indicator"
     fields = [*THRESHOLD_FIELDS, "source"]
-    autocomplete_fields = ["province", "relative_to"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ConfiguredFilter(admin.SimpleListFilter):
@@ -174,14 +163,6 @@ class IndicatorAdmin(admin.ModelAdmin):
         return obj.criterion.level.code
 
 
-@admin.register(CommuneClass)
-class CommuneClassAdmin(admin.ModelAdmin):
-    list_display = ["commune", "criteria_set", "year", "class_value", "reason"]
-    list_filter = ["criteria_set", "year", "class_value"]
-    list_select_related = ["commune", "criteria_set"]
-    autocomplete_fields = ["commune"]
-
-
 class HistoryAdmin(SimpleHistoryAdmin):
     """Shows who changed what and when; never reverts, because a revert would write around
     the services (which validate and rescore)."""
@@ -209,9 +190,21 @@ class ReadOnlyAdmin(HistoryAdmin):
         return False
 
 
+@admin.register(CommuneClass)
+class CommuneClassAdmin(ReadOnlyAdmin):
+    """Assigned by the national office in bulk (criteria.services.classes), which checks each
+    row and rescores the open assessments concerned."""
+
+    list_display = ["commune", "criteria_set", "year", "class_value", "reason"]
+    list_filter = ["criteria_set", "year", "class_value"]
+    list_select_related = ["commune", "criteria_set"]
+    search_fields = ["commune__code", "commune__name", "reason"]
+
+
 @admin.register(Threshold)
-class ThresholdAdmin(HistoryAdmin):
-    form = ThresholdForm
+class ThresholdAdmin(ReadOnlyAdmin):
+    """Read and searched here with their history; changed only by publishing an edition."""
+
     list_display = ["indicator", *THRESHOLD_FIELDS]
     list_filter = [
         "verified",
@@ -222,7 +215,52 @@ class ThresholdAdmin(HistoryAdmin):
     ]
     list_select_related = ["indicator", "province", "relative_to"]
     search_fields = ["indicator__code", "source", "class_value", "province__code"]
-    autocomplete_fields = ["indicator", "province", "relative_to"]
+
+
+class EditionChangeInline(admin.TabularInline):
+    model = EditionChange
+    extra = 0
+    fields = ["kind", "threshold", "before", "data", "reason", "created_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    """Editions are drafted and published in the national office's pages or the API; here
+    they are read with every change, old and new."""
+
+    list_display = [
+        "criteria_set",
+        "number",
+        "title",
+        "status",
+        "decision_number",
+        "decision_date",
+        "first_year",
+        "last_year",
+        "published_at",
+        "rescored",
+    ]
+    list_filter = ["criteria_set", "status"]
+    search_fields = ["title", "decision_number", "legal_source"]
+    exclude = ["rules"]
+    inlines = [EditionChangeInline]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 VALUE_FIELDS = [

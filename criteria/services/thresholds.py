@@ -1,36 +1,14 @@
-"""Checking a threshold before it is saved: every rule a national office could break by hand,
-each refused with the field it concerns and why, nothing written. The admin calls this today;
-every other way of writing thresholds (imports, the API, the office's pages) must call it too.
-"""
-
-import dataclasses
+"""The checks of one threshold row on its own: its scope value from the set's classes, its
+years inside the set's period, its number in the range of its measure's kind, and the indicator
+it is relative to. criteria.services.editions runs them on every row a draft adds or changes,
+with the checks only the whole draft can make (overlaps, cycles, the edition's years)."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from communes.models import Region
-from criteria import scoring, selectors
 from criteria.models import COMMUNE_GROUPS, CriteriaSet, Indicator, Threshold
 from criteria.services.values import parse_value
-
-
-def check_threshold(threshold: Threshold) -> None:
-    """Raise ValidationError (by field) if ``threshold`` may not be saved as it stands."""
-    criteria_set = threshold.indicator.criterion.level.criteria_set
-    errors: dict[str, list[str]] = {}
-    for field, message in (
-        *row_problems(threshold, criteria_set, allowed_classes(criteria_set)),
-        *_overlap_errors(threshold),
-    ):
-        errors.setdefault(field, []).append(message)
-    if not errors and threshold.relative_to_id is not None:
-        # Only a row that is sound on its own is tried within the set's rules.
-        problems = _rule_errors(threshold, criteria_set)
-        if problems:
-            errors["relative_to"] = problems
-    if errors:
-        raise ValidationError(errors)
 
 
 def allowed_classes(criteria_set: CriteriaSet) -> set[str]:
@@ -94,76 +72,3 @@ def _amount_errors(threshold: Threshold, indicator: Indicator):
 
 def _set_id(indicator: Indicator) -> int:
     return indicator.criterion.level.criteria_set_id
-
-
-def _overlap_errors(threshold: Threshold):
-    """Two rows of one indicator at one scope whose years overlap would leave the choice to a
-    tie rule nobody sees: one row per scope and years, an amendment ending the older one."""
-    same_scope = Threshold.objects.filter(
-        indicator_id=threshold.indicator_id,
-        scope=threshold.scope,
-        class_value=threshold.class_value,
-        province_id=threshold.province_id,
-    ).exclude(pk=threshold.pk)
-    first, last = threshold.first_year, threshold.last_year
-    if first is not None:
-        same_scope = same_scope.filter(Q(last_year__isnull=True) | Q(last_year__gte=first))
-    if last is not None:
-        same_scope = same_scope.filter(Q(first_year__isnull=True) | Q(first_year__lte=last))
-    other = same_scope.first()
-    if other is not None:
-        message = _(
-            "Another threshold of this indicator at this scope covers some of these years "
-            "(%(years)s): end it first, or give this one other years."
-        )
-        yield "first_year", message % {"years": _years(other)}
-
-
-def _years(threshold: Threshold) -> str:
-    first, last = threshold.first_year or "…", threshold.last_year or "…"
-    return f"{first}-{last}"
-
-
-def _rule_errors(threshold: Threshold, criteria_set: CriteriaSet) -> list[str]:
-    """What the set's rules would say with this threshold in them (a cycle, above all)."""
-    rules = selectors.rules_for(criteria_set)
-    before = set(scoring.rule_problems(rules))
-    after = scoring.rule_problems(_with(rules, threshold))
-    return [problem for problem in after if problem not in before]
-
-
-def _with(rules: scoring.RuleSet, threshold: Threshold) -> scoring.RuleSet:
-    """The rules as they would be with ``threshold`` saved (replacing its stored self)."""
-    new = selectors.threshold_rule(threshold)
-    level_code = threshold.indicator.criterion.level.code
-    stored = _stored_rule(threshold)
-
-    def indicator(rule: scoring.IndicatorRule, level: str) -> scoring.IndicatorRule:
-        if (level, rule.code) != (level_code, threshold.indicator.code):
-            return rule
-        kept = [t for t in rule.thresholds if stored is None or t != stored]
-        return dataclasses.replace(rule, thresholds=(*kept, new))
-
-    return dataclasses.replace(
-        rules,
-        levels=tuple(
-            dataclasses.replace(
-                level,
-                criteria=tuple(
-                    dataclasses.replace(
-                        c, indicators=tuple(indicator(i, level.code) for i in c.indicators)
-                    )
-                    for c in level.criteria
-                ),
-            )
-            for level in rules.levels
-        ),
-    )
-
-
-def _stored_rule(threshold: Threshold) -> scoring.ThresholdRule | None:
-    if threshold.pk is None:
-        return None
-    stored = Threshold.objects.select_related("province", "relative_to__criterion__level")
-    row = stored.filter(pk=threshold.pk).first()
-    return selectors.threshold_rule(row) if row else None

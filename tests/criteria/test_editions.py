@@ -102,6 +102,7 @@ def _refused(draft, *entries, user=None) -> dict:
         ({"first_year": 1900}, "“1900” is not a year"),
         ({"first_year": 2019, "last_year": 2025}, "within the set's period, 2021-2025"),
         ({"indicator": "2.1", "value": "150"}, "value: A percentage is between 0 and 100."),
+        ({"value": "-3"}, "value: The value cannot be negative."),
         ({"indicator": "9.9"}, "No indicator 9.9 at level “standard”"),
         ({"scope": "province", "province": "99"}, "“99” is not a province code"),
         ({"value": "abc"}, "“abc” is not a number"),
