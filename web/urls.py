@@ -26,6 +26,7 @@ officer_pages = [
     path(f"{CRITERIA_SET}classes/", criteria_sets.commune_classes, name="commune-classes"),
     path(EDITION, criteria_sets.edition_page, name="edition"),
     path(f"{EDITION}import/", criteria_sets.edition_import, name="edition-import"),
+    path(f"{EDITION}indicators/", criteria_sets.edition_indicator, name="edition-indicator"),
     path(f"{EDITION}preview/", criteria_sets.edition_preview, name="edition-preview"),
     path(f"{EDITION}publish/", criteria_sets.edition_publish, name="edition-publish"),
     path(f"{EDITION}discard/", criteria_sets.edition_discard, name="edition-discard"),

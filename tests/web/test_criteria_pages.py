@@ -323,3 +323,41 @@ def test_a_grid_line_changed_by_someone_else_meanwhile_is_refused(office, draft,
     assert response.status_code == 409
     assert "changed by someone else" in response.content.decode()
     assert not EditionChange.objects.exists()
+
+
+def _new_indicator(**extra) -> dict:
+    fields = {
+        "level": "standard",
+        "criterion": "4",
+        "criterion_name": "Môi trường",
+        "measure": "forest",
+        "measure_name": "Độ che phủ rừng",
+        "value_type": "percent",
+        "unit": "%",
+        "code": "4.1",
+        "name_vi": "Tỷ lệ che phủ rừng",
+        "comparison": ">=",
+        "source": "Quyết định 51/2025/QĐ-TTg",
+    }
+    return {f"new-{key}": value for key, value in {**fields, **extra}.items()}
+
+
+def test_an_indicator_with_its_new_criterion_and_measure_is_added_to_a_whole_period_draft(
+    office, small_set, cast
+):
+    first_edition(small_set)
+    whole = Edition.objects.create(
+        criteria_set=small_set, title="Bổ sung", first_year=2021, last_year=2025
+    )
+    response = office.post(_page(whole, "pages:edition-indicator"), _new_indicator())
+    assert response.status_code == 302
+    kinds = list(EditionChange.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["add_measure", "add_criterion", "add_indicator"]
+    assert EditionChange.objects.last().created_by == cast.national
+
+
+def test_an_indicator_is_refused_in_a_draft_for_some_years_only(office, draft):
+    response = office.post(_page(draft, "pages:edition-indicator"), _new_indicator())
+    assert response.status_code == 400
+    assert "add them in an edition for 2021-2025" in _text(response)
+    assert not EditionChange.objects.exists()

@@ -110,3 +110,58 @@ def _typed(data: dict) -> dict:
 
 
 ThresholdGrid = forms.formset_factory(ThresholdRowForm, extra=0)
+
+
+class IndicatorForm(forms.Form):
+    """A new indicator for a draft covering the set's whole period, with its criterion and its
+    measure when they are new too (a set whose indicators are not all known yet)."""
+
+    level = forms.ChoiceField(label=_("Level"))
+    criterion = forms.CharField(label=_("Criterion number"), max_length=10)
+    criterion_name = forms.CharField(
+        label=_("Criterion name (if new)"), required=False, max_length=300
+    )
+    measure = forms.CharField(label=_("Measure code"), max_length=60)
+    measure_name = forms.CharField(label=_("Measure name (if new)"), required=False, max_length=300)
+    value_type = forms.ChoiceField(label=_("Value type (if new)"), required=False)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=50)
+    code = forms.CharField(label=_("Indicator code"), max_length=20)
+    name_vi = forms.CharField(label=_("Indicator name"), max_length=500)
+    comparison = forms.ChoiceField(label=_("Comparison"))
+    source = forms.CharField(label=_("Source"), max_length=500)
+    verified = forms.BooleanField(label=_("Verified"), required=False)
+    set_by_province = forms.BooleanField(label=_("Number set by the province"), required=False)
+
+    def __init__(self, *args, levels, value_types, comparisons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = levels
+        self.fields["value_type"].choices = [("", "—"), *value_types]
+        self.fields["comparison"].choices = comparisons
+
+    def entries(self, draft) -> list[ChangeEntry]:
+        """The changes this form asks for, in the order they must apply: measure, criterion,
+        indicator (numbered 1-3 for the service's errors)."""
+        data, kind = self.cleaned_data, EditionChange.Kind
+        entries = []
+        if data["measure"] not in draft.measures:
+            measure = {
+                "code": data["measure"],
+                "name_vi": data["measure_name"],
+                "value_type": data["value_type"],
+                "unit": data["unit"],
+            }
+            entries.append(ChangeEntry(len(entries) + 1, kind.ADD_MEASURE, measure))
+        if (data["level"], data["criterion"]) not in draft.criteria:
+            criterion = {
+                "level": data["level"],
+                "number": data["criterion"],
+                "name_vi": data["criterion_name"],
+                "source": data["source"],
+            }
+            entries.append(ChangeEntry(len(entries) + 1, kind.ADD_CRITERION, criterion))
+        indicator = {
+            name: data[name]
+            for name in ("level", "criterion", "measure", "code", "name_vi", "comparison", "source")
+        } | {"verified": data["verified"], "set_by_province": data["set_by_province"]}
+        entries.append(ChangeEntry(len(entries) + 1, kind.ADD_INDICATOR, indicator))
+        return entries

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from criteria import selectors
-from criteria.models import CriteriaSet, Edition, Indicator, Level, Threshold
+from criteria.models import CriteriaSet, Edition, Indicator, Level, Measure, Threshold
 from criteria.services.editions import Draft, threshold_data
 
 
@@ -133,4 +133,14 @@ def _initial(threshold: Threshold) -> dict:
         "source": data["source"],
         "verified": data["verified"],
         "remove": False,
+    }
+
+
+def indicator_choices(draft: Draft) -> dict:
+    """The lists of the new-indicator form: the set's levels, measure kinds, comparisons."""
+    levels = sorted(draft.levels.values(), key=lambda level: level.rank)
+    return {
+        "levels": [(level.code, level.name_vi) for level in levels],
+        "value_types": Measure.ValueType.choices,
+        "comparisons": Indicator.Comparison.choices,
     }

@@ -119,7 +119,9 @@ def _errors_at_rows(grid, error: ValidationError) -> None:
             grid._non_form_errors = grid.non_form_errors() + problems
 
 
-def _render_edition(request, edition, *, grid=None, import_errors=None, status=200):
+def _render_edition(
+    request, edition, *, grid=None, import_errors=None, indicator_form=None, status=200
+):
     context = {"edition": edition, "changes": edition.changes.select_related("created_by")}
     if edition.status == Edition.Status.DRAFT:
         draft = services.Draft.load(edition)
@@ -130,6 +132,7 @@ def _render_edition(request, edition, *, grid=None, import_errors=None, status=2
         context["import_errors"] = import_errors
         context["filter"] = request.GET.get("indicator", "")
         context["indicator_choices"] = vm.grid_choices(draft)["indicators"]
+        context["indicator_form"] = indicator_form or _indicator_form(draft)
     return render(request, "web/edition.html", context, status=status)
 
 
@@ -167,6 +170,28 @@ def _listed(errors) -> list[tuple[str, list[str]]]:
 def _row_order(item) -> tuple[int, str]:
     number = item[0].rsplit(" ", 1)[-1]
     return (int(number), item[0]) if number.isdigit() else (0, item[0])
+
+
+def _indicator_form(draft, data=None):
+    return forms.IndicatorForm(data, prefix="new", **vm.indicator_choices(draft))
+
+
+@login_required
+@require_POST
+def edition_indicator(request, code, pk):
+    edition = _edition(request, code, pk)
+    draft = services.Draft.load(edition)
+    draft.apply_stored()
+    form = _indicator_form(draft, request.POST)
+    if form.is_valid():
+        try:
+            services.add_changes(edition=edition, entries=form.entries(draft), user=request.user)
+        except ValidationError as error:
+            form.add_error(None, [m for messages in error.message_dict.values() for m in messages])
+        else:
+            messages.success(request, _("The indicator is added to the draft."))
+            return redirect("pages:edition", code, pk)
+    return _render_edition(request, edition, indicator_form=form, status=400)
 
 
 @login_required
