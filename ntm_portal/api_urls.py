@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from criteria.api import classes as criteria_classes
+from criteria.api import editions as criteria_editions
 from criteria.api import views as criteria
 from ocop.api import views as ocop
 from stats.api import units
@@ -17,6 +18,8 @@ router.register("criteria-sets", criteria.CriteriaSetViewSet, basename="criteria
 router.register(
     "commune-classes", criteria_classes.CommuneClassViewSet, basename="commune-class"
 )
+router.register("editions", criteria_editions.EditionViewSet, basename="edition")
+router.register("thresholds", criteria_editions.ThresholdViewSet, basename="threshold")
 router.register("assessments", criteria.AssessmentViewSet, basename="assessment")
 router.register("recognitions", criteria.RecognitionViewSet, basename="recognition")
 router.register("targets", criteria.TargetViewSet, basename="target")

@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
         "StructureEnum": "communes.models.Structure",
         "AssessmentStatusEnum": "criteria.models.Assessment.Status",
         "CriterionStatusEnum": ["met", "not_met", "incomplete"],
+        "EditionStatusEnum": "criteria.models.Edition.Status",
+        "EditionChangeKindEnum": "criteria.models.EditionChange.Kind",
     },
 }
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communes.api.serializers import UnitSummarySerializer
@@ -11,6 +12,7 @@ from criteria.models import (
     Assessment,
     CriteriaSet,
     Criterion,
+    Edition,
     Indicator,
     Level,
     Measure,
@@ -121,8 +123,20 @@ class MeasureSerializer(serializers.ModelSerializer):
         ]
 
 
+class EditionSummarySerializer(serializers.ModelSerializer):
+    """The edition a set's rules stand at: when it changed, by which decision."""
+
+    class Meta:
+        model = Edition
+        fields = ["number", "title", "decision_number", "decision_date", "published_at"]
+
+
 class CriteriaSetSerializer(serializers.ModelSerializer):
     levels = LevelSummarySerializer(many=True)
+    edition = serializers.SerializerMethodField(
+        help_text="The newest published edition (null before the first): a client that "
+        "kept results computed under an older number knows they may have changed."
+    )
 
     class Meta:
         model = CriteriaSet
@@ -135,15 +149,27 @@ class CriteriaSetSerializer(serializers.ModelSerializer):
             "last_year",
             "classification",
             "levels",
+            "edition",
         ]
+
+    @extend_schema_field(EditionSummarySerializer(allow_null=True))
+    def get_edition(self, obj) -> dict | None:
+        # The view hands the newest first: a list prefetched newest first, at most one long.
+        newest = obj.newest_editions[0] if obj.newest_editions else None
+        return EditionSummarySerializer(newest).data if newest else None
 
 
 class CriteriaSetDetailSerializer(CriteriaSetSerializer):
     levels = LevelSerializer(many=True, source="levels_with_rules")
     measures = MeasureSerializer(many=True)
+    editions_in_force = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Per year of the set's period, the number of the edition its results are "
+        "scored under (a year no published edition covers is absent).",
+    )
 
     class Meta(CriteriaSetSerializer.Meta):
-        fields = [*CriteriaSetSerializer.Meta.fields, "notes", "measures"]
+        fields = [*CriteriaSetSerializer.Meta.fields, "editions_in_force", "notes", "measures"]
 
 
 # --- assessments ----------------------------------------------------------------------------
@@ -157,6 +183,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
     criteria_met_by_level = serializers.DictField(
         child=serializers.ListField(child=serializers.IntegerField()),
         help_text="Per level code: [criteria met, criteria in the level].",
+    )
+    edition = serializers.IntegerField(
+        source="edition.number",
+        allow_null=True,
+        default=None,
+        help_text="The number of the criteria set's edition the stored result was scored with.",
     )
 
     class Meta:
@@ -176,6 +208,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "complete",
             "uses_unverified",
             "class_value",
+            "edition",
             "scored_at",
             "updated_at",
         ]
@@ -253,17 +286,40 @@ class StepSerializer(serializers.ModelSerializer):
         fields = ["action", "from_status", "to_status", "comment", "user", "at"]
 
 
+class ResultBasisSerializer(serializers.Serializer):
+    stored_edition = serializers.IntegerField(
+        allow_null=True, help_text="The edition the stored level and counts were scored with."
+    )
+    edition_in_force = serializers.IntegerField(
+        allow_null=True, help_text="The edition in force for the assessment's year now."
+    )
+    breakdown = serializers.CharField(
+        help_text='"live": `result` is scored from the current values under the rules in '
+        'force; "edition N (approved under it)": an approved assessment keeps the rules of '
+        "the edition it was approved under, and `result` is scored under those."
+    )
+    rejudge_pending = serializers.BooleanField(
+        help_text="Approved under an older edition than the one in force: its result stands "
+        "until the national office re-judges the year (POST /api/v1/editions/rejudge/)."
+    )
+
+
 class AssessmentDetailSerializer(AssessmentSerializer):
     values = serializers.DictField(
         source="values_by_measure", child=ValueSerializer(), help_text="Entered values by measure."
     )
-    result = ResultSerializer(help_text="The scoring breakdown from the current values.")
+    result = ResultSerializer(
+        help_text="The scoring breakdown from the current values (live; under the edition it "
+        "was approved under for an approved assessment a later edition has overtaken: see "
+        "result_basis). The top-level level and counts are the stored result."
+    )
+    result_basis = ResultBasisSerializer(help_text="Which result is which.")
     steps = StepSerializer(
         source="step_list", many=True, help_text="The workflow so far, oldest first."
     )
 
     class Meta(AssessmentSerializer.Meta):
-        fields = [*AssessmentSerializer.Meta.fields, "values", "result", "steps"]
+        fields = [*AssessmentSerializer.Meta.fields, "values", "result", "result_basis", "steps"]
 
 
 class AssessmentCreateSerializer(serializers.Serializer):

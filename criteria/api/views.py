@@ -23,7 +23,7 @@ from core.api import Conflict, ConflictSerializer, ErrorSerializer, require
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
-from criteria.models import CriteriaSet, Level, Recognition, Target
+from criteria.models import CriteriaSet, Edition, Level, Recognition, Target
 from criteria.services import workflow
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -56,13 +56,25 @@ def _unit(model, code: str, structure: str | None, year: int, label: str):
 # --- criteria sets ----------------------------------------------------------------------------
 
 
+EDITION_NOTE = (
+    " `edition` is the newest published edition of the set, with its decision and date: "
+    "when its number changes, results may have changed (see /api/v1/editions/)."
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List criteria sets, with their levels"),
+    list=extend_schema(
+        summary="List criteria sets, with their levels",
+        description=EDITION_NOTE.strip(),
+        responses={200: s.CriteriaSetSerializer(many=True)},
+    ),
     retrieve=extend_schema(
         summary="One criteria set in full",
         description="Levels, criteria, indicators, measures and every threshold with its "
         "scope, years, source and `verified` flag: what a client needs to render a form or "
-        "explain a result. An indicator with no threshold in force is unconfigured.",
+        "explain a result. An indicator with no threshold in force is unconfigured."
+        + EDITION_NOTE
+        + " `editions_in_force` gives the edition each year's results are scored under.",
         responses={200: s.CriteriaSetDetailSerializer, 404: ErrorSerializer},
     ),
 )
@@ -72,13 +84,22 @@ class CriteriaSetViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.CriteriaSetSerializer
 
     def get_queryset(self):
-        return CriteriaSet.objects.prefetch_related(
+        sets = CriteriaSet.objects.prefetch_related(
             Prefetch("levels", queryset=Level.objects.order_by("rank"))
         )
+        if self.action != "list":
+            return sets  # the detail reads its editions from editions_by_year
+        newest = Edition.objects.published().order_by("-number")[:1]
+        return sets.prefetch_related(Prefetch("editions", newest, to_attr="newest_editions"))
 
     def retrieve(self, request, *args, **kwargs):
         criteria_set = self.get_object()
         criteria_set.levels_with_rules = selectors.levels_with_rules(criteria_set)
+        in_force = selectors.editions_by_year(criteria_set)
+        criteria_set.editions_in_force = {year: e.number for year, e in in_force.items()}
+        # The newest published edition is in force in each of its years: it is among these.
+        newest = max(in_force.values(), key=lambda edition: edition.number, default=None)
+        criteria_set.newest_editions = [newest] if newest else []
         return Response(s.CriteriaSetDetailSerializer(criteria_set).data)
 
 
@@ -120,6 +141,11 @@ def _step_schema(verb: str, who: str):
     ),
     retrieve=extend_schema(
         summary="One assessment: values, results per criterion, the gap to the next level",
+        description="The top-level `level`, counts and `edition` are the stored result, as "
+        "lists and statistics show it. `result` is the breakdown scored now from the values "
+        "(selectors.results_for): under the rules in force, except for an approved assessment "
+        "approved under an edition a later one has since replaced for its year, which keeps "
+        "that edition's rules until re-judged. `result_basis` says which applies.",
         responses={200: s.AssessmentDetailSerializer, **ERRORS},
     ),
     create=extend_schema(
@@ -166,11 +192,17 @@ class AssessmentViewSet(
 
     def get_queryset(self):
         access = access_for(self.request.user)
-        return selectors.assessments_for_list().filter(visible_work(access)).order_by("pk")
+        visible = selectors.assessments_for_list().filter(visible_work(access))
+        return visible.select_related("edition").order_by("pk")
 
     def _detail(self, assessment, code=status.HTTP_200_OK, result=None):
-        fresh = selectors.assessments_for_list().get(pk=assessment.pk)
+        fresh = selectors.assessments_for_list().select_related("edition").get(pk=assessment.pk)
+        in_force = selectors.editions_by_year(fresh.criteria_set)
+        if result is None:
+            scored = selectors.results_for(fresh.criteria_set, [fresh], in_force=in_force)
+            result = scored[fresh.pk][1]
         detail = selectors.with_details(fresh, result=result)
+        detail.result_basis = _result_basis(fresh, in_force)
         return Response(s.AssessmentDetailSerializer(detail).data, code)
 
     def retrieve(self, request, *args, **kwargs):
@@ -246,6 +278,20 @@ class AssessmentViewSet(
         access = access_for(self.request.user)
         message = _("Only officers of this province can change its assessments.")
         require(access.can_edit(province_id), authenticated=access.authenticated, message=message)
+
+
+def _result_basis(assessment, in_force: dict) -> dict:
+    """Which rules the live breakdown was scored under (selectors.frozen decides)."""
+    current = in_force.get(assessment.year)
+    kept = selectors.frozen(assessment, in_force)
+    stored = assessment.edition.number if assessment.edition else None
+    return {
+        "stored_edition": stored,
+        "edition_in_force": current.number if current else None,
+        # A value for programs, not a message: it stays in English.
+        "breakdown": f"edition {stored} (approved under it)" if kept else "live",
+        "rejudge_pending": kept,
+    }
 
 
 # --- recognitions and targets -----------------------------------------------------------------
