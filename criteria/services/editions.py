@@ -41,6 +41,7 @@ from criteria.models import (
     WorkflowStep,
 )
 from criteria.services.bulk import copy_to_history, insert_rows
+from criteria.services.locks import lock_set
 from criteria.services.results import _rescore_open, rescore_many
 from criteria.services.thresholds import allowed_classes, row_problems
 
@@ -860,6 +861,7 @@ def publish_edition(
     """Apply the draft's changes, number the edition, keep its rules, and rescore the open
     assessments of its years: one transaction, so that no stored result ever disagrees with
     the edition in force."""
+    lock_set(edition.criteria_set)
     locked = _locked_draft(edition)
     draft = Draft.load(locked)
     errors = draft.apply_stored() | draft.whole_errors()
@@ -958,6 +960,7 @@ def publish_now(
     """Publish changes at once, as an edition of their own that never was a draft (a
     province's own numbers, loaded data): the same checks, record and rescoring."""
     with transaction.atomic():
+        lock_set(criteria_set)
         edition = Edition(
             criteria_set=criteria_set,
             title=title,

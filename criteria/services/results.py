@@ -13,6 +13,7 @@ from criteria.models import (
     CriterionResult,
 )
 from criteria.services.bulk import insert_rows, update_rows
+from criteria.services.locks import hold_sets_of
 
 
 def apply_result(
@@ -132,7 +133,9 @@ def _locked_for_scoring(ids) -> list[Assessment]:
     workflow step of the same assessment then runs entirely before or after this rescoring,
     and the stored result always follows the values stored. Approved assessments keep the
     result they were approved with."""
-    locked = Assessment.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk")
+    ids = list(ids)
+    hold_sets_of(ids)
+    locked = Assessment.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     locked = locked.exclude(status=Assessment.Status.APPROVED)
     return list(selectors.assessments_for_scoring(list(locked.values_list("pk", flat=True))))
 

@@ -25,6 +25,7 @@ from criteria.models import (
 from criteria.services.bulk import copy_to_history, insert_rows, refuse_if_any_closed
 from criteria.services.closures import refuse_if_closed
 from criteria.services.errors import LockedError, StaleVersionError
+from criteria.services.locks import hold_sets
 from criteria.services.results import rescore, rescore_many
 
 MAX_INTEGER_DIGITS = 10  # AssessmentValue.number holds 14 digits, 4 after the point
@@ -192,6 +193,7 @@ def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
     _refuse_unless_rural(commune)
     refuse_if_closed(commune.pk, year)
     criteria_set = criteria_set_for_year(year)
+    hold_sets([criteria_set.pk])
     if Assessment.objects.filter(commune=commune, year=year, criteria_set=criteria_set).exists():
         raise _already_assessed(commune, year)
     assessment = Assessment.objects.create(
@@ -256,6 +258,7 @@ def _check_new(entries: Sequence[NewAssessment]) -> dict[int, tuple[CriteriaSet,
     for year in sorted({entry.year for entry in entries}):
         criteria_set = criteria_set_for_year(year)
         sets[year] = (criteria_set, {m.code: m for m in criteria_set.measures.all()})
+    hold_sets(criteria_set.pk for criteria_set, _measures in sets.values())
     taken = set(
         Assessment.objects.filter(
             commune__in={entry.commune.pk for entry in entries}, year__in=list(sets)
@@ -369,7 +372,9 @@ def save_values(
 
 
 def locked_current(assessment: Assessment, version: int | None) -> Assessment:
-    """The assessment as stored, row-locked; a stale version is refused."""
+    """The assessment as stored, row-locked (after its set's row: services.locks); a stale
+    version is refused."""
+    hold_sets([assessment.criteria_set_id])
     current = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if version is not None and current.version != version:
         raise StaleVersionError(current.version)

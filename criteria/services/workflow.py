@@ -18,6 +18,7 @@ from criteria.models import (
 from criteria.services.bulk import copy_to_history, refuse_if_any_closed
 from criteria.services.closures import refuse_if_closed
 from criteria.services.errors import WorkflowError
+from criteria.services.locks import hold_sets_of
 from criteria.services.values import locked_current
 
 S = Assessment.Status
@@ -152,6 +153,7 @@ def move_many(
     each assessment moved), in a few statements. Returns the assessments as moved."""
     transition, comment = _checked(action, comment)
     ids = [assessment.pk for assessment in assessments]
+    hold_sets_of(ids)
     moving = list(
         Assessment.objects.select_for_update()
         .filter(pk__in=ids)

@@ -139,3 +139,72 @@ def test_a_value_save_racing_an_ocop_change_leaves_a_true_result(reloads_units_a
         stored = selectors.assessments_for_scoring([assessment.pk]).get()
         wrong += [n for _a, _s, _l in disagreements([stored])]
     assert wrong == []
+
+
+# --- saves and new assessments racing a publication (PostgreSQL) --------------------------------
+
+
+@pytest.fixture
+def published_set(transactional_db, small_set, bach_dang):
+    from tests.criteria.builders import first_edition
+
+    first_edition(small_set)
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    save_values(
+        assessment=assessment, values={"income": 55, "irrigation": 85, "plan": True}, version=1
+    )
+    return assessment
+
+
+@pytest.mark.postgres
+def test_saves_and_new_assessments_racing_a_publication_leave_true_results(
+    reloads_units_after, published_set, small_set
+):
+    from communes.models import Commune
+    from criteria.models import EditionChange
+    from criteria.services.editions import ChangeEntry, publish_now
+
+    assessment = published_set
+    newcomers = list(
+        Commune.objects.rural().filter(structure="2021", province__code="74")[1 : ROUNDS + 1]
+    )
+    wrong = []
+    for n in range(ROUNDS):
+        version = Assessment.objects.get(pk=assessment.pk).version
+        southeast = Threshold.objects.get(class_value="dnb")
+        barrier, errors = threading.Barrier(3), []
+
+        def officer(n=n, version=version):
+            save_values(assessment=assessment, values={"income": 55 + n % 2 * 10}, version=version)
+
+        def newcomer(n=n):
+            create_assessment(commune=newcomers[n], year=2023)
+
+        def office(n=n, southeast=southeast):
+            publish_now(
+                criteria_set=small_set,
+                title=f"Vòng {n}",
+                first_year=2021,
+                last_year=2025,
+                entries=[
+                    ChangeEntry(
+                        1,
+                        EditionChange.Kind.CHANGE_THRESHOLD,
+                        {"value": "60" if n % 2 == 0 else "50"},
+                        southeast.pk,
+                    )
+                ],
+                decision_number=f"{n}/QĐ",
+                decision_date=datetime.date(2024, 1, 1),
+                user=None,
+            )
+
+        threads = [_in_thread(work, barrier, errors) for work in (officer, newcomer, office)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        everything = list(selectors.assessments_for_scoring(selectors.assessment_ids()))
+        wrong += [(n, a.pk) for a, _s, _l in disagreements(everything)]
+    assert wrong == []

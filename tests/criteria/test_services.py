@@ -238,9 +238,9 @@ def test_recompute_costs_the_same_queries_for_more_assessments(
     for commune in communes:
         create_assessment(commune=commune, year=2023)
     # ids, assessments, 4 for the rules, criterion ids, values, classes, derived measures,
-    # bulk update, delete and insert of criterion results, the editions in force, savepoints:
-    # constant in the count.
-    with django_assert_max_num_queries(19):
+    # bulk update, delete and insert of criterion results, the editions in force, the sets'
+    # shared lock, savepoints: constant in the count.
+    with django_assert_max_num_queries(20):
         assert recompute(year=2023) == 12
 
 
@@ -277,12 +277,12 @@ def test_a_save_scores_once_in_a_fixed_number_of_queries(
     small_set, bach_dang, django_assert_num_queries
 ):
     assessment = create_assessment(commune=bach_dang, year=2023)
-    # Locked row, the year's closure, its set, measures, existing values, insert and its
-    # history, version and its history; the assessment loaded for scoring, 4 for the rules,
-    # values, classes, derived measures, criterion ids; result update, criterion results delete
-    # and insert; the editions in force; refresh; 4 savepoints. Scoring twice (or a query per
-    # indicator) would show.
-    with django_assert_num_queries(27):
+    # The set's shared lock, locked row, the year's closure, its set, measures, existing
+    # values, insert and its history, version and its history; the assessment loaded for
+    # scoring, 4 for the rules, values, classes, derived measures, criterion ids; result
+    # update, criterion results delete and insert; the editions in force; refresh; 4
+    # savepoints. Scoring twice (or a query per indicator) would show.
+    with django_assert_num_queries(28):
         save_values(assessment=assessment, values=ALL_STANDARD, version=1)
 
 
