@@ -25,6 +25,7 @@ from criteria.models import (
     Assessment,
     AssessmentValue,
     CriterionResult,
+    EditionChange,
     Evidence,
     Recognition,
     Target,
@@ -159,9 +160,11 @@ def clear(plan: DemoPlan) -> None:
     for model in (AssessmentValue, Evidence):
         model.history.filter(assessment_id__in=ever).delete()
     Assessment.history.filter(_assessment_scope(plan)).delete()
-    _delete_quietly(Threshold.objects.filter(_threshold_scope(plan)))
-    Threshold.history.filter(_threshold_scope(plan)).delete()
     thresholds.forget_unused_editions(plan)
+    demo_rows = Threshold.objects.filter(_threshold_scope(plan))
+    EditionChange.objects.filter(threshold__in=demo_rows).update(threshold=None)
+    _delete_quietly(demo_rows)
+    Threshold.history.filter(_threshold_scope(plan)).delete()
 
 
 def _tell_stories(plan: DemoPlan, created: list[Assessment]) -> None:

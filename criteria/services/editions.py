@@ -14,6 +14,7 @@ Every change is checked against the rules as they would stand with ALL of the dr
 it comes from (a file's row, an API list item) and writes nothing.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ THRESHOLD_KEYS = (
 TRUE_WORDS = {"1", "true", "yes", "y", "có", "x"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "không"}
 RESCORE_BATCH = 500
+MAX_DIGITS, MAX_DECIMALS = 10, 4  # what a threshold's value column holds
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ class ChangeEntry:
 
 
 def row_label(row: int) -> str:
+    """How an error names its change: a row (of a file, a grid or an API list) being added;
+    a change already in the draft by its place there (numbered -1, -2... inside a Draft, so
+    that the two never share a number)."""
+    if row < 0:
+        return _("change %(number)d") % {"number": -row}
     return _("row %(row)d") % {"row": row}
 
 
@@ -136,7 +143,7 @@ def add_changes(*, edition: Edition, entries: list[ChangeEntry], user) -> list[E
         EditionChange(
             edition=locked,
             kind=entry.kind,
-            threshold_id=entry.threshold_id,
+            threshold_id=entry.threshold_id if entry.kind in THRESHOLD_KINDS[1:] else None,
             data=draft.normalised[entry.row],
             before=draft.before.get(entry.row, {}),
             reason=entry.reason,
@@ -147,6 +154,7 @@ def add_changes(*, edition: Edition, entries: list[ChangeEntry], user) -> list[E
     return EditionChange.objects.bulk_create(created)
 
 
+@transaction.atomic
 def remove_change(*, change: EditionChange) -> None:
     _locked_draft(change.edition)
     change.delete()
@@ -208,6 +216,7 @@ class Draft:
         self.structural: set[int] = set()
         self.applied: list[tuple[int, ChangeEntry]] = []
         self.added: list[Measure | Criterion | Indicator] = []
+        self.change_ids: dict[int, int] = {}  # row -> the stored EditionChange's key
 
     def _added(self, obj):
         """Keep a new row of the draft, with a stand-in key (negative, never stored) so that
@@ -228,12 +237,11 @@ class Draft:
     def apply_stored(self) -> dict[str, list[str]]:
         # A stored change carries the row it changed as it was then: if another edition
         # has changed that row since, the change is refused as stale, never applied blindly.
-        entries = [
-            ChangeEntry(
-                n, c.kind, {**c.data, "_before": c.before or None}, c.threshold_id, c.reason
-            )
-            for n, c in enumerate(self.edition.changes.order_by("pk"), start=1)
-        ]
+        entries = []
+        for n, change in enumerate(self.edition.changes.order_by("pk"), start=1):
+            data = {**change.data, "_before": change.before or None}
+            entries.append(ChangeEntry(-n, change.kind, data, change.threshold_id, change.reason))
+            self.change_ids[-n] = change.pk
         return self.apply_entries(entries)
 
     def apply_entries(self, entries: list[ChangeEntry]) -> dict[str, list[str]]:
@@ -260,6 +268,8 @@ class Draft:
             return [_("Unknown kind of change “%(kind)s”.") % {"kind": entry.kind}]
         if entry.kind in STRUCTURE_KINDS:
             self.structural.add(entry.row)
+        if entry.kind not in (Kind.CHANGE_THRESHOLD, Kind.REMOVE_THRESHOLD):
+            entry = dataclasses.replace(entry, threshold_id=None)
         return handler(entry)
 
     def _add_threshold(self, entry: ChangeEntry) -> list[str]:
@@ -360,7 +370,8 @@ class Draft:
             verified=verified,
             demo=demo,
         )
-        return threshold, []
+        problems = _model_problems(threshold)
+        return (None, problems) if problems else (threshold, [])
 
     def _indicator(self, reader, level_key, code_key, required=False) -> Indicator | None:
         level, code = reader.text(level_key), reader.text(code_key)
@@ -400,8 +411,8 @@ class Draft:
             allows_not_applicable=reader.flag("allows_not_applicable"),
             description_vi=reader.text("description_vi"),
         )
-        if reader.problems:
-            return reader.problems
+        if reader.problems or _model_problems(measure):
+            return reader.problems or _model_problems(measure)
         self.measures[code] = measure
         self._added(measure)
         self.normalised[entry.row] = _model_data(measure, MEASURE_FIELDS)
@@ -430,8 +441,8 @@ class Draft:
             name_en=reader.text("name_en") or reader.text("name_vi"),
             source=reader.required("source"),
         )
-        if reader.problems:
-            return reader.problems
+        if reader.problems or _model_problems(criterion):
+            return reader.problems or _model_problems(criterion)
         criterion._prefetched_objects_cache = {"indicators": Indicator.objects.none()}
         criterion._prefetched_objects_cache["indicators"]._result_cache = []
         level.criteria.all()._result_cache.append(criterion)
@@ -482,8 +493,8 @@ class Draft:
             verified=reader.flag("verified"),
             set_by_province=reader.flag("set_by_province"),
         )
-        if reader.problems:
-            return reader.problems
+        if reader.problems or _model_problems(indicator):
+            return reader.problems or _model_problems(indicator)
         indicator._prefetched_objects_cache = {"thresholds": Threshold.objects.none()}
         indicator._prefetched_objects_cache["thresholds"]._result_cache = []
         criterion.indicators.all()._result_cache.append(indicator)
@@ -617,6 +628,10 @@ class _Reader:
         if number is None or not number.is_finite():
             self.fail(key, _("“%(value)s” is not a number.") % {"value": self.text(key)})
             return None
+        if number.adjusted() >= MAX_DIGITS or -number.as_tuple().exponent > MAX_DECIMALS:
+            message = _("Give at most %(digits)d digits and %(decimals)d decimals.")
+            self.fail(key, message % {"digits": MAX_DIGITS, "decimals": MAX_DECIMALS})
+            return None
         return number
 
     def whole(self, key: str) -> int | None:
@@ -642,6 +657,27 @@ class _Reader:
         if text not in FALSE_WORDS:
             self.fail(key, _("Write yes or no (1 or 0)."))
         return False
+
+
+RELATIONS = {
+    "criteria_set",
+    "level",
+    "criterion",
+    "measure",
+    "indicator",
+    "province",
+    "relative_to",
+}
+
+
+def _model_problems(obj) -> list[str]:
+    """What the model's own fields refuse (lengths, digits, choices), as the database would
+    at publication: said now, at the row."""
+    try:
+        obj.clean_fields(exclude=RELATIONS)
+    except ValidationError as error:
+        return [f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()]
+    return []
 
 
 def _field_name(key: str) -> str:
@@ -916,8 +952,10 @@ def _write(draft: "Draft", edition: Edition, user) -> None:
         target._history_user, target._change_reason = user, reason
         if entry.kind == Kind.REMOVE_THRESHOLD:
             target.delete()
-        else:
-            target.save()
+            continue
+        target.save()
+        if entry.kind == Kind.ADD_THRESHOLD and row in draft.change_ids:
+            EditionChange.objects.filter(pk=draft.change_ids[row]).update(threshold=target)
 
 
 LINKS = ("criteria_set", "level", "criterion", "measure", "indicator", "relative_to")
@@ -979,11 +1017,11 @@ def publish_now(
         errors = draft.apply_entries(entries) | draft.whole_errors()
         if errors:
             raise ValidationError(errors)
-        EditionChange.objects.bulk_create(
+        created = EditionChange.objects.bulk_create(
             EditionChange(
                 edition=edition,
                 kind=entry.kind,
-                threshold_id=entry.threshold_id,
+                threshold_id=entry.threshold_id if entry.kind in THRESHOLD_KINDS[1:] else None,
                 data=draft.normalised[entry.row],
                 before=draft.before.get(entry.row, {}),
                 reason=entry.reason,
@@ -991,6 +1029,7 @@ def publish_now(
             )
             for entry in entries
         )
+        draft.change_ids = {e.row: c.pk for e, c in zip(entries, created, strict=True)}
         edition.decision_number, edition.decision_date = decision_number.strip(), decision_date
         _publish(edition, draft, user)
         return edition
@@ -1078,7 +1117,10 @@ def import_thresholds(*, edition: Edition, upload, user) -> list[EditionChange]:
     """Add a spreadsheet's thresholds to a draft: one row a threshold, columns as
     THRESHOLD_KEYS (plus ``action`` add/change/remove and ``threshold_id`` for the last two).
     Every error is reported at its row and column, and then nothing is added."""
-    rows = read_table(upload, FILE_REQUIRED)
+    try:
+        rows = read_table(upload, FILE_REQUIRED)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
     if not rows:
         raise ValidationError({"file": [_("The file has no rows under its header.")]})
     entries, errors = [], {}

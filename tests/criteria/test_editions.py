@@ -409,3 +409,46 @@ def test_an_edition_covering_the_period_completes_a_set_with_new_indicators(
     # The new criterion has no value yet: standard is no longer met, and says so.
     assert (assessment.level, assessment.criteria_met_by_level["standard"]) == ("none", [3, 4])
     assert Edition.objects.get(pk=edition.pk).rescored == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"first_year": "1e9999999"}, "at most 10 digits"),
+        ({"value": "1.123456"}, "4 decimals"),
+        (
+            {
+                "value": "",
+                "relative_level": "advanced",
+                "relative_indicator": "1.1",
+                "factor": "123",
+            },
+            "factor:",
+        ),
+        ({"scope": "class", "class_value": "x" * 30}, "class_value:"),
+    ],
+)
+def test_numbers_and_texts_the_database_could_not_hold_are_refused_at_their_row(
+    draft, data, expected
+):
+    errors = _refused(draft, add(row=5, **data))
+    assert any(expected in message for message in errors["row 5"]), errors
+
+
+def test_a_stored_changes_error_is_named_by_its_place_in_the_draft(draft, small_set):
+    stored = _national_income(small_set)
+    change = EditionChange.Kind.CHANGE_THRESHOLD
+    add_changes(
+        edition=draft, entries=[ChangeEntry(1, change, {"last_year": 2023}, stored.pk)], user=None
+    )
+    Threshold.objects.filter(pk=stored.pk).update(source="Công báo")  # by someone else, since
+    assert list(check_edition(draft)) == ["change 1"]
+
+
+def test_a_published_addition_names_the_threshold_it_created(draft, small_set, cast):
+    add_changes(
+        edition=draft, entries=[add(scope="class", class_value="dbsh", value="45")], user=None
+    )
+    publish_edition(edition=draft, **DECISION, user=cast.national)
+    change = EditionChange.objects.get(edition=draft)
+    assert change.threshold.class_value == "dbsh"

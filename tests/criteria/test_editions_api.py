@@ -703,15 +703,9 @@ def test_hostile_threshold_writes_get_400(national, draft, change):
     assert written() == before
 
 
-# --- known problems of the service ------------------------------------------------------------
+# --- a new change never takes a stored change's row -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.editions.add_changes numbers the draft's stored changes 1..n and the new "
-    "entries by the caller's rows: the same numbers, so a new row takes a stored change's "
-    "'before' (and its errors).",
-)
 def test_a_new_change_keeps_its_own_old_row(national, draft):
     national.post(f"{EDITIONS}{draft['id']}/changes/", {"changes": [end_in_2023(income())]}, "json")
     added = national.post(
