@@ -602,7 +602,11 @@ class _Reader:
 
     def text(self, key: str) -> str:
         value = self.data.get(key)
-        return "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).strip()
+        if "\x00" in text:  # PostgreSQL stores no null character in a text
+            self.fail(key, _("The text contains a null character."))
+            return ""
+        return text
 
     def required(self, key: str) -> str:
         value = self.text(key)

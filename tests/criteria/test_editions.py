@@ -452,3 +452,8 @@ def test_a_published_addition_names_the_threshold_it_created(draft, small_set, c
     publish_edition(edition=draft, **DECISION, user=cast.national)
     change = EditionChange.objects.get(edition=draft)
     assert change.threshold.class_value == "dbsh"
+
+
+def test_a_null_character_from_a_file_is_refused_not_stored(draft):
+    errors = _refused(draft, add(row=2, source="Quyết\x00định"))
+    assert "source: The text contains a null character." in errors["row 2"]
