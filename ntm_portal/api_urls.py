@@ -15,9 +15,7 @@ router.register("provinces", units.ProvinceViewSet, basename="province")
 router.register("districts", units.DistrictViewSet, basename="district")
 router.register("communes", units.CommuneViewSet, basename="commune")
 router.register("criteria-sets", criteria.CriteriaSetViewSet, basename="criteria-set")
-router.register(
-    "commune-classes", criteria_classes.CommuneClassViewSet, basename="commune-class"
-)
+router.register("commune-classes", criteria_classes.CommuneClassViewSet, basename="commune-class")
 router.register("editions", criteria_editions.EditionViewSet, basename="edition")
 router.register("thresholds", criteria_editions.ThresholdViewSet, basename="threshold")
 router.register("assessments", criteria.AssessmentViewSet, basename="assessment")
