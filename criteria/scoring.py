@@ -11,9 +11,29 @@ The rules (DESIGN.md, "Scoring"), for any criteria set:
 - Criterion: a failed indicator makes it NOT_MET; otherwise missing data, an unconfigured
   threshold or no indicators at all make it INCOMPLETE (never a vacuous pass). A
   ``requires_level`` criterion follows that lower level.
-- Level: met when all its criteria are met. The commune's level is the highest level met with
-  every lower level met; the next level is the lowest not met, and its gap lists the
-  indicators there that did not pass.
+- Level: each level has a rule kind (``LevelRule.rule``), its numbers left to the data.
+  - "all" (every level of 2021-2025, the 2026-2030 commune levels): met when all its criteria
+    are met; NOT_MET once a criterion is not met; otherwise INCOMPLETE.
+  - "share" (Decision 51/2025/QĐ-TTg, Annex III condition 3: a ward or special zone meets "at
+    least 70% of the criterion contents", six of them mandatory): the level's *contents* are
+    the indicators of its criteria without ``requires_level``; a ``requires_level`` criterion
+    is a gate outside the count, which must be met. With ``n`` contents, ``p`` passed (pass or
+    not applicable, as everywhere) and ``u`` open (missing value or unconfigured threshold:
+    not passed, not failed), in this order:
+    1. the rule cannot be applied (share not in (0, 1], a mandatory code that is no content
+       of the level: ``rule_problems``): INCOMPLETE, with the reason in ``problem``;
+    2. a mandatory content failed, or a gate is not met: NOT_MET, whatever the share;
+    3. a criterion without indicators (not defined yet, so ``n`` is not known), or no
+       contents at all: INCOMPLETE (never a vacuous pass);
+    4. ``p + u < share x n``: NOT_MET (the share is out of reach even if every open one
+       passes);
+    5. ``p >= share x n``, every mandatory content passed and every gate met: MET, even with
+       other contents still open (they cannot undo it; ``complete`` stays false);
+    6. otherwise INCOMPLETE (the share needs open contents, or a mandatory one is open).
+    Counting is exact (``p >= share x n`` in decimals): 7 of 10 meets 0.70, 32 of 47 does not.
+  Each criterion keeps its own status (the headline "criteria met" is unchanged).
+- Ladder: the commune's level is the highest level met with every lower level met; the next
+  level is the lowest not met, and its gap lists the indicators there that did not pass.
 
 Pure: no Django, no I/O. The ORM layer builds these data classes from the loaded criteria set.
 """
@@ -55,9 +75,16 @@ class Outcome(StrEnum):
 
 
 class CriterionStatus(StrEnum):
+    """The status of a criterion, and of a level (LevelResult.status)."""
+
     MET = "met"
     NOT_MET = "not_met"
     INCOMPLETE = "incomplete"
+
+
+class LevelRuleKind(StrEnum):
+    ALL = "all"  # every criterion met
+    SHARE = "share"  # a share of the level's indicators passed, a mandatory subset among them
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,9 +148,16 @@ class CriterionRule:
 
 @dataclass(frozen=True)
 class LevelRule:
+    """A level and how it is met (module docstring). ``share`` (e.g. 0.70) and ``mandatory``
+    (codes of the level's own indicators) belong to the "share" rule only; inconsistent values
+    are reported by rule_problems, never raised."""
+
     code: str
     rank: int
     criteria: tuple[CriterionRule, ...] = ()
+    rule: LevelRuleKind = LevelRuleKind.ALL
+    share: Decimal | None = None
+    mandatory: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +175,9 @@ def ruleset_as_data(rules: RuleSet) -> dict:
             {
                 "code": level.code,
                 "rank": level.rank,
+                "rule": LevelRuleKind(level.rule).value,
+                "share": None if level.share is None else str(level.share),
+                "mandatory": list(level.mandatory),
                 "criteria": [_criterion_data(c) for c in level.criteria],
             }
             for level in rules.levels
@@ -182,16 +219,19 @@ def _threshold_data(rule: ThresholdRule) -> dict:
 
 
 def ruleset_from_data(data: dict) -> RuleSet:
-    return RuleSet(
+    return RuleSet(code=data["code"], levels=tuple(_level_from_data(lv) for lv in data["levels"]))
+
+
+def _level_from_data(data: dict) -> LevelRule:
+    # Editions published before levels had rule kinds keep no "rule": theirs was "all".
+    share = data.get("share")
+    return LevelRule(
         code=data["code"],
-        levels=tuple(
-            LevelRule(
-                code=level["code"],
-                rank=level["rank"],
-                criteria=tuple(_criterion_from_data(c) for c in level["criteria"]),
-            )
-            for level in data["levels"]
-        ),
+        rank=data["rank"],
+        criteria=tuple(_criterion_from_data(c) for c in data["criteria"]),
+        rule=LevelRuleKind(data.get("rule", LevelRuleKind.ALL)),
+        share=None if share is None else Decimal(share),
+        mandatory=tuple(data.get("mandatory", ())),
     )
 
 
@@ -302,9 +342,16 @@ class LevelResult:
     criteria: tuple[CriterionResult, ...]
     criteria_met: int
     criteria_total: int
-    met: bool
-    complete: bool
+    met: bool  # status == MET
+    complete: bool  # no missing value, unconfigured threshold or undecided criterion
     uses_unverified: bool
+    status: CriterionStatus
+    rule: LevelRuleKind = LevelRuleKind.ALL
+    share: Decimal | None = None
+    # The level's contents (indicators of criteria without requires_level) that passed, of all.
+    indicators_passed: int = 0
+    indicators_total: int = 0
+    problem: str = ""  # why a share rule could not be applied, if so
 
 
 @dataclass(frozen=True)
@@ -422,10 +469,12 @@ def _relative(
 
 
 def rule_problems(rules: RuleSet) -> list[str]:
-    """Every relative threshold of the set that can never be applied, whatever the commune and
-    year: pointing to an indicator that does not exist, to a yes/no indicator, to itself, or
-    into a cycle (through any of the referenced indicator's thresholds). What an edit must not
-    save, and what the report lists; scoring reports the same at the indicators concerned."""
+    """Every rule of the set that can never be applied, whatever the commune and year: a
+    relative threshold pointing to an indicator that does not exist, to a yes/no indicator, to
+    itself, or into a cycle (through any of the referenced indicator's thresholds); a level
+    whose rule kind does not fit its numbers (level_rule_problems). What an edit must not
+    save, and what the report lists; scoring reports the same at the indicators or levels
+    concerned."""
     edges: dict[tuple[str, str], set[tuple[str, str]]] = {}
     problems = []
     for level in rules.levels:
@@ -446,7 +495,45 @@ def rule_problems(rules: RuleSet) -> list[str]:
                             f"{rule.relative_to[1]}, a yes/no indicator that has no number"
                         )
                     edges.setdefault(key, set()).add(rule.relative_to)
-    return problems + [_cycle_message(rules, key) for key in _in_cycles(edges)]
+    problems += [_cycle_message(rules, key) for key in _in_cycles(edges)]
+    return problems + [p for level in rules.levels for p in level_rule_problems(rules, level)]
+
+
+def level_rule_problems(rules: RuleSet, level: LevelRule) -> list[str]:
+    """Why the level's rule kind cannot be applied as its data stands: a share rule needs a
+    share above 0 and at most 1, and its mandatory codes must be indicators of the level (not
+    of a requires_level criterion); an "all" level takes neither a share nor mandatory ones."""
+    where = f"{rules.code} level {level.code}"
+    if level.rule == LevelRuleKind.ALL:
+        stray = (("a share", level.share is not None), ("mandatory indicators", level.mandatory))
+        return [
+            f"{where} has {what}, which only a share rule takes; its rule is 'all'"
+            for what, given in stray
+            if given
+        ]
+    problems = []
+    if level.share is None or not Decimal(0) < level.share <= Decimal(1):
+        problems.append(
+            f"{where}: the share rule needs a share above 0 and at most 1, not {level.share}"
+        )
+    contents = {i.code for i in _contents(level)}
+    problems += [
+        f"{where}: mandatory indicator {code!r} is not an indicator of the level"
+        for code in dict.fromkeys(level.mandatory)
+        if code not in contents
+    ]
+    if len(set(level.mandatory)) != len(level.mandatory):
+        problems.append(f"{where}: a mandatory indicator is named twice")
+    return problems
+
+
+def _is_gate(criterion: CriterionRule) -> bool:
+    return criterion.requires_level is not None
+
+
+def _contents(level: LevelRule) -> list[IndicatorRule]:
+    """What a share rule counts: the indicators of the level's criteria that are not gates."""
+    return [i for c in level.criteria if not _is_gate(c) for i in c.indicators]
 
 
 def _in_cycles(edges: dict[tuple[str, str], set[tuple[str, str]]]) -> list[tuple[str, str]]:
@@ -584,17 +671,70 @@ def _evaluate_levels(ctx: _Context) -> tuple[LevelResult, ...]:
 def _level_result(ctx: _Context, level: LevelRule, lower: Mapping[str, LevelResult]) -> LevelResult:
     criteria = tuple(_criterion_result(ctx, level, c, lower) for c in level.criteria)
     indicators = [i for c in criteria for i in c.indicators]
-    met_count = sum(c.met for c in criteria)
+    contents = _content_results(level, criteria)
+    problem = ""
+    if level.rule == LevelRuleKind.SHARE:
+        problem = "; ".join(level_rule_problems(ctx.rules, level))
+        status = CriterionStatus.INCOMPLETE if problem else _share_status(level, criteria)
+    else:
+        status = _all_status(criteria)
     return LevelResult(
         code=level.code,
         rank=level.rank,
         criteria=criteria,
-        criteria_met=met_count,
+        criteria_met=sum(c.met for c in criteria),
         criteria_total=len(criteria),
-        met=bool(criteria) and met_count == len(criteria),
+        met=status == CriterionStatus.MET,
         complete=_complete(criteria, indicators),
         uses_unverified=any(_judged_on_unverified(i) for i in indicators),
+        status=status,
+        rule=level.rule,
+        share=level.share,
+        indicators_passed=sum(i.passed for i in contents),
+        indicators_total=len(contents),
+        problem=problem,
     )
+
+
+def _all_status(criteria: tuple[CriterionResult, ...]) -> CriterionStatus:
+    if criteria and all(c.met for c in criteria):
+        return CriterionStatus.MET
+    if any(c.status == CriterionStatus.NOT_MET for c in criteria):
+        return CriterionStatus.NOT_MET
+    return CriterionStatus.INCOMPLETE  # no criteria at all, or one still undecided
+
+
+_OPEN = (Outcome.MISSING, Outcome.NOT_CONFIGURED)
+
+
+def _content_results(
+    level: LevelRule, criteria: tuple[CriterionResult, ...]
+) -> list[IndicatorResult]:
+    pairs = zip(level.criteria, criteria, strict=True)
+    return [i for rule, result in pairs if not _is_gate(rule) for i in result.indicators]
+
+
+def _share_status(level: LevelRule, criteria: tuple[CriterionResult, ...]) -> CriterionStatus:
+    """The share rule, steps 2-6 of the module docstring (step 1, a rule that cannot be
+    applied, is the caller's)."""
+    assert level.share is not None
+    pairs = zip(level.criteria, criteria, strict=True)
+    gates = [result for rule, result in pairs if _is_gate(rule)]
+    contents = _content_results(level, criteria)
+    mandatory = [i for i in contents if i.code in level.mandatory]
+    if any(i.outcome == Outcome.FAIL for i in mandatory) or any(
+        g.status == CriterionStatus.NOT_MET for g in gates
+    ):
+        return CriterionStatus.NOT_MET
+    if not contents or any(not _is_gate(rule) and not rule.indicators for rule in level.criteria):
+        return CriterionStatus.INCOMPLETE
+    needed = level.share * len(contents)
+    passed = sum(i.passed for i in contents)
+    if passed + sum(i.outcome in _OPEN for i in contents) < needed:
+        return CriterionStatus.NOT_MET
+    if passed >= needed and all(i.passed for i in mandatory) and all(g.met for g in gates):
+        return CriterionStatus.MET
+    return CriterionStatus.INCOMPLETE
 
 
 def _complete(criteria: tuple[CriterionResult, ...], indicators: list[IndicatorResult]) -> bool:
@@ -666,11 +806,8 @@ def _required_level_status(
     required = lower.get(criterion.requires_level or "")
     if required is None:
         raise ValueError(_bad_requirement(rules, criterion))
-    if required.met:
-        return CriterionStatus.MET
     # Mirror why the lower level falls short: missing data there is not a failure here.
-    failed = any(c.status == CriterionStatus.NOT_MET for c in required.criteria)
-    return CriterionStatus.NOT_MET if failed else CriterionStatus.INCOMPLETE
+    return required.status
 
 
 def _bad_requirement(rules: RuleSet, criterion: CriterionRule) -> str:
