@@ -32,7 +32,8 @@ class LevelInline(admin.TabularInline):
     model = Level
     extra = 0
     show_change_link = True
-    fields = ["rank", "code", "name_vi", "name_en", "legal_basis"]
+    fields = ["rank", "code", "name_vi", "name_en", "legal_basis", "pilot", "rule", "share"]
+    readonly_fields = ["rule", "share"]
 
 
 class MeasureInline(admin.TabularInline):
@@ -65,9 +66,13 @@ class CriterionInline(admin.TabularInline):
 
 @admin.register(Level)
 class LevelAdmin(admin.ModelAdmin):
-    list_display = ["criteria_set", "rank", "code", "name_vi"]
-    list_filter = ["criteria_set"]
+    """The level's rule kind and numbers are read here, not written: they decide results, and
+    only the loader (a set's first edition) and editions record and rescore what they change."""
+
+    list_display = ["criteria_set", "rank", "code", "name_vi", "pilot", "rule"]
+    list_filter = ["criteria_set", "pilot"]
     list_select_related = ["criteria_set"]
+    readonly_fields = ["rule", "share", "mandatory_indicators"]
     inlines = [CriterionInline]
 
 

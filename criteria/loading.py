@@ -6,8 +6,14 @@ nothing and a second load of the same file saves nothing. Rows the file does not
 thresholds the national office entered in admin) are never deleted.
 
 The format, by example, is fixtures/criteria/ntm-2021-2025.json; `load_criteria --dry-run FILE`
-checks a file without keeping anything. An optional top-level "province_structure" (default
-"2021") names the administrative structure whose province codes province-scope thresholds use.
+checks a file without keeping anything. Optional keys:
+- top level: "province_structure" (default "2021"), the administrative structure whose province
+  codes province-scope thresholds use; "edition" {"title", "decision_number", "decision_date"
+  (YYYY-MM-DD)}, the act the file transcribes, recorded as the set's first edition;
+- each level: "pilot" (true or false, default false), a level the law introduces as a pilot;
+  "rule" ("all", the default: every criterion met; or "share", criteria.scoring's docstring),
+  with, for "share" only, "share" (a decimal string above 0 and at most 1, e.g. "0.70") and
+  "mandatory" (a list of codes of the level's own indicators that must pass).
 """
 
 import datetime
@@ -113,6 +119,7 @@ SET_FIELDS = (
     "notes",
 )
 LEVEL_FIELDS = ("code", "rank", "name_vi", "name_en", "legal_basis")
+LEVEL_RULE_KEYS = ("share", "mandatory")
 CRITERION_FIELDS = ("number", "name_vi", "name_en", "group", "source")
 INDICATOR_FIELDS = ("code", "name_vi", "name_en", "comparison", "source", "verified")
 
@@ -320,8 +327,42 @@ def _read_measures(items: list, where: Where) -> dict[str, dict]:
 
 def _read_level(item: object, where: Where) -> LevelRow:
     _require(item, LEVEL_KEYS, where)
-    values = _checked(Level, _pick(item, LEVEL_FIELDS), where)
-    return LevelRow(where=where, values=values, raw_criteria=item["criteria"])
+    values = _pick(item, LEVEL_FIELDS) | {"pilot": bool(_optional(item, "pilot", bool, where))}
+    values |= _level_rule(item, where)
+    return LevelRow(
+        where=where, values=_checked(Level, values, where), raw_criteria=item["criteria"]
+    )
+
+
+def _level_rule(item: dict, where: Where) -> dict:
+    """The level's rule kind and its numbers; the mandatory codes are checked against the
+    level's indicators once its criteria are read (_check_mandatory)."""
+    rule = _optional(item, "rule", str, where) or Level.Rule.ALL
+    _choice(rule, Level.Rule, "rule", where)
+    if rule == Level.Rule.ALL:
+        given = [key for key in LEVEL_RULE_KEYS if item.get(key) is not None]
+        if given:
+            raise where.error(f"{given[0]!r} is only for the 'share' rule")
+        return {"rule": rule, "share": None, "mandatory_indicators": []}
+    if item.get("share") is None:
+        raise where.error('the \'share\' rule needs a "share" (e.g. "0.70")')
+    share = _decimal(item["share"], "share", where)
+    if not Decimal(0) < share <= Decimal(1):
+        raise where.error(f'share {item["share"]!r} must be above 0 and at most 1 (e.g. "0.70")')
+    mandatory = _optional(item, "mandatory", list, where) or []
+    if not all(_is(code, str) for code in mandatory):
+        raise where.error(f"'mandatory' must list indicator codes, not {mandatory!r}")
+    _no_duplicates(mandatory, "mandatory indicator", where)
+    return {"rule": rule, "share": share, "mandatory_indicators": mandatory}
+
+
+def _check_mandatory(level: LevelRow) -> None:
+    codes = {i.code for c in level.criteria for i in c.indicators}
+    for code in level.values["mandatory_indicators"]:
+        if code not in codes:
+            raise level.where.error(
+                f"mandatory indicator {code!r} is not an indicator of the level"
+            )
 
 
 def _read_levels(items: list, measures: dict, where: Where) -> list[LevelRow]:
@@ -334,6 +375,7 @@ def _read_levels(items: list, measures: dict, where: Where) -> list[LevelRow]:
     codes = {level.code for level in levels}
     for level in levels:
         level.criteria = _read_criteria(level, codes - {level.code}, measures)
+        _check_mandatory(level)
     return levels
 
 

@@ -86,6 +86,13 @@ class CriteriaSet(models.Model):
 
 
 class Level(models.Model):
+    """A rung of a set's ladder and how it is met (criteria.scoring, "Level"): every criterion
+    ("all"), or a share of its indicators with some of them mandatory ("share")."""
+
+    class Rule(models.TextChoices):
+        ALL = "all", _("Every criterion met")
+        SHARE = "share", _("A share of the indicators passed, the mandatory ones among them")
+
     criteria_set = models.ForeignKey(
         CriteriaSet,
         verbose_name=_("criteria set"),
@@ -97,6 +104,31 @@ class Level(models.Model):
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     legal_basis = models.TextField(_("legal basis"), blank=True)
+    pilot = models.BooleanField(
+        _("pilot"),
+        default=False,
+        help_text=_(
+            "The law introduces this level as a pilot (e.g. the modern commune, 2026-2030)."
+        ),
+    )
+    rule = models.CharField(_("rule"), max_length=10, choices=Rule.choices, default=Rule.ALL)
+    share = models.DecimalField(
+        _("share of indicators"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("For the share rule only: e.g. 0.7 for at least 70% of the indicators."),
+    )
+    # Codes, not a many-to-many: the rules are read in a fixed number of queries and kept as
+    # data by editions; the loader and scoring.rule_problems check that each names an
+    # indicator of this level.
+    mandatory_indicators = models.JSONField(
+        _("mandatory indicators"),
+        default=list,
+        blank=True,
+        help_text=_("For the share rule only: codes of this level's indicators that must pass."),
+    )
 
     class Meta:
         ordering = ["criteria_set", "rank"]
@@ -105,6 +137,11 @@ class Level(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["criteria_set", "code"], name="level_unique_code"),
             models.UniqueConstraint(fields=["criteria_set", "rank"], name="level_unique_rank"),
+            models.CheckConstraint(
+                condition=Q(rule="all", share__isnull=True)
+                | Q(rule="share", share__gt=0, share__lte=1),
+                name="level_share_fits_rule",
+            ),
         ]
 
     def __str__(self) -> str:

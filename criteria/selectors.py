@@ -162,6 +162,9 @@ def rules_for(criteria_set: CriteriaSet, levels: list[Level] | None = None) -> s
                 code=level.code,
                 rank=level.rank,
                 criteria=tuple(_criterion_rule(c) for c in level.criteria.all()),
+                rule=scoring.LevelRuleKind(level.rule),
+                share=level.share,
+                mandatory=tuple(level.mandatory_indicators),
             )
             for level in levels
         ),

@@ -96,7 +96,7 @@ class CriterionSerializer(serializers.ModelSerializer):
 class LevelSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Level
-        fields = ["code", "rank", "name_vi", "name_en"]
+        fields = ["code", "rank", "name_vi", "name_en", "pilot"]
 
 
 class LevelSerializer(LevelSummarySerializer):

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from communes.models import Province
 from communes.services import Counts
-from criteria import loading
+from criteria import loading, selectors
 from criteria.loading import (
     CRITERIA_DIR,
     KINDS,
@@ -28,6 +28,7 @@ from criteria.models import CriteriaSet, Criterion, Indicator, Level, Measure, T
 pytestmark = pytest.mark.django_db
 
 REAL_FILE = CRITERIA_DIR / "ntm-2021-2025.json"
+D70 = Decimal("0.70")
 MODELS = (CriteriaSet, Level, Measure, Criterion, Indicator, Threshold)
 CONFIRMED = {
     ("standard", "3.1", Decimal("80"), None),
@@ -444,6 +445,79 @@ def test_a_class_threshold_must_name_a_known_region(tmp_path):
     doc["levels"][0]["criteria"][0]["indicators"][0]["thresholds"][0]["scope_value"] = "dnb"
     load_criteria_file(_write(tmp_path, doc, "t.json"))
     assert Threshold.objects.get().class_value == "dnb"
+
+
+# --------------------------------------------------------------------------- level rules
+
+
+def _share_set(**level_keys) -> dict:
+    """The small set with a second indicator, its level keyed by ``level_keys``."""
+    doc = _small_set(_province_threshold("74"))
+    level = doc["levels"][0]
+    second = {**level["criteria"][0]["indicators"][0], "code": "1.2", "thresholds": []}
+    level["criteria"][0]["indicators"].append(second)
+    level.update(level_keys)
+    return doc
+
+
+def test_a_share_level_is_loaded_and_read_by_the_engine_as_its_file_says(tmp_path):
+    doc = _share_set(pilot=True, rule="share", share="0.70", mandatory=["1.2"])
+    doc["edition"] = {"title": "Test", "decision_number": "1/TEST", "decision_date": "2024-01-02"}
+    report = load_criteria_file(_write(tmp_path, doc, "t.json"))
+    level = Level.objects.get()
+    assert (level.pilot, level.rule, level.share) == (True, "share", Decimal("0.70"))
+    assert level.mandatory_indicators == ["1.2"]
+    rule = selectors.rules_for(level.criteria_set).levels[0]
+    assert (rule.rule, rule.share, rule.mandatory) == ("share", Decimal("0.70"), ("1.2",))
+    kept = level.criteria_set.editions.get().rules["levels"][0]
+    assert (kept["rule"], Decimal(kept["share"]), kept["mandatory"]) == ("share", D70, ["1.2"])
+    assert report.counts["levels"] == Counts(created=1)
+    again = load_criteria_file(_write(tmp_path, doc, "t.json"))
+    assert again.counts["levels"] == Counts(unchanged=1)
+
+
+def test_a_level_without_rule_keys_is_an_all_level_and_no_pilot(loaded):
+    stored = Level.objects.values_list("pilot", "rule", "share", "mandatory_indicators")
+    assert list(stored) == [(False, "all", None, [])] * 3
+
+
+LEVEL_BROKEN = {
+    "unknown rule": ({"rule": "most"}, "unknown rule 'most' (one of: all, share)"),
+    "share on an all level": ({"share": "0.7"}, "'share' is only for the 'share' rule"),
+    "mandatory on an all level": (
+        {"rule": "all", "mandatory": ["1.1"]},
+        "'mandatory' is only for the 'share' rule",
+    ),
+    "share rule without a share": ({"rule": "share"}, "the 'share' rule needs a \"share\""),
+    "share above 1": ({"rule": "share", "share": "1.5"}, "share '1.5' must be above 0"),
+    "share of 0": ({"rule": "share", "share": "0"}, "share '0' must be above 0"),
+    "share as a percentage": ({"rule": "share", "share": "70"}, "share '70' must be above 0"),
+    "share as a JSON number": ({"rule": "share", "share": 0.7}, "share 0.7 is not a decimal"),
+    "share too precise": ({"rule": "share", "share": "0.12345"}, "share:"),
+    "mandatory code of no indicator": (
+        {"rule": "share", "share": "0.7", "mandatory": ["9.9"]},
+        "mandatory indicator '9.9' is not an indicator of the level",
+    ),
+    "mandatory code twice": (
+        {"rule": "share", "share": "0.7", "mandatory": ["1.1", "1.1"]},
+        "duplicate mandatory indicator '1.1'",
+    ),
+    "mandatory not codes": (
+        {"rule": "share", "share": "0.7", "mandatory": [1]},
+        "'mandatory' must list indicator codes, not [1]",
+    ),
+    "pilot not a boolean": ({"pilot": "yes"}, "'pilot' must be true or false or null"),
+}
+
+
+@pytest.mark.parametrize("case", list(LEVEL_BROKEN))
+def test_a_level_rule_that_does_not_fit_is_refused_and_writes_nothing(tmp_path, case):
+    keys, problem = LEVEL_BROKEN[case]
+    with pytest.raises(
+        CriteriaFileError, match="^" + re.escape(f"t.json: level standard: {problem}")
+    ):
+        load_criteria_file(_write(tmp_path, _share_set(**keys), "t.json"))
+    assert set(_rows().values()) == {0}
 
 
 # --------------------------------------------------------------------------- load_criteria
