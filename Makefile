@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 setup: install  ## migrate, load reference data and the demo provinces (idempotent)
 	$(DEV_ENV) $(MANAGE) migrate --no-input
 	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2021
+	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2025
 	$(DEV_ENV) $(MANAGE) load_criteria
 	$(DEV_ENV) $(MANAGE) seed_demo --users-password $(DEMO_PASSWORD)
 

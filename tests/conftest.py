@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from communes.models import Commune
-from communes.services import load_admin_units
+from communes.services import available_structures, load_admin_units
 from criteria.models import CriteriaSet, Level
 from tests.criteria.builders import indicator, measure
 
@@ -32,11 +32,17 @@ def _english_by_default(settings):
         yield
 
 
+def _load_units() -> None:
+    for structure in available_structures():
+        load_admin_units(structure=structure)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The real unit lists (2021 structure) in the test database, loaded once."""
+    """The real unit lists of both structures (until and since 1 July 2025), side by side in
+    the test database as in the portal's, loaded once."""
     with django_db_blocker.unblock():
-        load_admin_units(structure="2021")
+        _load_units()
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ def reloads_units_after(django_db_blocker):
     before it, and the unit lists every other test expects are loaded again afterwards."""
     yield
     with django_db_blocker.unblock():
-        load_admin_units(structure="2021")
+        _load_units()
 
 
 @pytest.fixture

@@ -20,16 +20,20 @@ def _run(*args) -> str:
 
 
 def test_the_command_creates_then_updates_a_user():
-    assert _run("lan", "--role", "officer", "--province", "74", "--password", "pw-12345") == (
-        "created lan: officer 74\n"
-    )
+    # Both maps are loaded: the province code is read on the one named.
+    old_map = ("--structure", "2021")
+    assert _run(
+        "lan", "--role", "officer", "--province", "74", *old_map, "--password", "pw-12345"
+    ) == ("created lan: officer 74\n")
     user = get_user_model().objects.get(username="lan")
     assert user.check_password("pw-12345")
     assert (user.portal_access.role, user.portal_access.province.name) == (
         "officer",
         "Tỉnh Bình Dương",
     )
-    assert _run("lan", "--role", "approver", "--province", "20") == "updated lan: approver 20\n"
+    assert _run("lan", "--role", "approver", "--province", "20", *old_map) == (
+        "updated lan: approver 20\n"
+    )
     user.refresh_from_db()
     assert user.check_password("pw-12345")  # unchanged when no password is given
     assert (user.portal_access.role, user.portal_access.province.code) == ("approver", "20")

@@ -39,7 +39,9 @@ def test_communes_filter_by_region_and_kind(admin_client):
 
 
 def test_province_list_shows_region_and_filters_by_kind(admin_client):
-    response = admin_client.get("/admin/communes/province/", {"kind__exact": "thanh_pho"})
+    response = admin_client.get(
+        "/admin/communes/province/", {"kind__exact": "thanh_pho", "structure__exact": "2021"}
+    )
     assert sorted(_listed(response)) == ["01", "31", "46", "48", "79", "92"]
     assert "Đồng bằng sông Hồng" in response.content.decode()
 

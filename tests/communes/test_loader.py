@@ -101,17 +101,39 @@ def test_province_option_loads_only_those_provinces():
     assert not Commune.objects.filter(province__code="22").exists()
 
 
-def test_the_2025_structure_lives_beside_2021():
-    report = load_admin_units(structure="2025")
-    assert report.levels["provinces"].created == 34
-    assert report.levels["communes"].created == 3321
-    assert District.objects.in_structure("2025").count() == 0
+def test_both_structures_live_side_by_side():
+    """Both lists are loaded for every test (tests/conftest.py), as make run's setup does."""
+    counts = {
+        structure: (
+            Province.objects.in_structure(structure).count(),
+            District.objects.in_structure(structure).count(),
+            Commune.objects.in_structure(structure).count(),
+        )
+        for structure in ("2021", "2025")
+    }
+    assert counts == {"2021": (63, 696, 10_051), "2025": (34, 0, 3_321)}
     assert Commune.objects.in_structure("2025").filter(district__isnull=False).count() == 0
-    assert Commune.objects.in_structure("2021").count() == 10_051  # untouched
+    kinds = Counter(Commune.objects.in_structure("2025").values_list("kind", flat=True))
+    assert kinds == {"xa": 2621, "phuong": 687, "dac_khu": 13}
     # Codes are reused across structures; each structure keeps its own unit.
     assert Province.objects.filter(code="01").count() == 2
-    assert Commune.objects.in_structure("2025").filter(kind="dac_khu").count() == 13
-    assert Commune.objects.in_structure("2025").first().valid_from == datetime.date(2025, 7, 1)
+    new = Commune.objects.get(structure="2025", code="09931")
+    old = Commune.objects.get(structure="2021", code="09931")
+    assert (old.name, new.name) == ("Xã Cộng Hòa", "Xã Hưng Đạo")
+    assert (old.valid_from, old.valid_to) == (None, datetime.date(2025, 6, 30))
+    assert (new.valid_from, new.valid_to) == (datetime.date(2025, 7, 1), None)
+
+
+def test_loading_one_structure_leaves_the_other_alone():
+    report = load_admin_units(structure="2025")
+    assert {level: (c.created, c.updated) for level, c in report.levels.items()} == {
+        "regions": (0, 0),
+        "provinces": (0, 0),
+        "districts": (0, 0),
+        "communes": (0, 0),
+    }
+    assert report.levels["communes"].unchanged == 3_321
+    assert Commune.objects.in_structure("2021").count() == 10_051
 
 
 @pytest.fixture

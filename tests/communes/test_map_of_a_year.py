@@ -10,18 +10,10 @@ from communes.models import Province, on_map_q, structure_for_year, structures_f
 D = datetime.date
 
 
-@pytest.fixture
-def merged_map(db):
-    """Two provinces of the merged map, in force from 1 July 2025 (the 2021 map, loaded for
-    every test, ends on 30 June 2025)."""
-    for code in ("91", "92"):
-        Province.objects.create(
-            structure="2025", code=code, name=f"Tỉnh {code}", kind="tinh", valid_from=D(2025, 7, 1)
-        )
-
-
 @pytest.mark.django_db
-def test_a_year_is_kept_on_the_map_in_force_on_1_january(merged_map):
+def test_a_year_is_kept_on_the_map_in_force_on_1_january():
+    # Both maps are loaded for every test: the old one ends on 30 June 2025, the merged one
+    # starts on 1 July 2025.
     assert structures_for_years([2021, 2024, 2025, 2026, 2030]) == {
         2021: "2021",
         2024: "2021",
@@ -33,7 +25,7 @@ def test_a_year_is_kept_on_the_map_in_force_on_1_january(merged_map):
 
 
 @pytest.mark.django_db
-def test_a_year_before_every_map_falls_back_to_the_newest(merged_map):
+def test_a_year_before_every_map_falls_back_to_the_newest():
     Province.objects.filter(structure="2021").update(valid_from=D(2010, 1, 1))
     assert structure_for_year(2000) == "2025"
 

@@ -429,7 +429,7 @@ def test_permission_matrix(api, cast, rated, who):
     expected = MATRIX[who]
     producer = client.post(
         PRODUCERS,
-        {"name": "HTX Tân Uyên", "kind": "cooperative", "commune": "25930"},
+        {"name": "HTX Tân Uyên", "kind": "cooperative", "commune": "25930", "structure": "2021"},
         format="json",
     )
     product = client.post(
@@ -510,12 +510,13 @@ def test_an_officer_changes_a_product_of_the_province(api, cast, rated, other_co
     assert (response.json()["name"], response.json()["active"]) == ("Bưởi da xanh Tân Uyên", False)
     assert _names(client, search="buoi tan uyen") == {"Bưởi da xanh Tân Uyên"}
     # Moving it to Lạng Sơn needs the right to edit there too.
-    moved = client.patch(url, {"commune": other_commune.code}, "json")
+    move = {"commune": other_commune.code, "structure": "2021"}
+    moved = client.patch(url, move, "json")
     assert moved.status_code == 403
     rated.refresh_from_db()
     assert rated.commune.province.code == "74"
     assert _client(api, cast.officer_20).patch(url, {"active": True}, "json").status_code == 403
-    national = _client(api, cast.national).patch(url, {"commune": other_commune.code}, "json")
+    national = _client(api, cast.national).patch(url, move, "json")
     assert national.json()["province"]["code"] == "20"
 
 
@@ -523,7 +524,13 @@ def test_a_product_is_counted_where_it_comes_from(api, cast, producer, bach_dang
     elsewhere = Commune.objects.rural().filter(structure="2021", district__code="720").first()
     response = _client(api, cast.officer_74).post(
         PRODUCTS,
-        {"producer": producer.pk, "name": "Mủ cao su", "group": "food", "commune": elsewhere.code},
+        {
+            "producer": producer.pk,
+            "name": "Mủ cao su",
+            "group": "food",
+            "commune": elsewhere.code,
+            "structure": "2021",
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -617,7 +624,9 @@ def test_an_evaluation_of_a_product_the_officer_cannot_read_is_bad_input(api, ca
     ],
 )
 def test_a_bad_producer_is_refused(api, cast, producer, payload, errors):
-    body = {"name": "HTX Tân Uyên", "kind": "cooperative", "commune": "25930"} | payload
+    # Codes are read on the map named (both maps are loaded; the newest is the default).
+    body = {"name": "HTX Tân Uyên", "kind": "cooperative", "commune": "25930", "structure": "2021"}
+    body |= payload
     response = _client(api, cast.officer_74).post(PRODUCERS, body, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == errors
@@ -638,7 +647,10 @@ def test_a_bad_producer_is_refused(api, cast, producer, payload, errors):
         ({"producer": 10**6}, {"producer": ["No producer with id 1000000."]}),
         ({"group": "rice"}, {"group": ['"rice" is not a valid choice.']}),
         ({"structure": "2021"}, {"structure": ["Give the structure with a commune code."]}),
-        ({"commune": "00000"}, {"commune": ["No commune with code 00000 on the 2021 map."]}),
+        (
+            {"commune": "00000", "structure": "2021"},
+            {"commune": ["No commune with code 00000 on the 2021 map."]},
+        ),
     ],
 )
 def test_a_bad_product_is_refused(api, cast, rated, payload, errors):
