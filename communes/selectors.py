@@ -1,7 +1,14 @@
-"""Reads of administrative units that several places need (the map of a year is a rule of the
-models: communes.models.on_map_q, structure_for_year)."""
+"""Reads of administrative units that several places need (the map of a year and the rural
+communes of a year are rules of the models: communes.models.on_map_q, rural_q), and the
+lineage of the 1 July 2025 reorganisation: predecessors and successors of a unit, one by one
+or for many units in one query."""
 
-from communes.models import Commune, District, Province
+from collections.abc import Iterable
+
+from django.db.models import BooleanField, ExpressionWrapper
+from django.utils import timezone
+
+from communes.models import Commune, District, KindChange, Lineage, Province, rural_on_q
 
 
 def provinces_for_list():
@@ -13,4 +20,60 @@ def districts_for_list():
 
 
 def communes_for_list():
-    return Commune.objects.select_related("province__region", "district")
+    """Communes with their parents, and ``rural_today`` (a xã today, kind changes included:
+    rural_on_q) computed in the same query."""
+    rural_today = ExpressionWrapper(rural_on_q(timezone.localdate()), BooleanField())
+    communes = Commune.objects.select_related("province__region", "district")
+    return communes.annotate(rural_today=rural_today)
+
+
+# --- kind changes and lineage -----------------------------------------------------------------
+
+
+def kind_changes_for_list():
+    return KindChange.objects.select_related("commune__province", "commune__district")
+
+
+def predecessors(commune: Commune):
+    """The lineage links into ``commune`` (a unit of the 2025 structure) from the old units
+    that went into it, each with ``how`` (whole, part...; Lineage.is_partial) and the source's
+    note, its old unit's province and district joined, ordered by old code: 1 query. Empty for
+    a unit of the 2021 structure, or a new unit made of no old commune (e.g. a special zone
+    made of a whole district)."""
+    links = Lineage.objects.filter(new=commune).select_related("old__province", "old__district")
+    return links.order_by("old__code")
+
+
+def successors(commune: Commune):
+    """The lineage links from ``commune`` (a unit of the 2021 structure) to the new units it
+    went into (several when it was split), each with ``how``, its new unit's province joined,
+    ordered by new code: 1 query. Empty for a 2025 unit, or an old unit the conversion table
+    does not name (listed with its reason in fixtures/lineage/fixes.csv)."""
+    links = Lineage.objects.filter(old=commune).select_related("new__province")
+    return links.order_by("new__code")
+
+
+def predecessors_by_commune(communes: Iterable[Commune | int]) -> dict[int, list[Lineage]]:
+    """predecessors() for many new units at once: {new commune id: [links]}, every id given
+    present (an empty list where none), in 1 query."""
+    ids = _ids(communes)
+    grouped: dict[int, list[Lineage]] = {pk: [] for pk in ids}
+    links = Lineage.objects.filter(new_id__in=ids).select_related("old__province", "old__district")
+    for link in links.order_by("new_id", "old__code"):
+        grouped[link.new_id].append(link)
+    return grouped
+
+
+def successors_by_commune(communes: Iterable[Commune | int]) -> dict[int, list[Lineage]]:
+    """successors() for many old units at once: {old commune id: [links]}, every id given
+    present (an empty list where none), in 1 query."""
+    ids = _ids(communes)
+    grouped: dict[int, list[Lineage]] = {pk: [] for pk in ids}
+    links = Lineage.objects.filter(old_id__in=ids).select_related("new__province")
+    for link in links.order_by("old_id", "new__code"):
+        grouped[link.old_id].append(link)
+    return grouped
+
+
+def _ids(communes: Iterable[Commune | int]) -> list[int]:
+    return [c if isinstance(c, int) else c.pk for c in communes]

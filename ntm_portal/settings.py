@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     # Fields of the same name with different choices get names that say which they are.
     "ENUM_NAME_OVERRIDES": {
         "StructureEnum": "communes.models.Structure",
+        "CommuneKindEnum": "communes.models.Commune.Kind",
         "AssessmentStatusEnum": "criteria.models.Assessment.Status",
         "CriterionStatusEnum": ["met", "not_met", "incomplete"],
         "EditionStatusEnum": "criteria.models.Edition.Status",

@@ -32,9 +32,23 @@ DATA_FILE = "vietnam_provinces/data/nested-divisions.json"
 
 # Which structure each known release describes, and when that structure was in force.
 # The package gives no start date for the pre-2025 units, so valid_from stays empty there.
+# kinds_as_of: the day each unit's kind is true on. 0.6.0 is the list of January 2025 (its
+# day unknown: taken as 1 January 2025); 2025.10.1's kinds are those of 1 July 2025 (2,621
+# xã, 687 phường, 13 đặc khu, as published for that day). Kind changes dated after this day
+# start from the listed kind; those dated on or before it lead to it.
 RELEASES = {
-    "0.6.0": {"structure": "2021", "valid_from": None, "valid_to": "2025-06-30"},
-    "2025.10.1": {"structure": "2025", "valid_from": "2025-07-01", "valid_to": None},
+    "0.6.0": {
+        "structure": "2021",
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+        "kinds_as_of": "2025-01-01",
+    },
+    "2025.10.1": {
+        "structure": "2025",
+        "valid_from": "2025-07-01",
+        "valid_to": None,
+        "kinds_as_of": "2025-07-01",
+    },
 }
 
 # Longest prefixes first: "Thành phố" must not be read as "Thị ...".

@@ -36,7 +36,9 @@ class CommuneSerializer(serializers.ModelSerializer):
     province = UnitSummarySerializer()
     district = UnitSummarySerializer(allow_null=True)
     region = RegionSummarySerializer(source="province.region", allow_null=True)
-    is_rural = serializers.BooleanField()
+    is_rural = serializers.BooleanField(
+        source="rural_today", help_text="A rural commune (xã) today, its kind changes included."
+    )
 
     class Meta:
         model = Commune

@@ -1,4 +1,4 @@
-"""Write operations on administrative units: loading the official lists.
+"""Loading the official lists of administrative units.
 
 The lists live in fixtures/admin_units/<structure>/ (built by scripts/build_admin_units.py
 from the vietnam-provinces package). Loading validates every row first, then writes each level
@@ -51,6 +51,7 @@ class Source:
     structure: str
     valid_from: datetime.date | None
     valid_to: datetime.date | None
+    kinds_as_of: datetime.date | None  # the day the listed kinds are true on
     provinces: list[dict]
     districts: list[dict]
     communes: list[dict]
@@ -146,6 +147,7 @@ def read_source(
         structure=structure,
         valid_from=_date(meta.get("valid_from")),
         valid_to=_date(meta.get("valid_to")),
+        kinds_as_of=_date(meta.get("kinds_as_of")),
         provinces=[p for p in rows["provinces"] if p["code"] in wanted],
         districts=[d for d in rows["districts"] if d["province_code"] in wanted],
         communes=[c for c in rows["communes"] if c["province_code"] in wanted],
@@ -251,6 +253,7 @@ def load_admin_units(
         {
             c["code"]: _unit_values(c, source)
             | {
+                "kind_as_of": source.kinds_as_of,
                 "province_id": province_ids[c["province_code"]],
                 "district_id": district_ids.get(c["district_code"]),
             }
