@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from communes.models import Commune, District, Province, Region
+from communes.models import Commune, District, KindChange, Lineage, Province, Region
 from communes.text import fold
 
 
@@ -51,4 +54,80 @@ class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_filter = ["structure", "province__region", "kind", "province"]
     list_select_related = ["province", "district"]
     autocomplete_fields = ["province", "district"]
-    readonly_fields = ["search_key"]
+    readonly_fields = ["search_key", "kind_as_of"]
+
+
+class ReadOnlyMixin:
+    """Rows written only by their services (which check them against the rest): shown,
+    searched and filtered here, never changed."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CommuneSearchMixin:
+    """Search by the commune's code, or its name with or without diacritics."""
+
+    search_help_text = FoldedSearchMixin.search_help_text
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, fold(search_term))
+
+
+@admin.register(KindChange)
+class KindChangeAdmin(ReadOnlyMixin, CommuneSearchMixin, SimpleHistoryAdmin):
+    """Recorded by communes.services.kind_changes (the national office's API and files)."""
+
+    list_display = ["commune", "code", "structure", "province", "date", "old_kind", "new_kind"]
+    list_filter = ["commune__structure", "new_kind", "old_kind"]
+    list_select_related = ["commune__province"]
+    search_fields = ["commune__code", "commune__search_key", "legal_source"]
+    date_hierarchy = "date"
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @admin.display(description=_("code"), ordering="commune__code")
+    def code(self, obj):
+        return obj.commune.code
+
+    @admin.display(description=_("structure"), ordering="commune__structure")
+    def structure(self, obj):
+        return obj.commune.structure
+
+    @admin.display(description=_("province"))
+    def province(self, obj):
+        return obj.commune.province
+
+
+@admin.register(Lineage)
+class LineageAdmin(ReadOnlyMixin, CommuneSearchMixin, admin.ModelAdmin):
+    """Loaded from the conversion table by load_lineage."""
+
+    list_display = ["old_code", "old", "how", "new_code", "new", "new_province", "source_row"]
+    list_filter = ["how", "new__province"]
+    list_select_related = ["old", "new__province"]
+    search_fields = ["old__code", "old__search_key", "new__code", "new__search_key"]
+
+    @admin.display(description=_("old code"), ordering="old__code")
+    def old_code(self, obj):
+        return obj.old.code
+
+    @admin.display(description=_("new code"), ordering="new__code")
+    def new_code(self, obj):
+        return obj.new.code
+
+    @admin.display(description=_("province"))
+    def new_province(self, obj):
+        return obj.new.province

@@ -8,12 +8,13 @@ from criteria.api import classes as criteria_classes
 from criteria.api import editions as criteria_editions
 from criteria.api import views as criteria
 from ocop.api import views as ocop
-from stats.api import units
+from stats.api import kind_changes, units
 
 router = DefaultRouter()
 router.register("provinces", units.ProvinceViewSet, basename="province")
 router.register("districts", units.DistrictViewSet, basename="district")
 router.register("communes", units.CommuneViewSet, basename="commune")
+router.register("kind-changes", kind_changes.KindChangeViewSet, basename="kind-change")
 router.register("criteria-sets", criteria.CriteriaSetViewSet, basename="criteria-set")
 router.register("commune-classes", criteria_classes.CommuneClassViewSet, basename="commune-class")
 router.register("editions", criteria_editions.EditionViewSet, basename="edition")
