@@ -40,7 +40,14 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import Commune, District, Province, on_map_q, structure_for_year
+from communes.models import (
+    Commune,
+    District,
+    Province,
+    on_map_q,
+    rural_q,
+    structure_for_year,
+)
 from criteria.models import Assessment, Recognition, Target, no_set_message
 from criteria.selectors import Ladder, ladder_for_year
 from ocop import rating, selectors
@@ -241,7 +248,7 @@ def _in_frame(frame: Frame, prefix: str = "") -> Q:
 
 def _rural_communes(frame: Frame, place: dict, prefix: str = "") -> Q:
     where = {f"{prefix}{key}": value for key, value in place.items()}
-    return _in_frame(frame, prefix) & Q(**{f"{prefix}kind": Commune.Kind.XA}, **where)
+    return _in_frame(frame, prefix) & rural_q(frame.year, prefix) & Q(**where)
 
 
 def _top_recognized_rank(frame: Frame, unit_field: str) -> Subquery:

@@ -18,7 +18,8 @@ YEARS = (2000, 2100)  # the years a page may ask for (assessment years are small
 def get_commune_for_user(request, structure: str, code: str) -> Commune:
     """The rural commune, if the user is staff of its province (or national); else 404."""
     commune = get_object_or_404(
-        Commune.objects.rural().select_related("province__region", "district"),
+        # Rural in some year: whether it is in the year asked is the services' check.
+        Commune.objects.ever_rural().select_related("province__region", "district"),
         structure=structure,
         code=code,
     )

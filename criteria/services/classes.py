@@ -55,7 +55,7 @@ class _Valid:
 
 @dataclass(frozen=True)
 class _Lookup:
-    """What the checks read, loaded once for the whole batch (3 queries at most)."""
+    """What the checks read, loaded once for the whole batch (4 queries at most)."""
 
     criteria_set: CriteriaSet
     allowed: frozenset[str]  # the set's classes (thresholds.allowed_classes, the one answer)
@@ -87,7 +87,7 @@ def _lookup(criteria_set: CriteriaSet, entries: Sequence[ClassEntry]) -> _Lookup
     communes = Commune.objects.filter(
         structure__in=set(structures.values()),
         code__in={e.commune_code.strip() for e in entries},
-    )
+    ).prefetch_related("kind_changes")  # for is_rural_in(year)
     return _Lookup(
         criteria_set,
         frozenset(allowed_classes(criteria_set)),
@@ -106,7 +106,7 @@ def _commune(code: str, year: int, lookup: _Lookup) -> tuple[Commune | None, str
     if commune is None or not commune.is_on_map(year, structure):
         message = _("No commune with code %(code)s is on the map of %(year)d.")
         return None, message % {"code": code, "year": year}
-    if not commune.is_rural:
+    if not commune.is_rural_in(year):
         message = _("%(name)s (%(code)s) is not a rural commune (xã): only xã are NTM subjects.")
         return None, message % {"name": commune.name, "code": code}
     return commune, None

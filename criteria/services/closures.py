@@ -80,7 +80,7 @@ def open_commune_by_exception(
     reason = _reason(reason, _("Say why this commune is reopened."))
     closure = _closure(closure.province, closure.year, pk=closure.pk)
     names = {"commune": commune.name, "province": closure.province.name}
-    if commune.province_id != closure.province_id or not commune.is_rural:
+    if commune.province_id != closure.province_id or not commune.is_rural_in(closure.year):
         message = _("%(commune)s is not a rural commune of %(province)s.")
         raise ValidationError({"commune": message % names})
     if closure.exceptions.filter(commune=commune).exists():

@@ -47,7 +47,7 @@ def record_recognition(
     """Record an official decision recognising a commune or a district at a level."""
     if (commune is None) == (district is None):
         raise ValidationError(_("A recognition is for one commune or one district."))
-    if commune is not None and not commune.is_rural:
+    if commune is not None and not commune.is_rural_in(title_year):
         raise ValidationError({"commune": _("Only rural communes (xã) are recognised.")})
     if decision_date > timezone.localdate():
         raise ValidationError({"decision_date": _("The decision date cannot be in the future.")})

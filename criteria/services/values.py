@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -165,9 +165,26 @@ def criteria_set_for_year(year: int) -> CriteriaSet:
     return CriteriaSet.objects.for_year_or_error(year)
 
 
-def _refuse_unless_rural(commune: Commune) -> None:
-    if not commune.is_rural:
+def _refuse_unless_rural(commune: Commune, year: int) -> None:
+    """Refuse a commune that was not a xã at any time during ``year`` (communes.models'
+    rule), naming the change of kind that explains it, if any."""
+    if commune.is_rural_in(year):
+        return
+    change = commune.kind_change_explaining(year)
+    if change is None:
         raise ValidationError({"commune": _("Only rural communes (xã) are assessed.")})
+    names = {"commune": commune.name, "year": year, "date": change.date.isoformat()}
+    if change.date.year <= year:
+        message = _(
+            "%(commune)s was not a rural commune (xã) in %(year)d: it became %(kind)s on %(date)s."
+        )
+        names["kind"] = change.get_new_kind_display()
+    else:
+        message = _(
+            "%(commune)s was not a rural commune (xã) in %(year)d: it was %(kind)s until %(date)s."
+        )
+        names["kind"] = change.get_old_kind_display()
+    raise ValidationError({"commune": message % names})
 
 
 def _already_assessed(commune: Commune, year: int) -> ValidationError:
@@ -190,7 +207,7 @@ def _created_step(assessment: Assessment, user) -> WorkflowStep:
 
 @transaction.atomic
 def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
-    _refuse_unless_rural(commune)
+    _refuse_unless_rural(commune, year)
     refuse_if_closed(commune.pk, year)
     criteria_set = criteria_set_for_year(year)
     hold_sets([criteria_set.pk])
@@ -251,8 +268,9 @@ def create_assessments(*, entries: Sequence[NewAssessment], user=None) -> list[A
 
 def _check_new(entries: Sequence[NewAssessment]) -> dict[int, tuple[CriteriaSet, dict]]:
     """create_assessment's checks for every entry; {year: (its set, its measures by code)}."""
+    prefetch_related_objects([entry.commune for entry in entries], "kind_changes")
     for entry in entries:
-        _refuse_unless_rural(entry.commune)
+        _refuse_unless_rural(entry.commune, entry.year)
     refuse_if_any_closed((entry.commune, entry.year) for entry in entries)
     sets = {}
     for year in sorted({entry.year for entry in entries}):

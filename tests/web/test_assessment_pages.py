@@ -657,8 +657,9 @@ def test_the_queue_lists_the_province_only_and_costs_fixed_queries(
     as_user(client, cast.approver_74)
     # Session, user, access; the queue, its ladders; the closures panel: the province, the
     # years, the map of each year (communes.models.structures_for_years), their closures, the
-    # exceptions, the reopenings on record, the communes; the header's province.
-    with django_assert_max_num_queries(13):
+    # exceptions, the reopenings on record, the communes and their kind changes (the rural
+    # communes of each year: communes.models.rural_q); the header's province.
+    with django_assert_max_num_queries(14):
         listed = rows(client.get("/approvals/"))
     assert len(listed) == 6 and lang_son_commune.code not in listed
     assert len(rows(as_user(client, cast.national).get("/approvals/"))) == 7

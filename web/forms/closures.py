@@ -55,4 +55,5 @@ class CommuneExceptionForm(forms.Form):
 
     def __init__(self, data, *, province: Province):
         super().__init__(data)
-        self.fields["commune"].queryset = Commune.objects.rural().in_province(province)
+        # Rural in some year: whether it was in the closed year is the service's check.
+        self.fields["commune"].queryset = Commune.objects.ever_rural().in_province(province)

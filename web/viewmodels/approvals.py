@@ -21,7 +21,7 @@ class YearPanel:
 
     year: int
     closure: YearClosure | None
-    communes: list[Commune]  # the province's rural communes
+    communes: list[Commune]  # the province's rural communes that year
     reopened: object | None = None  # the last reopening on record (a history row)
 
     @property
@@ -37,12 +37,20 @@ class YearPanel:
 
 def year_panels(province: Province) -> list[YearPanel]:
     """The years of the province's map (newest first), each with its closure, the communes
-    reopened by exception and the last reopening on record: 6 queries."""
+    reopened by exception and the last reopening on record: 7 queries."""
     candidates = selectors.years_covered()
     maps = structures_for_years(candidates)
     years = [year for year in candidates if province.is_on_map(year, maps[year])]
     closed = selectors.year_closures(province, years)
     last_reopened = selectors.last_reopenings(province)
-    communes = Commune.objects.rural().in_province(province).select_related("district")
-    communes = list(communes.order_by("search_key", "code"))
-    return [YearPanel(year, closed.get(year), communes, last_reopened.get(year)) for year in years]
+    communes = Commune.objects.ever_rural().in_province(province).select_related("district")
+    communes = list(communes.prefetch_related("kind_changes").order_by("search_key", "code"))
+    return [
+        YearPanel(year, closed.get(year), rural_in(communes, year), last_reopened.get(year))
+        for year in years
+    ]
+
+
+def rural_in(communes: list[Commune], year: int) -> list[Commune]:
+    """Those rural at some time during ``year`` (Commune.is_rural_in, the rule's twin)."""
+    return [commune for commune in communes if commune.is_rural_in(year)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from accounts.access import Access
-from communes.models import Commune, Province, structure_for_year
+from communes.models import Commune, Province, rural_on_q, rural_q, structure_for_year
 from criteria import scoring, selectors
 from criteria.filters import CommuneYearFilterSet
 from criteria.models import Assessment, Level
@@ -59,7 +59,7 @@ class ProvinceYear:
 
 def rural_communes(province: Province, year: int):
     """The province's rural communes on the map of ``year`` (communes.models.on_map_q)."""
-    communes = Commune.objects.rural().in_province(province).on_map(year, province.structure)
+    communes = Commune.objects.rural(year).in_province(province).on_map(year, province.structure)
     return communes.select_related("district").order_by("district__code", "search_key", "code")
 
 
@@ -101,8 +101,11 @@ def _totals(ladder: Ladder, counts: dict, unassessed: int) -> list:
     return [*totals, (no_level, None, counts.get(no_level, 0)), (UNASSESSED, None, unassessed)]
 
 
-def rural_districts(province: Province):
-    return province.districts.filter(communes__kind=Commune.Kind.XA).distinct().order_by("code")
+def rural_districts(province: Province, year: int | None = None):
+    """The province's districts with a rural commune in ``year`` (communes.models.rural_q;
+    without a year, today)."""
+    rural = rural_q(year, "communes__") if year else rural_on_q(timezone.localdate(), "communes__")
+    return province.districts.filter(rural).distinct().order_by("code")
 
 
 def provinces_for_year(year: int):

@@ -16,7 +16,7 @@ def overview(request):
     scope = forms.ScopeForm(request.GET, access=access)
     year, province = scope.resolve()
     ladder = selectors.ladder_for_year(year)
-    districts = overview_vm.rural_districts(province) if province else []
+    districts = overview_vm.rural_districts(province, year) if province else []
     filters = forms.CommuneFilterForm(request.GET, districts=districts, ladder=ladder)
     picture = None
     if province is not None and ladder.criteria_set is not None:
