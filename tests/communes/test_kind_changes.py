@@ -5,8 +5,10 @@ up for the tests (their legal source says so): no real change is recorded in the
 
 import datetime
 import io
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -332,3 +334,32 @@ def test_an_unreadable_file_is_refused_under_file(cast, upload, message):
         import_kind_changes(upload=upload, user=cast.national)
     assert list(error.value.message_dict) == ["file"]
     assert error.value.message_dict["file"][0].startswith(message)
+
+
+def test_the_command_records_a_file_or_says_every_error(tmp_path, dong_nai_xa):
+    from django.core.management import CommandError, call_command
+
+    from communes.services.kind_changes import IMPORT_COLUMNS
+
+    path = tmp_path / "changes.csv"
+    path.write_text(
+        ",".join(IMPORT_COLUMNS) + f"\n2025,{dong_nai_xa.code},2026-04-30,phuong,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="row 2: Give the legal source"):
+        call_command("import_kind_changes", str(path))
+    path.write_text(path.read_text(encoding="utf-8").replace(",\n", f",{SOURCE}\n"))
+    out = io.StringIO()
+    call_command("import_kind_changes", str(path), stdout=out)
+    assert out.getvalue() == "1 changes of kind recorded\n"
+
+
+def test_the_committed_file_of_real_changes_holds_only_its_header():
+    # No source in the domain notes gives a change's unit, date and decision: nothing is
+    # recorded until one does (README: Administrative units).
+    from communes.services.kind_changes import IMPORT_COLUMNS, OPTIONAL_COLUMNS
+
+    path = Path(settings.BASE_DIR) / "fixtures" / "kind_changes.csv"
+    assert path.read_text(encoding="utf-8").splitlines() == [
+        ",".join([*IMPORT_COLUMNS, *OPTIONAL_COLUMNS])
+    ]
