@@ -22,6 +22,7 @@ setup: install  ## migrate, load reference data and the demo provinces (idempote
 	$(DEV_ENV) $(MANAGE) migrate --no-input
 	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2021
 	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2025
+	$(DEV_ENV) $(MANAGE) load_lineage
 	$(DEV_ENV) $(MANAGE) load_criteria
 	$(DEV_ENV) $(MANAGE) seed_demo --users-password $(DEMO_PASSWORD)
 

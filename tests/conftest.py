@@ -8,6 +8,7 @@ from django.utils import translation
 
 from communes.models import Commune
 from communes.services import available_structures, load_admin_units
+from communes.services.lineage import load_lineage
 from criteria.models import CriteriaSet, Level
 from tests.criteria.builders import indicator, measure
 
@@ -35,12 +36,13 @@ def _english_by_default(settings):
 def _load_units() -> None:
     for structure in available_structures():
         load_admin_units(structure=structure)
+    load_lineage()
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The real unit lists of both structures (until and since 1 July 2025), side by side in
-    the test database as in the portal's, loaded once."""
+    the test database as in the portal's, and the lineage between them, loaded once."""
     with django_db_blocker.unblock():
         _load_units()
 
