@@ -304,7 +304,7 @@ def record_kind_changes(*, entries: Sequence[KindChangeEntry], user=None) -> lis
     if errors:
         raise ValidationError(
             {
-                _("row %(n)s") % {"n": entries[index].row}: [message for _f, message in found]
+                _("row %(n)d") % {"n": entries[index].row}: [message for _f, message in found]
                 for index, found in sorted(errors.items())
             }
         )

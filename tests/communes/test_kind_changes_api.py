@@ -163,3 +163,13 @@ def test_admin_lists_and_searches_but_changes_nothing(admin_client, recorded):
     assert page.status_code == 200 and b'name="_save"' not in page.content
     history = admin_client.get(f"/admin/communes/kindchange/{change.pk}/history/")
     assert history.status_code == 200
+
+
+def test_a_refusal_reads_in_vietnamese(api, cast):
+    client = api(cast.national)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="vi")
+    commune = xa()
+    response = client.post(URL, payload(commune, new_kind="xa"), format="json")
+    assert response.json()["errors"] == {
+        "new_kind": ["Loại hình mới trùng với loại hình hiện có: Xã."]
+    }
