@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.access import Access, visible_work
 from communes.models import Commune, Province
+from communes.selectors import predecessors
 from criteria import registry, scoring
 from criteria.models import (
     Assessment,
@@ -452,6 +453,34 @@ def commune_assessments(commune: Commune) -> list[Assessment]:
 
 def commune_recognitions(commune: Commune) -> list[Recognition]:
     return list(commune.recognitions.select_related("level__criteria_set"))
+
+
+@dataclass
+class Predecessor:
+    """An old unit that went (wholly or in part: ``link.how``) into a unit of the new map,
+    with its results under the sets of their time and its titles, kept as history: they do
+    not carry over to the new unit."""
+
+    link: object  # communes.models.Lineage, with old__province and old__district
+    assessments: list[Assessment] = field(default_factory=list)
+    recognitions: list[Recognition] = field(default_factory=list)
+
+
+def predecessors_with_results(commune: Commune, access: Access) -> list[Predecessor]:
+    """For a unit of the new map, each predecessor with the assessments of it this user may see
+    (approved ones, or all for its province's staff), newest first, and its recognitions:
+    3 queries whatever the number of predecessors."""
+    found = [Predecessor(link) for link in predecessors(commune)]
+    by_id = {p.link.old_id: p for p in found}
+    if not by_id:
+        return found
+    assessments = Assessment.objects.filter(commune__in=list(by_id)).filter(visible_work(access))
+    for assessment in assessments.select_related("criteria_set").order_by("-year"):
+        by_id[assessment.commune_id].assessments.append(assessment)
+    recognitions = Recognition.objects.filter(commune__in=list(by_id))
+    for recognition in recognitions.select_related("level__criteria_set"):
+        by_id[recognition.commune_id].recognitions.append(recognition)
+    return found
 
 
 def recognised_level(commune: Commune, year: int, criteria_set: CriteriaSet) -> Level | None:

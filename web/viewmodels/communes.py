@@ -37,3 +37,22 @@ def commune_years(commune: Commune) -> tuple[list[AssessmentRow], list[Recogniti
     """Every assessment of the commune (newest first) and every recognition: 3 queries."""
     rows = assessment_rows(selectors.commune_assessments(commune))
     return rows, selectors.commune_recognitions(commune)
+
+
+@dataclass
+class PredecessorRows:
+    predecessor: selectors.Predecessor
+    rows: list[AssessmentRow]
+
+    @property
+    def partial(self) -> bool:
+        return self.predecessor.link.is_partial
+
+
+def predecessor_history(commune: Commune, access) -> list[PredecessorRows]:
+    """The old units a new commune came from, each with its years as AssessmentRows: 4
+    queries (selectors.predecessors_with_results, and the ladders)."""
+    found = selectors.predecessors_with_results(commune, access)
+    rows = assessment_rows([a for p in found for a in p.assessments])
+    by_assessment = {row.assessment.pk: row for row in rows}
+    return [PredecessorRows(p, [by_assessment[a.pk] for a in p.assessments]) for p in found]

@@ -32,6 +32,7 @@ def commune_detail(request, structure, code):
             "panels": [ocop_vm.products_panel(commune, access_for(request.user))],
             "create_form": forms.CreateAssessmentForm(years=years) if years else None,
             "can_edit": access_for(request.user).can_edit(commune.province_id),
+            "predecessors": communes_vm.predecessor_history(commune, access_for(request.user)),
         },
     )
 
