@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from communes.services import load_admin_units
+from communes.services import available_structures, load_admin_units
 
 pytestmark = pytest.mark.e2e
 
@@ -11,8 +11,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def country(transactional_db):
     # Live-server tests empty the database after each test, so each loads what it shows
-    # (idempotent: a no-op when the session's copy is still there).
-    load_admin_units(structure="2021")
+    # (idempotent: a no-op when the session's copy is still there): both structures, as the
+    # portal holds them.
+    for structure in available_structures():
+        load_admin_units(structure=structure)
 
 
 def test_admin_finds_bach_dang_without_diacritics(page, country, screenshot):
@@ -27,7 +29,9 @@ def test_admin_finds_bach_dang_without_diacritics(page, country, screenshot):
     rows = page.locator("#result_list tbody tr")
     rows.first.wait_for()
     texts = rows.all_inner_texts()
-    assert len(texts) == 6  # four xã and two phường are named Bạch Đằng
+    # Four xã and two phường are named Bạch Đằng on the old map, a xã and a phường on the new.
+    assert len(texts) == 8
+    assert sum("Đến 30/6/2025" in text for text in texts) == 6
     assert all("Bạch Đằng" in text for text in texts)
     binh_duong = [text for text in texts if "25930" in text]
     assert len(binh_duong) == 1
