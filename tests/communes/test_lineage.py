@@ -289,6 +289,9 @@ def test_the_command_lists_the_details_at_verbosity_2_and_refuses_a_missing_file
     assert "no successor: 01651: merged in the first half of 2025" in out.getvalue()
     with pytest.raises(CommandError, match="No such file"):
         call_command("load_lineage", str(tmp_path / "missing.csv"))
+    quiet = io.StringIO()
+    call_command("load_lineage", verbosity=0, stdout=quiet)
+    assert quiet.getvalue() == ""
 
 
 # --- reading the lineage: predecessors and successors -----------------------------------------

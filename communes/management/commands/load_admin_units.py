@@ -23,10 +23,12 @@ class Command(BaseCommand):
             help="load only these provinces (two-digit codes)",
         )
 
-    def handle(self, *args, structure, province, **options):
+    def handle(self, *args, structure, province, verbosity, **options):
         try:
             report = load_admin_units(structure=structure, provinces=province)
         except SourceError as error:
             raise CommandError(str(error)) from error
+        if not verbosity:
+            return
         for level, counts in report.levels.items():
             self.stdout.write(f"{level}: {counts}")

@@ -31,8 +31,9 @@ class Command(BaseCommand):
             report = load_lineage(table=file, dry_run=dry_run)
         except (SourceError, TableError, OSError) as error:
             raise CommandError(str(error)) from error
-        for line in summary(report):
-            self.stdout.write(line)
+        if verbosity:
+            for line in summary(report):
+                self.stdout.write(line)
         if verbosity > 1:
             for line in details(report):
                 self.stdout.write(line)
