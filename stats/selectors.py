@@ -16,7 +16,12 @@ sum of its provinces. Reading the queries:
 8. OCOP products certified on the report's day, grouped by unit, producer and stars
    (ocop.selectors.certified_counts).
 
-A unit counts in a year when it is on that year's map (communes.models.on_map_q). Recognitions
+A unit counts in a year when it is on that year's map (communes.models.on_map_q). A year asked
+on a later map than its own (2024 on the map since 1 July 2025) is counted on its own map and
+carried to the later one by lineage (``basis`` "predecessors"): a new province's figures are
+those of the old communes that went into it, each old commune counted once (once in each new
+province it went into, once in the country), read as they were then; the later map has no
+districts. Recognitions
 count when their level belongs to the set governing the year (Recognition.objects.held): each
 programme period has its own ladder, and a title of an earlier period is not a level of the
 current one.
@@ -43,6 +48,7 @@ from django.utils.translation import gettext as _
 from communes.models import (
     Commune,
     District,
+    Lineage,
     Province,
     on_map_q,
     rural_q,
@@ -73,13 +79,31 @@ class Unit:
 COUNTRY = Unit(code="VN", name="Việt Nam")
 
 
+UNITS = "units"
+PREDECESSORS = "predecessors"
+
+
 @dataclass(frozen=True)
 class Frame:
-    """What every figure of a report is read against: the year, the map and the ladder."""
+    """What every figure of a report is read against: the year, the map reported on, the map
+    the year's data is on, and the ladder."""
 
     year: int
     structure: str
     ladder: Ladder
+    data_structure: str = ""
+
+    @property
+    def basis(self) -> str:
+        """ "units" when the units reported are those the year was assessed on; else
+        "predecessors": the reported units' predecessors on the year's own map."""
+        if not self.data_structure or self.data_structure == self.structure:
+            return UNITS
+        return PREDECESSORS
+
+    @property
+    def of_data(self) -> "Frame":
+        return dataclasses.replace(self, structure=self.data_structure or self.structure)
 
     @property
     def last_day(self) -> datetime.date:
@@ -124,6 +148,7 @@ class UnitStats:
     targets: list[TargetProgress]
     ocop: OcopStats
     provinces: list["UnitStats"] | None = None
+    basis: str = UNITS
 
 
 @dataclass
@@ -155,23 +180,31 @@ def _values(tally: Tally) -> list:
 
 def national_stats(year: int, structure: str | None = None) -> UnitStats:
     frame = _frame(year, structure)
-    provinces = list(Province.objects.filter(_in_frame(frame)).order_by("code"))
+    provinces = list(Province.objects.filter(_reported(frame)).order_by("code"))
     if not provinces:
         raise UnitNotFound(_no_map_message(frame))
-    tallies = _tallies(frame, {}, with_districts=True)
+    districts = frame.basis == UNITS
+    if districts:
+        tallies = _tallies(frame, {}, with_districts=True)
+        country_tally = sum((tallies[p.pk] for p in provinces), Tally())
+    else:
+        tallies, country_tally = _tallies_by_predecessors(frame, provinces)
     targets = _targets_by_province(frame)
-    rows = [_unit_stats(frame, p, tallies[p.pk], targets[p.pk], districts=True) for p in provinces]
-    country = _unit_stats(
-        frame, COUNTRY, sum((tallies[p.pk] for p in provinces), Tally()), [], districts=True
-    )
+    rows = [
+        _unit_stats(frame, p, tallies[p.pk], targets[p.pk], districts=districts) for p in provinces
+    ]
+    country = _unit_stats(frame, COUNTRY, country_tally, [], districts=districts)
     return dataclasses.replace(country, provinces=rows)
 
 
 def province_stats(code: str, year: int, structure: str | None = None) -> UnitStats:
     frame = _frame(year, structure)
     province = _find(Province, code, frame, _("province"))
-    tally = _tallies(frame, {"province_id": province.pk}, with_districts=True)[province.pk]
     targets = _targets(frame, province=province, district__isnull=True)
+    if frame.basis == PREDECESSORS:
+        tallies, _country = _tallies_by_predecessors(frame, [province])
+        return _unit_stats(frame, province, tallies[province.pk], targets, districts=False)
+    tally = _tallies(frame, {"province_id": province.pk}, with_districts=True)[province.pk]
     return _unit_stats(frame, province, tally, targets, districts=True)
 
 
@@ -203,14 +236,26 @@ def structure_for(year: int, structure: str | None = None) -> str | None:
 def _frame(year: int, structure: str | None) -> Frame:
     # The ladder first: a year without a criteria set is a bad request whatever the unit.
     ladder = ladder_for(year)
-    return Frame(year=year, structure=structure_for(year, structure) or "", ladder=ladder)
+    data = structure_for_year(year) or ""
+    asked = structure or data
+    if asked < data:
+        data = asked  # an earlier map than the year's own: read it as it was (no lineage back)
+    return Frame(year=year, structure=asked, ladder=ladder, data_structure=data)
+
+
+def _reported(frame: Frame, prefix: str = "") -> Q:
+    """The units reported on: those of the year's map, or, read by predecessors, the units of
+    the later map as they stand (they did not exist yet in that year)."""
+    if frame.basis == PREDECESSORS:
+        return Q(**{f"{prefix}structure": frame.structure})
+    return _in_frame(frame, prefix)
 
 
 def _find(model, code: str, frame: Frame, label: str):
     # A code is digits; anything else names no unit and never reaches the database.
     unit = None
     if frame.structure and code.isascii() and code.isdigit():
-        unit = model.objects.filter(_in_frame(frame), code=code).first()
+        unit = model.objects.filter(_reported(frame), code=code).first()
     if unit is None:
         raise UnitNotFound(_unit_message(label, code, frame))
     return unit
@@ -260,9 +305,12 @@ def _top_recognized_rank(frame: Frame, unit_field: str) -> Subquery:
 # --- Grouped counts ----------------------------------------------------------------------
 
 
-def _tallies(frame: Frame, place: dict, *, with_districts: bool) -> dict[int, Tally]:
-    """One Tally per unit of `place`'s grouping: its district if given, else its province."""
-    group = "district_id" if "district_id" in place else "province_id"
+def _tallies(
+    frame: Frame, place: dict, *, with_districts: bool, group: str | None = None
+) -> dict[int, Tally]:
+    """One Tally per unit of `place`'s grouping: its district if given, else its province
+    (or per commune, ``group="pk"``)."""
+    group = group or ("district_id" if "district_id" in place else "province_id")
     tallies: dict[int, Tally] = defaultdict(Tally)
     _count_communes(tallies, frame, place, group)
     _count_assessments(tallies, frame, place, group)
@@ -270,6 +318,27 @@ def _tallies(frame: Frame, place: dict, *, with_districts: bool) -> dict[int, Ta
         _count_districts(tallies, frame, place)
     _count_ocop(tallies, frame, place, group)
     return tallies
+
+
+def _tallies_by_predecessors(frame: Frame, provinces: list[Province]):
+    """({new province id: Tally}, the country's Tally) for a year read on a later map: each
+    old commune's own tally on the year's map (grouped by commune, 4 queries), summed over the
+    old communes that went into each new province (1 query for the lineage), each old commune
+    once per province, and once in the country."""
+    per_old = _tallies(frame.of_data, {}, with_districts=False, group="pk")
+    links = Lineage.objects.filter(new__province__in=provinces).values_list(
+        "new__province_id", "old_id"
+    )
+    olds: dict[int, set[int]] = defaultdict(set)
+    for province_id, old_id in links:
+        olds[province_id].add(old_id)
+    empty = Tally()
+    tallies = {
+        p.pk: sum((per_old.get(old, empty) for old in olds[p.pk]), Tally()) for p in provinces
+    }
+    counted = set().union(*olds.values()) if olds else set()
+    country = sum((per_old.get(old, empty) for old in counted), Tally())
+    return tallies, country
 
 
 def _count_communes(tallies, frame: Frame, place: dict, group: str) -> None:
@@ -376,6 +445,7 @@ def _unit_stats(frame: Frame, unit, tally: Tally, targets: Iterable[Target], *, 
         ),
         targets=[progress(t, tally.communes, recognized_at_least) for t in targets],
         ocop=ocop_stats(tally),
+        basis=frame.basis,
     )
 
 

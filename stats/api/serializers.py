@@ -130,6 +130,14 @@ class _StatsHeaderSerializer(serializers.Serializer):
     structure = serializers.ChoiceField(
         choices=Structure.choices, help_text=_("The administrative map counted on.")
     )
+    basis = serializers.ChoiceField(
+        choices=[("units", "units"), ("predecessors", "predecessors")],
+        help_text=_(
+            "units: the units of the map, as assessed that year. predecessors: the year was "
+            "assessed on an earlier map; each unit's figures are those of the old communes "
+            "that went into it (lineage of 1 July 2025), each old commune counted once."
+        ),
+    )
 
 
 class StatsSerializer(_StatsHeaderSerializer, StatsBlockSerializer):

@@ -42,7 +42,7 @@ BLOCK = {
         "expiring_90_days": 4,
     },
 }
-HEADER = {"year": 2023, "criteria_set": "NTM-2021-2025", "structure": "2021"}
+HEADER = {"year": 2023, "criteria_set": "NTM-2021-2025", "structure": "2021", "basis": "units"}
 BINH_DUONG = {
     "unit": {"code": "74", "name": "Tỉnh Bình Dương"},
     **BLOCK,
