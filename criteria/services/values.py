@@ -1,6 +1,7 @@
 """Creating assessments and saving their values: every value checked against its measure,
 with optimistic locking, rescored in the same transaction."""
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -13,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from communes.models import Commune
+from communes.models import Commune, structure_for_year, structures_for_years
+from communes.selectors import predecessors, successors
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -187,6 +189,31 @@ def _refuse_unless_rural(commune: Commune, year: int) -> None:
     raise ValidationError({"commune": message % names})
 
 
+def _refuse_unless_on_map(commune: Commune, year: int, structure: str | None) -> None:
+    """Refuse a unit that is not on the map ``year`` is assessed on (communes.models: the
+    structure in force on 1 January, a unit valid at some time in the year), naming its
+    validity and where that year's assessment belongs: its successors or predecessors."""
+    if commune.is_on_map(year, structure):
+        return
+    names = {"commune": f"{commune.name} ({commune.code})", "year": year}
+    if commune.valid_to is not None and commune.valid_to < datetime.date(year, 1, 1):
+        units = [link.new for link in successors(commune)]
+        message = _(
+            "%(commune)s existed until %(date)s; %(year)d is assessed on the map since then, "
+            "on the commune(s) it went into: %(units)s."
+        )
+        names["date"] = commune.valid_to.isoformat()
+    else:
+        units = [link.old for link in predecessors(commune)]
+        message = _(
+            "%(commune)s exists from %(date)s; %(year)d is assessed on the map of that year, "
+            "on the commune(s) it was formed from: %(units)s."
+        )
+        names["date"] = commune.valid_from.isoformat() if commune.valid_from else "?"
+    names["units"] = ", ".join(f"{u.name} ({u.code})" for u in units) or _("none on record")
+    raise ValidationError({"commune": message % names})
+
+
 def _already_assessed(commune: Commune, year: int) -> ValidationError:
     return ValidationError(
         {
@@ -207,9 +234,10 @@ def _created_step(assessment: Assessment, user) -> WorkflowStep:
 
 @transaction.atomic
 def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
+    criteria_set = criteria_set_for_year(year)
+    _refuse_unless_on_map(commune, year, structure_for_year(year))
     _refuse_unless_rural(commune, year)
     refuse_if_closed(commune.pk, year)
-    criteria_set = criteria_set_for_year(year)
     hold_sets([criteria_set.pk])
     if Assessment.objects.filter(commune=commune, year=year, criteria_set=criteria_set).exists():
         raise _already_assessed(commune, year)
@@ -269,13 +297,15 @@ def create_assessments(*, entries: Sequence[NewAssessment], user=None) -> list[A
 def _check_new(entries: Sequence[NewAssessment]) -> dict[int, tuple[CriteriaSet, dict]]:
     """create_assessment's checks for every entry; {year: (its set, its measures by code)}."""
     prefetch_related_objects([entry.commune for entry in entries], "kind_changes")
-    for entry in entries:
-        _refuse_unless_rural(entry.commune, entry.year)
-    refuse_if_any_closed((entry.commune, entry.year) for entry in entries)
     sets = {}
     for year in sorted({entry.year for entry in entries}):
         criteria_set = criteria_set_for_year(year)
         sets[year] = (criteria_set, {m.code: m for m in criteria_set.measures.all()})
+    maps = structures_for_years({entry.year for entry in entries})
+    for entry in entries:
+        _refuse_unless_on_map(entry.commune, entry.year, maps[entry.year])
+        _refuse_unless_rural(entry.commune, entry.year)
+    refuse_if_any_closed((entry.commune, entry.year) for entry in entries)
     hold_sets(criteria_set.pk for criteria_set, _measures in sets.values())
     taken = set(
         Assessment.objects.filter(

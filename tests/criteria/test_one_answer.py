@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.access import ANONYMOUS, Access
 from accounts.models import Role
+from communes.models import Commune
 from criteria import scoring, selectors
 from criteria.models import CriteriaSet, Level, Recognition
 from criteria.services import create_assessment, workflow
@@ -52,14 +53,16 @@ def test_one_set_governs_its_period_only():
 
 
 @pytest.mark.django_db
-def test_where_two_sets_overlap_the_one_that_began_last_governs(bach_dang):
+def test_where_two_sets_overlap_the_one_that_began_last_governs(db):
+    # A rural commune of the merged map, on which 2026 is assessed.
+    commune = Commune.objects.rural(2026).filter(structure="2025").first()
     old = _set("OLD", 2021, 2026)
     new = _set("NEW", 2026, 2030)
     assert CriteriaSet.objects.for_year(2025) == old
     assert CriteriaSet.objects.for_year(2026) == new
     # Every caller follows: the ladder of the pages and statistics, and new assessments.
     assert selectors.ladder_for_year(2026).criteria_set == new
-    assert create_assessment(commune=bach_dang, year=2026).criteria_set == new
+    assert create_assessment(commune=commune, year=2026).criteria_set == new
 
 
 # --- the title held ------------------------------------------------------------------------
