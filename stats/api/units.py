@@ -13,7 +13,7 @@ from accounts.access import access_for
 from communes.api import serializers as unit_serializers
 from communes.api import views as unit_views
 from criteria.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
-from criteria.selectors import levels_by_unit
+from criteria.selectors import levels_by_unit, predecessors_with_results
 
 LEVEL_COUNTS = serializers.DictField(
     child=serializers.IntegerField(),
@@ -55,6 +55,58 @@ class CommuneYearSerializer(unit_serializers.CommuneSerializer):
             "level": obj.computed_level,
             "criteria_met": obj.criteria_met,
         }
+
+
+class PredecessorResultSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    criteria_set = serializers.CharField(source="criteria_set.code")
+    status = serializers.CharField()
+    level = serializers.CharField(help_text="Computed level under the set of its time.")
+    criteria_met_by_level = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField())
+    )
+
+
+class PredecessorTitleSerializer(serializers.Serializer):
+    level = serializers.CharField(source="level.code")
+    criteria_set = serializers.CharField(source="level.criteria_set.code")
+    title_year = serializers.IntegerField()
+    decision_number = serializers.CharField()
+    decision_date = serializers.DateField()
+    revoked_date = serializers.DateField(allow_null=True)
+
+
+class PredecessorSerializer(serializers.Serializer):
+    code = serializers.CharField(source="link.old.code")
+    name = serializers.CharField(source="link.old.name")
+    structure = serializers.CharField(source="link.old.structure")
+    province = unit_serializers.UnitSummarySerializer(source="link.old.province")
+    how = serializers.CharField(source="link.how")
+    partial = serializers.BooleanField(
+        source="link.is_partial", help_text="It went in only in part (the rest elsewhere)."
+    )
+    results = PredecessorResultSerializer(
+        source="assessments",
+        many=True,
+        help_text="Its assessments this user may see, newest first, under the sets of their time.",
+    )
+    titles = PredecessorTitleSerializer(
+        source="recognitions", many=True, help_text="Its titles: history, not carried over."
+    )
+
+
+class CommuneDetailSerializer(CommuneYearSerializer):
+    predecessors = serializers.SerializerMethodField(
+        help_text="For a unit of the map since 1 July 2025: the old communes it was formed "
+        "from (lineage), with their results and titles under the sets of their time."
+    )
+
+    class Meta(CommuneYearSerializer.Meta):
+        fields = [*CommuneYearSerializer.Meta.fields, "predecessors"]
+
+    def get_predecessors(self, obj) -> PredecessorSerializer(many=True):
+        found = predecessors_with_results(obj, access_for(self.context["request"].user))
+        return PredecessorSerializer(found, many=True).data
 
 
 class DistrictYearSerializer(unit_serializers.DistrictSerializer):
@@ -121,6 +173,15 @@ class DistrictViewSet(LevelCountsMixin, unit_views.DistrictViewSet):
 @extend_schema_view(
     retrieve=extend_schema(
         summary="One commune, by code (with year: its assessment and recognised level)",
+        description="A unit of the map since 1 July 2025 also lists its `predecessors`: the "
+        "old communes it was formed from, each with how it went in (`partial` when only in "
+        "part) and its results and titles under the sets of their time. Titles do not carry "
+        "over to the new unit.",
+        responses={
+            200: CommuneDetailSerializer,
+            **unit_views.BAD_REQUEST,
+            **unit_views.NOT_FOUND,
+        },
         examples=[
             OpenApiExample(
                 "Xã Bạch Đằng in 2023",
@@ -134,6 +195,7 @@ class DistrictViewSet(LevelCountsMixin, unit_views.DistrictViewSet):
                         "criteria_met": 19,
                     },
                     "recognized_level": "standard",
+                    "predecessors": [],
                 },
             )
         ],
@@ -142,3 +204,8 @@ class DistrictViewSet(LevelCountsMixin, unit_views.DistrictViewSet):
 class CommuneViewSet(unit_views.CommuneViewSet):
     serializer_class = CommuneYearSerializer
     filterset_class = CommuneYearFilterSet
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CommuneDetailSerializer
+        return CommuneYearSerializer

@@ -75,3 +75,24 @@ def test_the_merged_map_costs_a_fixed_number_of_queries(
     # commune), the lineage, targets.
     with django_assert_max_num_queries(8):
         assert client.get(NATIONAL, {"year": 2023, "structure": "2025"}).status_code == 200
+
+
+def test_a_new_communes_detail_lists_its_predecessors_results(client, approved):
+    # New Xã Việt Lâm (00967, 2025) took part of old Xã Việt Lâm (00967, 2021), approved in 2023.
+    body = client.get("/api/v1/communes/00967/", {"structure": "2025"}).json()
+    by_code = {p["code"]: p for p in body["predecessors"]}
+    old = by_code["00967"]
+    assert (old["structure"], old["how"], old["partial"]) == ("2021", "part", True)
+    assert [(r["year"], r["level"], r["status"]) for r in old["results"]] == [
+        (2023, "standard", "approved")
+    ]
+    old_only = client.get("/api/v1/communes/00967/", {"structure": "2021"}).json()
+    assert old_only["predecessors"] == []
+
+
+def test_drafts_of_a_predecessor_stay_with_its_provinces_staff(client, small_set):
+    commune = Commune.objects.get(structure="2021", code="00967")
+    create_assessment(commune=commune, year=2024)  # a draft
+    body = client.get("/api/v1/communes/00967/", {"structure": "2025"}).json()
+    old = {p["code"]: p for p in body["predecessors"]}["00967"]
+    assert old["results"] == []
