@@ -340,8 +340,8 @@ def test_the_commune_page_costs_a_fixed_number_of_queries(
     as_user(client, cast.officer_74)
     # Session, user, commune, access; assessments, their ladders, recognitions; years
     # offered; one per panel another app registers (criteria.registry: ocop's); the header's
-    # province; its predecessors on the old map (none here).
-    with django_assert_max_num_queries(11):
+    # province; its predecessors on the old map (none here); the maps of the years offered.
+    with django_assert_max_num_queries(12):
         assert client.get(COMMUNE).status_code == 200
 
 

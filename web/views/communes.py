@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import access_for
+from communes.models import structures_for_years
 from core.forms import error_text
 from criteria import selectors, services
 from web import scope
@@ -21,7 +22,10 @@ def commune_detail(request, structure, code):
     commune = scope.get_commune_for_user(request, structure, code)
     rows, recognitions = communes_vm.commune_years(commune)
     taken = {row.assessment.year for row in rows}
-    years = [year for year in selectors.years_covered() if year not in taken]
+    covered = selectors.years_covered()
+    maps = structures_for_years(covered)
+    # The years it may be assessed for: not yet assessed, and on that year's map.
+    years = [y for y in covered if y not in taken and commune.is_on_map(y, maps[y])]
     return render(
         request,
         "web/commune.html",
