@@ -154,6 +154,8 @@ class Measure(models.Model):
         NUMBER = "number", _("Number")
         PERCENT = "percent", _("Percentage (0-100)")
         MONEY = "money", _("Million VND per person per year")
+        # A rate of change (income growth, 2026-2030): a fall is a negative number.
+        CHANGE = "change", _("Change in % (may be negative)")
 
     class Source(models.TextChoices):
         ENTERED = "entered", _("Entered by hand")

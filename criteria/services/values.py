@@ -56,7 +56,7 @@ def _parse_number(measure: Measure, raw: object) -> Decimal:
         raise ValidationError(_("“%(raw)s” is not a number.") % {"raw": raw}) from None
     if not number.is_finite():
         raise ValidationError(_("Enter a finite number."))
-    if number < 0:
+    if number < 0 and measure.value_type != Measure.ValueType.CHANGE:
         raise ValidationError(_("The value cannot be negative."))
     if measure.value_type == Measure.ValueType.PERCENT and number > 100:
         raise ValidationError(_("A percentage is between 0 and 100."))

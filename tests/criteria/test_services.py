@@ -314,3 +314,15 @@ def test_a_derived_change_rescores_open_assessments_only(small_set, bach_dang, l
         }
     finally:
         registry.unregister("test.ocop_products")
+
+
+def test_a_change_measure_takes_a_negative_rate_and_others_do_not(small_set):
+    from criteria.models import Measure
+    from criteria.services import parse_value
+
+    change = Measure(criteria_set=small_set, code="growth", value_type="change")
+    assert parse_value(change, "-3,5").number == Decimal("-3.5")
+    assert parse_value(change, "140").number == Decimal("140")
+    money = Measure(criteria_set=small_set, code="money", value_type="money")
+    with pytest.raises(ValidationError, match="cannot be negative"):
+        parse_value(money, "-3")

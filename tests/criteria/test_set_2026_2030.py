@@ -38,7 +38,7 @@ CRITERIA = [
 ]
 # The six contents Annex III names (notes §2.4, §4): criterion, code, measure, comparison, kind.
 INDICATORS = {
-    ("3", "3.1", "income_growth_rate", ">=", "number"),
+    ("3", "3.1", "income_growth_rate", ">=", "change"),
     ("3", "3.a", "ocop_development_plan", "true", "bool"),
     ("3", "3.b", "private_sector_local_jobs", "true", "bool"),
     ("6", "6.a", "multidimensional_poverty_rate", "<=", "percent"),
@@ -128,7 +128,7 @@ def _every_value(number: str, flag: bool) -> dict[str, scoring.MeasureValue]:
 
 @pytest.mark.parametrize(
     ("group", "number", "flag"),
-    list(itertools.product(["1", "2", "3", ""], ["0", "12.5", "100"], [True, False])),
+    list(itertools.product(["1", "2", "3", ""], ["0", "12.5", "100", "-3"], [True, False])),
 )
 def test_no_values_reach_a_level_while_the_set_is_incomplete(cset, group, number, flag):
     rules = selectors.rules_for(cset)
