@@ -28,6 +28,9 @@ def no_set_message(year: int) -> str:
 # The classes of a set keyed by commune group (2026-2030, Decision 51/2025/QĐ-TTg: groups 1,
 # 2 and 3 instead of regions; shared/domain/notes-2026-2030.md, confirmed).
 COMMUNE_GROUPS = frozenset({"1", "2", "3"})
+# Group 2 is defined as "neither group 1 nor group 3" (notes-2026-2030 §2.2, confirmed): a
+# commune assigned to neither is in group 2.
+DEFAULT_COMMUNE_GROUP = "2"
 
 
 class CriteriaSetQuerySet(models.QuerySet):

@@ -17,6 +17,7 @@ from communes.models import Commune, Province
 from communes.selectors import predecessors
 from criteria import registry, scoring
 from criteria.models import (
+    DEFAULT_COMMUNE_GROUP,
     Assessment,
     AssessmentValue,
     ClosureException,
@@ -174,7 +175,8 @@ def rules_for(criteria_set: CriteriaSet, levels: list[Level] | None = None) -> s
 
 def classes_for(communes: Iterable, criteria_set: CriteriaSet, year: int) -> dict[int, str]:
     """The class each commune is judged in that year: a stored assignment or override, else
-    (for region-keyed sets) its province's region. Communes need province__region loaded."""
+    its province's region (region-keyed sets) or group 2 (commune groups: group 2 is "neither
+    group 1 nor group 3"). Communes need province__region loaded."""
     communes = list(communes)
     stored = dict(
         CommuneClass.objects.filter(
@@ -182,11 +184,14 @@ def classes_for(communes: Iterable, criteria_set: CriteriaSet, year: int) -> dic
         ).values_list("commune_id", "class_value")
     )
     by_region = criteria_set.classification == CriteriaSet.Classification.REGION
-    return {
-        c.pk: stored.get(c.pk)
-        or (c.province.region.code if by_region and c.province.region else "")
-        for c in communes
-    }
+    return {c.pk: stored.get(c.pk) or _default_class(c, by_region) for c in communes}
+
+
+def _default_class(commune: Commune, by_region: bool) -> str:
+    """Without an assignment: the province's region (2021-2025), or group 2 (2026-2030)."""
+    if by_region:
+        return commune.province.region.code if commune.province.region else ""
+    return DEFAULT_COMMUNE_GROUP
 
 
 def _stored_value(value_type: str, flag: bool | None, number):
