@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(
                 blank=True,
                 decimal_places=4,
-                help_text="For the share rule only: e.g. 0.7 for at least 70% of the indicators.",
+                help_text="For the share rule only: e.g. 0.7 for at least seven in ten of the indicators.",
                 max_digits=5,
                 null=True,
                 verbose_name="share of indicators",
