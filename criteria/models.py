@@ -121,7 +121,9 @@ class Level(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text=_("For the share rule only: e.g. 0.7 for at least seven in ten of the indicators."),
+        help_text=_(
+            "For the share rule only: e.g. 0.7 for at least seven in ten of the indicators."
+        ),
     )
     # Codes, not a many-to-many: the rules are read in a fixed number of queries and kept as
     # data by editions; the loader and scoring.rule_problems check that each names an
