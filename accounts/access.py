@@ -3,7 +3,8 @@
 A user sees approved data everywhere; a province's drafts, submissions and returned work only
 inside that province's staff (any role scoped to it) and at national scope. Officers change
 their province's open assessments; approvers also approve, return and reopen them; the
-national office and superusers do everything everywhere.
+national office and superusers do everything everywhere. Who took a workflow step, and the
+comments on it, stay inside the province's staff and the national office.
 """
 
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ class Access:
     def covers(self, province_id: int) -> bool:
         """Whether the user is staff of this province (or of the whole country)."""
         return self.country_wide or (self.role is not None and self.province_id == province_id)
+
+    def sees_staff_details(self, province_id: int) -> bool:
+        """Whether the user sees who took a province's workflow steps and their comments
+        (internal to its staff and the national office; the public sees the results only)."""
+        return self.covers(province_id)
 
     def can_edit(self, province_id: int) -> bool:
         return self.covers(province_id) and (

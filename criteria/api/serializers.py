@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.access import ANONYMOUS
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
 from criteria.models import (
@@ -278,12 +279,39 @@ class ResultSerializer(serializers.Serializer):
     )
 
 
+STAFF_ONLY = (
+    " Shown to the staff of the assessment's province and national users only; null for "
+    "everyone else (anonymous visitors, users of other provinces)."
+)
+
+
 class StepSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", allow_null=True, default=None)
+    """One workflow step. Who took it and the comment are internal to the province's staff
+    (accounts.access.Access.sees_staff_details, read from the ``access`` in the context;
+    without one, the public view)."""
+
+    user = serializers.CharField(
+        source="user.username",
+        allow_null=True,
+        default=None,
+        help_text="Username of who took the step (null for a step no one took, e.g. a "
+        "re-judgement)." + STAFF_ONLY,
+    )
+    comment = serializers.CharField(
+        allow_null=True, help_text="The comment given with the step." + STAFF_ONLY
+    )
 
     class Meta:
         model = WorkflowStep
         fields = ["action", "from_status", "to_status", "comment", "user", "at"]
+
+    def to_representation(self, step):
+        data = super().to_representation(step)
+        access = self.context.get("access", ANONYMOUS)
+        # step.assessment is the instance the steps were read from: no query.
+        if not access.sees_staff_details(step.assessment.commune.province_id):
+            data["user"] = data["comment"] = None
+        return data
 
 
 class ResultBasisSerializer(serializers.Serializer):
@@ -315,7 +343,11 @@ class AssessmentDetailSerializer(AssessmentSerializer):
     )
     result_basis = ResultBasisSerializer(help_text="Which result is which.")
     steps = StepSerializer(
-        source="step_list", many=True, help_text="The workflow so far, oldest first."
+        source="step_list",
+        many=True,
+        help_text="The workflow so far, oldest first: action, from and to status and date for "
+        "everyone; `user` and `comment` for the staff of the province and national users only "
+        "(null for the public).",
     )
 
     class Meta(AssessmentSerializer.Meta):

@@ -203,7 +203,8 @@ class AssessmentViewSet(
             result = scored[fresh.pk][1]
         detail = selectors.with_details(fresh, result=result)
         detail.result_basis = _result_basis(fresh, in_force)
-        return Response(s.AssessmentDetailSerializer(detail).data, code)
+        context = {"access": access_for(self.request.user)}  # who sees staff names
+        return Response(s.AssessmentDetailSerializer(detail, context=context).data, code)
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())
