@@ -1,9 +1,9 @@
 """Everything under /api/v1/, in one router: the index of the whole API."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import obtain_token
 from criteria.api import classes as criteria_classes
 from criteria.api import editions as criteria_editions
 from criteria.api import views as criteria
@@ -27,7 +27,7 @@ router.register("ocop/products", ocop.ProductViewSet, basename="ocop-product")
 router.register("ocop/evaluations", ocop.EvaluationViewSet, basename="ocop-evaluation")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", obtain_token, name="api-token"),
     path("", include("stats.api.urls")),
     *router.urls,
 ]

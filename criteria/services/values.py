@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from communes.models import Commune, structure_for_year, structures_for_years
 from communes.selectors import predecessors, successors
+from core.text import clean_text
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -83,7 +84,7 @@ def parse_value(measure: Measure, raw: object) -> ParsedValue:
         raise ValidationError(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
     messages, parsed, evidence_url = [], None, ""
     try:
-        parsed = _parse_payload(measure, payload, str(payload.get("note") or "").strip())
+        parsed = _parse_payload(measure, payload, clean_text(str(payload.get("note") or "")))
     except ValidationError as error:
         messages += error.messages
     try:

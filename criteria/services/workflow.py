@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import Access
+from core.text import clean_text
 from criteria.models import (
     Assessment,
     WorkflowStep,
@@ -98,7 +99,10 @@ def _checked(action: str, comment: str) -> tuple[Transition, str]:
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError({"action": _("Unknown step “%(a)s”.") % {"a": action}})
-    comment = (comment or "").strip()
+    try:
+        comment = clean_text(comment)
+    except ValidationError as error:
+        raise ValidationError({"comment": error.messages}) from None
     if transition.needs_comment and not comment:
         raise ValidationError({"comment": _("Say why (a comment is required for this step).")})
     return transition, comment

@@ -1,0 +1,32 @@
+"""What free text the portal stores: no null characters (PostgreSQL refuses them), no lone
+surrogates (no database can encode them), and a documented length. One rule, applied by the
+services to every note, comment and reason they store, and by the API's JSON parser to every
+string it receives."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MAX_TEXT = 2000  # characters of a note, a comment or a reason
+
+
+def text_problem(text: str) -> str:
+    """Why ``text`` cannot be stored, or ""."""
+    if "\x00" in text:
+        return _("The text contains a null character.")
+    if any("\ud800" <= character <= "\udfff" for character in text):
+        return _("The text contains an invalid character (a lone surrogate).")
+    return ""
+
+
+def clean_text(text: str, *, max_length: int = MAX_TEXT) -> str:
+    """``text`` stripped, or ValidationError saying why it cannot be stored."""
+    text = (text or "").strip()
+    problem = text_problem(text)
+    if not problem and len(text) > max_length:
+        problem = _("Write at most %(max)d characters (this has %(n)d).") % {
+            "max": max_length,
+            "n": len(text),
+        }
+    if problem:
+        raise ValidationError(problem)
+    return text
