@@ -35,6 +35,9 @@ def _conflicts_as_409():
     """A service's refusal because of the current state becomes a 409 of the one error shape."""
     try:
         yield
+    except services.AlreadyExistsError as error:
+        message = " ".join(error.messages)
+        raise Conflict(message, "exists", existing_id=error.existing_id) from None
     except services.StaleVersionError as error:
         raise Conflict(str(error), "stale_version", current_version=error.current_version) from None
     except services.LockedError as error:

@@ -7,7 +7,13 @@ and writes nothing. The package's face hands on each topic's operations, so that
 """
 
 from criteria.services.closures import close_year, open_commune_by_exception, reopen_year
-from criteria.services.errors import LockedError, StaleVersionError, WorkflowError, YearClosedError
+from criteria.services.errors import (
+    AlreadyExistsError,
+    LockedError,
+    StaleVersionError,
+    WorkflowError,
+    YearClosedError,
+)
 from criteria.services.evidence import (
     EVIDENCE_KINDS,
     attach_evidence,
@@ -38,6 +44,7 @@ from criteria.services.values import (
 from criteria.services.workflow import TRANSITIONS, move
 
 __all__ = [
+    "AlreadyExistsError",
     "EVIDENCE_KINDS",
     "RESULT_FIELDS",
     "TRANSITIONS",

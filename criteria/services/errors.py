@@ -1,6 +1,7 @@
 """What the assessment services refuse with, besides ValidationError (bad input): each
 error says why, in words a person can act on."""
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,6 +23,15 @@ class StaleVersionError(Exception):
             % {"v": current_version}
         )
         self.current_version = current_version
+
+
+class AlreadyExistsError(ValidationError):
+    """The commune already has an assessment for the year (found before inserting, or by the
+    database's constraint when two requests race): a conflict, with the existing one's id."""
+
+    def __init__(self, message: str, existing_id: int | None):
+        super().__init__({"year": [message]})
+        self.existing_id = existing_id
 
 
 class LockedError(Exception):

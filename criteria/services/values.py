@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from criteria.models import (
 )
 from criteria.services.bulk import copy_to_history, insert_rows, refuse_if_any_closed
 from criteria.services.closures import refuse_if_closed
-from criteria.services.errors import LockedError, StaleVersionError
+from criteria.services.errors import AlreadyExistsError, LockedError, StaleVersionError
 from criteria.services.locks import hold_sets
 from criteria.services.results import rescore, rescore_many
 
@@ -215,13 +215,13 @@ def _refuse_unless_on_map(commune: Commune, year: int, structure: str | None) ->
     raise ValidationError({"commune": message % names})
 
 
-def _already_assessed(commune: Commune, year: int) -> ValidationError:
-    return ValidationError(
-        {
-            "year": _("%(commune)s already has an assessment for %(year)d.")
-            % {"commune": commune.name, "year": year}
-        }
-    )
+def _already_assessed(commune: Commune, year: int) -> AlreadyExistsError:
+    existing = Assessment.objects.filter(commune=commune, year=year).values_list("pk", flat=True)
+    message = _("%(commune)s already has an assessment for %(year)d.") % {
+        "commune": commune.name,
+        "year": year,
+    }
+    return AlreadyExistsError(message, existing.first())
 
 
 def _created_step(assessment: Assessment, user) -> WorkflowStep:
@@ -242,9 +242,17 @@ def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
     hold_sets([criteria_set.pk])
     if Assessment.objects.filter(commune=commune, year=year, criteria_set=criteria_set).exists():
         raise _already_assessed(commune, year)
-    assessment = Assessment.objects.create(
-        commune=commune, year=year, criteria_set=criteria_set, created_by=user, updated_by=user
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the race's loser is told, not a 500
+            assessment = Assessment.objects.create(
+                commune=commune,
+                year=year,
+                criteria_set=criteria_set,
+                created_by=user,
+                updated_by=user,
+            )
+    except IntegrityError:
+        raise _already_assessed(commune, year) from None
     _created_step(assessment, user).save()
     rescore(assessment)
     return assessment

@@ -189,7 +189,7 @@ def test_bad_values_are_refused_measure_by_measure_and_nothing_is_saved(cast, ap
     ("payload", "status", "field"),
     [
         ({"commune": "99999", "year": 2023}, 404, None),
-        ({"commune": "25930", "year": 2023}, 400, "year"),  # exists already
+        ({"commune": "25930", "year": 2023}, 409, None),  # exists already: 409 with its id
         ({"commune": "25930", "year": 2019}, 400, "year"),  # no set in force
         ({"commune": "2593", "year": 2023}, 400, "commune"),
         ({"commune": "25930", "year": "x"}, 400, "year"),
@@ -412,3 +412,20 @@ def test_a_token_for_username_and_password(client, cast):
     assert listed.status_code == 200
     bad = client.get(URL, HTTP_AUTHORIZATION="Token nope")
     assert (bad.status_code, bad.json()["code"]) == (401, "authentication_failed")
+
+
+def test_creating_an_existing_year_again_is_a_409_with_its_id(client, cast, small_set, bach_dang):
+    from criteria.services import create_assessment
+    from tests.factories import PASSWORD
+
+    existing = create_assessment(commune=bach_dang, year=2023)
+    client.login(username=cast.officer_74.username, password=PASSWORD)
+    response = client.post(
+        "/api/v1/assessments/",
+        {"commune": bach_dang.code, "structure": "2021", "year": 2023},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["code"], body["existing_id"]) == ("exists", existing.pk)
+    assert "already has an assessment for 2023" in body["message"]

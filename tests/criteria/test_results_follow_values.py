@@ -208,3 +208,31 @@ def test_saves_and_new_assessments_racing_a_publication_leave_true_results(
         everything = list(selectors.assessments_for_scoring(selectors.assessment_ids()))
         wrong += [(n, a.pk) for a, _s, _l in disagreements(everything)]
     assert wrong == []
+
+
+# --- two creations of one commune's year racing (PostgreSQL) ----------------------------------
+
+
+@pytest.mark.postgres
+def test_two_creations_racing_give_one_assessment_and_one_conflict_with_its_id(
+    reloads_units_after, transactional_db, small_set, bach_dang
+):
+    from criteria.services import AlreadyExistsError
+
+    for year in (2021, 2022, 2023, 2024, 2025):
+        barrier, errors, refused = threading.Barrier(2), [], []
+
+        def create(year=year, refused=refused):
+            try:
+                create_assessment(commune=bach_dang, year=year)
+            except AlreadyExistsError as error:
+                refused.append(error.existing_id)
+
+        threads = [_in_thread(create, barrier, errors) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        existing = Assessment.objects.get(commune=bach_dang, year=year)
+        assert refused == [existing.pk]
