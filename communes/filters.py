@@ -6,19 +6,17 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, District, Province, Region, Structure, newest_structure
+from core.filters import documented
 
 
 def code_filter(field_name: str, digits: int, label: str, **extra) -> django_filters.CharFilter:
-    return django_filters.CharFilter(
-        field_name=field_name,
-        label=label,
-        **extra,
-        validators=[
-            RegexValidator(
-                rf"^\d{{{digits}}}$", format_lazy(_("Enter a code of {n} digits."), n=digits)
-            )
-        ],
+    """A statistics-office code of exactly ``digits`` digits (the schema gives the pattern)."""
+    pattern = rf"^\d{{{digits}}}$"
+    message = format_lazy(_("Enter a code of {n} digits."), n=digits)
+    code = django_filters.CharFilter(
+        field_name=field_name, label=label, validators=[RegexValidator(pattern, message)], **extra
     )
+    return documented(code, {"type": "string", "pattern": pattern, "description": label})
 
 
 class UnitFilterSet(django_filters.FilterSet):

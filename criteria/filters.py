@@ -13,12 +13,13 @@ from communes.filters import (
     ProvinceFilterSet,
     code_filter,
 )
+from core.filters import BooleanFilter, IntegerFilter, year_filter
 from criteria.models import Assessment
 from criteria.selectors import communes_for_year, districts_for_year
 
 
 class AssessmentFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter()
+    year = year_filter(label=_("Year"))
     province = code_filter("commune__province__code", 2, _("Province code"))
     district = code_filter("commune__district__code", 3, _("District code"))
     commune = code_filter("commune__code", 5, _("Commune code"))
@@ -36,8 +37,8 @@ class RecognitionFilterSet(django_filters.FilterSet):
     district = code_filter("district__code", 3, _("District code (district recognitions)"))
     commune = code_filter("commune__code", 5, _("Commune code"))
     level = django_filters.CharFilter(field_name="level__code")
-    title_year = django_filters.NumberFilter()
-    revoked = django_filters.BooleanFilter(
+    title_year = year_filter(label=_("Year the title is for"))
+    revoked = BooleanFilter(
         field_name="revoked_date", lookup_expr="isnull", exclude=True, label=_("Revoked")
     )
 
@@ -48,19 +49,15 @@ class RecognitionFilterSet(django_filters.FilterSet):
 class TargetFilterSet(django_filters.FilterSet):
     province = code_filter("province__code", 2, _("Province code"))
     district = code_filter("district__code", 3, _("District code"))
-    year = django_filters.NumberFilter()
+    year = year_filter(label=_("Year"))
     level = django_filters.CharFilter(field_name="level__code")
 
 
 # --- units with a year: each unit's NTM picture for that year, and filters on it -------------
 
-YEAR = {"min_value": 2000, "max_value": 2100}
-
 
 def _year_filter():
-    return django_filters.NumberFilter(
-        method="filter_nothing", label=_("Year of the levels shown (e.g. 2023)"), **YEAR
-    )
+    return year_filter(method="filter_nothing", label=_("Year of the levels shown (e.g. 2023)"))
 
 
 class YearMixin:
@@ -99,6 +96,8 @@ class DistrictYearFilterSet(YearMixin, DistrictFilterSet):
         return super().filter_queryset(queryset)
 
 
+MOST_CRITERIA = 100  # far above any level's count (19 at most so far)
+
 # Filters that read the year's picture, and so need a year.
 NEEDS_YEAR = ("level", "recognized_level", "min_criteria_met", "status")
 
@@ -111,10 +110,11 @@ class CommuneYearFilterSet(YearMixin, CommuneFilterSet):
     recognized_level = django_filters.CharFilter(
         field_name="recognized_level", label=_("Recognised level code (needs year)")
     )
-    min_criteria_met = django_filters.NumberFilter(
+    min_criteria_met = IntegerFilter(
         field_name="criteria_met",
         lookup_expr="gte",
         min_value=0,
+        max_value=MOST_CRITERIA,
         label=_("At least this many criteria met at the first level (needs year)"),
     )
     status = django_filters.ChoiceFilter(

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import BooleanFilter
 
 from communes.filters import code_filter
 from communes.models import Structure
+from core.filters import MAX_INT, BooleanFilter, IntegerFilter
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product
 
@@ -32,7 +32,7 @@ AS_OF_HELP = _(
     "It also decides what is public: products certified on that day."
 )
 MAX_DAYS = 3660  # ten years: longer than any rating is valid
-MAX_ID = 2**63 - 1  # a larger id would overflow the database's integer, not just miss
+MAX_ID = MAX_INT  # a larger id would overflow the database's integer, not just miss
 MOST_STARS = max(rating.MAX_STARS.values())
 STARS = [(n, "★" * n) for n in range(rating.LOWEST_STARS, MOST_STARS + 1)]
 
@@ -51,13 +51,6 @@ def _as_of_filter():
     return django_filters.DateFilter(
         method="filter_nothing", label=AS_OF_HELP, validators=AS_OF_VALIDATORS
     )
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (NumberFilter takes decimals). The schema reads its type from the
-    method's ``value: int``."""
-
-    field_class = forms.IntegerField
 
 
 class AsOfMixin:

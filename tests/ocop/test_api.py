@@ -729,7 +729,7 @@ def test_the_schema_documents_every_operation_with_examples(client):
         "page_size",
     }
     assert params["stars"]["schema"] == {"type": "integer", "enum": [1, 2, 3, 4, 5]}
-    assert params["expiring_within"]["schema"] == {"type": "integer"}
+    assert params["expiring_within"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 3660}
     assert params["as_of"]["schema"] == {"type": "string", "format": "date"}
     assert "as_of" in {p["name"] for p in paths[PRODUCTS + "{id}/"]["get"]["parameters"]}
     rating_schema = schema["components"]["schemas"]["Rating"]["properties"]
