@@ -7,7 +7,8 @@ where "errors" maps a field name to its messages (400 only).
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -83,6 +84,16 @@ def _message(exc: Exception) -> str:
     if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, str):
         return str(exc.detail)
     return str(getattr(exc, "default_detail", exc))
+
+
+def not_found(request, exception):
+    """The site's 404 (ntm_portal.urls.handler404): under /api/, the one error shape in JSON,
+    also for a URL no route matches (e.g. /api/v1/assessments/abc/); elsewhere the page."""
+    if not request.path_info.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    error = exceptions.NotFound()
+    body = {"status": 404, "code": error.default_code, "message": str(error.detail)}
+    return JsonResponse(body, status=404)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -21,3 +21,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+# Under /api/ a 404 is JSON of the API's one error shape, also where no route matches.
+handler404 = "core.api.not_found"

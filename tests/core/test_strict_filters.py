@@ -1,0 +1,161 @@
+"""Every list endpoint's filters are strict (core.filters): a value that is not a boolean, not a
+whole number, outside the years the portal keeps, or not one of the choices is a 400 naming the
+parameter and why, never silently ignored. And every /api/ URL answers JSON, even one that no
+route matches."""
+
+import datetime
+
+import pytest
+
+from criteria.models import Recognition
+from criteria.services import create_assessment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recognitions(small_set, bach_dang):
+    """One recognition in force and one revoked, in Bình Dương."""
+    standard = small_set.levels.get(code="standard")
+    common = {"level": standard, "decision_date": datetime.date(2024, 1, 5), "issuer": "UBND"}
+    held = Recognition.objects.create(
+        commune=bach_dang, title_year=2023, decision_number="1/QĐ", **common
+    )
+    revoked = Recognition.objects.create(
+        commune=bach_dang,
+        title_year=2022,
+        decision_number="2/QĐ",
+        revoked_date=datetime.date(2024, 6, 1),
+        revoked_reason="Không còn đạt",
+        **common,
+    )
+    return held, revoked
+
+
+def _refused(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 400, (url, response.status_code)
+    body = response.json()
+    assert (body["status"], body["code"]) == (400, "invalid")
+    return body["errors"]
+
+
+BAD = [
+    ("/api/v1/recognitions/?revoked=-194", "revoked", "Enter true or false."),
+    ("/api/v1/recognitions/?revoked=yes", "revoked", "Enter true or false."),
+    ("/api/v1/recognitions/?title_year=0.5", "title_year", "Enter a whole number."),
+    ("/api/v1/assessments/?year=0.5", "year", "Enter a whole number."),
+    ("/api/v1/assessments/?year=2023.0", "year", "Enter a whole number."),
+    ("/api/v1/assessments/?year=abc", "year", "Enter a whole number."),
+    (
+        "/api/v1/assessments/?year=1999",
+        "year",
+        "Ensure this value is greater than or equal to 2000.",
+    ),
+    ("/api/v1/targets/?year=2101", "year", "Ensure this value is less than or equal to 2100."),
+    ("/api/v1/communes/?year=0.5", "year", "Enter a whole number."),
+    ("/api/v1/districts/?year=99999", "year", "Ensure this value is less than or equal to 2100."),
+    ("/api/v1/provinces/?year=x", "year", "Enter a whole number."),
+    (
+        "/api/v1/communes/?year=2023&min_criteria_met=1.5",
+        "min_criteria_met",
+        "Enter a whole number.",
+    ),
+    (
+        "/api/v1/communes/?year=2023&min_criteria_met=" + "9" * 30,
+        "min_criteria_met",
+        "Ensure this value is less than or equal to 100.",
+    ),
+    ("/api/v1/ocop/products/?certified=maybe", "certified", "Enter true or false."),
+    ("/api/v1/ocop/products/?expiring_within=1.5", "expiring_within", "Enter a whole number."),
+    ("/api/v1/ocop/products/?producer=abc", "producer", "Enter a whole number."),
+    ("/api/v1/ocop/evaluations/?revoked=2", "revoked", "Enter true or false."),
+    ("/api/v1/ocop/evaluations/?product=1e3", "product", "Enter a whole number."),
+]
+
+
+@pytest.mark.parametrize(("url", "name", "why"), BAD)
+def test_a_bad_value_is_a_400_naming_the_filter_and_why(url, name, why, api, small_set):
+    assert _refused(api(), url) == {name: [why]}
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/assessments/?status=finished", "status"),
+        ("/api/v1/communes/?kind=village", "kind"),
+        ("/api/v1/provinces/?region=atlantis", "region"),
+        ("/api/v1/ocop/producers/?kind=guild", "kind"),
+        ("/api/v1/ocop/products/?stars=6", "stars"),
+        ("/api/v1/ocop/evaluations/?level=galactic", "level"),
+        ("/api/v1/communes/?structure=1999", "structure"),
+    ],
+)
+def test_an_unknown_choice_is_a_400_naming_the_filter(url, name, api, small_set):
+    errors = _refused(api(), url)
+    assert list(errors) == [name]
+    assert "is not one of the available choices" in errors[name][0]
+
+
+def test_a_boolean_filter_reads_true_and_false(api, recognitions):
+    held, revoked = recognitions
+    client = api()
+
+    def ids(query):
+        return {r["id"] for r in client.get(f"/api/v1/recognitions/{query}").json()["results"]}
+
+    assert ids("?revoked=true") == ids("?revoked=1") == ids("?revoked=True") == {revoked.pk}
+    assert ids("?revoked=false") == ids("?revoked=0") == {held.pk}
+    assert ids("?revoked=") == ids("") == {held.pk, revoked.pk}  # empty: no filter
+
+
+def test_a_whole_year_filters(cast, api, small_set, bach_dang):
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    client = api(cast.national)
+
+    def found(query):
+        return [a["id"] for a in client.get(f"/api/v1/assessments/{query}").json()["results"]]
+
+    assert found("?year=2023") == [assessment.pk]
+    assert found("?year=2024") == []
+
+
+def test_the_schema_documents_what_the_filters_accept(client):
+    schema = client.get("/api/schema/?format=json").json()
+    params = lambda path: {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}  # noqa: E731
+    year = params("/api/v1/assessments/")["year"]["schema"]
+    assert (year["type"], year["minimum"], year["maximum"]) == ("integer", 2000, 2100)
+    assert params("/api/v1/recognitions/")["revoked"]["schema"]["type"] == "boolean"
+    assert params("/api/v1/communes/")["province"]["schema"]["pattern"] == r"^\d{2}$"
+    assert params("/api/v1/ocop/products/")["expiring_within"]["schema"]["maximum"] == 3660
+    for path in ("/api/v1/assessments/", "/api/v1/recognitions/", "/api/v1/ocop/products/"):
+        assert "400" in schema["paths"][path]["get"]["responses"]
+
+
+# --- JSON from every /api/ URL ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/assessments/abc/",
+        "/api/v1/assessments/1.5/",
+        "/api/v1/assessments/99999999/",
+        "/api/v1/no-such-thing/",
+        "/api/v2/",
+        "/api/",
+    ],
+)
+def test_every_api_url_answers_json_404(url, api):
+    response = api().get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert (body["status"], body["code"]) == (404, "not_found")
+    assert body["message"]
+
+
+def test_a_page_outside_the_api_keeps_its_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
