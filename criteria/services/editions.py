@@ -18,7 +18,7 @@ import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import Province, structure_for_year
+from core.numbers import parse_decimal
 from core.tables import read_table
 from criteria import scoring, selectors
 from criteria.models import (
@@ -622,15 +623,13 @@ class _Reader:
         return value
 
     def number(self, key: str) -> Decimal | None:
-        text = self.text(key).replace(",", ".")
+        text = self.text(key)
         if not text:
             return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            self.fail(key, _("“%(value)s” is not a number.") % {"value": self.text(key)})
+            number = parse_decimal(text)  # core.numbers: the one rule for writing numbers
+        except ValidationError as error:
+            self.fail(key, " ".join(error.messages))
             return None
         if number.adjusted() >= MAX_DIGITS or -number.as_tuple().exponent > MAX_DECIMALS:
             message = _("Give at most %(digits)d digits and %(decimals)d decimals.")

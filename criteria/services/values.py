@@ -4,7 +4,7 @@ with optimistic locking, rescored in the same transaction."""
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from communes.models import Commune, structure_for_year, structures_for_years
 from communes.selectors import predecessors, successors
+from core.numbers import parse_decimal
 from core.text import clean_text
 from criteria import scoring, selectors
 from criteria.models import (
@@ -49,14 +50,7 @@ class ParsedValue:
 
 
 def _parse_number(measure: Measure, raw: object) -> Decimal:
-    if isinstance(raw, bool):
-        raise ValidationError(_("Enter a number, not yes/no."))
-    try:
-        number = Decimal(str(raw).strip().replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError(_("“%(raw)s” is not a number.") % {"raw": raw}) from None
-    if not number.is_finite():
-        raise ValidationError(_("Enter a finite number."))
+    number = parse_decimal(raw)  # core.numbers: one rule for how a number is written
     if number < 0 and measure.value_type != Measure.ValueType.CHANGE:
         raise ValidationError(_("The value cannot be negative."))
     if measure.value_type == Measure.ValueType.PERCENT and number > 100:

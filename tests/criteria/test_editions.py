@@ -414,7 +414,8 @@ def test_an_edition_covering_the_period_completes_a_set_with_new_indicators(
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"first_year": "1e9999999"}, "at most 10 digits"),
+        ({"first_year": "1e9999999"}, "is not a number"),
+        ({"value": "9" * 11}, "at most 10 digits"),
         ({"value": "1.123456"}, "4 decimals"),
         (
             {

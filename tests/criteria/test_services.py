@@ -144,7 +144,10 @@ def test_an_approved_assessment_is_locked(small_set, bach_dang):
         ({"income": "abc"}, "income", "“abc” is not a number."),
         ({"income": True}, "income", "Enter a number, not yes/no."),
         ({"income": "1.23456"}, "income", "at most 10 digits before and 4 after"),
-        ({"income": "NaN"}, "income", "Enter a finite number."),
+        ({"income": "NaN"}, "income", "“NaN” is not a number."),
+        ({"income": "١٢"}, "income", "“١٢” is not a number."),  # other scripts' digits
+        ({"income": "1e3"}, "income", "“1e3” is not a number."),  # no exponent
+        ({"income": "1 000"}, "income", "Write digits 0-9"),  # no grouping
         ({"plan": "yes"}, "plan", "Answer yes (true) or no (false)."),
         (
             {"plan": {"not_applicable": True, "note": "x"}},
@@ -326,3 +329,13 @@ def test_a_change_measure_takes_a_negative_rate_and_others_do_not(small_set):
     money = Measure(criteria_set=small_set, code="money", value_type="money")
     with pytest.raises(ValidationError, match="cannot be negative"):
         parse_value(money, "-3")
+
+
+def test_minus_zero_is_zero_and_a_comma_is_a_decimal_point(small_set):
+    from criteria.models import Measure
+    from criteria.services import parse_value
+
+    income = Measure(criteria_set=small_set, code="income", value_type="money")
+    assert str(parse_value(income, "-0").number) == "0"
+    assert parse_value(income, "55,5").number == Decimal("55.5")
+    assert parse_value(income, 55.5).number == Decimal("55.5")
