@@ -108,6 +108,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ConflictSerializer(ErrorSerializer):
-    """409 body: the error, plus the assessment's current version where one was stale."""
+    """409 body: the error, plus the assessment's current version where one was stale, or the
+    existing one's id where it already exists."""
 
     current_version = serializers.IntegerField(required=False)
+    existing_id = serializers.IntegerField(required=False)

@@ -27,6 +27,7 @@ from communes.api.serializers import UnitSummarySerializer
 from communes.filters import code_filter
 from communes.models import Structure
 from core.api import ErrorSerializer, require
+from core.filters import year_filter
 from core.tables import MAX_ROWS
 from criteria.models import CommuneClass, CriteriaSet
 from criteria.services.classes import ClassEntry, assign_classes, import_classes
@@ -40,7 +41,7 @@ class CommuneClassFilterSet(django_filters.FilterSet):
     criteria_set = django_filters.CharFilter(
         field_name="criteria_set__code", label=gettext_lazy("Criteria set code")
     )
-    year = django_filters.NumberFilter(min_value=2000, max_value=2100)
+    year = year_filter()
     # Codes are read on the map each row's year is kept on; structure narrows to one map.
     province = code_filter("commune__province__code", 2, gettext_lazy("Province code"))
     commune = code_filter("commune__code", 5, gettext_lazy("Commune code"))

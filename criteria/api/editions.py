@@ -41,6 +41,7 @@ from accounts.models import Role
 from communes.filters import code_filter
 from communes.models import Province, structure_for_year
 from core.api import ErrorSerializer, require
+from core.filters import year_filter
 from core.tables import MAX_ROWS, read_table
 from criteria.api.classes import _criteria_set
 from criteria.models import (
@@ -97,10 +98,8 @@ class ThresholdFilterSet(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=Threshold.Scope.choices)
     class_value = django_filters.CharFilter(label=gettext_lazy("Region code or commune group"))
     province = code_filter("province__code", 2, gettext_lazy("Province code"))
-    year = django_filters.NumberFilter(
+    year = year_filter(
         method="filter_year",
-        min_value=2000,
-        max_value=2100,
         label=gettext_lazy("In force in this year (open years: the set's period)"),
     )
 
