@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Personal and draft data is never cached: core.middleware.
+    "core.middleware.PrivateNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "ntm_portal.urls"
