@@ -91,3 +91,15 @@ def _rows(grid: list[list[str]], required: tuple[str, ...]) -> list[Row]:
         if any(value.strip() for value in named.values()):
             rows.append(Row(number, named))
     return rows
+
+
+def read_rows(upload, required: tuple[str, ...]) -> list[Row]:
+    """read_table for an import: a file that cannot be read, or has no row under its header,
+    is a ValidationError under "file" (the key every import reports it with)."""
+    try:
+        rows = read_table(upload, required)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    if not rows:
+        raise ValidationError({"file": [_("The file has no rows below its header.")]})
+    return rows

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from communes.models import Commune, KindChange, Structure
 from communes.text import fold
-from core.tables import read_table
+from core.tables import read_rows
 
 IMPORT_COLUMNS = ("structure", "code", "date", "new_kind", "legal_source")
 OPTIONAL_COLUMNS = ("note", "old_kind")
@@ -343,12 +343,7 @@ def import_kind_changes(*, upload, user=None) -> list[KindChange]:
     """record_kind_changes from a .csv or .xlsx file with the columns structure, code, date,
     new_kind, legal_source (and optionally note, old_kind); errors name the file's rows as
     the user's spreadsheet program numbers them, and nothing is written."""
-    try:
-        rows = read_table(upload, IMPORT_COLUMNS)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from None
-    if not rows:
-        raise ValidationError({"file": [_("The file has no rows below its header.")]})
+    rows = read_rows(upload, IMPORT_COLUMNS)
     entries = [
         KindChangeEntry(
             row.number,

@@ -983,7 +983,7 @@ def _check_province_row(access, criteria_set: CriteriaSet, row: dict) -> Provinc
         raise ValidationError(
             {"indicator": [message % {"code": code, "level": level, "set": criteria_set}]}
         )
-    own_number = row.get("scope") == Threshold.Scope.PROVINCE and indicator.set_by_province
+    own_number = editions.left_to_the_province(indicator, row.get("scope"))
     require(own_number, authenticated=True, message=str(SET_NATIONALLY))
     structure = structure_for_year(criteria_set.first_year)
     code = _text(row.get("province")).strip()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from communes.models import Commune, structures_for_years
-from core.tables import read_table
+from core.tables import read_rows
 from criteria.models import Assessment, CommuneClass, CriteriaSet
 from criteria.services.results import _rescore_open
 from criteria.services.thresholds import allowed_classes
@@ -232,12 +232,7 @@ def assign_classes(
 def import_classes(*, criteria_set: CriteriaSet, upload, user) -> ClassesReport:
     """assign_classes from a .csv or .xlsx file with the columns commune_code, year, class and
     reason; errors name the file's rows as the user's spreadsheet program numbers them."""
-    try:
-        rows = read_table(upload, IMPORT_COLUMNS)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from None
-    if not rows:
-        raise ValidationError({"file": [_("The file has no rows below its header.")]})
+    rows = read_rows(upload, IMPORT_COLUMNS)
     entries = [
         ClassEntry(r.number, r.get("commune_code"), r.get("year"), r.get("class"), r.get("reason"))
         for r in rows

@@ -25,10 +25,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from communes.models import Province, structure_for_year
 from core.numbers import parse_decimal
-from core.tables import read_table
+from core.tables import read_rows
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -82,6 +83,14 @@ class ChangeEntry:
     data: dict = field(default_factory=dict)
     threshold_id: int | None = None
     reason: str = ""
+
+
+def left_to_the_province(indicator: Indicator, scope: str) -> bool:
+    """Whether a province's own approvers may publish this row for their province: a
+    province-scope number of an indicator whose number the law leaves to the province
+    ("UBND tỉnh quy định", Indicator.set_by_province). Every other number is the national
+    office's."""
+    return scope == Threshold.Scope.PROVINCE and indicator.set_by_province
 
 
 def row_label(row: int) -> str:
@@ -140,9 +149,14 @@ def add_changes(*, edition: Edition, entries: list[ChangeEntry], user) -> list[E
     errors |= draft.whole_errors(rows={entry.row for entry in entries})
     if errors:
         raise ValidationError(errors)
-    created = [
+    return _store_changes(locked, draft, entries, user)
+
+
+def _store_changes(edition: Edition, draft: "Draft", entries, user) -> list[EditionChange]:
+    """The entries the draft accepted, as the edition's record: new row as typed, old row."""
+    return EditionChange.objects.bulk_create(
         EditionChange(
-            edition=locked,
+            edition=edition,
             kind=entry.kind,
             threshold_id=entry.threshold_id if entry.kind in THRESHOLD_KINDS[1:] else None,
             data=draft.normalised[entry.row],
@@ -151,8 +165,7 @@ def add_changes(*, edition: Edition, entries: list[ChangeEntry], user) -> list[E
             created_by=user,
         )
         for entry in entries
-    ]
-    return EditionChange.objects.bulk_create(created)
+    )
 
 
 @transaction.atomic
@@ -938,27 +951,81 @@ def _publish(edition: Edition, draft: "Draft", user) -> None:
     edition.save(update_fields=["rescored"])
 
 
+THRESHOLD_COLUMNS = [
+    "indicator",
+    "scope",
+    "class_value",
+    "province",
+    "value",
+    "relative_to",
+    "factor",
+    "first_year",
+    "last_year",
+    "source",
+    "verified",
+    "demo",
+]
+
+
 def _write(draft: "Draft", edition: Edition, user) -> None:
-    """Save the draft's new structure, then its threshold changes in order, each with a
-    history row naming the user and the edition."""
+    """Save the draft's new structure (a few rows, in the order added), then its thresholds
+    in bulk: the rows removed, changed (each stored row once, as its last change left it) and
+    added, each with a history row naming the user and the edition."""
     for obj in draft.added:  # measures, criteria, indicators, in the order they were added
         obj.pk = None
         _link(obj)
         obj.save()
-    reason = f"{edition.title} ({edition.decision_number})"[:100]
+    removed, changed, added = _threshold_writes(draft)
+    history = {"default_user": user, "default_change_reason": _history_reason(edition)}
+    for threshold in removed:  # rare; each deletion's history row comes from its signal
+        threshold._history_user = user
+        threshold._change_reason = history["default_change_reason"]
+        threshold.delete()
+    if changed:
+        bulk_update_with_history(changed, Threshold, THRESHOLD_COLUMNS, **history)
+    if added:
+        bulk_create_with_history([t for _row, t in added], Threshold, **history)
+        _name_created(draft, added)
+
+
+def _history_reason(edition: Edition) -> str:
+    return f"{edition.title} ({edition.decision_number})"[:100]
+
+
+def _threshold_writes(draft: "Draft"):
+    """(rows to delete, rows to update, (change row, row) to insert) from the applied changes:
+    a stored row changed twice is written once, as the last change left it, and not at all
+    if a later change removed it."""
+    final: dict[int, Threshold | None] = {}
+    added = []
     for row, entry in draft.applied:
         touched = draft.touched.get(row)
         if entry.kind not in THRESHOLD_KINDS or not touched:
             continue
         target = touched[-1]
         _link(target)
-        target._history_user, target._change_reason = user, reason
-        if entry.kind == Kind.REMOVE_THRESHOLD:
-            target.delete()
-            continue
-        target.save()
-        if entry.kind == Kind.ADD_THRESHOLD and row in draft.change_ids:
-            EditionChange.objects.filter(pk=draft.change_ids[row]).update(threshold=target)
+        if entry.kind == Kind.ADD_THRESHOLD:
+            added.append((row, target))
+        else:
+            final[target.pk] = None if entry.kind == Kind.REMOVE_THRESHOLD else target
+    removed = [
+        t
+        for row, e in draft.applied
+        if e.kind == Kind.REMOVE_THRESHOLD
+        for t in draft.touched.get(row, [])[-1:]
+        if final.get(t.pk, t) is None
+    ]
+    changed = [t for t in final.values() if t is not None]
+    return removed, changed, added
+
+
+def _name_created(draft: "Draft", added) -> None:
+    """Each stored "add" change names the threshold it created: 2 queries."""
+    threshold_of = {draft.change_ids[row]: t.pk for row, t in added if row in draft.change_ids}
+    changes = list(EditionChange.objects.filter(pk__in=threshold_of))
+    for change in changes:
+        change.threshold_id = threshold_of[change.pk]
+    EditionChange.objects.bulk_update(changes, ["threshold"])
 
 
 LINKS = ("criteria_set", "level", "criterion", "measure", "indicator", "relative_to")
@@ -1020,18 +1087,7 @@ def publish_now(
         errors = draft.apply_entries(entries) | draft.whole_errors()
         if errors:
             raise ValidationError(errors)
-        created = EditionChange.objects.bulk_create(
-            EditionChange(
-                edition=edition,
-                kind=entry.kind,
-                threshold_id=entry.threshold_id if entry.kind in THRESHOLD_KINDS[1:] else None,
-                data=draft.normalised[entry.row],
-                before=draft.before.get(entry.row, {}),
-                reason=entry.reason,
-                created_by=user,
-            )
-            for entry in entries
-        )
+        created = _store_changes(edition, draft, entries, user)
         draft.change_ids = {e.row: c.pk for e, c in zip(entries, created, strict=True)}
         edition.decision_number, edition.decision_date = decision_number.strip(), decision_date
         _publish(edition, draft, user)
@@ -1120,12 +1176,7 @@ def import_thresholds(*, edition: Edition, upload, user) -> list[EditionChange]:
     """Add a spreadsheet's thresholds to a draft: one row a threshold, columns as
     THRESHOLD_KEYS (plus ``action`` add/change/remove and ``threshold_id`` for the last two).
     Every error is reported at its row and column, and then nothing is added."""
-    try:
-        rows = read_table(upload, FILE_REQUIRED)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from error
-    if not rows:
-        raise ValidationError({"file": [_("The file has no rows under its header.")]})
+    rows = read_rows(upload, FILE_REQUIRED)
     entries, errors = [], {}
     for row in rows:
         entry, problem = _file_entry(row)

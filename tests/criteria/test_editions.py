@@ -458,3 +458,22 @@ def test_a_published_addition_names_the_threshold_it_created(draft, small_set, c
 def test_a_null_character_from_a_file_is_refused_not_stored(draft):
     errors = _refused(draft, add(row=2, source="Quyết\x00định"))
     assert "source: The text contains a null character." in errors["row 2"]
+
+
+def test_a_row_changed_twice_in_a_draft_is_written_once_as_last_changed(small_set, edition_1, cast):
+    edition = draft_edition(
+        criteria_set=small_set, title="Hai lần", first_year=2021, last_year=2025, user=None
+    )
+    stored = _national_income(small_set)
+    change = EditionChange.Kind.CHANGE_THRESHOLD
+    add_changes(
+        edition=edition, entries=[ChangeEntry(1, change, {"value": "41"}, stored.pk)], user=None
+    )
+    add_changes(
+        edition=edition, entries=[ChangeEntry(1, change, {"value": "42"}, stored.pk)], user=None
+    )
+    history_before = stored.history.count()
+    publish_edition(edition=edition, **DECISION, user=cast.national)
+    stored.refresh_from_db()
+    assert stored.value == 42
+    assert stored.history.count() == history_before + 1
