@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import PortalAccess
+from accounts.models import PortalAccess, SecurityEvent
 
 
 class PortalAccessInline(admin.StackedInline):
@@ -17,7 +19,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(SimpleHistoryAdmin, UserAdmin):
     inlines = [*UserAdmin.inlines, PortalAccessInline]
     list_display = [*UserAdmin.list_display, "portal_role"]
     list_select_related = ["portal_access__province"]
@@ -26,3 +28,27 @@ class PortalUserAdmin(UserAdmin):
     @admin.display(description="role / vai trò")
     def portal_role(self, obj):
         return getattr(obj, "portal_access", None) or "—"
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security log, to read: nobody adds, edits or deletes an event."""
+
+    list_display = ["at", "kind", "username", "address", "path", "summary"]
+    list_filter = ["kind", "at"]
+    search_fields = ["username", "address", "path"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "kind", "user", "username", "address", "path", "detail"]
+
+    @admin.display(description=_("detail"))
+    def summary(self, event):
+        return ", ".join(f"{key}: {value}" for key, value in event.detail.items()) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,9 +2,12 @@
 user may do and where: one province, or the whole country."""
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
+from simple_history.models import HistoricalRecords
 
 from communes.models import Province
 
@@ -37,6 +40,7 @@ class PortalAccess(models.Model):
         related_name="+",
         help_text=_("Empty: the whole country (national office, national viewers)."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("portal access")
@@ -55,3 +59,55 @@ class PortalAccess(models.Model):
     def __str__(self) -> str:
         where = self.province.name if self.province_id else _("whole country")
         return f"{self.user} ({self.get_role_display()}, {where})"
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant event (a login, a lockout, a role change, an approval...): the
+    security log, kept here for the admin and written as one JSON line to the log
+    (accounts.security.record)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+        LOGOUT = "logout", _("Logged out")
+        TOKEN_CREATED = "token_created", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset requested")
+        ROLE_CHANGED = "role_changed", _("Role or province changed")
+        ACCOUNT_CHANGED = "account_changed", _("Account rights changed")
+        YEAR_CLOSED = "year_closed", _("Year closed")
+        YEAR_REOPENED = "year_reopened", _("Year reopened")
+        STEP_TAKEN = "step_taken", _("Workflow step (approve, return, reopen)")
+        EDITION_PUBLISHED = "edition_published", _("Criteria edition published")
+        RESULTS_REJUDGED = "results_rejudged", _("Approved results re-judged")
+        THRESHOLD_SET = "threshold_set", _("Province threshold set")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    path = models.CharField(_("path"), max_length=200, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
+
+
+# Who changed an account's rights (active, staff, superuser) and when; never its password hash,
+# and not the last-login stamp (accounts.security.logged_in: the security log has logins).
+register(User, app="accounts", excluded_fields=["password", "last_login"])

@@ -1,10 +1,12 @@
 """Creating and updating portal users: the command and the admin share this."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import security
 from accounts.models import PROVINCIAL_ROLES, PortalAccess, Role
 from communes.models import Province, newest_structure
 
@@ -33,16 +35,32 @@ def set_portal_user(
     password: str | None = None,
     structure: str | None = None,
 ):
-    """Create the user if needed and give it this role and scope. Returns (user, created)."""
+    """Create the user if needed and give it this role and scope. Returns (user, created).
+    A password must pass the password validators (settings.AUTH_PASSWORD_VALIDATORS)."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
     province = _province(province_code, role, structure)
     user, created = get_user_model().objects.get_or_create(username=username)
     if password:
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from None
+        set_password(user, password)
     elif created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     PortalAccess.objects.update_or_create(user=user, defaults={"role": role, "province": province})
     return user, created
+
+
+def set_password(user, password: str, *, request=None) -> None:
+    """A new password (already validated by the caller's form or above): every API token of
+    the user is revoked, since whoever held the old password may hold a token, and the change
+    goes into the security log."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoked, _by_kind = user.auth_token_set.all().delete()
+    security.record(
+        security.Kind.PASSWORD_CHANGED, user=user, request=request, tokens_revoked=revoked
+    )

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import obtain_token
+from accounts import api as accounts
 from criteria.api import classes as criteria_classes
 from criteria.api import editions as criteria_editions
 from criteria.api import views as criteria
@@ -27,7 +27,8 @@ router.register("ocop/products", ocop.ProductViewSet, basename="ocop-product")
 router.register("ocop/evaluations", ocop.EvaluationViewSet, basename="ocop-evaluation")
 
 urlpatterns = [
-    path("auth/token/", obtain_token, name="api-token"),
+    path("auth/token/", accounts.token, name="api-token"),
+    path("auth/tokens/", accounts.tokens, name="api-tokens"),
     path("", include("stats.api.urls")),
     *router.urls,
 ]

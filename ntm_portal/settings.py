@@ -5,6 +5,7 @@ A bad value raises ImproperlyConfigured at start-up instead of silently meaning 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,7 +69,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -96,6 +99,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Personal and draft data is never cached: core.middleware.
     "core.middleware.PrivateNoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ntm_portal.urls"
@@ -135,6 +141,54 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes first: it refuses a locked-out account or address before a password is checked,
+# on every login path (pages, admin, API token).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout: after this many failed logins for one account, or from one address, further
+# attempts are refused (429) for the cool-off time, even with the right password. A success
+# clears the account's count.
+AXES_FAILURE_LIMIT = env_int("NTM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NTM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.client.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_VERBOSE = False  # the security log (accounts.security) says it, one line per event
+# Behind a proxy the client's address is taken from X-Forwarded-For only through this many
+# proxies (core.client); 0 ignores the header.
+NTM_TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
+if NTM_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES must be 0 or more")
+
+# A session ends after this long without a request (each request renews it).
+SESSION_COOKIE_AGE = 60 * env_int("NTM_IDLE_TIMEOUT_MINUTES", 30)
+if SESSION_COOKIE_AGE <= 0:
+    raise ImproperlyConfigured("NTM_IDLE_TIMEOUT_MINUTES must be a positive number of minutes")
+SESSION_SAVE_EVERY_REQUEST = True
+
+# The shared cache (throttle counts) is Redis when REDIS_URL is set, so that every worker and
+# server counts together; the embedded default is this process's memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Password reset mails; the console on the embedded default.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ntm-portal@localhost")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pages:overview"
@@ -183,6 +237,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The pages load only the portal's own scripts, styles, images and fonts; no inline script,
+# no frames, forms post only here. The API docs page loosens styles alone (web.views.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -195,14 +265,26 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     # Token first, so that a request without credentials is told how to authenticate (401).
+    # Tokens expire and are revoked at logout (django-rest-knox, accounts.api).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("DJANGO_ANON_THROTTLE", "600/minute")},
+    # Per address for anonymous requests, per user for logged-in ones (core.throttles).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle", "core.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DJANGO_ANON_THROTTLE", "600/minute"),
+        "user": os.environ.get("DJANGO_USER_THROTTLE", "1200/minute"),
+        "login": os.environ.get("DJANGO_LOGIN_THROTTLE", "20/minute"),
+    },
+    "NUM_PROXIES": NTM_TRUSTED_PROXIES,
+}
+
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("NTM_TOKEN_HOURS", 10)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -234,4 +316,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # One JSON line per security event (accounts.security), for the deployment's log shipper.
+    # django-axes's own lines repeat what that log says.
+    "loggers": {"ntm.security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

@@ -9,12 +9,11 @@ import pytest
 from core.text import MAX_TEXT
 from criteria.models import AssessmentValue
 from criteria.services import create_assessment
-from tests.factories import PASSWORD
 
 
 @pytest.fixture
 def officer(client, cast):
-    client.login(username=cast.officer_74.username, password=PASSWORD)
+    client.force_login(cast.officer_74)
     return client
 
 

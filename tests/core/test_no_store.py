@@ -1,11 +1,9 @@
 """A logged-in user's pages and API answers are never cached (personal and draft data); the
 public's are left to the usual rules."""
 
-from tests.factories import PASSWORD
-
 
 def test_a_logged_in_page_and_api_answer_are_private_and_not_stored(client, cast):
-    client.login(username=cast.officer_74.username, password=PASSWORD)
+    client.force_login(cast.officer_74)
     for url in ("/", "/api/v1/assessments/"):
         response = client.get(url)
         assert response.status_code == 200
@@ -13,10 +11,10 @@ def test_a_logged_in_page_and_api_answer_are_private_and_not_stored(client, cast
 
 
 def test_a_token_answer_is_not_stored(client, cast):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=cast.officer_74)
-    response = client.get("/api/v1/assessments/", headers={"authorization": f"Token {token.key}"})
+    _token, key = AuthToken.objects.create(user=cast.officer_74)
+    response = client.get("/api/v1/assessments/", headers={"authorization": f"Token {key}"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
 
