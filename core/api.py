@@ -8,6 +8,7 @@ where "errors" maps a field name to its messages (400 only).
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -37,9 +38,29 @@ def require(allowed: bool, *, authenticated: bool, message: str) -> None:
 
 
 class Pagination(PageNumberPagination):
+    """Pages of 50 by default, up to 500. A page past the end (or 0) is a 404, as DRF has it;
+    a page_size that is not a whole number from 1 is a 400 (DRF would silently ignore it)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and (not raw.isascii() or not raw.isdigit() or int(raw) < 1):
+            message = _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
 
 def _as_drf(exc: Exception) -> Exception:

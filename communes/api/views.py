@@ -55,6 +55,7 @@ class ProvinceViewSet(UnitViewSet):
     serializer_class = serializers.ProvinceSerializer
     filterset_class = ProvinceFilterSet
     unit_label = "province"
+    lookup_value_regex = "[0-9]{2}"  # the statistics office's codes, zero-padded
 
     def get_queryset(self):
         return selectors.provinces_for_list()
@@ -65,6 +66,7 @@ class DistrictViewSet(UnitViewSet):
     serializer_class = serializers.DistrictSerializer
     filterset_class = DistrictFilterSet
     unit_label = "district"
+    lookup_value_regex = "[0-9]{3}"  # the statistics office's codes, zero-padded
 
     def get_queryset(self):
         return selectors.districts_for_list()
@@ -93,6 +95,7 @@ class CommuneViewSet(UnitViewSet):
     serializer_class = serializers.CommuneSerializer
     filterset_class = CommuneFilterSet
     unit_label = "commune"
+    lookup_value_regex = "[0-9]{5}"  # the statistics office's codes, zero-padded
 
     def get_queryset(self):
         return selectors.communes_for_list()

@@ -159,3 +159,37 @@ def test_a_page_outside_the_api_keeps_its_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- paging and codes, as the schema documents them -------------------------------------------
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-1", "2.5", "١٢"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(api, size):
+    response = api().get(f"/api/v1/provinces/?page_size={size}")
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
+
+
+def test_a_page_size_past_the_maximum_gives_the_maximum(api):
+    assert api().get("/api/v1/communes/?page_size=100000").json()["results"].__len__() == 500
+
+
+@pytest.mark.parametrize("page", ["0", "99999"])
+def test_a_page_outside_the_list_is_the_documented_404(api, page):
+    response = api().get(f"/api/v1/provinces/?page={page}")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_the_schema_documents_paging_bounds_code_patterns_and_common_answers(api):
+    schema = api().get("/api/schema/?format=json").json()
+    listing = schema["paths"]["/api/v1/communes/"]["get"]
+    params = {p["name"]: p["schema"] for p in listing["parameters"]}
+    assert params["page"]["minimum"] == 1
+    assert (params["page_size"]["minimum"], params["page_size"]["maximum"]) == (1, 500)
+    for path, digits in [("provinces", 2), ("districts", 3), ("communes", 5)]:
+        (code,) = schema["paths"][f"/api/v1/{path}/{{code}}/"]["get"]["parameters"][:1]
+        assert code["schema"]["pattern"] == f"^[0-9]{{{digits}}}$"
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            assert {"401", "429"} <= set(operation["responses"])
