@@ -6,9 +6,12 @@ error. Nothing here knows what the columns mean: each import checks its own.
 import csv
 import io
 from dataclasses import dataclass
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from core import files
 
 MAX_ROWS = 20_000
 MAX_BYTES = 5 * 1024 * 1024
@@ -33,7 +36,7 @@ def read_table(upload, required: tuple[str, ...]) -> list[Row]:
         raise ValidationError(_("The file is larger than 5 MB."))
     name = (getattr(upload, "name", "") or "").lower()
     if name.endswith(".xlsx"):
-        grid = _xlsx_grid(data)
+        grid = _xlsx_grid(data, upload.name)
     elif name.endswith(".csv") or not name:
         grid = _csv_grid(data)
     else:
@@ -54,15 +57,30 @@ def _csv_grid(data: bytes) -> list[list[str]]:
         ) from error
 
 
-def _xlsx_grid(data: bytes) -> list[list[str]]:
+def _xlsx_grid(data: bytes, name: str) -> list[list[str]]:
     from openpyxl import load_workbook  # imported here: only imports need it
 
+    unreadable = _("The file is not a readable .xlsx workbook.")
+    # A workbook is a ZIP package: one that would unpack past the limits is refused before
+    # openpyxl unpacks anything.
+    try:
+        files.check_zip_package(
+            io.BytesIO(data),
+            name=name,
+            max_total_bytes=files.ZIP_MAX_UNPACKED_BYTES,
+            max_ratio=files.ZIP_MAX_RATIO,
+        )
+    except files.BAD_ZIP as error:
+        raise ValidationError(unreadable) from error
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Reading stops one row past the limit (header, MAX_ROWS rows, one more): _rows
+        # refuses the file, and a sheet of a million rows is never held in memory. A read-only
+        # sheet is parsed while it is read, so its damage shows here too.
+        rows = islice(book.worksheets[0].iter_rows(values_only=True), MAX_ROWS + 2)
+        return [[_cell_text(cell) for cell in row] for row in rows]
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError(_("The file is not a readable .xlsx workbook.")) from error
-    sheet = book.worksheets[0]
-    return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        raise ValidationError(unreadable) from error
 
 
 def _cell_text(value) -> str:

@@ -9,7 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError
 
+from core import files
 from criteria.models import (
     Assessment,
     Evidence,
@@ -22,7 +26,8 @@ from criteria.services.values import locked_current, locked_message
 
 @dataclass(frozen=True)
 class FileKind:
-    """A type of evidence file the portal accepts, recognised by its leading bytes."""
+    """A type of evidence file the portal accepts, recognised first by its leading bytes, then
+    by reading it (_check_readable)."""
 
     label: str
     content_type: str
@@ -45,8 +50,8 @@ EVIDENCE_KINDS = {
     ".odt": FileKind("ODT", f"{ODF}text", ZIP, odf=True),
     ".ods": FileKind("ODS", f"{ODF}spreadsheet", ZIP, odf=True),
 }
-# What a damaged or hostile ZIP can raise while its directory is read.
-BAD_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, RuntimeError)
+# The formats Pillow may name a JPEG file: a phone's multi-picture JPEG opens as MPO.
+IMAGE_FORMATS = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}}
 
 
 def _package_matches(upload, kind: FileKind) -> bool:
@@ -62,7 +67,7 @@ def _package_matches(upload, kind: FileKind) -> bool:
                     return member.read(100) == kind.content_type.encode()
             folder = kind.ooxml_folder
             return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
-    except (*BAD_ZIP, NotImplementedError):
+    except (*files.BAD_ZIP, NotImplementedError):
         return False
 
 
@@ -78,7 +83,8 @@ def _content_matches(upload, kind: FileKind) -> bool:
 
 def check_evidence_file(upload) -> tuple[str, FileKind]:
     """The upload's extension and kind, or a ValidationError saying what is wrong with it.
-    The content decides, not the name alone: a renamed program is refused."""
+    The content decides, not the name alone: a renamed program is refused, and the file is
+    read as its format, so that only a real document, image or package is stored."""
     if upload is None:
         raise ValidationError({"file": _("Choose a file to attach.")})
     name = upload.name or ""
@@ -94,7 +100,93 @@ def check_evidence_file(upload) -> tuple[str, FileKind]:
     if not _content_matches(upload, kind):
         message = _("“%(name)s” is not a real %(kind)s file: its content does not match its name.")
         raise ValidationError({"file": message % {"name": name, "kind": kind.label}})
+    try:
+        _check_readable(upload, name, kind)
+    finally:
+        upload.seek(0)
     return extension, kind
+
+
+def _check_readable(upload, name: str, kind: FileKind) -> None:
+    """Read the file as its format, far enough to prove it is one: a start that matches hides
+    nothing behind it (HTML after "%PDF-", a script after a PNG's first bytes), and a package
+    that would unpack past the limits is refused before anything unpacks it."""
+    if kind.ooxml_folder or kind.odf:
+        try:
+            files.check_zip_package(
+                upload,
+                name=name,
+                max_total_bytes=files.ZIP_MAX_UNPACKED_BYTES,
+                max_ratio=files.ZIP_MAX_RATIO,
+            )
+        except ValidationError as error:
+            raise ValidationError({"file": error.messages}) from None
+    elif kind.label in IMAGE_FORMATS:
+        _check_image(upload, name, kind)
+    else:
+        _check_pdf(upload, name)
+
+
+def _check_image(upload, name: str, kind: FileKind) -> None:
+    """Pillow opens the image and checks it: a PNG's every chunk against its checksum, a JPEG
+    by decoding it (at an eighth of its size: the whole of it is read, in a fraction of the
+    memory). An image of more pixels than Pillow's decompression-bomb limit is refused before
+    it is decoded, whether Pillow warns or refuses."""
+    limit = Image.MAX_IMAGE_PIXELS
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            too_many = bool(limit) and image.width * image.height > limit
+            if image.format not in IMAGE_FORMATS[kind.label]:
+                raise ValueError(f"{image.format} is not {kind.label}")
+            if not too_many:
+                image.verify()
+        if kind.label == "JPEG" and not too_many:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.draft(None, (max(image.width // 8, 1), max(image.height // 8, 1)))
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        too_many = True
+    except Exception as error:  # Pillow raises many kinds for a damaged image
+        message = _(
+            "“%(name)s” is not a readable %(kind)s image: its content is damaged or is not "
+            "an image."
+        )
+        raise ValidationError({"file": message % {"name": name, "kind": kind.label}}) from error
+    if too_many:
+        message = _(
+            "“%(name)s” has too many pixels, more than %(limit)s million: attach a smaller image."
+        )
+        raise ValidationError({"file": message % {"name": name, "limit": limit // 1_000_000}})
+
+
+def _check_pdf(upload, name: str) -> None:
+    """pypdf reads the document's cross-reference table and trailer and finds its first page.
+    It reads leniently, as PDF viewers do, so that a scan with a slightly wrong offset table
+    passes; what only starts like a PDF has no table, trailer or page to find."""
+    pages = 1
+    try:
+        upload.seek(0)
+        reader = PdfReader(upload, strict=False)
+        pages = len(reader.pages)
+        if pages:
+            reader.pages[0]  # finding the page is the check
+    except FileNotDecryptedError:
+        message = _("“%(name)s” is protected by a password: attach a copy that opens without one.")
+        raise ValidationError({"file": message % {"name": name}}) from None
+    except DependencyError:
+        # Encrypted with a cipher this server cannot decrypt: its table, trailer and encryption
+        # dictionary were read, which is as far as a PDF can be proved without its key.
+        return
+    except Exception as error:  # pypdf raises many kinds for a damaged file
+        message = _(
+            "“%(name)s” is not a readable PDF document: its structure or pages cannot be read."
+        )
+        raise ValidationError({"file": message % {"name": name}}) from error
+    if not pages:
+        message = _("“%(name)s” is a PDF document without any page.")
+        raise ValidationError({"file": message % {"name": name}})
 
 
 def _wrong_type(name: str) -> str:
