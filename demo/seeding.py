@@ -149,7 +149,9 @@ def clear(plan: DemoPlan) -> None:
     provinces = [pp.province for pp in plan.provinces]
     _delete_quietly(Recognition.objects.filter(_recognition_scope(plan)))
     Recognition.history.filter(_recognition_scope(plan)).delete()
-    Target.objects.filter(province__in=provinces, source__startswith=records.TARGET_MARK).delete()
+    demo_targets = Q(province__in=provinces, source__startswith=records.TARGET_MARK)
+    _delete_quietly(Target.objects.filter(demo_targets))
+    Target.history.filter(demo_targets).delete()
     assessments = demo_assessments(plan)
     ever = Assessment.history.filter(_assessment_scope(plan)).values("id")
     _delete_quietly(AssessmentValue.objects.filter(assessment__in=assessments))
@@ -180,7 +182,9 @@ def _tell_stories(plan: DemoPlan, created: list[Assessment]) -> None:
         for action, comment in STORIES[statuses[assessment.commune_id, assessment.year]]:
             taking.setdefault((action, comment), []).append(assessment)
     for (action, comment), assessments in taking.items():
-        move_many(assessments=assessments, action=action, comment=comment)
+        # Each step on the version the previous one left (move_many moves these copies too).
+        versions = {assessment.pk: assessment.version for assessment in assessments}
+        move_many(assessments=assessments, action=action, comment=comment, versions=versions)
 
 
 def _record(plan: DemoPlan, planned: list[records.PlannedRecognition]) -> None:

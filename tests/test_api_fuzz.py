@@ -30,8 +30,8 @@ def token(small_set, cast, bach_dang, lang_son_commune):
     draft = create_assessment(commune=bach_dang, year=2023)
     save_values(assessment=draft, values={"income": 55, "plan": True}, version=1)
     approved = create_assessment(commune=lang_son_commune, year=2023)
-    move(assessment=approved, action="submit")
-    move(assessment=approved, action="approve")
+    move(assessment=approved, version=approved.version, action="submit")
+    move(assessment=approved, version=approved.version, action="approve")
     standard = small_set.levels.get(code="standard")
     Recognition.objects.create(
         commune=bach_dang,

@@ -36,7 +36,7 @@ def test_schema_documents_every_unit_endpoint_and_filter(schema):
         "page_size",
     }
     detail = paths["/api/v1/communes/{code}/"]["get"]
-    assert set(detail["responses"]) == {"200", "400", "404"}
+    assert set(detail["responses"]) == {"200", "400", "401", "404", "429"}
     example = detail["responses"]["200"]["content"]["application/json"]["examples"]
     assert example["XãBạchĐằng"]["value"]["code"] == "25930"
 
@@ -59,11 +59,22 @@ def test_schema_documents_the_criteria_api(schema):
         "/api/v1/targets/{id}/",
     } <= set(paths)
     patch = paths["/api/v1/assessments/{id}/"]["patch"]
-    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "429"}
     body = patch["requestBody"]["content"]["application/json"]
     assert body["examples"]["SaveTwoValues"]["value"]["version"] == 3
     communes = {p["name"] for p in paths["/api/v1/communes/"]["get"]["parameters"]}
     assert communes >= {"year", "level", "recognized_level", "min_criteria_met", "status"}
+
+
+def test_schema_says_a_workflow_step_needs_the_version_read(schema):
+    body = schema["components"]["schemas"]["StepInputRequest"]
+    assert "version" in body["required"]
+    for step in ("submit", "approve", "return", "reopen"):
+        post = schema["paths"][f"/api/v1/assessments/{{id}}/{step}/"]["post"]
+        assert {"400", "409"} <= set(post["responses"])
+        conflict = post["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+        assert conflict.endswith("/Conflict")
+        assert "`current_version`" in post["description"]
 
 
 def test_docs_page_uses_local_assets(client):

@@ -379,7 +379,11 @@ class AssessmentValuesSerializer(serializers.Serializer):
 
 
 class StepInputSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, required=False)
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The version you read: the step is taken on what you saw; a stale one gets "
+        "409 with `current_version`.",
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 

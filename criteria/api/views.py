@@ -127,8 +127,9 @@ STEP_EXAMPLE = OpenApiExample(
 def _step_schema(verb: str, who: str):
     return extend_schema(
         summary=f"{verb} the assessment",
-        description=f"{who}. `version` (optional) guards against a stale read: a stale one "
-        "gets 409 with `current_version`. A step that does not fit the status gets 409.",
+        description=f"{who}. Send the `version` you read (required, as for saving values): "
+        "a missing one gets 400 naming `version`; a stale one gets 409 with `current_version` "
+        "and nothing moves. A step that does not fit the status gets 409 `invalid_step`.",
         request=s.StepInputSerializer,
         responses={200: s.AssessmentDetailSerializer, **WRITE_ERRORS},
         examples=[STEP_EXAMPLE],
@@ -269,7 +270,7 @@ class AssessmentViewSet(
                 action=name,
                 user=self.request.user,
                 comment=data["comment"],
-                version=data.get("version"),
+                version=data["version"],
             )
         return self._detail(assessment)
 

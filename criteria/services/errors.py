@@ -12,17 +12,24 @@ from criteria.models import (
 
 
 class StaleVersionError(Exception):
-    """The assessment changed since the caller read it."""
+    """The assessment changed since the caller read it (in a batch: the commune's, and then
+    nothing in the batch is done)."""
 
-    def __init__(self, current_version: int):
-        super().__init__(
-            _(
+    def __init__(self, current_version: int, *, commune: str = ""):
+        if commune:
+            message = _(
+                "The assessment of %(commune)s was changed by someone else (now version "
+                "%(v)d): nothing in this batch was done. Reload it, check the changes and "
+                "try again."
+            )
+        else:
+            message = _(
                 "This assessment was changed by someone else (now version %(v)d). "
                 "Reload it, check the changes and save again."
             )
-            % {"v": current_version}
-        )
+        super().__init__(message % {"v": current_version, "commune": commune})
         self.current_version = current_version
+        self.commune = commune
 
 
 class AlreadyExistsError(ValidationError):

@@ -1,6 +1,6 @@
 """The assessment workflow: submit, approve, return, reopen, each step on record."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,7 +18,7 @@ from criteria.models import (
 )
 from criteria.services.bulk import copy_to_history, refuse_if_any_closed
 from criteria.services.closures import refuse_if_closed
-from criteria.services.errors import WorkflowError
+from criteria.services.errors import StaleVersionError, WorkflowError
 from criteria.services.locks import hold_sets_of
 from criteria.services.values import locked_current
 
@@ -131,32 +131,57 @@ def _take(current: Assessment, action: str, transition: Transition, comment: str
 MOVED_FIELDS = ["status", "version", "updated_by", "updated_at"]
 
 
+def _no_version() -> ValidationError:
+    return ValidationError(
+        {"version": _("Give the version of the assessment you read before taking this step.")}
+    )
+
+
+def _as_moved(assessment: Assessment, current: Assessment) -> None:
+    """The caller's copy as the step left the row (as save_values refreshes it), so that it
+    can take the next step with the version it now holds."""
+    for name in MOVED_FIELDS:
+        setattr(assessment, name, getattr(current, name))
+
+
 @transaction.atomic
 def move(
-    *, assessment: Assessment, action: str, user=None, comment: str = "", version=None
+    *, assessment: Assessment, action: str, version: int, user=None, comment: str = ""
 ) -> Assessment:
     """Move an assessment one workflow step (submit, approve, return, reopen) and record it.
-    Who may take which step is the caller's check (may_take); in a closed year only approving
-    and returning are left."""
+    ``version`` is the one the person read: the step is taken on what they saw, and a stale
+    version is refused (StaleVersionError) with nothing written. Who may take which step is
+    the caller's check (may_take); in a closed year only approving and returning are left."""
     transition, comment = _checked(action, comment)
+    if version is None:
+        raise _no_version()
     current = locked_current(assessment, version)
     if transition.open_year_only:
         refuse_if_closed(current.commune_id, current.year)
     _refuse_unless_from(current, action, transition)
     _take(current, action, transition, comment, user).save()
     current.save(update_fields=MOVED_FIELDS)
+    _as_moved(assessment, current)
     return current
 
 
 @transaction.atomic
 def move_many(
-    *, assessments: Iterable[Assessment], action: str, user=None, comment: str = ""
+    *,
+    assessments: Iterable[Assessment],
+    action: str,
+    versions: Mapping[int, int],
+    user=None,
+    comment: str = "",
 ) -> list[Assessment]:
     """move() for many assessments at once (an approver's batch, the demo): the same checks,
     all made before anything is written, and the same rows (a step each, and a history row of
-    each assessment moved), in a few statements. Returns the assessments as moved."""
+    each assessment moved), in a few statements. ``versions`` maps each assessment's id to
+    the version the person read: one missing or stale refuses the whole batch, naming the
+    commune. Returns the assessments as moved (the caller's copies are moved too)."""
     transition, comment = _checked(action, comment)
-    ids = [assessment.pk for assessment in assessments]
+    given = list(assessments)
+    ids = [assessment.pk for assessment in given]
     hold_sets_of(ids)
     moving = list(
         Assessment.objects.select_for_update()
@@ -166,6 +191,12 @@ def move_many(
     )
     if len(moving) != len(set(ids)):
         raise Assessment.DoesNotExist("Some of the assessments to move do not exist.")
+    for current in moving:
+        read = versions.get(current.pk)
+        if read is None:
+            raise _no_version()
+        if current.version != read:
+            raise StaleVersionError(current.version, commune=current.commune.name)
     if transition.open_year_only:
         refuse_if_any_closed((current.commune, current.year) for current in moving)
     for current in moving:
@@ -178,6 +209,10 @@ def move_many(
         status=transition.target, version=F("version") + 1, updated_by=user, updated_at=now
     )
     copy_to_history(moved, user=user, change="~")
+    by_id = {}
     for current in moving:
         current.updated_at = now
+        by_id[current.pk] = current
+    for assessment in given:
+        _as_moved(assessment, by_id[assessment.pk])
     return moving

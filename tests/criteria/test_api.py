@@ -5,7 +5,7 @@ import pytest
 
 from communes.models import Commune
 from criteria.models import Assessment, AssessmentValue, Recognition, Target, WorkflowStep
-from criteria.services import create_assessment, move
+from criteria.services import create_assessment, move, save_values
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +18,13 @@ def binh_duong(small_set, bach_dang):
     other = Commune.objects.rural().filter(province__code="74").exclude(pk=bach_dang.pk).first()
     draft = create_assessment(commune=bach_dang, year=2023)
     approved = create_assessment(commune=other, year=2023)
-    move(assessment=approved, action="submit")
-    move(assessment=approved, action="approve")
+    move(assessment=approved, version=approved.version, action="submit")
+    move(assessment=approved, version=approved.version, action="approve")
     return draft, Assessment.objects.get(pk=approved.pk)
 
 
 def _submitted(assessment):
-    return move(assessment=assessment, action="submit")
+    return move(assessment=assessment, version=assessment.version, action="submit")
 
 
 # --- the permission matrix --------------------------------------------------------------------
@@ -55,7 +55,9 @@ def test_permission_matrix(who, cast, api, binh_duong):
     )
     other = create_assessment(commune=draft.commune.province.communes.rural()[5], year=2023)
     submitted = _submitted(other)
-    approve = client.post(f"{URL}{other.pk}/approve/", {}, format="json")
+    approve = client.post(
+        f"{URL}{other.pk}/approve/", {"version": submitted.version}, format="json"
+    )
 
     assert (read_draft, read_approved, write.status_code, approve.status_code) == expected
     saved = AssessmentValue.objects.filter(assessment=draft, measure__code="income").exists()
@@ -67,7 +69,9 @@ def test_permission_matrix(who, cast, api, binh_duong):
 
 def test_an_officer_of_another_province_cannot_change_even_what_it_can_read(cast, api, binh_duong):
     _, approved = binh_duong
-    response = api(cast.officer_20).post(f"{URL}{approved.pk}/reopen/", {"comment": "x"})
+    response = api(cast.officer_20).post(
+        f"{URL}{approved.pk}/reopen/", {"version": approved.version, "comment": "x"}
+    )
     assert response.status_code == 403
     assert response.json()["message"] == "Only approvers of this province can take this step."
     approved.refresh_from_db()
@@ -224,13 +228,16 @@ def test_an_officer_cannot_create_in_another_province(cast, api, small_set, bach
 def test_submit_return_submit_approve_through_the_api(cast, api, binh_duong):
     draft, _ = binh_duong
     officer, approver = api(cast.officer_74), api(cast.approver_74)
-    assert officer.post(f"{URL}{draft.pk}/submit/").json()["status"] == "submitted"
-    no_comment = approver.post(f"{URL}{draft.pk}/return/", {"comment": ""}, "json")
+    submitted = officer.post(f"{URL}{draft.pk}/submit/", {"version": 1}, "json").json()
+    assert (submitted["status"], submitted["version"]) == ("submitted", 2)
+    no_comment = approver.post(f"{URL}{draft.pk}/return/", {"version": 2, "comment": ""}, "json")
     assert no_comment.status_code == 400
     assert "comment" in no_comment.json()["errors"]
-    returned = approver.post(f"{URL}{draft.pk}/return/", {"comment": "Bổ sung"}, "json")
+    returned = approver.post(
+        f"{URL}{draft.pk}/return/", {"version": 2, "comment": "Bổ sung"}, "json"
+    )
     assert returned.json()["status"] == "returned"
-    officer.post(f"{URL}{draft.pk}/submit/")
+    officer.post(f"{URL}{draft.pk}/submit/", {"version": 3}, "json")
     approved = approver.post(f"{URL}{draft.pk}/approve/", {"version": 4}, "json").json()
     assert (approved["status"], approved["version"]) == ("approved", 5)
     steps = [(s["action"], s["user"], s["comment"]) for s in approved["steps"]]
@@ -245,7 +252,7 @@ def test_submit_return_submit_approve_through_the_api(cast, api, binh_duong):
 
 def test_a_step_out_of_order_is_a_conflict(cast, api, binh_duong):
     draft, _ = binh_duong
-    response = api(cast.approver_74).post(f"{URL}{draft.pk}/approve/")
+    response = api(cast.approver_74).post(f"{URL}{draft.pk}/approve/", {"version": 1}, "json")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_step"
     assert WorkflowStep.objects.filter(assessment=draft).count() == 1
@@ -257,6 +264,55 @@ def test_a_stale_step_is_a_conflict(cast, api, binh_duong):
     assert (response.status_code, response.json()["current_version"]) == (409, 1)
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def _at(assessment, path: list[str]):
+    """The assessment with a value saved, then taken through these steps (on the versions
+    read), as the API's step endpoints find it next."""
+    save_values(assessment=assessment, values={"income": 45}, version=assessment.version)
+    for step in path:
+        move(assessment=assessment, action=step, version=assessment.version, comment="Sai số")
+    return assessment
+
+
+# Each step from the status it starts from: (the steps before it, who takes it, its body).
+STEPS = {
+    "submit": ([], "officer_74", {}),
+    "approve": (["submit"], "approver_74", {}),
+    "return": (["submit"], "approver_74", {"comment": "Thiếu minh chứng"}),
+    "reopen": (["submit", "approve"], "approver_74", {"comment": "Sai số liệu thu nhập"}),
+}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_step_needs_the_version_read(step, cast, api, binh_duong):
+    before, who, body = STEPS[step]
+    draft = _at(binh_duong[0], before)
+    client = api(getattr(cast, who))
+    url = f"{URL}{draft.pk}/{step}/"
+    steps = WorkflowStep.objects.filter(assessment=draft)
+    taken = steps.count()
+
+    missing = client.post(url, body, "json")
+    assert missing.status_code == 400
+    assert list(missing.json()["errors"]) == ["version"]
+
+    # Someone saved (or stepped) after this person read the assessment: a version behind.
+    stale = client.post(url, {**body, "version": draft.version - 1}, "json")
+    assert stale.status_code == 409
+    assert (stale.json()["code"], stale.json()["current_version"]) == (
+        "stale_version",
+        draft.version,
+    )
+    assert steps.count() == taken
+    fresh = Assessment.objects.get(pk=draft.pk)
+    assert (fresh.status, fresh.version) == (draft.status, draft.version)
+
+    done = client.post(url, {**body, "version": draft.version}, "json")
+    assert done.status_code == 200
+    assert done.json()["version"] == draft.version + 1
+    assert steps.count() == taken + 1
+    assert steps.order_by("-pk").first().action == step
 
 
 # --- lists, filters and their cost ------------------------------------------------------------
@@ -416,10 +472,9 @@ def test_a_token_for_username_and_password(client, cast):
 
 def test_creating_an_existing_year_again_is_a_409_with_its_id(client, cast, small_set, bach_dang):
     from criteria.services import create_assessment
-    from tests.factories import PASSWORD
 
     existing = create_assessment(commune=bach_dang, year=2023)
-    client.login(username=cast.officer_74.username, password=PASSWORD)
+    client.force_login(cast.officer_74)
     response = client.post(
         "/api/v1/assessments/",
         {"commune": bach_dang.code, "structure": "2021", "year": 2023},

@@ -245,8 +245,8 @@ def binh_duong(small_set, bach_dang):
     save_values(assessment=draft, values=VALUES, version=1)
     approved = create_assessment(commune=other, year=2023)
     save_values(assessment=approved, values=VALUES, version=1)
-    move(assessment=approved, action="submit")
-    move(assessment=approved, action="approve")
+    move(assessment=approved, version=approved.version, action="submit")
+    move(assessment=approved, version=approved.version, action="approve")
     return Assessment.objects.get(pk=draft.pk), Assessment.objects.get(pk=approved.pk)
 
 

@@ -125,8 +125,8 @@ def test_values_cannot_be_saved_in_a_closed_year(province, draft):
 
 
 def test_the_closed_year_comes_before_the_lock_in_the_refusal(province, draft):
-    move(assessment=draft, action="submit")
-    move(assessment=draft, action="approve")
+    move(assessment=draft, version=draft.version, action="submit")
+    move(assessment=draft, version=draft.version, action="approve")
     close_year(province=province, year=2023)
     # "An approver can reopen it" would not hold: the closed year is the reason.
     with pytest.raises(YearClosedError):
@@ -138,31 +138,37 @@ def test_submitting_and_reopening_are_refused_approving_and_returning_are_not(
 ):
     draft = create_assessment(commune=bach_dang, year=2023)
     submitted = create_assessment(commune=neighbour, year=2023)
-    move(assessment=submitted, action="submit")
+    move(assessment=submitted, version=submitted.version, action="submit")
     close_year(province=province, year=2023)
 
     with pytest.raises(YearClosedError):
-        move(assessment=draft, action="submit")
-    returned = move(assessment=submitted, action="return", comment="Thiếu số liệu")
+        move(assessment=draft, version=draft.version, action="submit")
+    returned = move(
+        assessment=submitted, version=submitted.version, action="return", comment="Thiếu số liệu"
+    )
     assert returned.status == "returned"
     with pytest.raises(YearClosedError):
-        move(assessment=submitted, action="submit")  # the returned one stays with the province
+        move(
+            assessment=submitted, version=submitted.version, action="submit"
+        )  # the returned one stays with the province
 
     open_commune_by_exception(
         closure=YearClosure.objects.get(), commune=neighbour, reason="Đã bổ sung"
     )
-    move(assessment=submitted, action="submit")
-    assert move(assessment=submitted, action="approve").status == "approved"
+    move(assessment=submitted, version=submitted.version, action="submit")
+    assert (
+        move(assessment=submitted, version=submitted.version, action="approve").status == "approved"
+    )
     draft.refresh_from_db()
     assert draft.status == "draft"
 
 
 def test_an_approved_assessment_cannot_be_reopened_in_a_closed_year(province, draft):
-    move(assessment=draft, action="submit")
-    move(assessment=draft, action="approve")
+    move(assessment=draft, version=draft.version, action="submit")
+    move(assessment=draft, version=draft.version, action="approve")
     close_year(province=province, year=2023)
     with pytest.raises(YearClosedError):
-        move(assessment=draft, action="reopen", comment="Sai số liệu")
+        move(assessment=draft, version=draft.version, action="reopen", comment="Sai số liệu")
     draft.refresh_from_db()
     assert (draft.status, draft.steps.count()) == ("approved", 3)
 
@@ -188,7 +194,7 @@ def test_other_years_and_other_provinces_stay_open(
     save_values(assessment=last_year, values={"income": 50}, version=1)
     lang_son = create_assessment(commune=lang_son_commune, year=2023)
     save_values(assessment=lang_son, values={"income": 50}, version=1)
-    move(assessment=lang_son, action="submit")
+    move(assessment=lang_son, version=lang_son.version, action="submit")
     assert AssessmentValue.objects.count() == 2
 
 
@@ -208,7 +214,7 @@ def test_a_commune_reopened_by_exception_is_worked_on_while_the_others_stay_clos
 
     save_values(assessment=draft, values={"income": 50}, version=1)
     attach(draft)
-    move(assessment=draft, action="submit")
+    move(assessment=draft, version=draft.version, action="submit")
     with pytest.raises(YearClosedError):
         create_assessment(commune=neighbour, year=2023)
 

@@ -79,8 +79,8 @@ def _assess(commune, year, approve=False):
     assessment = create_assessment(commune=commune, year=year)
     save_values(assessment=assessment, values=PASSING, version=1)
     if approve:
-        move(assessment=assessment, action="submit")
-        move(assessment=assessment, action="approve")
+        move(assessment=assessment, version=assessment.version, action="submit")
+        move(assessment=assessment, version=assessment.version, action="approve")
     return Assessment.objects.get(pk=assessment.pk)
 
 

@@ -140,7 +140,7 @@ def test_an_unknown_measure_is_refused(draft, cast, media):
 def test_no_file_is_attached_or_removed_once_submitted(draft, cast, media, steps, message):
     kept = attach(draft, cast.officer_74)
     for step in steps:
-        move(assessment=draft, action=step)
+        move(assessment=draft, version=draft.version, action=step)
     with pytest.raises(LockedError, match=message):
         attach(draft, cast.officer_74, "late.pdf")
     with pytest.raises(LockedError, match=message):
@@ -150,8 +150,8 @@ def test_no_file_is_attached_or_removed_once_submitted(draft, cast, media, steps
 
 
 def test_a_returned_assessment_takes_files_again(draft, cast, media):
-    move(assessment=draft, action="submit")
-    move(assessment=draft, action="return", comment="Thiếu minh chứng")
+    move(assessment=draft, version=draft.version, action="submit")
+    move(assessment=draft, version=draft.version, action="return", comment="Thiếu minh chứng")
     assert attach(draft, cast.officer_74).assessment == draft
 
 

@@ -17,10 +17,18 @@ URL = "/api/v1/assessments/"
 def approved(cast, small_set, bach_dang):
     """Bạch Đằng (74), 2023: returned once with a comment, then approved."""
     assessment = create_assessment(commune=bach_dang, year=2023, user=cast.officer_74)
-    move(assessment=assessment, action="submit", user=cast.officer_74)
-    move(assessment=assessment, action="return", user=cast.approver_74, comment="Thiếu minh chứng")
-    move(assessment=assessment, action="submit", user=cast.officer_74)
-    return move(assessment=assessment, action="approve", user=cast.approver_74)
+    move(assessment=assessment, version=assessment.version, action="submit", user=cast.officer_74)
+    move(
+        assessment=assessment,
+        version=assessment.version,
+        action="return",
+        user=cast.approver_74,
+        comment="Thiếu minh chứng",
+    )
+    move(assessment=assessment, version=assessment.version, action="submit", user=cast.officer_74)
+    return move(
+        assessment=assessment, version=assessment.version, action="approve", user=cast.approver_74
+    )
 
 
 def _steps(client, assessment) -> list[dict]:
@@ -67,7 +75,9 @@ def test_staff_of_the_province_and_national_users_see_them(who, cast, api, appro
 def test_the_answer_to_a_step_hides_them_too(cast, api, small_set, bach_dang):
     """A step's own answer is the detail too: an officer of 74 who submits sees the names."""
     assessment = create_assessment(commune=bach_dang, year=2023, user=cast.officer_74)
-    response = api(cast.officer_74).post(f"{URL}{assessment.pk}/submit/")
+    response = api(cast.officer_74).post(
+        f"{URL}{assessment.pk}/submit/", {"version": assessment.version}, "json"
+    )
     assert [step["user"] for step in response.json()["steps"]] == ["officer_74", "officer_74"]
 
 

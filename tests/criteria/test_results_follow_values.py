@@ -33,8 +33,8 @@ def two_assessments(small_set, bach_dang, lang_son_commune):
     save_values(assessment=open_one, values=values, version=1)
     approved = create_assessment(commune=lang_son_commune, year=2023)
     save_values(assessment=approved, values=values, version=1)
-    move(assessment=approved, action="submit")
-    move(assessment=approved, action="approve")
+    move(assessment=approved, version=approved.version, action="submit")
+    move(assessment=approved, version=approved.version, action="approve")
     return open_one, approved
 
 

@@ -32,10 +32,18 @@ def _steps(assessment):
 
 def test_the_full_cycle_is_recorded_step_by_step(assessment, django_user_model):
     officer = django_user_model.objects.create(username="officer")
-    move(assessment=assessment, action="submit", user=officer)
-    move(assessment=assessment, action="return", user=officer, comment="Thiếu minh chứng")
-    move(assessment=assessment, action="submit", user=officer)
-    approved = move(assessment=assessment, action="approve", user=officer)
+    move(assessment=assessment, version=assessment.version, action="submit", user=officer)
+    move(
+        assessment=assessment,
+        version=assessment.version,
+        action="return",
+        user=officer,
+        comment="Thiếu minh chứng",
+    )
+    move(assessment=assessment, version=assessment.version, action="submit", user=officer)
+    approved = move(
+        assessment=assessment, version=assessment.version, action="approve", user=officer
+    )
     assert (approved.status, approved.version) == ("approved", 5)
     assert _steps(assessment) == [
         ("create", "", "draft", ""),
@@ -60,10 +68,10 @@ def test_the_full_cycle_is_recorded_step_by_step(assessment, django_user_model):
 )
 def test_a_step_that_does_not_fit_the_status_is_refused(assessment, path, action, status):
     for step in path:
-        move(assessment=assessment, action=step, comment="x")
+        move(assessment=assessment, version=assessment.version, action=step, comment="x")
     before = _steps(assessment)
     with pytest.raises(WorkflowError, match=f"the assessment is {status}"):
-        move(assessment=assessment, action=action, comment="x")
+        move(assessment=assessment, version=assessment.version, action=action, comment="x")
     assessment.refresh_from_db()
     assert assessment.status == status
     assert _steps(assessment) == before
@@ -71,27 +79,32 @@ def test_a_step_that_does_not_fit_the_status_is_refused(assessment, path, action
 
 @pytest.mark.parametrize("action", ["return", "reopen"])
 def test_return_and_reopen_need_a_comment(assessment, action):
-    move(assessment=assessment, action="submit")
+    move(assessment=assessment, version=assessment.version, action="submit")
     if action == "reopen":
-        move(assessment=assessment, action="approve")
+        move(assessment=assessment, version=assessment.version, action="approve")
     with pytest.raises(ValidationError) as error:
-        move(assessment=assessment, action=action, comment="   ")
+        move(assessment=assessment, version=assessment.version, action=action, comment="   ")
     assert "comment" in error.value.message_dict
 
 
 def test_reopened_assessment_is_editable_again_and_must_be_approved_again(assessment):
-    move(assessment=assessment, action="submit")
-    approved = move(assessment=assessment, action="approve")
+    move(assessment=assessment, version=assessment.version, action="submit")
+    approved = move(assessment=assessment, version=assessment.version, action="approve")
     with pytest.raises(LockedError, match="approved and locked"):
         save_values(assessment=assessment, values={"income": 50}, version=approved.version)
-    reopened = move(assessment=assessment, action="reopen", comment="Sai số liệu thu nhập")
+    reopened = move(
+        assessment=assessment,
+        version=assessment.version,
+        action="reopen",
+        comment="Sai số liệu thu nhập",
+    )
     assert reopened.status == "returned"
     save_values(assessment=assessment, values={"income": 50}, version=reopened.version)
     assert assessment.values.get(measure__code="income").number == 50
 
 
 def test_a_submitted_assessment_cannot_be_edited(assessment):
-    submitted = move(assessment=assessment, action="submit")
+    submitted = move(assessment=assessment, version=assessment.version, action="submit")
     with pytest.raises(LockedError, match="submitted for approval"):
         save_values(assessment=assessment, values={"income": 50}, version=submitted.version)
     assert not assessment.values.exists()
@@ -105,6 +118,24 @@ def test_a_stale_version_is_refused_for_a_step(assessment):
     assert assessment.status == "draft"
 
 
+def test_a_step_needs_the_version_read(assessment):
+    with pytest.raises(ValidationError) as error:
+        move(assessment=assessment, action="submit", version=None)
+    assert list(error.value.message_dict) == ["version"]
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.version) == ("draft", 1)
+    assert _steps(assessment) == [("create", "", "draft", "")]
+
+
+def test_the_callers_copy_is_moved_with_the_row(assessment):
+    moved = move(assessment=assessment, action="submit", version=1)
+    assert (assessment.status, assessment.version) == (moved.status, moved.version)
+    assert (assessment.status, assessment.version) == ("submitted", 2)
+    move(assessment=assessment, action="approve", version=assessment.version)
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.version) == ("approved", 3)
+
+
 def test_an_unknown_step_is_refused(assessment):
     with pytest.raises(ValidationError, match="Unknown step"):
-        move(assessment=assessment, action="publish")
+        move(assessment=assessment, version=assessment.version, action="publish")

@@ -464,8 +464,10 @@ def test_the_demo_writes_what_the_one_at_a_time_services_write(seeded, status, l
     demo_made.delete()
     replayed = services.create_assessment(commune=commune, year=2025)
     services.save_values(assessment=replayed, values=raw, version=replayed.version)
-    replayed = services.move(assessment=replayed, action="submit")
-    replayed = services.move(assessment=replayed, action=last_step, comment=comment)
+    replayed = services.move(assessment=replayed, version=replayed.version, action="submit")
+    replayed = services.move(
+        assessment=replayed, version=replayed.version, action=last_step, comment=comment
+    )
     assert _story(replayed) == expected
 
 

@@ -30,8 +30,8 @@ def merged_map(transactional_db, small_set):
     save_values(
         assessment=assessment, values={"income": 55, "irrigation": 85, "plan": True}, version=1
     )
-    move(assessment=assessment, action="submit")
-    move(assessment=assessment, action="approve")
+    move(assessment=assessment, version=assessment.version, action="submit")
+    move(assessment=assessment, version=assessment.version, action="approve")
     return portal_user("officer_tq", "officer", "08", structure="2025")
 
 

@@ -17,8 +17,8 @@ def _approve(code: str, values: dict) -> None:
     commune = Commune.objects.get(structure="2021", code=code)
     assessment = create_assessment(commune=commune, year=2023)
     save_values(assessment=assessment, values=values, version=1)
-    move(assessment=assessment, action="submit")
-    move(assessment=assessment, action="approve")
+    move(assessment=assessment, version=assessment.version, action="submit")
+    move(assessment=assessment, version=assessment.version, action="approve")
 
 
 @pytest.fixture

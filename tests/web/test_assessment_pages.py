@@ -39,6 +39,12 @@ PAGE = f"{COMMUNE}2023/"
 STANDARD = {"income": 55, "irrigation": 85, "plan": True}
 
 
+def _submit_new(commune):
+    """A new 2023 assessment of the commune, submitted on the version it was created with."""
+    new = create_assessment(commune=commune, year=2023)
+    return move(assessment=new, action="submit", version=new.version)
+
+
 @pytest.fixture(autouse=True)
 def _vietnamese_by_default(settings):
     # The pages as people get them: the product's default language, unless they choose.
@@ -162,12 +168,12 @@ def picture(small_set, bach_dang, cast, lang_son_commune):
     )
     approved = create_assessment(commune=lapsed, year=2023)
     save_values(assessment=approved, values={"income": 30, "irrigation": 90}, version=1)
-    move(assessment=approved, action="submit")
-    move(assessment=approved, action="approve")
-    move(assessment=create_assessment(commune=submitted, year=2023), action="submit")
+    move(assessment=approved, version=approved.version, action="submit")
+    move(assessment=approved, version=approved.version, action="approve")
+    _submit_new(submitted)
     back = create_assessment(commune=returned, year=2023)
-    move(assessment=back, action="submit")
-    move(assessment=back, action="return", comment="Thiếu minh chứng")
+    move(assessment=back, version=back.version, action="submit")
+    move(assessment=back, version=back.version, action="return", comment="Thiếu minh chứng")
     Recognition.objects.create(
         commune=lapsed,
         level=Level.objects.get(criteria_set=small_set, code="standard"),
@@ -294,7 +300,7 @@ def test_the_overview_costs_the_same_queries_however_many_communes_are_assessed(
 
     few = count()
     for commune in Commune.objects.rural().filter(province__code="74")[10:25]:
-        move(assessment=create_assessment(commune=commune, year=2023), action="submit")
+        _submit_new(commune)
     assert count() == few
     # Session, user, access; years offered, the user's province, the set in force, its levels,
     # the districts; the filtered communes, totals by level, open work, every commune (for the
@@ -310,8 +316,8 @@ def test_the_overview_costs_the_same_queries_however_many_communes_are_assessed(
 def test_the_commune_page_shows_its_years_and_recognitions(client, cast, small_set, bach_dang):
     old = create_assessment(commune=bach_dang, year=2022)
     save_values(assessment=old, values=STANDARD, version=1)
-    move(assessment=old, action="submit")
-    move(assessment=old, action="approve")
+    move(assessment=old, version=old.version, action="submit")
+    move(assessment=old, version=old.version, action="approve")
     create_assessment(commune=bach_dang, year=2023)
     Recognition.objects.create(
         commune=bach_dang,
@@ -474,7 +480,8 @@ def test_not_applicable_with_a_note_and_an_evidence_link_are_saved(client, cast,
     assert (crafts.not_applicable, crafts.note) == (True, "Xã không có làng nghề")
     plan = AssessmentValue.objects.get(assessment=draft, measure__code="plan")
     assert (plan.flag, plan.evidence_url) == (True, "https://example.gov.vn/qd-123.pdf")
-    move(assessment=draft, action="submit")
+    draft.refresh_from_db()  # saved through the page
+    move(assessment=draft, version=draft.version, action="submit")
     body = client.get(PAGE).content.decode()
     assert 'href="https://example.gov.vn/qd-123.pdf"' in body
 
@@ -521,14 +528,14 @@ def test_a_stale_save_is_refused_shows_what_changed_and_keeps_the_typing(client,
 
 def test_submitted_and_approved_assessments_are_read_only(client, cast, draft):
     save_values(assessment=draft, values={"income": 45}, version=1)
-    move(assessment=draft, action="submit")
+    move(assessment=draft, version=draft.version, action="submit")
     as_user(client, cast.officer_74)
     response = client.get(PAGE)
     assert 'name="income"' not in response.content.decode()
     assert "Đã gửi phê duyệt: chỉ xem." in text(response)
     refused = client.post(PAGE, {"version": 3, "income": "90"}, follow=True)
     assert "Kết quả đánh giá này đã gửi phê duyệt" in text(refused)
-    move(assessment=draft, action="approve")
+    move(assessment=draft, version=draft.version, action="approve")
     assert "Đã phê duyệt và khóa: chỉ xem." in text(client.get(PAGE))
     refused = client.post(PAGE, {"version": 4, "income": "90"}, follow=True)
     assert "đã được phê duyệt và khóa" in text(refused)
@@ -560,8 +567,8 @@ def test_the_entry_page_costs_a_fixed_number_of_queries(
         attach_evidence(
             assessment=draft, measure_code=code, upload=upload(f"{code}.pdf", PDF), user=user
         )
-    move(assessment=draft, action="submit")
-    move(assessment=draft, action="return", comment="Kiểm tra lại")
+    move(assessment=draft, version=draft.version, action="submit")
+    move(assessment=draft, version=draft.version, action="return", comment="Kiểm tra lại")
     assert count() == first
     # Session, user, commune, access, assessment; 4 for the rules (loaded once, for the
     # scoring and the sections), values, values scored, classes, derived measures, steps;
@@ -598,7 +605,7 @@ def test_an_officer_submits_and_an_approver_approves_from_the_queue(client, cast
 
 
 def test_returning_needs_a_comment_and_the_officer_sees_it(client, cast, draft):
-    move(assessment=draft, action="submit")
+    move(assessment=draft, version=draft.version, action="submit")
     as_user(client, cast.approver_74)
     refused = client.post(f"{PAGE}return/", {"version": 2, "comment": "  "}, follow=True)
     assert "Hãy ghi rõ lý do (bước này bắt buộc có nhận xét)." in text(refused)
@@ -613,8 +620,8 @@ def test_returning_needs_a_comment_and_the_officer_sees_it(client, cast, draft):
 
 
 def test_an_approver_reopens_an_approved_year_with_a_reason(client, cast, draft):
-    move(assessment=draft, action="submit")
-    move(assessment=draft, action="approve")
+    move(assessment=draft, version=draft.version, action="submit")
+    move(assessment=draft, version=draft.version, action="approve")
     as_user(client, cast.approver_74)
     client.post(f"{PAGE}reopen/", {"version": 3, "comment": "Sai số liệu thủy lợi"})
     draft.refresh_from_db()
@@ -630,23 +637,73 @@ def test_a_step_out_of_turn_or_by_the_wrong_role_is_refused(client, cast, draft)
     as_user(client, cast.viewer_74)
     assert client.post(f"{PAGE}submit/", {}).status_code == 403
     as_user(client, cast.approver_74)
-    response = client.post(f"{PAGE}approve/", {}, follow=True)
+    response = client.post(f"{PAGE}approve/", {"version": 1}, follow=True)
     assert (
         "Không thể phê duyệt: kết quả đánh giá đang ở trạng thái bản nháp "
         "(chỉ khi đã gửi duyệt)." in text(response)
     )
     stale = client.post(f"{PAGE}submit/", {"version": 7}, follow=True)
-    assert "Người khác vừa sửa" in text(stale)
+    assert "người khác đã sửa kết quả đánh giá này sau khi bạn mở nó" in text(stale)
     draft.refresh_from_db()
     assert (draft.status, draft.version) == ("draft", 1)
+
+
+def _version_on_the_form(response, step: str) -> int:
+    """The version the page's form of this step sends (what the person saw)."""
+    form = re.search(rf'<form [^>]*data-step="{step}">.*?</form>', response.content.decode(), re.S)
+    return int(re.search(r'name="version" value="(\d+)"', form.group(0)).group(1))
+
+
+def test_an_approver_cannot_approve_what_changed_after_the_page_was_opened(client, cast, draft):
+    save_values(assessment=draft, values=STANDARD, version=1)
+    move(assessment=draft, version=draft.version, action="submit")
+    as_user(client, cast.approver_74)
+    opened = client.get(PAGE)
+    assert _version_on_the_form(opened, "approve") == 3
+    # Meanwhile another approver returns it, and the officer changes a value and resubmits.
+    move(assessment=draft, version=3, action="return", comment="Sửa thu nhập", user=cast.national)
+    save_values(assessment=draft, values={"income": 30}, version=4, user=cast.officer_74)
+    move(assessment=draft, version=5, action="submit", user=cast.officer_74)
+    steps = WorkflowStep.objects.filter(assessment=draft)
+    taken = steps.count()
+
+    response = client.post(f"{PAGE}approve/", {"version": 3}, follow=True)
+    assert (
+        "Chưa thực hiện thao tác nào: người khác đã sửa kết quả đánh giá này sau khi bạn mở "
+        "nó (nay là phiên bản 6)." in text(response)
+    )
+    assert "Đã phê duyệt: số liệu đã được khóa." not in text(response)
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("submitted", 6)
+    assert steps.count() == taken
+    # The page shown again offers the step on what is there now.
+    assert _version_on_the_form(response, "approve") == 6
+    client.post(f"{PAGE}approve/", {"version": 6})
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("approved", 7)
+
+
+@pytest.mark.parametrize("version", [None, "", "abc"])
+def test_a_step_form_without_the_version_seen_changes_nothing(client, cast, draft, version):
+    move(assessment=draft, version=draft.version, action="submit")
+    as_user(client, cast.approver_74)
+    data = {} if version is None else {"version": version}
+    response = client.post(f"{PAGE}approve/", data, follow=True)
+    assert (
+        "Trang không cho biết bạn đã xem phiên bản nào của kết quả đánh giá: hãy tải lại trang "
+        "rồi thực hiện lại bước này." in text(response)
+    )
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("submitted", 2)
+    assert not WorkflowStep.objects.filter(assessment=draft, action="approve").exists()
 
 
 def test_the_queue_lists_the_province_only_and_costs_fixed_queries(
     client, cast, small_set, bach_dang, lang_son_commune, django_assert_max_num_queries
 ):
     for commune in Commune.objects.rural().filter(province__code="74")[:6]:
-        move(assessment=create_assessment(commune=commune, year=2023), action="submit")
-    move(assessment=create_assessment(commune=lang_son_commune, year=2023), action="submit")
+        _submit_new(commune)
+    _submit_new(lang_son_commune)
     province = bach_dang.province
     for year, communes in [(2021, [bach_dang]), (2022, list(province.communes.rural()[:5]))]:
         closure = close_year(province=province, year=year)
@@ -739,10 +796,10 @@ WRITES = [
 @pytest.mark.parametrize(("name", "url", "data"), WRITES, ids=[w[0] for w in WRITES])
 def test_every_write_from_another_province_is_refused(client, cast, draft, who, name, url, data):
     if name in ("approve", "return"):
-        move(assessment=draft, action="submit")
+        move(assessment=draft, version=draft.version, action="submit")
     if name == "reopen":
-        move(assessment=draft, action="submit")
-        move(assessment=draft, action="approve")
+        move(assessment=draft, version=draft.version, action="submit")
+        move(assessment=draft, version=draft.version, action="approve")
     before = Assessment.objects.values_list("pk", "status", "version")
     before = list(before)
     response = as_user(client, getattr(cast, who)).post(url, data)

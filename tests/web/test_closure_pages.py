@@ -118,7 +118,7 @@ def test_creating_a_year_from_the_commune_page_is_refused(client, cast, small_se
 
 
 def test_the_approver_still_finishes_the_queue(client, cast, draft):
-    move(assessment=draft, action="submit")
+    move(assessment=draft, version=draft.version, action="submit")
     close_year(province=draft.commune.province, year=2023)
     as_user(client, cast.approver_74)
     page = client.get(PAGE).content.decode()
@@ -282,14 +282,14 @@ API = "/api/v1/assessments/"
 
 
 def test_the_api_refuses_with_409_year_closed(api, cast, draft, neighbour_draft, lang_son_commune):
-    move(assessment=neighbour_draft, action="submit")
+    move(assessment=neighbour_draft, version=neighbour_draft.version, action="submit")
     province = draft.commune.province
     fresh = province.communes.rural().exclude(assessments__year=2023).first()
     close_year(province=province, year=2023)
     client = api(cast.officer_74)
     responses = {
         "save": client.patch(f"{API}{draft.pk}/", {"version": 1, "values": {"income": 45}}, "json"),
-        "submit": client.post(f"{API}{draft.pk}/submit/", {}, "json"),
+        "submit": client.post(f"{API}{draft.pk}/submit/", {"version": 1}, "json"),
         "create": client.post(API, {"commune": fresh.code, "year": 2023}, "json"),
     }
     for name, response in responses.items():
@@ -298,9 +298,13 @@ def test_the_api_refuses_with_409_year_closed(api, cast, draft, neighbour_draft,
         assert body["code"] == "year_closed"
         assert body["message"].startswith(closed()), name
     assert not AssessmentValue.objects.exists()
-    approve = api(cast.approver_74).post(f"{API}{neighbour_draft.pk}/approve/", {}, "json")
+    approve = api(cast.approver_74).post(
+        f"{API}{neighbour_draft.pk}/approve/", {"version": neighbour_draft.version}, "json"
+    )
     assert approve.status_code == 200
     reopen = api(cast.approver_74).post(
-        f"{API}{neighbour_draft.pk}/reopen/", {"comment": "Sai"}, "json"
+        f"{API}{neighbour_draft.pk}/reopen/",
+        {"version": approve.json()["version"], "comment": "Sai"},
+        "json",
     )
     assert (reopen.status_code, reopen.json()["code"]) == (409, "year_closed")

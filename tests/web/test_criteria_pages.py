@@ -15,7 +15,6 @@ from criteria.services import create_assessment, move, save_values
 from criteria.services.editions import threshold_data
 from tests.criteria.builders import first_edition
 from tests.criteria.files import upload
-from tests.factories import PASSWORD
 from web.viewmodels.criteria_sets import seen
 
 PASSING = {"income": 55, "irrigation": 85, "plan": True}
@@ -23,7 +22,7 @@ HEADER = "level,indicator,scope,class_value,province,first_year,last_year,value,
 
 
 def _login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
@@ -243,8 +242,8 @@ def test_publishing_without_a_decision_says_why_and_changes_nothing(office, draf
 def test_re_judging_from_the_set_page(office, small_set, draft, lang_son_commune, cast):
     assessment = create_assessment(commune=lang_son_commune, year=2024)
     save_values(assessment=assessment, values=PASSING, version=1)
-    move(assessment=assessment, action="submit")
-    move(assessment=assessment, action="approve")
+    move(assessment=assessment, version=assessment.version, action="submit")
+    move(assessment=assessment, version=assessment.version, action="approve")
     national = Threshold.objects.get(
         scope="national", indicator__code="1.1", indicator__criterion__level__code="standard"
     )

@@ -174,7 +174,7 @@ def test_the_officer_removes_a_file_from_the_page(
 
 def test_a_submitted_assessment_lists_its_files_read_only(client, cast, draft, media):
     evidence = attach(draft, cast.officer_74)
-    move(assessment=draft, action="submit")
+    move(assessment=draft, version=draft.version, action="submit")
     as_user(client, cast.officer_74)
     page = client.get(PAGE)
     assert f'href="{PAGE}evidence/{evidence.pk}/"' in page.content.decode()

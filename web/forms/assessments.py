@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access
 from communes.models import Province
+from core.text import MAX_TEXT
 from criteria import scoring, selectors
 from criteria.models import Assessment, Measure
 from criteria.selectors import Ladder
@@ -212,11 +213,24 @@ def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
 
 
 class StepForm(forms.Form):
-    """A workflow step: the version the person saw, and a comment (the service says when one
-    is required)."""
+    """A workflow step: the version the person saw (required: the step is taken on what the
+    page showed), and a comment (the service says when one is required)."""
 
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    version = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _(
+                "The page did not say which version of the assessment you saw: reload it "
+                "and take the step again."
+            ),
+            "invalid": _(
+                "The page did not say which version of the assessment you saw: reload it "
+                "and take the step again."
+            ),
+        },
+    )
+    comment = forms.CharField(required=False, max_length=MAX_TEXT, widget=forms.Textarea)
 
 
 class EvidenceForm(forms.Form):

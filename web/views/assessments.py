@@ -18,6 +18,7 @@ from criteria import selectors, services
 from criteria.services import workflow
 from web import scope
 from web.forms import assessments as forms
+from web.forms import errors_of
 from web.viewmodels import assessments as assessments_vm
 
 STEP_DONE = {
@@ -26,6 +27,10 @@ STEP_DONE = {
     "return": gettext_lazy("Returned to the province for changes."),
     "reopen": gettext_lazy("Reopened: the province can change the values again."),
 }
+STEP_STALE = gettext_lazy(
+    "Nothing was done: the assessment was changed by someone else after you opened it (now "
+    "version %(v)d). Check it as it is now, below, then take the step again."
+)
 
 
 def values_form(request, page, data=None):
@@ -139,12 +144,15 @@ def assessment_step(request, structure, code, year, action):
     if not workflow.may_take(access_for(request.user), action, assessment.commune.province_id):
         raise PermissionDenied(_("You may not take this step in this province."))
     form = forms.StepForm(request.POST)
-    form.is_valid()
     try:
+        if not form.is_valid():
+            raise errors_of(form)
         services.move(assessment=assessment, action=action, user=request.user, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, error_text(error))
-    except (services.WorkflowError, services.StaleVersionError, services.YearClosedError) as error:
+    except services.StaleVersionError as error:
+        messages.error(request, STEP_STALE % {"v": error.current_version})
+    except (services.WorkflowError, services.YearClosedError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, STEP_DONE[action])
