@@ -43,6 +43,7 @@ from communes.models import Province, structure_for_year
 from core.api import ErrorSerializer, require
 from core.filters import year_filter
 from core.tables import MAX_ROWS, read_table
+from core.text import MAX_TEXT
 from criteria.api.classes import _criteria_set
 from criteria.models import (
     CriteriaSet,
@@ -183,7 +184,9 @@ class EditionCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, help_text="What the edition changes.")
     first_year = serializers.IntegerField(min_value=2000, max_value=2100)
     last_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
 
 
 class ChangeItemSerializer(serializers.Serializer):
@@ -202,7 +205,7 @@ class ChangeItemSerializer(serializers.Serializer):
         + " (a change sends only what changes); for measures, criteria and indicators "
         "their codes and names.",
     )
-    reason = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
 
 
 @extend_schema_field(ChangeItemSerializer(many=True))
@@ -283,7 +286,9 @@ class PublishSerializer(serializers.Serializer):
         max_length=60, allow_blank=True, help_text="The decision that makes this law."
     )
     decision_date = serializers.DateField(help_text="ISO date, not in the future.")
-    legal_source = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_source = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
 
 
 class RejudgeSerializer(serializers.Serializer):
@@ -292,7 +297,9 @@ class RejudgeSerializer(serializers.Serializer):
     province = serializers.RegexField(
         r"^\d{2}$", required=False, allow_null=True, help_text="Only this province's results."
     )
-    reason = serializers.CharField(allow_blank=True, help_text="Why: kept in each history.")
+    reason = serializers.CharField(
+        allow_blank=True, max_length=MAX_TEXT, help_text="Why: kept in each history."
+    )
 
 
 class RejudgedSerializer(serializers.Serializer):
@@ -370,9 +377,11 @@ class ThresholdInputSerializer(serializers.Serializer):
     relative_level = serializers.CharField(required=False, allow_blank=True)
     relative_indicator = serializers.CharField(required=False, allow_blank=True)
     factor = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    source = serializers.CharField(required=False, allow_blank=True)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     verified = serializers.BooleanField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
     decision_number = serializers.CharField(
         required=False, allow_blank=True, max_length=60, help_text="Province approvers."
     )
@@ -394,7 +403,9 @@ class ThresholdRemoveSerializer(serializers.Serializer):
     edition = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="National office: the draft."
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
     decision_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
     decision_date = serializers.DateField(required=False, allow_null=True)
 

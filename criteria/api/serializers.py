@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.access import ANONYMOUS
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
+from core.text import MAX_TEXT
 from criteria.models import (
     Assessment,
     CriteriaSet,
@@ -384,7 +385,9 @@ class StepInputSerializer(serializers.Serializer):
         help_text="The version you read: the step is taken on what you saw; a stale one gets "
         "409 with `current_version`.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
 
 
 # --- recognitions and targets ---------------------------------------------------------------
@@ -433,7 +436,7 @@ class RecognitionCreateSerializer(serializers.Serializer):
 
 class RevocationSerializer(serializers.Serializer):
     revoked_date = serializers.DateField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=MAX_TEXT)
     decision = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
@@ -457,7 +460,9 @@ class TargetInputSerializer(serializers.Serializer):
     percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
     )
-    source = serializers.CharField(required=False, allow_blank=True, default="")
+    source = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
 
     def validate(self, attrs):
         if (attrs.get("count") is None) == (attrs.get("percent") is None):

@@ -16,6 +16,7 @@ from communes.models import Commune, structures_for_years
 from core.tables import read_rows
 from criteria.models import Assessment, CommuneClass, CriteriaSet
 from criteria.services.results import _rescore_open
+from criteria.services.texts import field_text, text_problem_at
 from criteria.services.thresholds import allowed_classes
 
 IMPORT_COLUMNS = ("commune_code", "year", "class", "reason")
@@ -125,12 +126,13 @@ def _check(entry: ClassEntry, lookup: _Lookup, seen: dict) -> tuple[list[str], _
     """The entry's problems, or the entry as it will be written. ``seen`` maps each
     (code, year) already met in the batch to its row, so that a repeat is refused."""
     code, class_value = entry.commune_code.strip(), entry.class_value.strip()
-    reason = entry.reason.strip()
+    reason = (entry.reason or "").strip()
     year, year_error = _year(entry.year, lookup.criteria_set)
     commune, commune_error = _commune(code, year, lookup) if year else (None, None)
     errors = [year_error, commune_error, _class_error(class_value, lookup.allowed)]
     if not reason:
         errors.append(_("Give the reason, e.g. the decision that assigns this class."))
+    errors.append(text_problem_at("reason", reason))
     if year and code and (code, year) in seen:
         message = _("Commune %(code)s is already given a class for %(year)d in row %(row)d.")
         errors.append(message % {"code": code, "year": year, "row": seen[(code, year)]})
@@ -245,9 +247,7 @@ def remove_class(*, assignment: CommuneClass, user, reason: str) -> int:
     """Delete one assignment (the commune is judged in its default class again; the history
     keeps the row, who removed it and why) and rescore its open assessment. Returns how many
     assessments were rescored."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Say why this class is removed.")]})
+    reason = field_text("reason", reason, required=_("Say why this class is removed."))
     assignment._history_user, assignment._change_reason = user, reason
     assignment.delete()
     return _rescore(assignment.criteria_set_id, [assignment])

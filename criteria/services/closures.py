@@ -12,6 +12,7 @@ from criteria.models import (
     YearClosure,
 )
 from criteria.services.errors import YearClosedError
+from criteria.services.texts import field_text
 
 
 def refuse_if_closed(commune_id: int, year: int) -> None:
@@ -29,6 +30,7 @@ def close_year(*, province: Province, year: int, user=None, note: str = "") -> Y
     # Row-lock the province: two approvers closing at once get one closure and one refusal.
     Province.objects.select_for_update().filter(pk=province.pk).first()
     names = {"year": year, "province": province.name}
+    note = field_text("note", note)
     CriteriaSet.objects.for_year_or_error(year)
     if structure_for_year(year) != province.structure:
         message = _("%(province)s is not on the administrative map of %(year)d.")
@@ -36,7 +38,7 @@ def close_year(*, province: Province, year: int, user=None, note: str = "") -> Y
     if YearClosure.objects.filter(province=province, year=year).exists():
         message = _("Year %(year)d of %(province)s is already closed.")
         raise ValidationError({"year": message % names})
-    closure = YearClosure(province=province, year=year, closed_by=user, note=(note or "").strip())
+    closure = YearClosure(province=province, year=year, closed_by=user, note=note)
     closure._history_user = user
     closure.save()
     return closure
@@ -53,10 +55,7 @@ def _closure(province: Province, year: int, **exactly) -> YearClosure:
 
 
 def _reason(reason: str, message: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": message})
-    return reason
+    return field_text("reason", reason, required=message)
 
 
 @transaction.atomic

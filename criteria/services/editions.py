@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from communes.models import Province, structure_for_year
 from core.numbers import parse_decimal
 from core.tables import read_rows
+from core.text import clean_text
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -46,6 +47,7 @@ from criteria.models import (
 from criteria.services.bulk import copy_to_history, insert_rows
 from criteria.services.locks import lock_set
 from criteria.services.results import _rescore_open, rescore_many
+from criteria.services.texts import field_text, text_problem_at
 from criteria.services.thresholds import allowed_classes, row_problems
 
 Kind = EditionChange.Kind
@@ -112,6 +114,7 @@ def draft_edition(
     errors = _years_errors(criteria_set, first_year, last_year)
     if not title.strip():
         errors["title"] = [_("Give the edition a title (what it changes).")]
+    texts = _texts(errors, reason=reason)
     if criteria_set.editions.filter(status=Edition.Status.DRAFT).exists():
         errors["edition"] = [
             _("%(set)s already has a draft edition: publish or discard it first.")
@@ -124,9 +127,21 @@ def draft_edition(
         title=title.strip(),
         first_year=first_year,
         last_year=last_year,
-        reason=reason,
+        reason=texts["reason"],
         created_by=user,
     )
+
+
+def _texts(errors: dict, **texts: str) -> dict[str, str]:
+    """The free texts as stored (core.text); the problems of those that cannot be stored
+    join ``errors`` under their names, to be reported with the others."""
+    cleaned = {}
+    for name, text in texts.items():
+        try:
+            cleaned[name] = field_text(name, text)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    return cleaned
 
 
 def _years_errors(criteria_set: CriteriaSet, first_year: int, last_year: int) -> dict:
@@ -161,7 +176,7 @@ def _store_changes(edition: Edition, draft: "Draft", entries, user) -> list[Edit
             threshold_id=entry.threshold_id if entry.kind in THRESHOLD_KINDS[1:] else None,
             data=draft.normalised[entry.row],
             before=draft.before.get(entry.row, {}),
-            reason=entry.reason,
+            reason=(entry.reason or "").strip(),
             created_by=user,
         )
         for entry in entries
@@ -262,6 +277,9 @@ class Draft:
         errors = {}
         for entry in entries:
             problems = self._apply(entry)
+            reason_problem = text_problem_at("reason", entry.reason)
+            if reason_problem:
+                problems = [*problems, reason_problem]
             if problems:
                 errors[row_label(entry.row)] = problems
             else:
@@ -363,7 +381,7 @@ class Draft:
         first, last = reader.year("first_year"), reader.year("last_year")
         source, verified = reader.text("source"), reader.flag("verified")
         demo = reader.flag("demo")  # an illustrative number of the demo data, never law
-        if not source:
+        if reader.missing("source", source):
             reader.fail("source", _("Say where the number comes from (the legal text)."))
         _check_amount(reader, value, relative_to, factor)
         if first is not None and last is not None and last < first:
@@ -612,19 +630,26 @@ class _Reader:
         self.problems: list[str] = []
 
     def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"{_field_name(key)}: {message}")
+        problem = f"{_field_name(key)}: {message}"
+        if problem not in self.problems:  # a cell read twice is refused once
+            self.problems.append(problem)
 
     def text(self, key: str) -> str:
         value = self.data.get(key)
-        text = "" if value is None else str(value).strip()
-        if "\x00" in text:  # PostgreSQL stores no null character in a text
-            self.fail(key, _("The text contains a null character."))
+        try:
+            # core.text's rule: no null character (PostgreSQL stores none), a documented length
+            return clean_text("" if value is None else str(value))
+        except ValidationError as error:
+            self.fail(key, " ".join(error.messages))
             return ""
-        return text
+
+    def missing(self, key: str, value: str) -> bool:
+        """Whether the column was left empty (not refused: its problem is said already)."""
+        return not value and not any(p.startswith(f"{_field_name(key)}: ") for p in self.problems)
 
     def required(self, key: str) -> str:
         value = self.text(key)
-        if not value:
+        if self.missing(key, value):
             self.fail(key, _("This column is required."))
         return value
 
@@ -918,12 +943,13 @@ def publish_edition(
     draft = Draft.load(locked)
     errors = draft.apply_stored() | draft.whole_errors()
     errors |= _decision_errors(decision_number, decision_date)
+    texts = _texts(errors, legal_source=legal_source)
     if not draft.applied:
         errors["edition"] = [_("The edition has no changes to publish.")]
     if errors:
         raise ValidationError(errors)
     locked.decision_number, locked.decision_date = decision_number.strip(), decision_date
-    locked.legal_source = legal_source
+    locked.legal_source = texts["legal_source"]
     _publish(locked, draft, user)
     return locked
 
@@ -1080,8 +1106,10 @@ def publish_now(
         )
         errors = _years_errors(criteria_set, first_year, last_year)
         errors |= _decision_errors(decision_number, decision_date)
+        texts = _texts(errors, reason=reason)
         if errors:
             raise ValidationError(errors)
+        edition.reason = texts["reason"]
         edition.save()
         draft = Draft.load(edition)
         errors = draft.apply_entries(entries) | draft.whole_errors()
@@ -1114,7 +1142,8 @@ def rejudge(
     reason in each assessment's history and workflow (old -> new level)."""
     current = selectors.editions_by_year(criteria_set).get(year)
     errors = {}
-    if not reason.strip():
+    reason = _texts(errors, reason=reason).get("reason")
+    if reason == "":
         errors["reason"] = [_("Say why these approved results are judged again.")]
     if current is None:
         errors["year"] = [
@@ -1135,7 +1164,7 @@ def rejudge(
     before = {a.pk: a.level for a in assessments}
     rescore_many(assessments, today=True)
     note = _("%(reason)s (edition %(number)d)") % {
-        "reason": reason.strip(),
+        "reason": reason,
         "number": current.number,
     }
     copy_to_history(Assessment.objects.filter(pk__in=ids), user=user, change="~", reason=note)

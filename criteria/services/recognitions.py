@@ -12,6 +12,7 @@ from criteria.models import (
     Target,
 )
 from criteria.services.errors import WorkflowError
+from criteria.services.texts import field_text
 from criteria.services.values import criteria_set_for_year
 
 
@@ -75,14 +76,13 @@ def revoke_recognition(
 ) -> Recognition:
     if recognition.revoked_date is not None:
         raise WorkflowError(_("This recognition was already revoked."))
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the recognition is revoked.")})
+    reason = field_text("reason", reason, required=_("Say why the recognition is revoked."))
     if revoked_date < recognition.decision_date:
         raise ValidationError(
             {"revoked_date": _("A recognition cannot be revoked before it was decided.")}
         )
     recognition.revoked_date = revoked_date
-    recognition.revoked_reason = reason.strip()
+    recognition.revoked_reason = reason
     recognition.revoked_decision = (decision or "").strip()
     recognition.save(update_fields=["revoked_date", "revoked_reason", "revoked_decision"])
     return recognition
@@ -92,6 +92,8 @@ def revoke_recognition(
 def set_target(*, target: Target | None = None, level_code: str, year: int, **fields) -> Target:
     """Create or change a province's (or district's) target for a year."""
     target = target or Target()
+    if "source" in fields:
+        fields["source"] = field_text("source", fields["source"])
     for name, value in fields.items():
         setattr(target, name, value)
     target.year, target.level = year, level_for_year(level_code, year)

@@ -308,3 +308,36 @@ def test_the_api_refuses_with_409_year_closed(api, cast, draft, neighbour_draft,
         "json",
     )
     assert (reopen.status_code, reopen.json()["code"]) == (409, "year_closed")
+
+
+# --- free texts past the documented length --------------------------------------------------
+
+LONG_TEXTS = [
+    ("close", f"{YEAR_2023}close/", {}, "note", "Ghi chú"),
+    ("exception", f"{YEAR_2023}exceptions/", {"commune": "25930"}, "reason", "Lý do"),
+    ("reopen", f"{YEAR_2023}reopen/", {}, "reason", "Lý do"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "data", "field", "label"), LONG_TEXTS, ids=[w[0] for w in LONG_TEXTS]
+)
+def test_a_text_past_the_limit_is_refused_naming_its_field(
+    client, cast, draft, name, url, data, field, label
+):
+    if name != "close":
+        close_year(province=draft.commune.province, year=2023)
+
+    def written():
+        closures = list(YearClosure.objects.values_list("pk", "note"))
+        return closures, list(ClosureException.objects.values_list("reason"))
+
+    before = written()
+    as_user(client, cast.approver_74)
+    response = client.post(url, {**data, field: "x" * 2001}, follow=True)
+    shown = text(response)
+    assert re.search(rf"{label}: [^.]*2000[^.]*2001", shown), shown
+    assert written() == before
+    accepted = client.post(url, {**data, field: "x" * 2000}, follow=True)
+    assert "x" * 2000 in accepted.content.decode() or name == "reopen"
+    assert written() != before

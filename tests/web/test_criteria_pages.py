@@ -360,3 +360,50 @@ def test_an_indicator_is_refused_in_a_draft_for_some_years_only(office, draft):
     assert response.status_code == 400
     assert "add them in an edition for 2021-2025" in _text(response)
     assert not EditionChange.objects.exists()
+
+
+# --- free texts past the documented length --------------------------------------------------
+
+
+@pytest.fixture
+def with_a_change(office, draft):
+    office.post(
+        _page(draft, "pages:edition-import"),
+        {"file": _csv("standard,1.1,class,dbsh,,2024,2025,45,QĐ 211,1")},
+    )
+    assert draft.changes.count() == 1
+    return draft
+
+
+LONG_TEXTS = {
+    # form: (the page it posts to, its other fields, the field of the text)
+    "draft reason": (
+        lambda s, d: reverse("pages:new-draft", args=[s.code]),
+        {"title": "Thu nhập 2026", "first_year": 2024, "last_year": 2025},
+        "reason",
+    ),
+    "legal source": (
+        lambda s, d: _page(d, "pages:edition-publish"),
+        {"decision_number": "211/QĐ-TTg", "decision_date": "2024-03-01"},
+        "legal_source",
+    ),
+    "re-judging reason": (
+        lambda s, d: reverse("pages:rejudge", args=[s.code]),
+        {"year": 2024},
+        "reason",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", LONG_TEXTS)
+def test_a_text_past_the_limit_is_refused_on_the_page_and_nothing_is_written(
+    office, small_set, with_a_change, name
+):
+    url, data, field = LONG_TEXTS[name]
+    editions = list(Edition.objects.values_list("pk", "status", "reason", "legal_source"))
+    response = office.post(url(small_set, with_a_change), {**data, field: "x" * 2001}, follow=True)
+    shown = _text(response)
+    assert "2000" in shown and "2001" in shown
+    assert list(Edition.objects.values_list("pk", "status", "reason", "legal_source")) == editions
+    assert not Threshold.objects.filter(class_value="dbsh").exists()
+    assert not Assessment.objects.filter(steps__action="rejudge").exists()

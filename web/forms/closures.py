@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access
 from communes.models import Commune, Province
+from core.text import MAX_TEXT
 
 
 class ClosureProvinceForm(forms.Form):
@@ -33,12 +34,12 @@ class ClosureProvinceForm(forms.Form):
 
 
 class CloseYearForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_TEXT)
 
 
 class ReopenYearForm(forms.Form):
     # Required by the service, which says why.
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_TEXT)
 
 
 class CommuneExceptionForm(forms.Form):
@@ -51,7 +52,7 @@ class CommuneExceptionForm(forms.Form):
             "invalid_choice": _("Choose a rural commune of this province."),
         },
     )
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_TEXT)
 
     def __init__(self, data, *, province: Province):
         super().__init__(data)

@@ -5,6 +5,7 @@ was typed; criteria.services.editions checks it against the law's rules and says
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import MAX_TEXT
 from criteria.models import Threshold
 from criteria.services.editions import ChangeEntry, EditionChange
 
@@ -14,7 +15,10 @@ class DraftForm(forms.Form):
     first_year = forms.IntegerField(label=_("Applies from"), min_value=2000, max_value=2100)
     last_year = forms.IntegerField(label=_("Applies until"), min_value=2000, max_value=2100)
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -28,7 +32,10 @@ class PublishForm(forms.Form):
         label=_("Decision date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     legal_source = forms.CharField(
-        label=_("Legal source"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Legal source"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -36,7 +43,10 @@ class RejudgeForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     province = forms.CharField(label=_("Province code (empty: all)"), required=False, max_length=5)
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

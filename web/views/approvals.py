@@ -17,6 +17,7 @@ from criteria import services
 from criteria.models import YearClosure
 from web import scope
 from web.forms import closures as forms
+from web.forms import errors_of
 from web.viewmodels import approvals as approvals_vm
 
 
@@ -43,7 +44,7 @@ def _closure_step(request, province, year, form, step):
     """Validate the form and run the service step; the outcome becomes a message."""
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise errors_of(form)
         messages.success(request, step(form.cleaned_data))
     except ValidationError as error:
         messages.error(request, error_text(error))

@@ -15,6 +15,7 @@ from criteria.models import CommuneClass, CriteriaSet, Edition
 from criteria.services import classes as class_services
 from criteria.services import editions as services
 from web.forms import editions as forms
+from web.forms import errors_of
 from web.viewmodels import criteria_sets as vm
 
 EXTRA_ROWS = 3
@@ -64,7 +65,7 @@ def new_draft(request, code):
     form = forms.DraftForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise errors_of(form)
         edition = services.draft_edition(
             criteria_set=criteria_set, user=request.user, **form.cleaned_data
         )
@@ -232,8 +233,9 @@ def edition_preview(request, code, pk):
 def edition_publish(request, code, pk):
     edition = _edition(request, code, pk)
     form = forms.PublishForm(request.POST)
-    form.is_valid()
     try:
+        if not form.is_valid():  # a bad date, a legal source too long: nothing is published
+            raise errors_of(form)
         published = services.publish_edition(
             edition=edition, user=request.user, **form.cleaned_data
         )
@@ -255,7 +257,7 @@ def rejudge(request, code):
     form = forms.RejudgeForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise errors_of(form)
         data = form.cleaned_data
         done = services.rejudge(
             criteria_set=criteria_set,
