@@ -322,6 +322,10 @@ class AssessmentValueAdmin(HistoryAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(HistoryAdmin):
+    """Read here with its values, results and history, and never changed: its status moves
+    only through the workflow (criteria.services.workflow, on the pages and the API), which
+    checks who may take the step, records it and counts the version."""
+
     list_display = [
         "commune",
         "province",
@@ -340,6 +344,7 @@ class AssessmentAdmin(HistoryAdmin):
         "commune",
         "year",
         "criteria_set",
+        "status",
         "version",
         *(name.removesuffix("_id") for name in RESULT_FIELDS),
         "created_by",
@@ -349,8 +354,11 @@ class AssessmentAdmin(HistoryAdmin):
         "breakdown",
         "gap",
     ]
-    fields = ["commune", "year", "criteria_set", "status", *readonly_fields[3:]]
+    fields = readonly_fields
     inlines = [AssessmentValueInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     @admin.display(description=_("province"), ordering="commune__province__code")
     def province(self, obj):
@@ -466,7 +474,9 @@ class RecognitionAdmin(HistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(HistoryAdmin):
+    """Targets with the history of each: who set or changed it, when, old -> new."""
+
     list_display = ["province", "district", "year", "level", "count", "percent"]
     list_filter = ["year", "level", "province"]
     list_select_related = ["province", "district", "level"]

@@ -1006,6 +1006,8 @@ class Target(models.Model):
     )
     source = models.TextField(_("source"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["province", "year", "level__rank"]
         verbose_name = _("target")

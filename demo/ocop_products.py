@@ -5,7 +5,9 @@ whose rating is in force on 31 December of that year and every later year to 202
 evaluation, then a re-evaluation before it expires). Around them: uncertified 2-star products,
 a revoked certificate, re-evaluations that fall due soon. Decision numbers start with DEMO- so
 that nobody mistakes them for real decisions. Deterministic: a seeded generator, fixed orders.
-Written with bulk operations; the caller rescores afterwards.
+Written with bulk operations, each row with its history row as the services leave one; the
+caller rescores afterwards. A product counts for its producer's own commune, so in its
+producer's province (ocop.services.place_problem).
 """
 
 import datetime
@@ -15,6 +17,7 @@ from decimal import Decimal
 
 from communes.models import Commune
 from communes.text import fold
+from criteria.services.bulk import copy_to_history
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product
 
@@ -51,12 +54,25 @@ class Written:
 
 
 def clear(commune_ids) -> None:
-    """Remove what an earlier run wrote for these communes, and nothing else."""
+    """Remove what an earlier run wrote for these communes, with its history, and nothing
+    else. In single statements, without the signals with which history would record each
+    deletion: an earlier run's demo is replaced, not edited by anyone."""
     products = Product.objects.filter(commune_id__in=commune_ids, description=DEMO_NOTE)
+    product_ids = list(products.values_list("pk", flat=True))
     producer_ids = set(products.values_list("producer_id", flat=True))
-    Evaluation.objects.filter(product__in=products).delete()
-    products.delete()
-    Producer.objects.filter(pk__in=producer_ids, products__isnull=True).delete()
+    _delete_quietly(Evaluation.objects.filter(product_id__in=product_ids))
+    _delete_quietly(Product.objects.filter(pk__in=product_ids))
+    emptied = Producer.objects.filter(pk__in=producer_ids, products__isnull=True)
+    emptied_ids = list(emptied.values_list("pk", flat=True))
+    _delete_quietly(Producer.objects.filter(pk__in=emptied_ids))
+    ever = Product.history.filter(commune_id__in=commune_ids, description=DEMO_NOTE)
+    Evaluation.history.filter(product_id__in=ever.values("id")).delete()
+    Producer.history.filter(id__in=emptied_ids).delete()
+    ever.delete()
+
+
+def _delete_quietly(queryset) -> None:
+    queryset._raw_delete(queryset.db)
 
 
 def seed(needs: dict[int, int]) -> Written:
@@ -78,6 +94,9 @@ def seed(needs: dict[int, int]) -> Written:
     Product.objects.bulk_create(products)
     rows = [_row(product, e) for product, chain in evaluations for e in chain]
     Evaluation.objects.bulk_create(rows)
+    copy_to_history(Producer.objects.filter(pk__in=[p.pk for p in producers]))
+    copy_to_history(Product.objects.filter(pk__in=[p.pk for p in products]))
+    copy_to_history(Evaluation.objects.filter(pk__in=[e.pk for e in rows]))
     return Written(len(producers), len(products), len(rows))
 
 

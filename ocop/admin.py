@@ -1,6 +1,8 @@
 """The OCOP registry in Django admin. Every write that matters goes through ocop.services:
 evaluations are added on the product page and revoked on their own page, so that stars and
-validity are always computed by ocop/rating.py, never typed."""
+validity are always computed by ocop/rating.py, never typed. Each form asks the service's checks
+before saving, so that a refusal shows at its field. Producers, products and evaluations show
+their history (who changed what, when, old -> new), which is never reverted here."""
 
 from django import forms
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.admin import FoldedSearchMixin
 from core.forms import add_service_errors
+from criteria.admin import HistoryAdmin
 from ocop import rating, selectors, services
 from ocop.models import Evaluation, Producer, Product
 
@@ -20,8 +23,25 @@ DATE = "d/m/Y"  # as decisions write dates; the Vietnamese long format crowds th
 PROVINCE_FILTER = ("commune__province", admin.RelatedOnlyFieldListFilter)
 
 
+class ProducerForm(forms.ModelForm):
+    class Meta:
+        model = Producer
+        fields = list(services.EDITABLE_PRODUCER_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            values = {f: cleaned[f] for f in services.EDITABLE_PRODUCER_FIELDS if f in cleaned}
+            try:
+                services.check_producer(producer=self.instance, **values)
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return cleaned
+
+
 @admin.register(Producer)
-class ProducerAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ProducerAdmin(FoldedSearchMixin, HistoryAdmin):
+    form = ProducerForm
     list_display = ["name", "kind", "tax_code", "commune", "province"]
     list_filter = ["kind", PROVINCE_FILTER]
     list_select_related = ["commune__province"]
@@ -35,12 +55,12 @@ class ProducerAdmin(FoldedSearchMixin, admin.ModelAdmin):
         return obj.commune.province.name
 
     def save_model(self, request, obj, form, change):
+        values = {f: form.cleaned_data[f] for f in services.EDITABLE_PRODUCER_FIELDS}
         if change:
-            obj.save()  # a producer's own fields change no rating
+            services.update_producer(producer=obj, user=request.user, **values)
             return
-        fields = ("name", "kind", "commune", "tax_code")
         # The form's instance stands for the new row in the admin's log and redirect.
-        obj.pk = services.create_producer(**{f: form.cleaned_data[f] for f in fields}).pk
+        obj.pk = services.create_producer(user=request.user, **values).pk
 
 
 class StarsFilter(admin.SimpleListFilter):
@@ -155,12 +175,32 @@ class NewEvaluationInline(admin.StackedInline):
         return super().get_queryset(request).none()
 
 
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["producer", *services.EDITABLE_PRODUCT_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            values = {f: cleaned[f] for f in services.EDITABLE_PRODUCT_FIELDS if f in cleaned}
+            try:
+                if self.instance.pk:
+                    services.check_product(product=self.instance, **values)
+                else:
+                    services.check_product(producer=cleaned["producer"], **values)
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return cleaned
+
+
 @admin.register(Product)
-class ProductAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ProductAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = ["name", "producer", "commune", "province", "group", "stars", "validity"]
     list_filter = [PROVINCE_FILTER, "group", StarsFilter, ValidityFilter, "active"]
     search_fields = ["search_key", "producer__search_key"]
     search_help_text = _("Product or producer name, with or without diacritics")
+    form = ProductForm
     autocomplete_fields = ["producer", "commune"]
     readonly_fields = ["search_key"]
     inlines = [EvaluationHistoryInline, NewEvaluationInline]
@@ -195,15 +235,18 @@ class ProductAdmin(FoldedSearchMixin, admin.ModelAdmin):
         fields = [f for f in services.EDITABLE_PRODUCT_FIELDS if f in form.cleaned_data]
         values = {f: form.cleaned_data[f] for f in fields}
         if change:
-            services.update_product(product=obj, **values)
+            services.update_product(product=obj, user=request.user, **values)
         else:  # the form's instance stands for the new row, as for producers
-            obj.pk = services.create_product(producer=form.cleaned_data["producer"], **values).pk
+            producer = form.cleaned_data["producer"]
+            obj.pk = services.create_product(producer=producer, user=request.user, **values).pk
 
     def save_formset(self, request, form, formset, change):
         if not issubclass(formset.form, NewEvaluationForm):
             return super().save_formset(request, form, formset, change)
         formset.new_objects = [
-            services.record_evaluation(product=form.instance, **sub.service_arguments())
+            services.record_evaluation(
+                product=form.instance, user=request.user, **sub.service_arguments()
+            )
             for sub in formset.forms
             if sub.has_changed()
         ]
@@ -231,8 +274,9 @@ class RevocationForm(forms.ModelForm):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
-    """Evaluations are recorded on their product's page; here they are listed and revoked."""
+class EvaluationAdmin(HistoryAdmin):
+    """Evaluations are recorded on their product's page; here they are listed and revoked.
+    Who recorded and who revoked a rating, and when, is in its history."""
 
     form = RevocationForm
     list_display = ["product", "stars", "score", "level", "decision_number", "decision_date"]
@@ -274,6 +318,7 @@ class EvaluationAdmin(admin.ModelAdmin):
                 revoked_date=form.cleaned_data["revoked_date"],
                 reason=form.cleaned_data["revoked_reason"],
                 decision=form.cleaned_data["revoked_decision"],
+                user=request.user,
             )
 
 

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from communes.models import Commune
 from communes.text import fold
@@ -55,6 +56,8 @@ class Producer(models.Model):
     search_key = models.CharField(_("search key"), max_length=255, editable=False)
 
     objects = SearchableQuerySet.as_manager()
+    # Who changed what and when, old and new (admin shows it; ocop.services name the user).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -149,6 +152,7 @@ class Product(models.Model):
     search_key = models.CharField(_("search key"), max_length=255, editable=False)
 
     objects = ProductQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -232,6 +236,9 @@ class Evaluation(models.Model):
     revoked_date = models.DateField(_("revoked on"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     revoked_decision = models.CharField(_("revoking decision"), max_length=50, blank=True)
+
+    # Who recorded and who revoked the rating, and when: the history row of each save.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-decision_date", "-pk"]

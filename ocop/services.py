@@ -5,6 +5,11 @@ ValidationError keyed by field, saying why, and writes nothing. Stars and validi
 ocop/rating.py, never typed. A write that can change which products are certified tells criteria
 (registry.changed) inside the same transaction, so that the open NTM assessments of the communes
 concerned are rescored with it or not at all.
+
+Every save leaves a history row (django-simple-history): who, when, and the row as it became.
+The user is the request's (the history middleware) or, where a caller gives one, ``user``.
+Free text is stored as core.text says: names within their column, descriptions and reasons
+within MAX_TEXT characters.
 """
 
 import datetime
@@ -12,12 +17,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from communes.models import Commune
+from communes.models import Commune, Lineage
+from core.text import MAX_TEXT, clean_text
 from criteria import registry
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product
@@ -47,6 +53,27 @@ def _validate(instance: Model, errors: Errors) -> None:
         raise ValidationError(errors)
 
 
+def _text(value, field: str, errors: Errors, max_length: int = MAX_TEXT) -> str:
+    """``value`` stripped, or as given with an error at ``field`` if it cannot be stored."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    try:
+        return clean_text(text, max_length=max_length)
+    except ValidationError as error:
+        errors.setdefault(field, []).extend(error.messages)
+        return text.strip()
+
+
+def _column(model: type[Model], field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def _by(instance: Model, user) -> None:
+    """Name ``user`` in the history row of the instance's next save; without one, the
+    request's user is named (simple_history's middleware)."""
+    if user is not None and user.is_authenticated:
+        instance._history_user = user
+
+
 def _certification_changed(commune_ids) -> None:
     registry.changed(CERTIFIED_PRODUCTS, sorted(set(commune_ids)))
 
@@ -64,11 +91,37 @@ def _as_date(value) -> datetime.date | None:
 # --- producers and products ------------------------------------------------------------------
 
 
-@transaction.atomic
-def create_producer(*, name: str, kind: str, commune: Commune, tax_code: str = "") -> Producer:
-    producer = Producer(name=name.strip(), kind=kind, commune=commune, tax_code=tax_code.strip())
+EDITABLE_PRODUCER_FIELDS = ("name", "kind", "commune", "tax_code")
+PRODUCER_TEXTS = {field: _column(Producer, field) for field in ("name", "tax_code")}
+
+
+def check_producer(*, producer: Producer | None = None, **changes) -> Producer:
+    """The producer as it would be saved, unsaved: a new one, or ``producer`` with
+    ``changes``; every problem with them raised together, keyed by field. A producer moves to
+    another province only with no product left behind (place_problem)."""
+    unknown = set(changes) - set(EDITABLE_PRODUCER_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
     errors: Errors = {}
-    holder = producer.tax_code and Producer.objects.filter(tax_code=producer.tax_code).first()
+    if producer is None or producer.pk is None:
+        checked, changes = Producer(), {"tax_code": "", **changes}
+    else:
+        checked = Producer.objects.get(pk=producer.pk)
+    before = checked.commune_id
+    for field, value in changes.items():
+        if field in PRODUCER_TEXTS:
+            value = _text(value, field, errors, PRODUCER_TEXTS[field])
+        setattr(checked, field, value)
+    _check_tax_code(checked, errors)
+    if checked.pk and checked.commune_id and checked.commune_id != before:
+        _check_products_follow(checked, errors)
+    _validate(checked, errors)
+    return checked
+
+
+def _check_tax_code(producer: Producer, errors: Errors) -> None:
+    holders = Producer.objects.filter(tax_code=producer.tax_code).exclude(pk=producer.pk)
+    holder = producer.tax_code and holders.first()
     if holder:
         _add(
             errors,
@@ -76,9 +129,77 @@ def create_producer(*, name: str, kind: str, commune: Commune, tax_code: str = "
             _("Tax code %(code)s is already registered to %(holder)s.")
             % {"code": producer.tax_code, "holder": holder.name},
         )
-    _validate(producer, errors)
+
+
+@transaction.atomic
+def create_producer(
+    *, name: str, kind: str, commune: Commune, tax_code: str = "", user=None
+) -> Producer:
+    producer = check_producer(name=name, kind=kind, commune=commune, tax_code=tax_code)
+    _by(producer, user)
     producer.save()
     return producer
+
+
+@transaction.atomic
+def update_producer(*, producer: Producer, user=None, **changes) -> Producer:
+    """Change some of a producer's fields. It may move within its province (its products
+    stay where they count), and to another province only with none of them left behind."""
+    locked = Producer.objects.select_for_update().get(pk=producer.pk)
+    current = check_producer(producer=locked, **changes)
+    _by(current, user)
+    current.save()
+    return current
+
+
+def _check_products_follow(producer: Producer, errors: Errors) -> None:
+    """The producer's products still count in its province once it has moved."""
+    products = producer.products.select_related("commune__province")
+    left = [p for p in products if place_problem(producer, p.commune)]
+    if left:
+        message = _(
+            "%(commune)s is in %(province)s, but products of this producer count for communes "
+            "elsewhere (%(products)s): a product counts in its producer's province."
+        )
+        names = ", ".join(f"{p.name} ({p.commune.province.name})" for p in left)
+        values = {"commune": producer.commune.name, "province": producer.commune.province.name}
+        _add(errors, "commune", message % {**values, "products": names})
+
+
+# --- where a product counts ------------------------------------------------------------------
+
+
+def place_problem(producer: Producer, commune: Commune) -> str:
+    """Why a product of ``producer`` cannot count for ``commune``, or "".
+
+    A product counts in its producer's province: its commune (where it comes from, for NTM
+    indicator 13.2) may be any commune of that province, never one of another province. The
+    provinces are compared on one map. On the same map (both communes of the 2021 structure,
+    or both of the 2025 one) they are the same province. Across the reorganisation of 1 July
+    2025 (a producer registered on the old map, a product placed on the new one, or the
+    reverse) the commune's province must be the one the producer's province went into, or
+    came from: some commune of the old province went into the new province (communes
+    lineage). A province whose communes no lineage links to the other map has no province
+    there, so its products are placed on its own map."""
+    home = producer.commune
+    if commune.structure == home.structure:
+        same = commune.province_id == home.province_id
+    else:
+        linked = Q(old__province_id=home.province_id, new__province_id=commune.province_id)
+        linked |= Q(new__province_id=home.province_id, old__province_id=commune.province_id)
+        same = Lineage.objects.filter(linked).exists()
+    if same:
+        return ""
+    message = _(
+        "%(commune)s is in %(province)s, but the producer %(producer)s is in %(home)s: a "
+        "product counts in its producer's province."
+    )
+    return message % {
+        "commune": commune.name,
+        "province": commune.province.name,
+        "producer": producer.name,
+        "home": home.province.name,
+    }
 
 
 def _check_product_name(product: Product, errors: Errors) -> None:
@@ -92,6 +213,40 @@ def _check_product_name(product: Product, errors: Errors) -> None:
         )
 
 
+EDITABLE_PRODUCT_FIELDS = ("name", "group", "commune", "sub_group", "description", "active")
+PRODUCT_TEXTS = {"name": _column(Product, "name"), "sub_group": _column(Product, "sub_group")}
+PRODUCT_TEXTS["description"] = MAX_TEXT
+
+
+def check_product(*, product: Product | None = None, producer: Producer | None = None, **changes):
+    """The product as it would be saved, unsaved: a new one of ``producer``, or ``product``
+    with ``changes``; every problem with them raised together, keyed by field."""
+    unknown = set(changes) - set(EDITABLE_PRODUCT_FIELDS)
+    if product is not None and producer is not None:
+        unknown.add("producer")  # a product changes hands by being registered again
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
+    errors: Errors = {}
+    if product is None:
+        checked = Product(producer=producer, active=True)
+        changes = {"sub_group": "", "description": "", **changes}
+        if changes.get("commune") is None:
+            changes["commune"] = producer.commune  # where its producer is, unless told
+    else:
+        checked = Product.objects.select_related("producer__commune").get(pk=product.pk)
+    for field, value in changes.items():
+        if field in PRODUCT_TEXTS:
+            value = _text(value, field, errors, PRODUCT_TEXTS[field])
+        setattr(checked, field, value)
+    _check_product_name(checked, errors)
+    if checked.producer_id and checked.commune_id:
+        problem = place_problem(checked.producer, checked.commune)
+        if problem:
+            _add(errors, "commune", problem)
+    _validate(checked, errors)
+    return checked
+
+
 @transaction.atomic
 def create_product(
     *,
@@ -102,41 +257,34 @@ def create_product(
     sub_group: str = "",
     description: str = "",
     active: bool = True,
+    user=None,
 ) -> Product:
     """Register a product; it counts for its producer's commune unless ``commune`` says
-    where it comes from. A new product has no rating, so no commune is rescored."""
-    product = Product(
+    where in the producer's province it comes from (place_problem). A new product has no
+    rating, so no commune is rescored."""
+    product = check_product(
         producer=producer,
-        name=name.strip(),
+        name=name,
         group=group,
-        commune=commune or producer.commune,
-        sub_group=sub_group.strip(),
-        description=description.strip(),
+        commune=commune,
+        sub_group=sub_group,
+        description=description,
         active=active,
     )
-    errors: Errors = {}
-    _check_product_name(product, errors)
-    _validate(product, errors)
+    _by(product, user)
     product.save()
     return product
 
 
-EDITABLE_PRODUCT_FIELDS = ("name", "group", "commune", "sub_group", "description", "active")
-
-
 @transaction.atomic
-def update_product(*, product: Product, **changes) -> Product:
+def update_product(*, product: Product, user=None, **changes) -> Product:
     """Change some of a product's fields; moving it to another commune rescores both."""
-    unknown = set(changes) - set(EDITABLE_PRODUCT_FIELDS)
-    if unknown:
-        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
-    current = Product.objects.select_for_update().get(pk=product.pk)
-    old_commune = current.commune_id
-    for field, value in changes.items():
-        setattr(current, field, value.strip() if isinstance(value, str) else value)
-    errors: Errors = {}
-    _check_product_name(current, errors)
-    _validate(current, errors)
+    if "producer" in changes:
+        raise ValidationError({"producer": [_("This field cannot be changed.")]})
+    locked = Product.objects.select_for_update().values_list("commune_id", flat=True)
+    old_commune = locked.get(pk=product.pk)
+    current = check_product(product=product, **changes)
+    _by(current, user)
     current.save()
     if current.commune_id != old_commune and current.evaluations.exists():
         _certification_changed([old_commune, current.commune_id])
@@ -247,7 +395,9 @@ def check_evaluation(
     problem with the input raised together."""
     errors: Errors = {}
     decided = _as_date(decision_date)
-    number = (decision_number or "").strip()
+    number = _text(
+        decision_number, "decision_number", errors, _column(Evaluation, "decision_number")
+    )
     checked_score = _check_score(score, errors)
     parts = _check_parts(dict(zip(PARTS, (part_a, part_b, part_c), strict=True)), decided, errors)
     _check_sum(checked_score, parts, errors)
@@ -281,6 +431,7 @@ def record_evaluation(
     part_a=None,
     part_b=None,
     part_c=None,
+    user=None,
 ) -> Evaluation:
     """Record an evaluation with its stars and validity. It rescores the product's commune
     when it can change what is certified: when it certifies, or when it supersedes an earlier
@@ -296,6 +447,7 @@ def record_evaluation(
         part_c=part_c,
     )
     supersedes = product.evaluations.exists()
+    _by(evaluation, user)
     evaluation.save()
     if evaluation.stars >= rating.CERTIFIED_MIN_STARS or supersedes:
         _certification_changed([product.commune_id])
@@ -304,7 +456,9 @@ def record_evaluation(
 
 def check_revocation(
     *, evaluation: Evaluation, revoked_date: datetime.date, reason: str, decision: str
-) -> None:
+) -> tuple[str, str]:
+    """The reason and the revoking decision as they would be stored; every problem with the
+    revocation raised together."""
     errors: Errors = {}
     if evaluation.revoked_date is not None:
         message = _("This rating was already revoked on %(d)s by %(n)s.")
@@ -318,24 +472,36 @@ def check_revocation(
         _add(errors, "revoked_date", message % values)
     elif revoked_date > timezone.localdate():
         _add(errors, "revoked_date", _("%(d)s is in the future.") % {"d": _day(revoked_date)})
-    if not (reason or "").strip():
+    reason = _text(reason, "revoked_reason", errors)
+    if not reason and "revoked_reason" not in errors:
         _add(errors, "revoked_reason", _("Say why the rating is revoked."))
-    if not (decision or "").strip():
+    longest = _column(Evaluation, "revoked_decision")
+    decision = _text(decision, "revoked_decision", errors, longest)
+    if not decision and "revoked_decision" not in errors:
         _add(errors, "revoked_decision", _("Give the number of the revoking decision."))
     if errors:
         raise ValidationError(errors)
+    return reason, decision
 
 
 @transaction.atomic
 def revoke_evaluation(
-    *, evaluation: Evaluation, revoked_date: datetime.date, reason: str, decision: str
+    *,
+    evaluation: Evaluation,
+    revoked_date: datetime.date,
+    reason: str,
+    decision: str,
+    user=None,
 ) -> Evaluation:
+    """Revoke a rating from ``revoked_date``. Who revoked it, and when, is the history row of
+    this save (Evaluation.history: history_user, history_date)."""
     current = Evaluation.objects.select_for_update().select_related("product").get(pk=evaluation.pk)
-    check_revocation(
+    reason, decision = check_revocation(
         evaluation=current, revoked_date=revoked_date, reason=reason, decision=decision
     )
     current.revoked_date = revoked_date
-    current.revoked_reason, current.revoked_decision = reason.strip(), decision.strip()
+    current.revoked_reason, current.revoked_decision = reason, decision
+    _by(current, user)
     current.save(update_fields=["revoked_date", "revoked_reason", "revoked_decision"])
     if current.stars >= rating.CERTIFIED_MIN_STARS:
         _certification_changed([current.product.commune_id])

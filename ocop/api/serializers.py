@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
+from core.text import MAX_TEXT
 from ocop import rating
 from ocop.filters import MAX_ID, MOST_STARS
 from ocop.models import Evaluation, Producer, Product
@@ -225,7 +226,7 @@ class ProductInputSerializer(serializers.Serializer):
         choices=Structure.choices, required=False, help_text=STRUCTURE_HELP
     )
     sub_group = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     active = serializers.BooleanField(required=False)
 
     def validate(self, attrs):
@@ -262,5 +263,5 @@ class RatingRevocationSerializer(serializers.Serializer):
     revoked_date = serializers.DateField(
         help_text=_("From this day the rating is no longer in force; not in the future.")
     )
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=MAX_TEXT)
     decision = serializers.CharField(max_length=50, help_text=_("The revoking decision."))

@@ -176,8 +176,9 @@ products_schema = extend_schema_view(
     ),
     create=extend_schema(
         summary="Register an OCOP product",
-        description=WHO_WRITES + "The province is that of `commune` if given, else of the "
-        "producer's commune. A new product has no rating: record an evaluation.",
+        description=WHO_WRITES + "The province is the producer's: `commune`, if given (where "
+        "the product comes from), must be in it, else it is the producer's commune. A new "
+        "product has no rating: record an evaluation.",
         request=s.ProductCreateSerializer,
         responses={201: s.ProductSerializer, **WRITE_ERRORS},
         examples=[
@@ -190,8 +191,8 @@ products_schema = extend_schema_view(
     ),
     partial_update=extend_schema(
         summary="Change some of a product's fields",
-        description=WHO_WRITES + "Moving a product to another province needs the right to edit "
-        "both. Its evaluations are recorded and revoked through evaluations/.",
+        description=WHO_WRITES + "A product moves only within its producer's province. Its "
+        "evaluations are recorded and revoked through evaluations/.",
         request=s.ProductInputSerializer,
         responses={200: s.ProductSerializer, **WRITE_ERRORS, 404: ErrorSerializer},
         examples=[
@@ -358,7 +359,11 @@ class ProducerViewSet(OcopViewSet):
         commune = _commune(data["commune"], data.get("structure"))
         self._check_edit(commune.province_id)
         producer = services.create_producer(
-            name=data["name"], kind=data["kind"], commune=commune, tax_code=data["tax_code"]
+            name=data["name"],
+            kind=data["kind"],
+            commune=commune,
+            tax_code=data["tax_code"],
+            user=request.user,
         )
         return self._render(producer, status.HTTP_201_CREATED)
 
@@ -392,7 +397,9 @@ class ProductViewSet(mixins.UpdateModelMixin, OcopViewSet):
         if "commune" in data:
             commune = _commune(data.pop("commune"), data.pop("structure", None))
         self._check_edit(commune.province_id)
-        product = services.create_product(producer=producer, commune=commune, **data)
+        product = services.create_product(
+            producer=producer, commune=commune, user=request.user, **data
+        )
         return self._render(product, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -402,7 +409,7 @@ class ProductViewSet(mixins.UpdateModelMixin, OcopViewSet):
         if "commune" in changes:
             changes["commune"] = _commune(changes["commune"], changes.pop("structure", None))
             self._check_edit(changes["commune"].province_id)
-        services.update_product(product=product, **changes)
+        services.update_product(product=product, user=request.user, **changes)
         return self._render(product)
 
 
@@ -424,7 +431,7 @@ class EvaluationViewSet(OcopViewSet):
         products = selectors.visible_products(self.access, self.day)
         product = self._visible(products, data.pop("product"), "product")
         self._check_edit(product.commune.province_id)
-        evaluation = services.record_evaluation(product=product, **data)
+        evaluation = services.record_evaluation(product=product, user=request.user, **data)
         return self._render(evaluation, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
@@ -441,5 +448,6 @@ class EvaluationViewSet(OcopViewSet):
             revoked_date=data["revoked_date"],
             reason=data["reason"],
             decision=data["decision"],
+            user=request.user,
         )
         return self._render(evaluation)

@@ -3,7 +3,7 @@
 import pytest
 
 from communes.models import Commune
-from criteria.models import Evidence, Threshold, YearClosure
+from criteria.models import Assessment, Evidence, Target, Threshold, WorkflowStep, YearClosure
 from criteria.services import (
     attach_evidence,
     close_year,
@@ -67,8 +67,9 @@ def test_assessment_list_filters_and_costs_fixed_queries(
                 values={"income": 70, "irrigation": 90, "plan": True},
                 version=1,
             )
-    # session, user, two counts, the page with communes and provinces joined, filter sidebars
-    with django_assert_max_num_queries(10):
+    # session, user, two counts, the page with communes and provinces joined, filter sidebars;
+    # the session renewed (savepoint, update, release: the idle timeout)
+    with django_assert_max_num_queries(13):
         response = admin_client.get("/admin/criteria/assessment/", {"level": "standard"})
     assert len(_listed(response)) == 4
     assert {a.level for a in _listed(response)} == {"standard"}
@@ -108,3 +109,49 @@ def test_closed_years_show_their_exceptions_and_history_read_only(
     assert admin_client.post(f"/admin/criteria/yearclosure/{closure.pk}/delete/").status_code == 403
     assert admin_client.get("/admin/criteria/closureexception/").status_code == 200
     assert YearClosure.objects.count() == 1
+
+
+def _management_forms(page) -> dict:
+    """The inline formsets' management data of an admin change page, as it was rendered."""
+    data = {}
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+    return data
+
+
+def test_an_assessment_status_cannot_be_set_in_admin(admin_client, small_set, bach_dang):
+    """The status moves through the workflow only (who may take the step, its record, the
+    version); the admin page shows it and changes nothing."""
+    draft = create_assessment(commune=bach_dang, year=2023)
+    url = f"/admin/criteria/assessment/{draft.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert not {"status", "version"} & set(page.context["adminform"].form.fields)
+    steps = list(draft.steps.values_list("action", flat=True))
+    history_rows = draft.history.count()
+    data = _management_forms(page) | {"status": "approved", "version": 7, "_save": "Save"}
+    assert admin_client.post(url, data).status_code == 403
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == (Assessment.Status.DRAFT, 1)
+    assert list(draft.steps.values_list("action", flat=True)) == steps == ["create"]
+    assert not WorkflowStep.objects.filter(assessment=draft, to_status="approved").exists()
+    assert draft.history.count() == history_rows
+
+
+def test_targets_keep_who_set_and_changed_them(admin_client, api, cast, small_set):
+    target = {"province": "74", "year": 2025, "level": "advanced", "percent": "40"}
+    pk = api(cast.approver_74).post("/api/v1/targets/", target, "json").json()["id"]
+    changed = api(cast.national).patch(f"/api/v1/targets/{pk}/", {"count": 30}, "json")
+    assert changed.status_code == 200
+    first, second = Target.objects.get(pk=pk).history.order_by("history_date", "history_id")
+    assert (first.history_type, first.history_user) == ("+", cast.approver_74)
+    assert (second.history_type, second.history_user) == ("~", cast.national)
+    diff = {(c.field, c.old, c.new) for c in second.diff_against(first).changes}
+    assert diff == {("count", None, 30), ("percent", 40, None)}
+    page = admin_client.get(f"/admin/criteria/target/{pk}/history/")
+    assert page.status_code == 200 and "national" in page.content.decode()
+    assert api(cast.approver_74).delete(f"/api/v1/targets/{pk}/").status_code == 204
+    removed = Target.history.filter(id=pk).latest()
+    assert (removed.history_type, removed.history_user) == ("-", cast.approver_74)

@@ -14,7 +14,15 @@ def bach_dang(db):
 
 @pytest.fixture
 def other_commune(db):
+    """A rural commune of Lạng Sơn (20): another province than Bạch Đằng's."""
     return Commune.objects.rural().filter(structure="2021", province__code="20").first()
+
+
+@pytest.fixture
+def neighbour(db):
+    """Xã Minh Hoà, Dầu Tiếng: another rural commune of Bạch Đằng's province (Bình Dương, 74),
+    where a product of a Bạch Đằng producer may come from."""
+    return Commune.objects.get(structure="2021", code="25780")
 
 
 @pytest.fixture

@@ -62,8 +62,9 @@ def test_product_list_shows_stars_and_validity_in_fixed_queries(
     admin_client, catalogue, django_assert_max_num_queries
 ):
     # session, user, the provinces of the province filter, filtered and total counts, the
-    # page with its current evaluation annotated and producer, commune, province joined
-    with django_assert_max_num_queries(6):
+    # page with its current evaluation annotated and producer, commune, province joined;
+    # the session renewed (savepoint, update, release: the idle timeout)
+    with django_assert_max_num_queries(9):
         response = admin_client.get(PRODUCTS)
     assert response.status_code == 200
     assert len(_listed(response)) == Product.objects.count() == 10
@@ -124,7 +125,8 @@ def test_producer_search_by_name_or_tax_code(admin_client, catalogue, term):
 def test_producer_list_filters_by_kind_and_province_in_fixed_queries(
     admin_client, catalogue, bach_dang, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(7):
+    # 7, and the session renewed (savepoint, update, release: the idle timeout)
+    with django_assert_max_num_queries(10):
         response = admin_client.get(PRODUCERS, {"kind__exact": "cooperative_group"})
     assert len(_listed(response)) == 3
     response = admin_client.get(PRODUCERS, {"commune__province__id__exact": bach_dang.province_id})
@@ -132,7 +134,8 @@ def test_producer_list_filters_by_kind_and_province_in_fixed_queries(
 
 
 def test_evaluation_list_in_fixed_queries(admin_client, catalogue, django_assert_max_num_queries):
-    with django_assert_max_num_queries(7):
+    # 7, and the session renewed (savepoint, update, release: the idle timeout)
+    with django_assert_max_num_queries(10):
         response = admin_client.get(EVALUATIONS, {"level__exact": "province"})
     assert len(_listed(response)) == 8
 
@@ -208,8 +211,9 @@ def test_product_page_lists_its_evaluations_in_fixed_queries(
     for year in range(2019, 2025):
         evaluate(product, datetime.date(year, 5, 1), score=str(40 + 5 * (year - 2019)))
     # session, user, product, its evaluations with their product, content type, the
-    # autocomplete widgets' producer and commune
-    with django_assert_max_num_queries(7):
+    # autocomplete widgets' producer and commune; the session renewed (savepoint, update,
+    # release: the idle timeout)
+    with django_assert_max_num_queries(10):
         response = admin_client.get(f"{PRODUCTS}{product.pk}/change/")
     assert response.status_code == 200
     assert response.content.decode().count("/admin/ocop/evaluation/") >= 6
@@ -225,13 +229,13 @@ def test_product_page_without_a_new_evaluation_saves_nothing_new(admin_client, p
     assert product.evaluations.count() == 1
 
 
-def test_product_added_in_admin_goes_through_the_service(admin_client, producer, other_commune):
+def test_product_added_in_admin_goes_through_the_service(admin_client, producer, neighbour):
     response = admin_client.post(
         f"{PRODUCTS}add/",
         {
             "name": "Nấm linh chi",
             "producer": producer.pk,
-            "commune": other_commune.pk,
+            "commune": neighbour.pk,
             "group": "herbs",
             "active": "on",
         },
@@ -240,10 +244,53 @@ def test_product_added_in_admin_goes_through_the_service(admin_client, producer,
     assert Product.objects.get(name="Nấm linh chi").search_key == "nam linh chi"
 
 
+def test_product_of_another_province_than_its_producer_is_refused_at_the_commune(
+    admin_client, producer, other_commune
+):
+    data = {"name": "Hoa hồi", "producer": producer.pk, "group": "herbs", "active": "on"}
+    response = admin_client.post(f"{PRODUCTS}add/", data | {"commune": other_commune.pk})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "commune": [
+            f"{other_commune.name} is in Tỉnh Lạng Sơn, but the producer Hợp tác xã Nông nghiệp "
+            "Bạch Đằng is in Tỉnh Bình Dương: a product counts in its producer's province."
+        ]
+    }
+    assert not Product.objects.exists()
+
+
+def test_product_moved_to_another_province_in_admin_is_refused(
+    admin_client, product, other_commune
+):
+    url = f"{PRODUCTS}{product.pk}/change/"
+    data = _change_form_data(admin_client.get(url)) | {"commune": other_commune.pk}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["commune"]
+    product.refresh_from_db()
+    assert product.commune.province.code == "74"
+
+
+def test_a_long_description_is_refused_at_its_field_in_admin(admin_client, product):
+    url = f"{PRODUCTS}{product.pk}/change/"
+    data = _change_form_data(admin_client.get(url)) | {"description": "x" * 2001}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "description": ["Write at most 2000 characters (this has 2001)."]
+    }
+    product.refresh_from_db()
+    assert product.description == ""
+
+
 def test_producer_added_in_admin_goes_through_the_service(admin_client, producer, bach_dang):
     data = {"name": "Công ty Cổ phần Bàu Đá", "kind": "enterprise", "commune": bach_dang.pk}
     refused = admin_client.post(f"{PRODUCERS}add/", data | {"tax_code": "3702123456"})
-    assert "Another producer has this tax code." in refused.content.decode()
+    assert refused.context["adminform"].form.errors == {
+        "tax_code": [
+            "Tax code 3702123456 is already registered to Hợp tác xã Nông nghiệp Bạch Đằng."
+        ]
+    }
     assert admin_client.post(f"{PRODUCERS}add/", data).status_code == 302
     assert (
         Producer.objects.get(name="Công ty Cổ phần Bàu Đá").search_key == "cong ty co phan bau da"
@@ -278,3 +325,75 @@ def test_evaluations_are_never_added_or_deleted_directly(admin_client, product):
     evaluation = evaluate(product, datetime.date(2023, 5, 1))
     assert admin_client.get(f"{EVALUATIONS}add/").status_code == 403
     assert admin_client.get(f"{EVALUATIONS}{evaluation.pk}/delete/").status_code == 403
+
+
+# --- history: who changed what, when, old -> new ----------------------------------------------
+
+
+def _producer_form(admin_client, producer) -> dict:
+    url = f"{PRODUCERS}{producer.pk}/change/"
+    return _change_form_data(admin_client.get(url))
+
+
+def test_a_producer_changed_in_admin_keeps_its_history(admin_client, admin_user, producer):
+    url = f"{PRODUCERS}{producer.pk}/change/"
+    data = _producer_form(admin_client, producer) | {"name": "HTX Bạch Đằng"}
+    assert admin_client.post(url, data).status_code == 302
+    latest, first = producer.history.order_by("-history_date", "-history_id")[:2]
+    assert (latest.history_type, latest.history_user) == ("~", admin_user)
+    assert latest.search_key == "htx bach dang"
+    changes = {(c.field, c.old, c.new) for c in latest.diff_against(first).changes}
+    assert ("name", "Hợp tác xã Nông nghiệp Bạch Đằng", "HTX Bạch Đằng") in changes
+    page = admin_client.get(f"{PRODUCERS}{producer.pk}/history/")
+    assert page.status_code == 200 and "HTX Bạch Đằng" in page.content.decode()
+
+
+def test_a_producer_does_not_leave_its_products_in_another_province(
+    admin_client, product, other_commune
+):
+    url = f"{PRODUCERS}{product.producer_id}/change/"
+    data = _producer_form(admin_client, product.producer) | {"commune": other_commune.pk}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["commune"]
+    assert (
+        "Bưởi da xanh (Tỉnh Bình Dương)" in response.context["adminform"].form.errors["commune"][0]
+    )
+    product.producer.refresh_from_db()
+    assert product.producer.commune.province.code == "74"
+
+
+def test_a_revocation_in_admin_names_who_revoked_in_the_history(admin_client, admin_user, product):
+    evaluation = evaluate(product, datetime.date(2023, 5, 1))
+    url = f"{EVALUATIONS}{evaluation.pk}/change/"
+    data = {"revoked_date": "2024-02-01", "revoked_reason": "vi phạm", "revoked_decision": "3/QĐ"}
+    assert admin_client.post(url, data).status_code == 302
+    revoked = evaluation.history.latest()
+    assert (revoked.history_type, revoked.history_user) == ("~", admin_user)
+    assert revoked.revoked_date == datetime.date(2024, 2, 1)
+    assert revoked.prev_record.revoked_date is None
+    history = admin_client.get(f"{EVALUATIONS}{evaluation.pk}/history/")
+    assert history.status_code == 200 and admin_user.username in history.content.decode()
+    # The history is read, never reverted around the services.
+    record = f"{EVALUATIONS}{evaluation.pk}/history/{revoked.prev_record.history_id}/"
+    assert admin_client.post(record, {}).status_code == 403
+    evaluation.refresh_from_db()
+    assert evaluation.revoked_date == datetime.date(2024, 2, 1)
+
+
+def test_a_product_and_its_evaluation_added_in_admin_name_the_admin(
+    admin_client, admin_user, product
+):
+    url = f"{PRODUCTS}{product.pk}/change/"
+    data = _change_form_data(admin_client.get(url)) | {"sub_group": "Trái cây"}
+    new = {"score": "60", "level": "province", "decision_number": "1/QĐ"}
+    data |= {f"evaluations-2-0-{k}": v for k, v in (new | {"decision_date": "2024-05-01"}).items()}
+    assert admin_client.post(url, data).status_code == 302
+    changed = product.history.latest()
+    assert (changed.history_type, changed.history_user, changed.sub_group) == (
+        "~",
+        admin_user,
+        "Trái cây",
+    )
+    recorded = product.evaluations.get().history.get()
+    assert (recorded.history_type, recorded.history_user, recorded.stars) == ("+", admin_user, 3)

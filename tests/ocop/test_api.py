@@ -509,15 +509,55 @@ def test_an_officer_changes_a_product_of_the_province(api, cast, rated, other_co
     assert response.status_code == 200
     assert (response.json()["name"], response.json()["active"]) == ("Bưởi da xanh Tân Uyên", False)
     assert _names(client, search="buoi tan uyen") == {"Bưởi da xanh Tân Uyên"}
-    # Moving it to Lạng Sơn needs the right to edit there too.
+    # Moving it to Lạng Sơn needs the right to edit there too...
     move = {"commune": other_commune.code, "structure": "2021"}
     moved = client.patch(url, move, "json")
     assert moved.status_code == 403
     rated.refresh_from_db()
     assert rated.commune.province.code == "74"
     assert _client(api, cast.officer_20).patch(url, {"active": True}, "json").status_code == 403
+    # ... and is refused to anyone: a product counts in its producer's province.
     national = _client(api, cast.national).patch(url, move, "json")
-    assert national.json()["province"]["code"] == "20"
+    assert national.status_code == 400
+    assert national.json()["errors"] == {
+        "commune": [
+            f"{other_commune.name} is in Tỉnh Lạng Sơn, but the producer Hợp tác xã Nông nghiệp "
+            "Bạch Đằng is in Tỉnh Bình Dương: a product counts in its producer's province."
+        ]
+    }
+    rated.refresh_from_db()
+    assert rated.commune.province.code == "74"
+    # On the map of 1 July 2025 Bạch Đằng lies in Phường Tân Uyên, Hồ Chí Minh City, where
+    # Bình Dương went: its producer's province, on that map, which officer_74 (of Bình Dương)
+    # does not edit.
+    new_map = {"commune": "25888", "structure": "2025"}
+    assert client.patch(url, new_map, "json").status_code == 403
+    placed = _client(api, cast.national).patch(url, new_map, "json")
+    assert placed.status_code == 200
+    assert (placed.json()["province"]["code"], placed.json()["structure"]) == ("79", "2025")
+
+
+def test_a_product_counts_in_its_producers_province(api, cast, bach_dang):
+    """An officer of Bình Dương cannot register a product of a Quảng Ninh producer by placing
+    it in a commune of Bình Dương."""
+    quang_ninh = Commune.objects.rural().filter(structure="2021", province__code="22").first()
+    maker = services.create_producer(name="HTX Hạ Long", kind="cooperative", commune=quang_ninh)
+    known = services.create_product(producer=maker, name="Chả mực", group="food")
+    evaluate(known, timezone.localdate() - datetime.timedelta(days=30), score="80")  # public
+    payload = {"producer": maker.pk, "name": "Nước mắm", "group": "food"}
+    response = _client(api, cast.officer_74).post(
+        PRODUCTS, payload | {"commune": bach_dang.code, "structure": "2021"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "commune": [
+            "Xã Bạch Đằng is in Tỉnh Bình Dương, but the producer HTX Hạ Long is in Tỉnh Quảng "
+            "Ninh: a product counts in its producer's province."
+        ]
+    }
+    assert not Product.objects.filter(name="Nước mắm").exists()
+    # Without a commune it counts for its producer's, which officer_74 does not edit.
+    assert _client(api, cast.officer_74).post(PRODUCTS, payload, "json").status_code == 403
 
 
 def test_a_product_is_counted_where_it_comes_from(api, cast, producer, bach_dang):
@@ -672,6 +712,99 @@ def test_a_bad_change_is_refused_and_nothing_changes(api, cast, rated):
     assert (rated.name, rated.group) == ("Bưởi da xanh", "food")
 
 
+@pytest.mark.parametrize(
+    ("url", "payload", "errors"),
+    [
+        (
+            PRODUCTS,
+            {"description": "x" * 2001},
+            {"description": ["Ensure this field has no more than 2000 characters."]},
+        ),
+        (
+            PRODUCTS,
+            {"name": "x" * 256},
+            {"name": ["Ensure this field has no more than 255 characters."]},
+        ),
+        (
+            PRODUCTS,
+            {"sub_group": "x" * 201},
+            {"sub_group": ["Ensure this field has no more than 200 characters."]},
+        ),
+        (
+            PRODUCERS,
+            {"name": "x" * 256},
+            {"name": ["Ensure this field has no more than 255 characters."]},
+        ),
+        (
+            EVALUATIONS,
+            {"decision_number": "1" * 51},
+            {"decision_number": ["Ensure this field has no more than 50 characters."]},
+        ),
+        (
+            "revoke",
+            {"reason": "x" * 2001},
+            {"reason": ["Ensure this field has no more than 2000 characters."]},
+        ),
+        (
+            "revoke",
+            {"decision": "1" * 51},
+            {"decision": ["Ensure this field has no more than 50 characters."]},
+        ),
+    ],
+)
+def test_too_long_a_text_is_a_400_naming_its_field(api, cast, rated, url, payload, errors):
+    evaluation = rated.evaluations.get()
+    valid = {
+        PRODUCTS: {"producer": rated.producer_id, "name": "Mít", "group": "food"},
+        PRODUCERS: {"name": "HTX", "kind": "cooperative", "commune": "25930", "structure": "2021"},
+        EVALUATIONS: _evaluation_payload(rated),
+        "revoke": {"revoked_date": str(timezone.localdate()), "reason": "x", "decision": "1"},
+    }
+    target = f"{EVALUATIONS}{evaluation.pk}/revoke/" if url == "revoke" else url
+    client = _client(api, cast.officer_74)
+    response = client.post(target, valid[url] | payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == errors
+    rows = (Producer.objects.count(), Product.objects.count(), Evaluation.objects.count())
+    assert rows == (1, 1, 1)
+    evaluation.refresh_from_db()
+    assert evaluation.revoked_date is None
+    if url == PRODUCTS:  # a change too
+        changed = client.patch(f"{PRODUCTS}{rated.pk}/", payload, format="json")
+        assert (changed.status_code, changed.json()["errors"]) == (400, errors)
+
+
+def test_the_history_names_who_changed_a_product_and_who_revoked_its_rating(api, cast, rated):
+    officer = _client(api, cast.officer_74)
+    renamed = officer.patch(f"{PRODUCTS}{rated.pk}/", {"name": "Bưởi Tân Uyên"}, "json")
+    assert renamed.status_code == 200
+    change = rated.history.latest()
+    assert (change.history_type, change.history_user) == ("~", cast.officer_74)
+    diff = change.diff_against(change.prev_record)
+    assert [(c.field, c.old, c.new) for c in diff.changes if c.field == "name"] == [
+        ("name", "Bưởi da xanh", "Bưởi Tân Uyên")
+    ]
+    evaluation = rated.evaluations.get()
+    payload = {"revoked_date": str(timezone.localdate()), "reason": "Vi phạm", "decision": "5/QĐ"}
+    revoked = _client(api, cast.approver_74).post(
+        f"{EVALUATIONS}{evaluation.pk}/revoke/", payload, format="json"
+    )
+    assert revoked.status_code == 200
+    record = evaluation.history.latest()
+    assert (record.history_type, record.history_user) == ("~", cast.approver_74)
+    assert (record.revoked_date, record.revoked_reason) == (timezone.localdate(), "Vi phạm")
+    assert record.prev_record.revoked_date is None
+    created = officer.post(EVALUATIONS, _evaluation_payload(rated), format="json")
+    recorded = Evaluation.history.get(id=created.json()["id"])
+    assert (recorded.history_type, recorded.history_user) == ("+", cast.officer_74)
+    producer = officer.post(
+        PRODUCERS,
+        {"name": "HTX Tân Uyên", "kind": "cooperative", "commune": "25930", "structure": "2021"},
+        format="json",
+    )
+    assert Producer.history.get(id=producer.json()["id"]).history_user == cast.officer_74
+
+
 def test_a_bad_revocation_is_refused(api, cast, rated):
     evaluation = rated.evaluations.get()
     url = f"{EVALUATIONS}{evaluation.pk}/revoke/"
@@ -707,7 +840,7 @@ def test_the_schema_documents_every_operation_with_examples(client):
     }
     for (path, method), responses in operations.items():
         operation = paths[path][method]
-        assert set(operation["responses"]) == responses, (path, method)
+        assert set(operation["responses"]) == responses | {"401", "429"}, (path, method)
         ok = operation["responses"][min(responses)]["content"]["application/json"]
         assert ok["examples"], (path, method)
         if method != "get":

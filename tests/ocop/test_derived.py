@@ -71,9 +71,9 @@ def test_rating_expired_before_31_december_does_not_count(assessment, product):
     assert (indicator.outcome, indicator.value) == ("fail", 0)
 
 
-def test_product_of_another_commune_does_not_count(assessment, producer, other_commune):
+def test_product_of_another_commune_does_not_count(assessment, producer, neighbour):
     elsewhere = services.create_product(
-        producer=producer, name="Chè", group="drinks", commune=other_commune
+        producer=producer, name="Chè", group="drinks", commune=neighbour
     )
     evaluate(elsewhere, day(2024, 5, 1), score="80")
     indicator, stored = _indicator(assessment)

@@ -129,13 +129,13 @@ def test_certified_count_on_31_december_of_each_year(histories, bach_dang, year,
     assert selectors.certified_products_count([bach_dang.pk], year) == {bach_dang.pk: count}
 
 
-def test_count_follows_the_product_commune_not_the_producer(producer, other_commune):
+def test_count_follows_the_product_commune_not_the_producer(producer, neighbour):
     moved = services.create_product(
-        producer=producer, name="Chè", group="drinks", commune=other_commune
+        producer=producer, name="Chè", group="drinks", commune=neighbour
     )
     evaluate(moved, day(2024, 5, 1))
-    counts = selectors.certified_products_count([producer.commune_id, other_commune.pk], 2024)
-    assert counts == {producer.commune_id: 0, other_commune.pk: 1}
+    counts = selectors.certified_products_count([producer.commune_id, neighbour.pk], 2024)
+    assert counts == {producer.commune_id: 0, neighbour.pk: 1}
 
 
 def test_registered_as_the_provider_of_the_derived_measure():

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from communes.models import Commune
 from criteria import registry
 from ocop import services
 from ocop.models import Evaluation, Producer, Product
@@ -100,13 +101,13 @@ def test_tax_code_already_registered_names_its_holder(producer, bach_dang):
 # --- products --------------------------------------------------------------------------------
 
 
-def test_product_counts_for_its_producers_commune_unless_told_otherwise(producer, other_commune):
+def test_product_counts_for_its_producers_commune_unless_told_otherwise(producer, neighbour):
     here = services.create_product(producer=producer, name="Bưởi da xanh", group="food")
     there = services.create_product(
-        producer=producer, name="Chè", group="drinks", commune=other_commune
+        producer=producer, name="Chè", group="drinks", commune=neighbour
     )
     assert here.commune == producer.commune
-    assert there.commune == other_commune
+    assert there.commune == neighbour
     assert here.search_key == "buoi da xanh"
     assert here.active
 
@@ -127,12 +128,12 @@ def test_unknown_product_group_is_refused(producer):
     assert not Product.objects.exists()
 
 
-def test_moving_a_rated_product_rescores_both_communes(product, other_commune, changes):
+def test_moving_a_rated_product_rescores_both_communes(product, neighbour, changes):
     evaluate(product, day(2024, 5, 1))
     changes.clear()
-    moved = services.update_product(product=product, commune=other_commune)
-    assert moved.commune == other_commune
-    assert changes == [("ocop.certified_products", sorted([product.commune_id, other_commune.pk]))]
+    moved = services.update_product(product=product, commune=neighbour)
+    assert moved.commune == neighbour
+    assert changes == [("ocop.certified_products", sorted([product.commune_id, neighbour.pk]))]
 
 
 def test_renaming_a_product_rescores_nothing(product, changes):
@@ -147,6 +148,210 @@ def test_update_refuses_fields_that_are_not_editable(product):
     with pytest.raises(ValidationError) as excinfo:
         services.update_product(product=product, producer=None)
     assert _errors(excinfo) == {"producer": ["This field cannot be changed."]}
+
+
+# --- where a product counts: in its producer's province --------------------------------------
+
+
+def _commune(structure: str, code: str) -> Commune:
+    return Commune.objects.get(structure=structure, code=code)
+
+
+ELSEWHERE = (
+    "{} is in {}, but the producer {} is in {}: a product counts in its producer's province."
+)
+
+
+def test_a_product_of_another_province_is_refused_and_nothing_written(producer, other_commune):
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_product(
+            producer=producer, name="Chè", group="drinks", commune=other_commune
+        )
+    assert _errors(excinfo) == {
+        "commune": [
+            f"{other_commune.name} is in Tỉnh Lạng Sơn, but the producer Hợp tác xã Nông nghiệp "
+            "Bạch Đằng is in Tỉnh Bình Dương: a product counts in its producer's province."
+        ]
+    }
+    assert not Product.objects.exists()
+
+
+def test_a_product_does_not_move_to_another_province(product, other_commune, changes):
+    evaluate(product, day(2024, 5, 1))
+    changes.clear()
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_product(product=product, commune=other_commune)
+    assert list(_errors(excinfo)) == ["commune"]
+    product.refresh_from_db()
+    assert product.commune.code == "25930"
+    assert changes == []
+
+
+@pytest.mark.parametrize(
+    ("producer_at", "product_at", "allowed"),
+    [
+        # Bạch Đằng (Bình Dương) went into Phường Tân Uyên (Hồ Chí Minh City, 79) on 1 July 2025.
+        (("2021", "25930"), ("2025", "25888"), True),
+        (("2025", "25888"), ("2021", "25930"), True),
+        # Any commune of the new city; any commune of old Bình Dương.
+        (("2021", "25930"), ("2025", "25747"), True),
+        (("2025", "25888"), ("2021", "25780"), True),
+        # Old Hồ Chí Minh City and old Bà Rịa - Vũng Tàu (77) went into the new city too.
+        (("2025", "25888"), ("2021", "26734"), True),
+        (("2025", "25888"), ("2021", "26506"), True),
+        # Lạng Sơn (20) did not.
+        (("2021", "25930"), ("2025", "06037"), False),
+        (("2025", "25888"), ("2021", "06037"), False),
+        # On one map, only the same province.
+        (("2025", "25888"), ("2025", "06037"), False),
+        (("2021", "25930"), ("2021", "26734"), False),
+    ],
+)
+def test_across_the_two_maps_the_provinces_are_compared_through_lineage(
+    producer_at, product_at, allowed
+):
+    home, place = _commune(*producer_at), _commune(*product_at)
+    maker = services.create_producer(name="HTX", kind="cooperative", commune=home)
+    problem = services.place_problem(maker, place)
+    assert (problem == "") == allowed
+    if not allowed:
+        assert problem == ELSEWHERE.format(
+            place.name, place.province.name, maker.name, home.province.name
+        )
+
+
+def test_a_producer_moves_within_its_province_or_with_its_products(
+    product, neighbour, other_commune
+):
+    producer = product.producer
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_producer(producer=producer, commune=other_commune)
+    assert list(_errors(excinfo)) == ["commune"]
+    assert "Bưởi da xanh (Tỉnh Bình Dương)" in _errors(excinfo)["commune"][0]
+    producer.refresh_from_db()
+    assert producer.commune.code == "25930"
+    assert services.update_producer(producer=producer, commune=neighbour).commune == neighbour
+    # Onto the new map, where Bình Dương is part of Hồ Chí Minh City.
+    new_map = _commune("2025", "25888")
+    assert services.update_producer(producer=producer, commune=new_map).commune == new_map
+
+
+def test_a_producer_without_products_moves_anywhere(producer, other_commune):
+    moved = services.update_producer(producer=producer, commune=other_commune, name=" HTX Hồi ")
+    assert (moved.commune, moved.name, moved.search_key) == (other_commune, "HTX Hồi", "htx hoi")
+
+
+# --- free text: within its column, descriptions and reasons within 2,000 characters ------------
+
+
+def test_a_long_description_is_refused_at_its_field(producer, product):
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_product(producer=producer, name="Mít", group="food", description="x" * 2001)
+    assert _errors(excinfo) == {"description": ["Write at most 2000 characters (this has 2001)."]}
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_product(product=product, description="x" * 2001)
+    assert _errors(excinfo) == {"description": ["Write at most 2000 characters (this has 2001)."]}
+    kept = services.update_product(product=product, description=" " + "x" * 2000 + " ")
+    assert len(kept.description) == 2000
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"name": "x" * 256}, "name", "Write at most 255 characters (this has 256)."),
+        ({"sub_group": "x" * 201}, "sub_group", "Write at most 200 characters (this has 201)."),
+        ({"name": "Mít\x00"}, "name", "The text contains a null character."),
+        (
+            {"description": "lỗi \ud800"},
+            "description",
+            "The text contains an invalid character (a lone surrogate).",
+        ),
+    ],
+)
+def test_product_text_that_cannot_be_stored_is_named(producer, fields, field, message):
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_product(producer=producer, **({"name": "Mít", "group": "food"} | fields))
+    assert _errors(excinfo) == {field: [message]}
+
+
+def test_a_long_producer_name_is_refused_at_its_field(producer, bach_dang):
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_producer(name="x" * 256, kind="other", commune=bach_dang)
+    assert _errors(excinfo) == {"name": ["Write at most 255 characters (this has 256)."]}
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_producer(producer=producer, name="x" * 256)
+    assert _errors(excinfo) == {"name": ["Write at most 255 characters (this has 256)."]}
+
+
+def test_a_long_revocation_reason_or_decision_is_refused(product):
+    evaluation = evaluate(product, day(2023, 5, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.revoke_evaluation(
+            evaluation=evaluation,
+            revoked_date=day(2024, 1, 1),
+            reason="x" * 2001,
+            decision="1" * 51,
+        )
+    assert _errors(excinfo) == {
+        "revoked_reason": ["Write at most 2000 characters (this has 2001)."],
+        "revoked_decision": ["Write at most 50 characters (this has 51)."],
+    }
+    evaluation.refresh_from_db()
+    assert evaluation.revoked_date is None
+
+
+# --- history: who, when, old -> new ------------------------------------------------------------
+
+
+def test_the_services_name_the_user_they_are_given(bach_dang):
+    from tests.factories import UserFactory
+
+    officer, approver = UserFactory(username="officer"), UserFactory(username="approver")
+    producer = services.create_producer(
+        name="HTX Bạch Đằng", kind="cooperative", commune=bach_dang, user=officer
+    )
+    product = services.create_product(producer=producer, name="Mít", group="food", user=officer)
+    services.update_product(product=product, name="Mít tố nữ", user=officer)
+    evaluation = services.record_evaluation(
+        product=product,
+        score="75",
+        level="province",
+        decision_number="1/QĐ",
+        decision_date=day(2023, 5, 1),
+        user=officer,
+    )
+    services.revoke_evaluation(
+        evaluation=evaluation,
+        revoked_date=day(2024, 1, 1),
+        reason="Vi phạm",
+        decision="2/QĐ",
+        user=approver,
+    )
+    assert [(h.history_type, h.history_user) for h in producer.history.all()] == [("+", officer)]
+    names = product.history.order_by("history_date").values_list("history_type", "name")
+    assert list(names) == [("+", "Mít"), ("~", "Mít tố nữ")]
+    assert {h.history_user for h in product.history.all()} == {officer}
+    revoked, recorded = evaluation.history.order_by("-history_date", "-history_id")
+    assert (recorded.history_type, recorded.history_user, recorded.revoked_date) == (
+        "+",
+        officer,
+        None,
+    )
+    assert (revoked.history_type, revoked.history_user) == ("~", approver)
+    changes = {(c.field, c.old, c.new) for c in revoked.diff_against(recorded).changes}
+    assert changes == {
+        ("revoked_date", None, day(2024, 1, 1)),
+        ("revoked_reason", "", "Vi phạm"),
+        ("revoked_decision", "", "2/QĐ"),
+    }
+
+
+def test_a_refused_write_leaves_no_history(producer, other_commune):
+    with pytest.raises(ValidationError):
+        services.create_product(
+            producer=producer, name="Chè", group="drinks", commune=other_commune
+        )
+    assert not Product.history.exists()
 
 
 # --- recording evaluations -------------------------------------------------------------------

@@ -204,12 +204,12 @@ def test_the_list_costs_the_same_queries_however_many_products(
     assert count() == few
     # Session, user, access; the user's province, its districts; the products counted, the
     # page of products (their current rating, producer, commune and district joined); the
-    # header's province.
-    with django_assert_max_num_queries(8):
+    # header's province; the session renewed (savepoint, update, release: the idle timeout).
+    with django_assert_max_num_queries(11):
         client.get(LIST, {"certified": "yes", "search": "banh"})
     # A national user's list: the same, and the newest map to read the province code on.
     as_user(client, cast.national)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         client.get(LIST, {"province": "74", "certified": "yes"})
 
 
@@ -286,8 +286,8 @@ def test_the_product_page_costs_a_fixed_number_of_queries(
         evaluate(shelf.pomelo, today - ago(days=20 + n), score="71", decision_number=f"{n}/QĐ")
     as_user(client, cast.officer_74)
     # Session, user, the product (producer, commune, district, province joined), access; its
-    # evaluations; the header's province.
-    with django_assert_max_num_queries(6):
+    # evaluations; the header's province; the session renewed (savepoint, update, release).
+    with django_assert_max_num_queries(9):
         assert client.get(f"/ocop/products/{shelf.pomelo.pk}/").status_code == 200
 
 
@@ -424,6 +424,53 @@ def test_an_officer_revokes_a_rating(client, cast, shelf):
     shelf.pomelo_rating.refresh_from_db()
     assert shelf.pomelo_rating.revoked_date == today
     assert rows(client.get(LIST))["Bưởi da xanh"].endswith("Đã thu hồi")
+
+
+def test_the_history_names_the_officer_who_revoked_a_rating(client, cast, shelf):
+    as_user(client, cast.approver_74)
+    url = f"/ocop/evaluations/{shelf.pomelo_rating.pk}/revoke/"
+    data = {
+        "revoked_date": today.isoformat(),
+        "revoked_reason": "Không duy trì chất lượng",
+        "revoked_decision": "77/QĐ-UBND",
+    }
+    assert client.post(url, data).status_code == 302
+    revoked = shelf.pomelo_rating.history.latest()
+    assert (revoked.history_type, revoked.history_user) == ("~", cast.approver_74)
+    changes = {(c.field, c.old, c.new) for c in revoked.diff_against(revoked.prev_record).changes}
+    assert changes == {
+        ("revoked_date", None, today),
+        ("revoked_reason", "", "Không duy trì chất lượng"),
+        ("revoked_decision", "", "77/QĐ-UBND"),
+    }
+
+
+def test_a_revocation_reason_is_at_most_2000_characters(client, cast, shelf):
+    as_user(client, cast.officer_74)
+    data = {
+        "revoked_date": today.isoformat(),
+        "revoked_reason": "x" * 2001,
+        "revoked_decision": "77/QĐ-UBND",
+    }
+    response = client.post(f"/ocop/evaluations/{shelf.pomelo_rating.pk}/revoke/", data)
+    assert response.status_code == 400
+    assert "Viết tối đa 2000 ký tự (văn bản này có 2001)." in field_errors(
+        response, "revoked_reason"
+    )
+    shelf.pomelo_rating.refresh_from_db()
+    assert shelf.pomelo_rating.revoked_date is None
+
+
+def test_a_product_description_is_at_most_2000_characters(client, cast, producer):
+    as_user(client, cast.officer_74)
+    data = {"producer": producer.pk, "name": "Mít", "group": "food", "description": "x" * 2001}
+    response = client.post("/ocop/products/new/", data)
+    assert response.status_code == 400
+    assert "Viết tối đa 2000 ký tự (văn bản này có 2001)." in field_errors(response, "description")
+    assert not Product.objects.filter(name="Mít").exists()
+    registered = client.post("/ocop/products/new/", data | {"description": "Mít tố nữ"})
+    assert registered.status_code == 302
+    assert Product.objects.get(name="Mít").history.get().history_user == cast.officer_74
 
 
 def test_a_refused_revocation_shows_why_at_the_field_and_saves_nothing(client, cast, shelf):
