@@ -14,6 +14,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import AlreadyExistsError
+
 
 class Conflict(exceptions.APIException):
     """409: the request does not fit the resource's current state (a stale version, a locked
@@ -65,6 +67,9 @@ class Pagination(PageNumberPagination):
 
 def _as_drf(exc: Exception) -> Exception:
     # Services raise Django's ValidationError; here it becomes a 400 like any other.
+    if isinstance(exc, AlreadyExistsError):
+        message = " ".join(exc.messages)
+        return Conflict(message, "exists", existing_id=exc.existing_id)
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, PermissionDenied):

@@ -16,13 +16,14 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communes.models import Commune, Lineage
+from core.errors import AlreadyExistsError
 from core.text import MAX_TEXT, clean_text
 from criteria import registry
 from ocop import rating
@@ -120,25 +121,53 @@ def check_producer(*, producer: Producer | None = None, **changes) -> Producer:
 
 
 def _check_tax_code(producer: Producer, errors: Errors) -> None:
-    holders = Producer.objects.filter(tax_code=producer.tax_code).exclude(pk=producer.pk)
-    holder = producer.tax_code and holders.first()
+    holder = _tax_code_holder(producer)
     if holder:
-        _add(
-            errors,
-            "tax_code",
-            _("Tax code %(code)s is already registered to %(holder)s.")
-            % {"code": producer.tax_code, "holder": holder.name},
-        )
+        _add(errors, "tax_code", _tax_code_taken(producer.tax_code, holder))
+
+
+def _tax_code_holder(producer: Producer) -> Producer | None:
+    holders = Producer.objects.filter(tax_code=producer.tax_code).exclude(pk=producer.pk)
+    return holders.first() if producer.tax_code else None
+
+
+def _tax_code_taken(code: str, holder: Producer) -> str:
+    return _("Tax code %(code)s is already registered to %(holder)s.") % {
+        "code": code,
+        "holder": holder.name,
+    }
 
 
 @transaction.atomic
 def create_producer(
     *, name: str, kind: str, commune: Commune, tax_code: str = "", user=None
 ) -> Producer:
-    producer = check_producer(name=name, kind=kind, commune=commune, tax_code=tax_code)
+    """A new producer. One whose tax code is registered already is an AlreadyExistsError
+    naming the holder (a 409 with its id), also when two creations race."""
+    try:
+        producer = check_producer(name=name, kind=kind, commune=commune, tax_code=tax_code)
+    except ValidationError as error:
+        raise _existing(Producer(tax_code=tax_code), error) or error from None
     _by(producer, user)
-    producer.save()
+    try:
+        with transaction.atomic():
+            producer.save()
+    except IntegrityError as error:
+        raise _existing(producer, ValidationError({})) or error from None
     return producer
+
+
+def _existing(producer: Producer, error: ValidationError) -> AlreadyExistsError | None:
+    """The tax code's holder as the one problem, or None (other problems stay a 400). The
+    holder may have been stored by a racing request after the tax code was checked, and
+    before the model's own check of the constraint (which has no field: NON_FIELD_ERRORS),
+    which is the only constraint a producer has."""
+    holder = _tax_code_holder(producer)
+    if holder is None or set(getattr(error, "error_dict", {})) - {"tax_code", NON_FIELD_ERRORS}:
+        return None
+    return AlreadyExistsError(
+        _tax_code_taken(producer.tax_code, holder), holder.pk, field="tax_code"
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -43,7 +43,7 @@ def token(small_set, cast, bach_dang, lang_son_commune):
     )
     Target.objects.create(province=bach_dang.province, year=2025, level=standard, percent=95)
     _ocop_registry(bach_dang)
-    return Token.objects.create(user=cast.national).key
+    return AuthToken.objects.create(user=cast.national)[1]
 
 
 def _ocop_registry(commune) -> None:

@@ -6,9 +6,9 @@ and writes nothing. The package's face hands on each topic's operations, so that
 ``services.save_values(...)`` without knowing which module holds it.
 """
 
+from core.errors import AlreadyExistsError
 from criteria.services.closures import close_year, open_commune_by_exception, reopen_year
 from criteria.services.errors import (
-    AlreadyExistsError,
     LockedError,
     StaleVersionError,
     WorkflowError,

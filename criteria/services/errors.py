@@ -1,7 +1,6 @@
 """What the assessment services refuse with, besides ValidationError (bad input): each
 error says why, in words a person can act on."""
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -30,15 +29,6 @@ class StaleVersionError(Exception):
         super().__init__(message % {"v": current_version, "commune": commune})
         self.current_version = current_version
         self.commune = commune
-
-
-class AlreadyExistsError(ValidationError):
-    """The commune already has an assessment for the year (found before inserting, or by the
-    database's constraint when two requests race): a conflict, with the existing one's id."""
-
-    def __init__(self, message: str, existing_id: int | None):
-        super().__init__({"year": [message]})
-        self.existing_id = existing_id
 
 
 class LockedError(Exception):

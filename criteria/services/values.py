@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from communes.models import Commune, structure_for_year, structures_for_years
 from communes.selectors import predecessors, successors
+from core.errors import AlreadyExistsError
 from core.numbers import parse_decimal
 from core.text import clean_text
 from criteria import scoring, selectors
@@ -28,7 +29,7 @@ from criteria.models import (
 )
 from criteria.services.bulk import copy_to_history, insert_rows, refuse_if_any_closed
 from criteria.services.closures import refuse_if_closed
-from criteria.services.errors import AlreadyExistsError, LockedError, StaleVersionError
+from criteria.services.errors import LockedError, StaleVersionError
 from criteria.services.locks import hold_sets
 from criteria.services.results import rescore, rescore_many
 
@@ -215,7 +216,7 @@ def _already_assessed(commune: Commune, year: int) -> AlreadyExistsError:
         "commune": commune.name,
         "year": year,
     }
-    return AlreadyExistsError(message, existing.first())
+    return AlreadyExistsError(message, existing.first(), field="year")
 
 
 def _created_step(assessment: Assessment, user) -> WorkflowStep:

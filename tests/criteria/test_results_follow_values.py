@@ -9,13 +9,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from criteria import selectors
 from criteria.models import Assessment, Indicator, Threshold
 from criteria.services import create_assessment, move, recompute, save_values
 from criteria.services.results import disagreements
 from ocop import services as ocop
+from tests.concurrency import in_thread
 from tests.criteria.builders import indicator, measure
 
 
@@ -87,19 +87,6 @@ def ocop_decides(transactional_db, small_set, bach_dang):
     return assessment, product
 
 
-def _in_thread(work, barrier, errors):
-    def run():
-        try:
-            barrier.wait()
-            work()
-        except Exception as error:  # the test reports it
-            errors.append(error)
-        finally:
-            connection.close()
-
-    return threading.Thread(target=run)
-
-
 @pytest.mark.postgres
 def test_a_value_save_racing_an_ocop_change_leaves_a_true_result(reloads_units_after, ocop_decides):
     assessment, product = ocop_decides
@@ -130,7 +117,7 @@ def test_a_value_save_racing_an_ocop_change_leaves_a_true_result(reloads_units_a
                     decision=f"{n}/QĐ-UBND-TH",
                 )
 
-        threads = [_in_thread(officer, barrier, errors), _in_thread(registry, barrier, errors)]
+        threads = [in_thread(officer, barrier, errors), in_thread(registry, barrier, errors)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -199,7 +186,7 @@ def test_saves_and_new_assessments_racing_a_publication_leave_true_results(
                 user=None,
             )
 
-        threads = [_in_thread(work, barrier, errors) for work in (officer, newcomer, office)]
+        threads = [in_thread(work, barrier, errors) for work in (officer, newcomer, office)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -228,7 +215,7 @@ def test_two_creations_racing_give_one_assessment_and_one_conflict_with_its_id(
             except AlreadyExistsError as error:
                 refused.append(error.existing_id)
 
-        threads = [_in_thread(create, barrier, errors) for _ in range(2)]
+        threads = [in_thread(create, barrier, errors) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -653,14 +653,6 @@ def test_an_evaluation_of_a_product_the_officer_cannot_read_is_bad_input(api, ca
                 ]
             },
         ),
-        (
-            {"tax_code": "3702123456"},
-            {
-                "tax_code": [
-                    "Tax code 3702123456 is already registered to Hợp tác xã Nông nghiệp Bạch Đằng."
-                ]
-            },
-        ),
     ],
 )
 def test_a_bad_producer_is_refused(api, cast, producer, payload, errors):
@@ -671,6 +663,25 @@ def test_a_bad_producer_is_refused(api, cast, producer, payload, errors):
     assert response.status_code == 400
     assert response.json()["errors"] == errors
     assert Producer.objects.count() == 1
+
+
+def test_a_producer_whose_tax_code_is_registered_is_a_409_with_the_holders_id(api, cast, producer):
+    body = {"name": "HTX Tân Uyên", "kind": "cooperative", "commune": "25930", "structure": "2021"}
+    response = _client(api, cast.officer_74).post(
+        PRODUCERS, body | {"tax_code": "3702123456"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json() == {
+        "status": 409,
+        "code": "exists",
+        "message": "Tax code 3702123456 is already registered to Hợp tác xã Nông nghiệp Bạch Đằng.",
+        "existing_id": producer.pk,
+    }
+    assert Producer.objects.count() == 1
+    # With another problem as well, it is a 400 naming both.
+    both = body | {"tax_code": "3702123456", "kind": "ngo"}
+    response = _client(api, cast.officer_74).post(PRODUCERS, both, format="json")
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from communes.models import Commune
+from core.errors import AlreadyExistsError
 from criteria import registry
 from ocop import services
 from ocop.models import Evaluation, Producer, Product
@@ -647,3 +648,45 @@ def test_database_refuses_a_duplicate_product_name(product, producer):
         Product.objects.create(
             producer=producer, commune=producer.commune, name="Bưởi da xanh", group="food"
         )
+
+
+# --- one tax code, two creations ---------------------------------------------------------------
+
+
+def _create(commune, name="HTX Tân Uyên"):
+    return services.create_producer(
+        name=name, kind="cooperative", commune=commune, tax_code="3702999999"
+    )
+
+
+def test_a_registered_tax_code_is_an_existing_producer_with_its_id(bach_dang):
+    holder = _create(bach_dang, "HTX Bạch Đằng")
+    with pytest.raises(AlreadyExistsError) as refused:
+        _create(bach_dang)
+    assert refused.value.existing_id == holder.pk
+    assert refused.value.message_dict == {
+        "tax_code": ["Tax code 3702999999 is already registered to HTX Bạch Đằng."]
+    }
+
+
+def test_a_creation_that_loses_the_race_after_its_check_is_told_the_winners_id(
+    bach_dang, monkeypatch
+):
+    """The other request's producer is stored between this one's check and its insert: the
+    database's constraint refuses the insert, and the refusal names the one stored."""
+    check = services.check_producer
+    winner = []
+
+    def checked_then_overtaken(**changes):
+        producer = check(**changes)
+        winner.append(
+            Producer.objects.create(
+                name="HTX Bạch Đằng", kind="cooperative", commune=bach_dang, tax_code="3702999999"
+            )
+        )
+        return producer
+
+    monkeypatch.setattr(services, "check_producer", checked_then_overtaken)
+    with pytest.raises(AlreadyExistsError) as refused:
+        _create(bach_dang)
+    assert refused.value.existing_id == winner[0].pk

@@ -463,7 +463,7 @@ def test_schema_documents_the_three_endpoints(client):
         assert params["year"]["required"] is True
         assert params["year"]["schema"] == {"type": "integer", "minimum": 2000, "maximum": 2100}
         assert params["structure"]["schema"]["enum"] == ["2021", "2025"]
-        assert set(operation["responses"]) == {"200", "400", "404"}
+        assert set(operation["responses"]) == {"200", "400", "401", "404", "429"}
         ok = operation["responses"]["200"]["content"]["application/json"]
         assert list(ok["examples"].values())[0]["value"]["year"] == 2023
         assert operation["responses"]["404"]["content"]["application/json"]["schema"] == {

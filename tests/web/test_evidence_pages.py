@@ -63,7 +63,7 @@ def test_an_officer_attaches_a_file_and_sees_it_listed(client, cast, draft, medi
     evidence = Evidence.objects.get()
     assert f'href="{PAGE}evidence/{evidence.pk}/"' in page.content.decode()
     assert re.match(
-        r"Tệp minh chứng quyet-dinh\.pdf · 77 byte · officer_74 ·", evidence_block(page)
+        rf"Tệp minh chứng quyet-dinh\.pdf · {len(PDF)} byte · officer_74 ·", evidence_block(page)
     )
     assert "/media/" not in page.content.decode()
 
