@@ -80,9 +80,9 @@ class SecurityEvent(models.Model):
         YEAR_CLOSED = "year_closed", _("Year closed")
         YEAR_REOPENED = "year_reopened", _("Year reopened")
         STEP_TAKEN = "step_taken", _("Workflow step (approve, return, reopen)")
+        # A province's own threshold is published as an edition of its own (publish_now).
         EDITION_PUBLISHED = "edition_published", _("Criteria edition published")
         RESULTS_REJUDGED = "results_rejudged", _("Approved results re-judged")
-        THRESHOLD_SET = "threshold_set", _("Province threshold set")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices, db_index=True)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import security
 from communes.models import Commune, Province, structure_for_year
 from criteria.models import (
     ClosureException,
@@ -41,6 +42,7 @@ def close_year(*, province: Province, year: int, user=None, note: str = "") -> Y
     closure = YearClosure(province=province, year=year, closed_by=user, note=note)
     closure._history_user = user
     closure.save()
+    security.record(security.Kind.YEAR_CLOSED, user=user, province=province.code, year=year)
     return closure
 
 
@@ -68,6 +70,9 @@ def reopen_year(*, province: Province, year: int, reason: str, user=None) -> Non
     for row in [*closure.exceptions.all(), closure]:
         row._history_user, row._change_reason = user, reason
         row.delete()
+    security.record(
+        security.Kind.YEAR_REOPENED, user=user, province=province.code, year=year, reason=reason
+    )
 
 
 @transaction.atomic
@@ -88,4 +93,12 @@ def open_commune_by_exception(
     exception = ClosureException(closure=closure, commune=commune, reason=reason, opened_by=user)
     exception._history_user = user
     exception.save()
+    security.record(
+        security.Kind.YEAR_REOPENED,
+        user=user,
+        province=closure.province.code,
+        year=closure.year,
+        commune=commune.code,
+        reason=reason,
+    )
     return exception

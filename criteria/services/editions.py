@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts import security
 from communes.models import Province, structure_for_year
 from core.numbers import parse_decimal
 from core.tables import read_rows
@@ -975,6 +976,14 @@ def _publish(edition: Edition, draft: "Draft", user) -> None:
     edition.save()
     edition.rescored = _rescore_years(edition)
     edition.save(update_fields=["rescored"])
+    security.record(
+        security.Kind.EDITION_PUBLISHED,
+        user=user,
+        criteria_set=edition.criteria_set.code,
+        edition=edition.number,
+        decision=edition.decision_number,
+        rescored=edition.rescored,
+    )
 
 
 THRESHOLD_COLUMNS = [
@@ -1169,6 +1178,16 @@ def rejudge(
     }
     copy_to_history(Assessment.objects.filter(pk__in=ids), user=user, change="~", reason=note)
     _record_steps(assessments, before, note, user)
+    security.record(
+        security.Kind.RESULTS_REJUDGED,
+        user=user,
+        criteria_set=criteria_set.code,
+        year=year,
+        province=province_code,
+        edition=current.number,
+        count=len(assessments),
+        reason=reason,
+    )
     return [Rejudged(a.pk, a.commune.code, before[a.pk], a.level) for a in assessments]
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import security
 from accounts.access import Access
 from core.text import clean_text
 from criteria.models import (
@@ -162,7 +163,25 @@ def move(
     _take(current, action, transition, comment, user).save()
     current.save(update_fields=MOVED_FIELDS)
     _as_moved(assessment, current)
+    _log_step(action, [current], user)
     return current
+
+
+def _log_step(action: str, moved: list[Assessment], user) -> None:
+    """Approving, returning and reopening decide what the public sees: the security log has
+    them (submitting is the officer's routine)."""
+    if action != "submit":
+        security.record(
+            security.Kind.STEP_TAKEN,
+            user=user,
+            action=action,
+            year=moved[0].year,
+            count=len(moved),
+            assessments=[a.pk for a in moved[:LOGGED_IDS]],
+        )
+
+
+LOGGED_IDS = 100  # a batch's event names this many assessments, and counts them all
 
 
 @transaction.atomic
@@ -215,4 +234,5 @@ def move_many(
         by_id[current.pk] = current
     for assessment in given:
         _as_moved(assessment, by_id[assessment.pk])
+    _log_step(action, moving, user)
     return moving

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from accounts.models import SecurityEvent
 from criteria.models import (
     Assessment,
     Edition,
@@ -314,6 +315,27 @@ def test_re_judging_approved_results_is_explicit_and_recorded(
         "Áp dụng 211/QĐ-TTg (edition 2)",
     )
     assert rejudge(criteria_set=small_set, year=2024, user=cast.national, reason="again") == []
+    # The security log has the publication and the re-judgement, with who and what.
+    events = SecurityEvent.objects.filter(kind__in=["edition_published", "results_rejudged"])
+    assert [(e.kind, e.username, e.detail) for e in events.order_by("pk")] == [
+        (
+            "edition_published",
+            "national",
+            {"criteria_set": small_set.code, "edition": 2, "decision": "211/QĐ-TTg", "rescored": 0},
+        ),
+        (
+            "results_rejudged",
+            "national",
+            {
+                "criteria_set": small_set.code,
+                "year": 2024,
+                "province": None,
+                "edition": 2,
+                "count": 1,
+                "reason": "Áp dụng 211/QĐ-TTg",
+            },
+        ),
+    ]
 
 
 def test_publishing_needs_its_decision_and_changes(draft, cast):
