@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from communes.models import Commune, KindChange, Structure
 from communes.text import fold
 from core.tables import read_rows
+from core.text import clean_text
 
 IMPORT_COLUMNS = ("structure", "code", "date", "new_kind", "legal_source")
 OPTIONAL_COLUMNS = ("note", "old_kind")
@@ -86,8 +87,10 @@ def _text_errors(entry: KindChangeEntry) -> list[tuple[str, str]]:
         message = _("The legal source has more than %(max)d characters.")
         errors.append(("legal_source", message % {"max": LEGAL_SOURCE_LENGTH}))
     for field, value in (("legal_source", entry.legal_source), ("note", entry.note)):
-        if "\x00" in value:  # PostgreSQL cannot store it
-            errors.append((field, _("The text contains a null character.")))
+        try:
+            clean_text(value)  # the note at most MAX_TEXT; no character no database stores
+        except ValidationError as error:
+            errors.append((field, error.messages[0]))
     return errors
 
 

@@ -119,6 +119,10 @@ def test_a_recorded_change_is_returned(api, cast):
         ),
         ({"date": "2025-06-30"}, "date"),
         ({"legal_source": ""}, {"legal_source": ["This field may not be blank."]}),
+        (
+            {"note": "x" * 2001},
+            {"note": ["Write at most 2000 characters (this has 2001)."]},
+        ),
     ],
 )
 def test_a_bad_change_is_a_400_naming_its_field(api, cast, changes, errors):
