@@ -13,6 +13,8 @@ within MAX_TEXT characters.
 """
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -123,7 +125,7 @@ def check_producer(*, producer: Producer | None = None, **changes) -> Producer:
 def _check_tax_code(producer: Producer, errors: Errors) -> None:
     holder = _tax_code_holder(producer)
     if holder:
-        _add(errors, "tax_code", _tax_code_taken(producer.tax_code, holder))
+        _add(errors, "tax_code", _tax_code_taken(producer, holder))
 
 
 def _tax_code_holder(producer: Producer) -> Producer | None:
@@ -131,9 +133,9 @@ def _tax_code_holder(producer: Producer) -> Producer | None:
     return holders.first() if producer.tax_code else None
 
 
-def _tax_code_taken(code: str, holder: Producer) -> str:
+def _tax_code_taken(producer: Producer, holder: Producer) -> str:
     return _("Tax code %(code)s is already registered to %(holder)s.") % {
-        "code": code,
+        "code": producer.tax_code,
         "holder": holder.name,
     }
 
@@ -144,30 +146,51 @@ def create_producer(
 ) -> Producer:
     """A new producer. One whose tax code is registered already is an AlreadyExistsError
     naming the holder (a 409 with its id), also when two creations race."""
+
+    def build():
+        return check_producer(name=name, kind=kind, commune=commune, tax_code=tax_code)
+
+    return _create_once(build, Producer(tax_code=tax_code.strip()), TAX_CODE_TAKEN, user)
+
+
+# --- creating once -------------------------------------------------------------------------
+# A second creation of the same producer, product or rating is a conflict with the first, not
+# bad input: the API answers 409 with the stored one's id (core.api).
+
+
+@dataclass(frozen=True)
+class Uniqueness:
+    """What makes a record one of a kind: the field a duplicate is reported at, the stored
+    record a new one would duplicate (or None), and how the refusal reads."""
+
+    field: str
+    holder: Callable[[Model], Model | None]
+    message: Callable[[Model, Model], str]
+
+
+def _create_once(build: Callable[[], Model], probe: Model, rule: Uniqueness, user) -> Model:
+    """Save what build() checked. A duplicate as the one problem, found by the check, by the
+    model's own check of its constraint (a NON_FIELD_ERRORS one), or by the database's when a
+    racing request stored it in between, is an AlreadyExistsError with the stored one's id."""
     try:
-        producer = check_producer(name=name, kind=kind, commune=commune, tax_code=tax_code)
+        instance = build()
     except ValidationError as error:
-        raise _existing(Producer(tax_code=tax_code), error) or error from None
-    _by(producer, user)
+        raise _existing(rule, probe, error) or error from None
+    _by(instance, user)
     try:
         with transaction.atomic():
-            producer.save()
+            instance.save()
     except IntegrityError as error:
-        raise _existing(producer, ValidationError({})) or error from None
-    return producer
+        raise _existing(rule, instance, ValidationError({})) or error from None
+    return instance
 
 
-def _existing(producer: Producer, error: ValidationError) -> AlreadyExistsError | None:
-    """The tax code's holder as the one problem, or None (other problems stay a 400). The
-    holder may have been stored by a racing request after the tax code was checked, and
-    before the model's own check of the constraint (which has no field: NON_FIELD_ERRORS),
-    which is the only constraint a producer has."""
-    holder = _tax_code_holder(producer)
-    if holder is None or set(getattr(error, "error_dict", {})) - {"tax_code", NON_FIELD_ERRORS}:
+def _existing(rule: Uniqueness, probe: Model, error: ValidationError) -> AlreadyExistsError | None:
+    holder = rule.holder(probe)
+    others = set(getattr(error, "error_dict", {})) - {rule.field, NON_FIELD_ERRORS}
+    if holder is None or others:
         return None
-    return AlreadyExistsError(
-        _tax_code_taken(producer.tax_code, holder), holder.pk, field="tax_code"
-    )
+    return AlreadyExistsError(rule.message(probe, holder), holder.pk, field=rule.field)
 
 
 @transaction.atomic
@@ -232,14 +255,21 @@ def place_problem(producer: Producer, commune: Commune) -> str:
 
 
 def _check_product_name(product: Product, errors: Errors) -> None:
+    holder = _same_product(product)
+    if holder:
+        _add(errors, "name", _product_named(product, holder))
+
+
+def _same_product(product: Product) -> Product | None:
     same = Product.objects.filter(producer_id=product.producer_id, name=product.name)
-    if product.producer_id and same.exclude(pk=product.pk).exists():
-        _add(
-            errors,
-            "name",
-            _("%(producer)s already has a product named “%(name)s”.")
-            % {"producer": product.producer.name, "name": product.name},
-        )
+    return same.exclude(pk=product.pk).first() if product.producer_id else None
+
+
+def _product_named(product: Product, holder: Product) -> str:
+    return _("%(producer)s already has a product named “%(name)s”.") % {
+        "producer": holder.producer.name,
+        "name": holder.name,
+    }
 
 
 EDITABLE_PRODUCT_FIELDS = ("name", "group", "commune", "sub_group", "description", "active")
@@ -291,18 +321,20 @@ def create_product(
     """Register a product; it counts for its producer's commune unless ``commune`` says
     where in the producer's province it comes from (place_problem). A new product has no
     rating, so no commune is rescored."""
-    product = check_product(
-        producer=producer,
-        name=name,
-        group=group,
-        commune=commune,
-        sub_group=sub_group,
-        description=description,
-        active=active,
-    )
-    _by(product, user)
-    product.save()
-    return product
+
+    def build():
+        return check_product(
+            producer=producer,
+            name=name,
+            group=group,
+            commune=commune,
+            sub_group=sub_group,
+            description=description,
+            active=active,
+        )
+
+    probe = Product(producer=producer, name=(name or "").strip())
+    return _create_once(build, probe, PRODUCT_NAMED, user)
 
 
 @transaction.atomic
@@ -400,13 +432,22 @@ def _check_decision(number: str, decided: datetime.date | None, errors: Errors) 
 
 
 def _check_duplicate(evaluation: Evaluation, errors: Errors) -> None:
+    holder = _same_evaluation(evaluation)
+    if holder:
+        _add(errors, "decision_number", _evaluation_recorded(evaluation, holder))
+
+
+def _same_evaluation(evaluation: Evaluation) -> Evaluation | None:
     same = Evaluation.objects.filter(
         product_id=evaluation.product_id,
         decision_number=evaluation.decision_number,
         decision_date=evaluation.decision_date,
     )
-    if evaluation.product_id and same.exists():
-        _add(errors, "decision_number", _("This decision is already recorded for this product."))
+    return same.exclude(pk=evaluation.pk).first() if evaluation.product_id else None
+
+
+def _evaluation_recorded(evaluation: Evaluation, holder: Evaluation) -> str:
+    return _("This decision is already recorded for this product.")
 
 
 def check_evaluation(
@@ -465,19 +506,26 @@ def record_evaluation(
     """Record an evaluation with its stars and validity. It rescores the product's commune
     when it can change what is certified: when it certifies, or when it supersedes an earlier
     evaluation (a newer rating replaces the older ones, see ocop/rating.py)."""
-    evaluation = check_evaluation(
-        product=product,
-        score=score,
-        level=level,
-        decision_number=decision_number,
-        decision_date=decision_date,
-        part_a=part_a,
-        part_b=part_b,
-        part_c=part_c,
-    )
+
+    def build():
+        return check_evaluation(
+            product=product,
+            score=score,
+            level=level,
+            decision_number=decision_number,
+            decision_date=decision_date,
+            part_a=part_a,
+            part_b=part_b,
+            part_c=part_c,
+        )
+
     supersedes = product.evaluations.exists()
-    _by(evaluation, user)
-    evaluation.save()
+    probe = Evaluation(
+        product=product,
+        decision_number=(decision_number or "").strip(),
+        decision_date=_as_date(decision_date),
+    )
+    evaluation = _create_once(build, probe, EVALUATION_RECORDED, user)
     if evaluation.stars >= rating.CERTIFIED_MIN_STARS or supersedes:
         _certification_changed([product.commune_id])
     return evaluation
@@ -535,3 +583,8 @@ def revoke_evaluation(
     if current.stars >= rating.CERTIFIED_MIN_STARS:
         _certification_changed([current.product.commune_id])
     return current
+
+
+TAX_CODE_TAKEN = Uniqueness("tax_code", _tax_code_holder, _tax_code_taken)
+PRODUCT_NAMED = Uniqueness("name", _same_product, _product_named)
+EVALUATION_RECORDED = Uniqueness("decision_number", _same_evaluation, _evaluation_recorded)

@@ -41,6 +41,9 @@ from ocop.filters import (
 
 READ_ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 WRITE_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
+# A creation of what exists already (a registered tax code, a product's name, a recorded
+# decision): 409 with the existing one's id.
+CREATE_ERRORS = {**WRITE_ERRORS, 409: ConflictSerializer}
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description=str(AS_OF_HELP))
 VISIBILITY = (
     "A product certified on `as_of` (3 stars or more, in force) is public; other products "
@@ -135,7 +138,7 @@ producers_schema = extend_schema_view(
         summary="Register an OCOP producer",
         description=WHO_WRITES + "The province is the commune's. A tax code is unique.",
         request=s.ProducerCreateSerializer,
-        responses={201: s.ProducerSerializer, **WRITE_ERRORS},
+        responses={201: s.ProducerSerializer, **CREATE_ERRORS},
         examples=[
             _request(
                 "A cooperative of Xã Bạch Đằng",
@@ -180,7 +183,7 @@ products_schema = extend_schema_view(
         "the product comes from), must be in it, else it is the producer's commune. A new "
         "product has no rating: record an evaluation.",
         request=s.ProductCreateSerializer,
-        responses={201: s.ProductSerializer, **WRITE_ERRORS},
+        responses={201: s.ProductSerializer, **CREATE_ERRORS},
         examples=[
             _request(
                 "Pomelos of a cooperative",
@@ -224,7 +227,7 @@ evaluations_schema = extend_schema_view(
         "score band, capped by the evaluating level; the rating is valid 36 months from the "
         "decision. A district council may no longer evaluate since 6 July 2025.",
         request=s.EvaluationCreateSerializer,
-        responses={201: s.EvaluationSerializer, **WRITE_ERRORS},
+        responses={201: s.EvaluationSerializer, **CREATE_ERRORS},
         examples=[
             _request(
                 "A province council's 4 stars",

@@ -687,14 +687,6 @@ def test_a_producer_whose_tax_code_is_registered_is_a_409_with_the_holders_id(ap
 @pytest.mark.parametrize(
     ("payload", "errors"),
     [
-        (
-            {"name": "Bưởi da xanh"},
-            {
-                "name": [
-                    "Hợp tác xã Nông nghiệp Bạch Đằng already has a product named “Bưởi da xanh”."
-                ]
-            },
-        ),
         ({"producer": 10**6}, {"producer": ["No producer with id 1000000."]}),
         ({"group": "rice"}, {"group": ['"rice" is not a valid choice.']}),
         ({"structure": "2021"}, {"structure": ["Give the structure with a commune code."]}),
@@ -710,6 +702,23 @@ def test_a_bad_product_is_refused(api, cast, rated, payload, errors):
     assert response.status_code == 400
     assert response.json()["errors"] == errors
     assert Product.objects.count() == 1
+
+
+def test_creating_a_product_or_a_rating_twice_is_a_409_with_the_first_ones_id(api, cast, rated):
+    client = _client(api, cast.officer_74)
+    again = {"producer": rated.producer_id, "name": " Bưởi da xanh ", "group": "food"}
+    response = client.post(PRODUCTS, again, format="json")
+    assert (response.status_code, response.json()["existing_id"]) == (409, rated.pk)
+    assert response.json()["message"] == (
+        "Hợp tác xã Nông nghiệp Bạch Đằng already has a product named “Bưởi da xanh”."
+    )
+    assert Product.objects.count() == 1
+    first = client.post(EVALUATIONS, _evaluation_payload(rated), format="json")
+    assert first.status_code == 201
+    second = client.post(EVALUATIONS, _evaluation_payload(rated), format="json")
+    assert second.status_code == 409
+    assert (second.json()["code"], second.json()["existing_id"]) == ("exists", first.json()["id"])
+    assert rated.evaluations.count() == 2  # the earlier rating and the first of the two
 
 
 def test_a_bad_change_is_refused_and_nothing_changes(api, cast, rated):
@@ -838,14 +847,14 @@ def test_the_schema_documents_every_operation_with_examples(client):
     paths = schema["paths"]
     operations = {
         (PRODUCERS, "get"): {"200", "400", "404"},
-        (PRODUCERS, "post"): {"201", "400", "401", "403"},
+        (PRODUCERS, "post"): {"201", "400", "401", "403", "409"},
         (PRODUCERS + "{id}/", "get"): {"200", "400", "404"},
         (PRODUCTS, "get"): {"200", "400", "404"},
-        (PRODUCTS, "post"): {"201", "400", "401", "403"},
+        (PRODUCTS, "post"): {"201", "400", "401", "403", "409"},
         (PRODUCTS + "{id}/", "get"): {"200", "400", "404"},
         (PRODUCTS + "{id}/", "patch"): {"200", "400", "401", "403", "404"},
         (EVALUATIONS, "get"): {"200", "400", "404"},
-        (EVALUATIONS, "post"): {"201", "400", "401", "403"},
+        (EVALUATIONS, "post"): {"201", "400", "401", "403", "409"},
         (EVALUATIONS + "{id}/", "get"): {"200", "400", "404"},
         (EVALUATIONS + "{id}/revoke/", "post"): {"200", "400", "401", "403", "404", "409"},
     }
