@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import PortalAccess, SecurityEvent
+from core.admin import ReadOnlyMixin
 
 
 class PortalAccessInline(admin.StackedInline):
@@ -31,7 +32,7 @@ class PortalUserAdmin(SimpleHistoryAdmin, UserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The security log, to read: nobody adds, edits or deletes an event."""
 
     list_display = ["at", "kind", "username", "address", "path", "summary"]
@@ -43,12 +44,3 @@ class SecurityEventAdmin(admin.ModelAdmin):
     @admin.display(description=_("detail"))
     def summary(self, event):
         return ", ".join(f"{key}: {value}" for key, value in event.detail.items()) or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyMixin
 from criteria import selectors
 from criteria.models import (
     Assessment,
@@ -181,18 +182,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadOnlyAdmin(HistoryAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, HistoryAdmin):
     """For rows written only by the services (evidence files, closed years): the admin shows
     them and their history, and changes nothing."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CommuneClass)
@@ -297,7 +289,7 @@ class AssessmentValueInline(admin.TabularInline):
 
 
 @admin.register(AssessmentValue)
-class AssessmentValueAdmin(HistoryAdmin):
+class AssessmentValueAdmin(ReadOnlyAdmin):
     """Read only: values change through the officer pages and the API (the services)."""
 
     list_display = ["assessment", *VALUE_FIELDS]
@@ -309,15 +301,6 @@ class AssessmentValueAdmin(HistoryAdmin):
         "measure__code",
     ]
     readonly_fields = ["assessment", *VALUE_FIELDS]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assessment)
