@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import Commune, District, KindChange, Lineage, Province, Region
 from communes.text import fold
+from core.admin import ReadOnlyMixin
 
 
 class FoldedSearchMixin:
@@ -55,20 +56,6 @@ class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_select_related = ["province", "district"]
     autocomplete_fields = ["province", "district"]
     readonly_fields = ["search_key", "kind_as_of"]
-
-
-class ReadOnlyMixin:
-    """Rows written only by their services (which check them against the rest): shown,
-    searched and filtered here, never changed."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CommuneSearchMixin:
