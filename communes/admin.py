@@ -18,6 +18,12 @@ class FoldedSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, fold(search_term))
 
+    # Sorting by name sorts without "Tỉnh", "Thành phố", "Huyện"... (communes.text.sort_key),
+    # as the pages do; the list is by code until a column is chosen, as the API is.
+    @admin.display(description=_("name"), ordering="sort_key")
+    def unit_name(self, obj):
+        return obj.name
+
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
@@ -34,7 +40,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Province)
 class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "region", "structure", "valid_from", "valid_to"]
+    list_display = ["code", "unit_name", "kind", "region", "structure", "valid_from", "valid_to"]
     list_filter = ["structure", "region", "kind"]
     list_select_related = ["region"]
     readonly_fields = ["search_key"]
@@ -42,7 +48,7 @@ class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 @admin.register(District)
 class DistrictAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "province", "structure"]
+    list_display = ["code", "unit_name", "kind", "province", "structure"]
     list_filter = ["structure", "province__region", "kind", "province"]
     list_select_related = ["province"]
     autocomplete_fields = ["province"]
@@ -51,7 +57,7 @@ class DistrictAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 @admin.register(Commune)
 class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "district", "province", "structure"]
+    list_display = ["code", "unit_name", "kind", "district", "province", "structure"]
     list_filter = ["structure", "province__region", "kind", "province"]
     list_select_related = ["province", "district"]
     autocomplete_fields = ["province", "district"]

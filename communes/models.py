@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from communes.text import fold
+from communes.text import fold, sort_key
 
 
 class Structure(models.TextChoices):
@@ -123,6 +123,11 @@ class AdminUnit(models.Model):
     name = models.CharField(_("name"), max_length=100)
     # Folded copy of the name (see communes.text.fold), kept in step by save() and the loader.
     search_key = models.CharField(_("search key"), max_length=100, editable=False)
+    # What lists sorted by name sort by: the name without "Tỉnh", "Huyện", "Xã"... in the order
+    # of the Vietnamese alphabet (communes.text.sort_key), kept in step like search_key.
+    sort_key = models.CharField(
+        _("sort key"), max_length=400, default="", editable=False, db_index=True
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 
@@ -137,6 +142,7 @@ class AdminUnit(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_key = fold(self.name)
+        self.sort_key = sort_key(self.name)
         super().save(*args, **kwargs)
 
     def is_on_map(self, year: int, structure: str | None) -> bool:

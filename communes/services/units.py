@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from communes.models import AdminUnit, Commune, District, Province, Region
-from communes.text import fold
+from communes.text import fold, sort_key
 
 ADMIN_UNITS_DIR = Path(settings.BASE_DIR) / "fixtures" / "admin_units"
 REGIONS_FILE = Path(settings.BASE_DIR) / "fixtures" / "regions.json"
@@ -183,6 +183,7 @@ def _unit_values(row: dict, source: Source) -> dict:
     return {
         "name": row["name"].strip(),
         "search_key": fold(row["name"]),
+        "sort_key": sort_key(row["name"]),
         "kind": row["kind"],
         "valid_from": source.valid_from,
         "valid_to": source.valid_to,

@@ -19,7 +19,7 @@ class ClosureProvinceForm(forms.Form):
         super().__init__(data)
         self.access = access
         if access.country_wide:
-            provinces = Province.objects.order_by("-structure", "name")
+            provinces = Province.objects.order_by("-structure", "sort_key", "code")
             self.fields["province"].choices = [("", "—")] + [
                 (f"{p.structure}-{p.code}", f"{p.name} ({p.structure})") for p in provinces
             ]
@@ -57,4 +57,5 @@ class CommuneExceptionForm(forms.Form):
     def __init__(self, data, *, province: Province):
         super().__init__(data)
         # Rural in some year: whether it was in the closed year is the service's check.
-        self.fields["commune"].queryset = Commune.objects.ever_rural().in_province(province)
+        communes = Commune.objects.ever_rural().in_province(province)
+        self.fields["commune"].queryset = communes.order_by("sort_key", "code")

@@ -54,7 +54,7 @@ class ScopeForm(forms.Form):
 
     def provinces(self):
         """What a national user chooses from."""
-        return Province.objects.filter(structure=self.structure_shown).order_by("search_key")
+        return Province.objects.filter(structure=self.structure_shown).order_by("sort_key", "code")
 
 
 class ProductFilterForm(forms.Form):
@@ -119,7 +119,7 @@ class CommuneField(forms.ChoiceField):
 def communes_of(province: Province) -> list[Commune]:
     """Every commune-level unit of the province, by district then name: one query."""
     communes = Commune.objects.in_province(province).select_related("district")
-    return list(communes.order_by("district__code", "search_key", "code"))
+    return list(communes.order_by("district__code", "sort_key", "code"))
 
 
 class ProducerForm(forms.Form):

@@ -44,7 +44,7 @@ def year_panels(province: Province) -> list[YearPanel]:
     closed = selectors.year_closures(province, years)
     last_reopened = selectors.last_reopenings(province)
     communes = Commune.objects.ever_rural().in_province(province).select_related("district")
-    communes = list(communes.prefetch_related("kind_changes").order_by("search_key", "code"))
+    communes = list(communes.prefetch_related("kind_changes").order_by("sort_key", "code"))
     return [
         YearPanel(year, closed.get(year), rural_in(communes, year), last_reopened.get(year))
         for year in years

@@ -60,7 +60,7 @@ class ProvinceYear:
 def rural_communes(province: Province, year: int):
     """The province's rural communes on the map of ``year`` (communes.models.on_map_q)."""
     communes = Commune.objects.rural(year).in_province(province).on_map(year, province.structure)
-    return communes.select_related("district").order_by("district__code", "search_key", "code")
+    return communes.select_related("district").order_by("district__code", "sort_key", "code")
 
 
 def province_year(
@@ -109,4 +109,4 @@ def rural_districts(province: Province, year: int | None = None):
 
 
 def provinces_for_year(year: int):
-    return Province.objects.filter(structure=structure_for_year(year)).order_by("name")
+    return Province.objects.filter(structure=structure_for_year(year)).order_by("sort_key", "code")
