@@ -31,8 +31,18 @@ run: setup  ## serve the portal on http://127.0.0.1:8000/
 	@echo "API:   http://127.0.0.1:8000/api/v1/   docs: http://127.0.0.1:8000/api/docs/"
 	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
-superuser: setup
-	$(DEV_ENV) $(MANAGE) createsuperuser
+# The first admin, without loading or seeding anything: from DJANGO_SUPERUSER_USERNAME,
+# DJANGO_SUPERUSER_PASSWORD (and DJANGO_SUPERUSER_EMAIL) when set, else by asking at a terminal.
+superuser: install
+	$(DEV_ENV) $(MANAGE) migrate --no-input
+	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ] && [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
+		$(DEV_ENV) $(MANAGE) createsuperuser --no-input; \
+	elif [ -t 0 ]; then \
+		$(DEV_ENV) $(MANAGE) createsuperuser; \
+	else \
+		echo "make superuser: set DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD (and DJANGO_SUPERUSER_EMAIL), or run it at a terminal" >&2; \
+		exit 1; \
+	fi
 
 test: install test-unit test-e2e  ## the whole suite (browser tests skip without Chromium, outside CI)
 

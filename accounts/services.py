@@ -10,6 +10,9 @@ from accounts import security
 from accounts.models import PROVINCIAL_ROLES, PortalAccess, Role
 from communes.models import Province, newest_structure
 
+# The roles whose users may be made staff (open the admin): those who review.
+STAFF_ROLES = (Role.APPROVER, Role.NATIONAL)
+
 
 def _province(code: str | None, role: str, structure: str | None) -> Province | None:
     if role == Role.NATIONAL:
@@ -34,11 +37,18 @@ def set_portal_user(
     province_code: str | None = None,
     password: str | None = None,
     structure: str | None = None,
+    staff: bool | None = None,
 ):
     """Create the user if needed and give it this role and scope. Returns (user, created).
-    A password must pass the password validators (settings.AUTH_PASSWORD_VALIDATORS)."""
+    A password must pass the password validators (settings.AUTH_PASSWORD_VALIDATORS).
+    ``staff`` (when given) says whether the user may open the admin: an approver or a
+    national user may; what each sees there follows the portal role."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
+    if staff and role not in STAFF_ROLES:
+        raise ValidationError(
+            {"staff": _("Only an approver or a national user may open the admin.")}
+        )
     province = _province(province_code, role, structure)
     user, created = get_user_model().objects.get_or_create(username=username)
     if password:
@@ -50,6 +60,9 @@ def set_portal_user(
     elif created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    if staff is not None and user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
     PortalAccess.objects.update_or_create(user=user, defaults={"role": role, "province": province})
     return user, created
 

@@ -54,6 +54,57 @@ def test_the_command_refuses_bad_input_and_creates_nothing(args, message):
     assert not get_user_model().objects.filter(username="bad").exists()
 
 
+def test_staff_may_open_the_admin_and_the_flag_is_kept_until_changed():
+    old_map = ("--structure", "2021")
+    assert _run("mai", "--role", "approver", "--province", "74", *old_map, "--staff") == (
+        "created mai: approver 74, may open the admin\n"
+    )
+    user = get_user_model().objects.get(username="mai")
+    assert user.is_staff and not user.is_superuser
+    _run("mai", "--role", "national")  # without --staff or --no-staff: unchanged
+    user.refresh_from_db()
+    assert user.is_staff
+    assert (
+        _run("mai", "--role", "national", "--no-staff") == "updated mai: national whole country\n"
+    )
+    user.refresh_from_db()
+    assert not user.is_staff
+    _run("quoc", "--role", "national", "--staff")
+    assert get_user_model().objects.get(username="quoc").is_staff
+    assert not _run("mai", "--role", "national").endswith("admin\n")
+
+
+@pytest.mark.parametrize("role", ["viewer", "officer"])
+def test_only_those_who_review_are_made_staff(role):
+    with pytest.raises(CommandError, match="Only an approver or a national user may open"):
+        _run("lan", "--role", role, "--province", "74", "--structure", "2021", "--staff")
+    assert not get_user_model().objects.filter(username="lan").exists()
+
+
+def test_a_staff_user_password_still_passes_the_validators():
+    with pytest.raises(CommandError, match="too short|too common|entirely numeric"):
+        _run("quoc", "--role", "national", "--staff", "--password", "123")
+    assert not get_user_model().objects.filter(username="quoc").exists()
+
+
+def test_the_first_admin_is_created_from_the_environment_without_prompts(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "root")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-Long-pass-phrase-2025")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "root@example.org")
+    call_command("createsuperuser", interactive=False, stdout=io.StringIO())
+    user = get_user_model().objects.get(username="root")
+    assert user.is_superuser and user.is_staff and user.email == "root@example.org"
+    assert user.check_password("a-Long-pass-phrase-2025")
+
+
+def test_without_the_environment_no_admin_is_created_silently(monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    with pytest.raises(CommandError, match="username"):
+        call_command("createsuperuser", interactive=False, stdout=io.StringIO())
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
+
+
 def test_the_database_keeps_roles_and_provinces_consistent():
     user = get_user_model().objects.create(username="x")
     with pytest.raises(IntegrityError):
