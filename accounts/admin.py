@@ -1,11 +1,104 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import PortalAccess, SecurityEvent
+from accounts.access import access_for
+from accounts.models import PortalAccess, Role, SecurityEvent
 from core.admin import ReadOnlyMixin
+
+
+def reads_in_admin(user) -> bool:
+    """Whether a staff login's portal role lets it read in the admin: the national office's,
+    or a provincial approver's (then only its province's work; PortalScopedAdmin)."""
+    if not (user.is_active and user.is_staff):
+        return False
+    access = access_for(user)
+    if access.is_national:
+        return True
+    return access.role == Role.APPROVER and access.province_id is not None
+
+
+class PortalScopedAdmin:
+    """Django admin for the people who review, through the portal's access policy
+    (accounts.access), as the pages and the API. A staff login with a portal role may read:
+    the national office everything this admin shows; a provincial approver the reference
+    data and its own province's work, reached through ``province_field`` (one path, or several
+    of which any may lead to the province, e.g. a commune's or a district's recognition).
+    Officers and viewers use the pages, not the admin. Another province's row is not in the
+    approver's lists and its pages are a 404, as a row that does not exist. Adding, changing
+    and deleting stay as each admin declares them (Django's permissions, superusers)."""
+
+    province_field: str | tuple[str, ...] | None = None  # None: reference data, not scoped
+
+    def _scoped_province(self, request) -> int | None:
+        """The province the user's rows are limited to (None: no limit)."""
+        if request.user.is_superuser:
+            return None  # without reading the portal role: superusers see everything
+        access = access_for(request.user)
+        return None if access.country_wide else access.province_id
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or reads_in_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or reads_in_admin(request.user)
+
+    def get_queryset(self, request):
+        return self.in_scope(request, super().get_queryset(request))
+
+    def in_scope(self, request, queryset):
+        """The queryset limited to the user's province (an admin whose get_queryset does not
+        start from super()'s calls this)."""
+        province_id = self._scoped_province(request)
+        if province_id is None or self.province_field is None:
+            return queryset
+        paths = self.province_field
+        paths = (paths,) if isinstance(paths, str) else paths
+        matches = Q()
+        for path in paths:
+            matches |= Q(**{f"{path}_id": province_id})
+        return queryset.filter(matches)
+
+    def _in_scope_or_404(self, request, object_id) -> None:
+        """Another province's row answers as a missing one: 404 (Django's redirect with a
+        "doesn't exist" message is for the national office and superusers)."""
+        if self._scoped_province(request) is None or self.province_field is None:
+            return
+        field = self.model._meta.pk
+        try:
+            pk = field.to_python(object_id)
+        except Exception:  # a malformed id is not found either
+            raise Http404 from None
+        if not self.get_queryset(request).filter(pk=pk).exists():
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class PortalReadableInline:
+    """An inline of a PortalScopedAdmin: whoever may read the page reads its rows (which
+    belong to the row the page shows, already in the reader's province)."""
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or reads_in_admin(request.user)
 
 
 class PortalAccessInline(admin.StackedInline):

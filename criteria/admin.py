@@ -1,11 +1,17 @@
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.access import access_for
+from accounts.admin import PortalReadableInline, PortalScopedAdmin
 from core.admin import ReadOnlyMixin
 from criteria import selectors
 from criteria.models import (
@@ -24,12 +30,15 @@ from criteria.models import (
     Recognition,
     Target,
     Threshold,
+    WorkflowStep,
     YearClosure,
 )
-from criteria.services import RESULT_FIELDS
+from criteria.services import RESULT_FIELDS, workflow
+from criteria.services.errors import StaleVersionError, WorkflowError, YearClosedError
+from criteria.services.results import _rescore_open
 
 
-class LevelInline(admin.TabularInline):
+class LevelInline(PortalReadableInline, admin.TabularInline):
     model = Level
     extra = 0
     show_change_link = True
@@ -37,7 +46,7 @@ class LevelInline(admin.TabularInline):
     readonly_fields = ["rule", "share"]
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(PortalReadableInline, admin.TabularInline):
     model = Measure
     extra = 0
     fields = [
@@ -52,12 +61,12 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(admin.ModelAdmin):
+class CriteriaSetAdmin(PortalScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name_vi", "first_year", "last_year", "classification"]
     inlines = [LevelInline, MeasureInline]
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(PortalReadableInline, admin.TabularInline):
     model = Criterion
     extra = 0
     show_change_link = True
@@ -66,7 +75,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Level)
-class LevelAdmin(admin.ModelAdmin):
+class LevelAdmin(PortalScopedAdmin, admin.ModelAdmin):
     """The level's rule kind and numbers are read here, not written: they decide results, and
     only the loader (a set's first edition) and editions record and rescore what they change."""
 
@@ -77,7 +86,7 @@ class LevelAdmin(admin.ModelAdmin):
     inlines = [CriterionInline]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(PortalReadableInline, admin.TabularInline):
     model = Indicator
     extra = 0
     show_change_link = True
@@ -86,7 +95,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(PortalScopedAdmin, admin.ModelAdmin):
     list_display = ["number", "name_vi", "level", "group"]
     list_filter = ["level__criteria_set", "level", "group"]
     list_select_related = ["level__criteria_set"]
@@ -95,7 +104,7 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(PortalScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name_vi", "unit", "value_type", "source", "criteria_set"]
     list_filter = ["criteria_set", "value_type", "source"]
     list_select_related = ["criteria_set"]
@@ -116,7 +125,7 @@ THRESHOLD_FIELDS = [
 ]
 
 
-class ThresholdInline(admin.TabularInline):
+class ThresholdInline(PortalReadableInline, admin.TabularInline):
     """The indicator's thresholds, to read: they change only by publishing an edition (the
     national office's criteria pages or the API), which checks, records and rescores."""
 
@@ -151,7 +160,7 @@ class ConfiguredFilter(admin.SimpleListFilter):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(PortalScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name_vi", "level", "measure", "comparison", "verified"]
     list_filter = [
         ConfiguredFilter,
@@ -188,7 +197,7 @@ class ReadOnlyAdmin(ReadOnlyMixin, HistoryAdmin):
 
 
 @admin.register(CommuneClass)
-class CommuneClassAdmin(ReadOnlyAdmin):
+class CommuneClassAdmin(PortalScopedAdmin, ReadOnlyAdmin):
     """Assigned by the national office in bulk (criteria.services.classes), which checks each
     row and rescores the open assessments concerned."""
 
@@ -199,7 +208,7 @@ class CommuneClassAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Threshold)
-class ThresholdAdmin(ReadOnlyAdmin):
+class ThresholdAdmin(PortalScopedAdmin, ReadOnlyAdmin):
     """Read and searched here with their history; changed only by publishing an edition."""
 
     list_display = ["indicator", *THRESHOLD_FIELDS]
@@ -214,7 +223,7 @@ class ThresholdAdmin(ReadOnlyAdmin):
     search_fields = ["indicator__code", "source", "class_value", "province__code"]
 
 
-class EditionChangeInline(admin.TabularInline):
+class EditionChangeInline(PortalReadableInline, admin.TabularInline):
     model = EditionChange
     extra = 0
     fields = ["kind", "threshold", "before", "data", "reason", "created_by", "created_at"]
@@ -229,7 +238,7 @@ class EditionChangeInline(admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(PortalScopedAdmin, admin.ModelAdmin):
     """Editions are drafted and published in the national office's pages or the API; here
     they are read with every change, old and new."""
 
@@ -272,7 +281,7 @@ VALUE_FIELDS = [
 ]
 
 
-class AssessmentValueInline(admin.TabularInline):
+class AssessmentValueInline(PortalReadableInline, admin.TabularInline):
     model = AssessmentValue
     extra = 0
     fields = [*VALUE_FIELDS, "history"]
@@ -289,8 +298,10 @@ class AssessmentValueInline(admin.TabularInline):
 
 
 @admin.register(AssessmentValue)
-class AssessmentValueAdmin(ReadOnlyAdmin):
+class AssessmentValueAdmin(PortalScopedAdmin, ReadOnlyAdmin):
     """Read only: values change through the officer pages and the API (the services)."""
+
+    province_field = "assessment__commune__province"
 
     list_display = ["assessment", *VALUE_FIELDS]
     list_filter = ["assessment__year", "assessment__commune__province"]
@@ -303,11 +314,40 @@ class AssessmentValueAdmin(ReadOnlyAdmin):
     readonly_fields = ["assessment", *VALUE_FIELDS]
 
 
+class MoveForm(forms.Form):
+    """The intermediate page of the approve and return actions: one comment for all, and the
+    version of each assessment as the reviewer read it (hidden), which the service checks."""
+
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, assessments, needs_comment: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = needs_comment
+        for assessment in assessments:
+            self.fields[f"version_{assessment.pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=assessment.version
+            )
+
+    def versions(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("version_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("version_")
+        }
+
+
 @admin.register(Assessment)
-class AssessmentAdmin(HistoryAdmin):
+class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
     """Read here with its values, results and history, and never changed: its status moves
     only through the workflow (criteria.services.workflow, on the pages and the API), which
     checks who may take the step, records it and counts the version."""
+
+    province_field = "commune__province"
 
     list_display = [
         "commune",
@@ -339,9 +379,126 @@ class AssessmentAdmin(HistoryAdmin):
     ]
     fields = readonly_fields
     inlines = [AssessmentValueInline]
+    actions = ["approve_selected", "return_selected", "rescore_selected"]
+    move_template = "admin/criteria/assessment/move_selected.html"
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_approve_permission(self, request):
+        """Whether the user approves and returns anywhere (which assessments: may_take)."""
+        access = access_for(request.user)
+        return access.is_national or access.can_approve(access.province_id or 0)
+
+    def has_rescore_permission(self, request):
+        access = access_for(request.user)
+        return access.is_national or access.can_edit(access.province_id or 0)
+
+    @admin.action(description=_("Approve the selected assessments"), permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        return self._move_selected(request, queryset, WorkflowStep.Action.APPROVE)
+
+    @admin.action(
+        description=_("Return the selected assessments with one comment"), permissions=["approve"]
+    )
+    def return_selected(self, request, queryset):
+        return self._move_selected(request, queryset, WorkflowStep.Action.RETURN)
+
+    def _move_selected(self, request, queryset, action):
+        """Through workflow.move_many, as the pages and the API: the same checks (who may take
+        the step, the status, the versions read), steps and history rows; one refusal and
+        nothing in the batch moves."""
+        assessments = list(queryset.select_related("commune__province").order_by("pk"))
+        if not assessments:  # none of them is among the rows the user sees
+            return self._nothing_selected(request)
+        access = access_for(request.user)
+        refused = [
+            a for a in assessments if not workflow.may_take(access, action, a.commune.province_id)
+        ]
+        if refused:
+            self.message_user(
+                request,
+                gettext("You may not %(verb)s the assessment of %(commune)s: nothing was done.")
+                % {"verb": workflow.VERBS[action], "commune": refused[0].commune.name},
+                messages.ERROR,
+            )
+            return None
+        needs_comment = workflow.TRANSITIONS[action].needs_comment
+        form = MoveForm(
+            request.POST if "confirm" in request.POST else None,
+            assessments=assessments,
+            needs_comment=needs_comment,
+        )
+        if not form.is_bound or not form.is_valid():
+            return self._move_page(request, assessments, action, form)
+        try:
+            moved = workflow.move_many(
+                assessments=assessments,
+                action=action,
+                versions=form.versions(),
+                user=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        except (StaleVersionError, WorkflowError, YearClosedError) as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            done = {
+                WorkflowStep.Action.APPROVE: ngettext(
+                    "%(count)d assessment approved.", "%(count)d assessments approved.", len(moved)
+                ),
+                WorkflowStep.Action.RETURN: ngettext(
+                    "%(count)d assessment returned.", "%(count)d assessments returned.", len(moved)
+                ),
+            }[action]
+            self.message_user(request, done % {"count": len(moved)}, messages.SUCCESS)
+        return None
+
+    def _move_page(self, request, assessments, action, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": {
+                WorkflowStep.Action.APPROVE: _("Approve the selected assessments"),
+                WorkflowStep.Action.RETURN: _("Return the selected assessments"),
+            }[action],
+            "opts": self.model._meta,
+            "assessments": assessments,
+            "form": form,
+            "action": f"{action}_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, self.move_template, context)
+
+    def _nothing_selected(self, request):
+        message = gettext(
+            "Items must be selected in order to perform actions on them. No items have been "
+            "changed."
+        )  # Django's own words when nothing is selected
+        self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description=_("Rescore the selected assessments"), permissions=["rescore"])
+    def rescore_selected(self, request, queryset):
+        """Scored again from their values, as after a threshold change (services.results):
+        approved ones keep the result they were approved with."""
+        access = access_for(request.user)
+        selected = list(queryset.select_related("commune").order_by("pk"))
+        if not selected:
+            return self._nothing_selected(request)
+        if any(not access.can_edit(a.commune.province_id) for a in selected):
+            self.message_user(request, gettext("Nothing was rescored."), messages.ERROR)
+            return
+        rescored = _rescore_open([a.pk for a in selected])
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d open assessment rescored; approved ones keep their approved result.",
+                "%(count)d open assessments rescored; approved ones keep their approved result.",
+                rescored,
+            )
+            % {"count": rescored},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("province"), ordering="commune__province__code")
     def province(self, obj):
@@ -386,10 +543,12 @@ EVIDENCE_FIELDS = [
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
+class EvidenceAdmin(PortalScopedAdmin, ReadOnlyAdmin):
     """Read only: files are attached and removed on the officer pages, whose services check
     them; a download goes through the pages' view, which checks the province (the file's
     media URL is never served)."""
+
+    province_field = "assessment__commune__province"
 
     list_display = [*EVIDENCE_FIELDS, "download"]
     list_filter = ["assessment__year", "assessment__commune__province"]
@@ -439,7 +598,8 @@ def _table(rows) -> str:
 
 
 @admin.register(Recognition)
-class RecognitionAdmin(HistoryAdmin):
+class RecognitionAdmin(PortalScopedAdmin, HistoryAdmin):
+    province_field = ("commune__province", "district__province")
     list_display = [
         "decision_number",
         "decision_date",
@@ -457,8 +617,10 @@ class RecognitionAdmin(HistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(HistoryAdmin):
+class TargetAdmin(PortalScopedAdmin, HistoryAdmin):
     """Targets with the history of each: who set or changed it, when, old -> new."""
+
+    province_field = "province"
 
     list_display = ["province", "district", "year", "level", "count", "percent"]
     list_filter = ["year", "level", "province"]
@@ -466,7 +628,7 @@ class TargetAdmin(HistoryAdmin):
     autocomplete_fields = ["province", "district"]
 
 
-class ClosureExceptionInline(admin.TabularInline):
+class ClosureExceptionInline(PortalReadableInline, admin.TabularInline):
     model = ClosureException
     extra = 0
     fields = ["commune", "reason", "opened_by", "opened_at"]
@@ -478,7 +640,8 @@ class ClosureExceptionInline(admin.TabularInline):
 
 
 @admin.register(YearClosure)
-class YearClosureAdmin(ReadOnlyAdmin):
+class YearClosureAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+    province_field = "province"
     list_display = ["province", "year", "closed_by", "closed_at", "note"]
     list_filter = ["year", "province__structure"]
     list_select_related = ["province", "closed_by"]
@@ -488,7 +651,8 @@ class YearClosureAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ClosureException)
-class ClosureExceptionAdmin(ReadOnlyAdmin):
+class ClosureExceptionAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+    province_field = "closure__province"
     list_display = ["closure", "commune", "reason", "opened_by", "opened_at"]
     list_filter = ["closure__year", "closure__province"]
     list_select_related = ["closure__province", "commune", "opened_by"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import PortalReadableInline, PortalScopedAdmin
 from communes.admin import FoldedSearchMixin
 from core.forms import add_service_errors
 from criteria.admin import HistoryAdmin
@@ -40,7 +41,8 @@ class ProducerForm(forms.ModelForm):
 
 
 @admin.register(Producer)
-class ProducerAdmin(FoldedSearchMixin, HistoryAdmin):
+class ProducerAdmin(PortalScopedAdmin, FoldedSearchMixin, HistoryAdmin):
+    province_field = "commune__province"
     form = ProducerForm
     list_display = ["name", "kind", "tax_code", "commune", "province"]
     list_filter = ["kind", PROVINCE_FILTER]
@@ -102,7 +104,7 @@ class ValidityFilter(admin.SimpleListFilter):
         return filters[self.value()]() if self.value() in filters else queryset
 
 
-class EvaluationHistoryInline(admin.TabularInline):
+class EvaluationHistoryInline(PortalReadableInline, admin.TabularInline):
     """Recorded evaluations, read-only: open one to revoke it."""
 
     model = Evaluation
@@ -195,7 +197,8 @@ class ProductForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(FoldedSearchMixin, HistoryAdmin):
+class ProductAdmin(PortalScopedAdmin, FoldedSearchMixin, HistoryAdmin):
+    province_field = "commune__province"
     list_display = ["name", "producer", "commune", "province", "group", "stars", "validity"]
     list_filter = [PROVINCE_FILTER, "group", StarsFilter, ValidityFilter, "active"]
     search_fields = ["search_key", "producer__search_key"]
@@ -207,7 +210,7 @@ class ProductAdmin(FoldedSearchMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         # Current evaluation annotated: the list's stars and validity cost no query per row.
-        return selectors.products_with_rating(timezone.localdate())
+        return self.in_scope(request, selectors.products_with_rating(timezone.localdate()))
 
     def get_readonly_fields(self, request, obj=None):
         # A product changes hands by being registered again by its new producer.
@@ -274,9 +277,11 @@ class RevocationForm(forms.ModelForm):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(HistoryAdmin):
+class EvaluationAdmin(PortalScopedAdmin, HistoryAdmin):
     """Evaluations are recorded on their product's page; here they are listed and revoked.
     Who recorded and who revoked a rating, and when, is in its history."""
+
+    province_field = "product__commune__province"
 
     form = RevocationForm
     list_display = ["product", "stars", "score", "level", "decision_number", "decision_date"]

@@ -8,6 +8,7 @@ from criteria.services import (
     attach_evidence,
     close_year,
     create_assessment,
+    move,
     open_commune_by_exception,
     save_values,
 )
@@ -155,3 +156,111 @@ def test_targets_keep_who_set_and_changed_them(admin_client, api, cast, small_se
     assert api(cast.approver_74).delete(f"/api/v1/targets/{pk}/").status_code == 204
     removed = Target.history.filter(id=pk).latest()
     assert (removed.history_type, removed.history_user) == ("-", cast.approver_74)
+
+
+# The review actions: the same service as the pages and the API (workflow.move_many).
+
+ASSESSMENTS = "/admin/criteria/assessment/"
+
+
+def _staff(user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+@pytest.fixture
+def submitted(small_set, bach_dang):
+    """Two submitted assessments of Bình Dương (74)."""
+    communes = Commune.objects.rural().filter(structure="2021", province__code="74")[:2]
+    found = []
+    for commune in communes:
+        assessment = create_assessment(commune=commune, year=2023)
+        save_values(assessment=assessment, values={"income": 70, "plan": True}, version=1)
+        move(assessment=assessment, action="submit", version=assessment.version)
+        found.append(assessment)
+    return found
+
+
+def _chosen(action, assessments) -> dict:
+    return {"action": action, "_selected_action": [a.pk for a in assessments]}
+
+
+def _confirmed(action, assessments, comment="", **versions) -> dict:
+    read = {f"version_{a.pk}": versions.get(str(a.pk), a.version) for a in assessments}
+    return _chosen(action, assessments) | {"confirm": "yes", "comment": comment} | read
+
+
+def _trail(assessments) -> tuple[int, int]:
+    ids = [a.pk for a in assessments]
+    steps = WorkflowStep.objects.filter(assessment__in=ids).count()
+    return steps, Assessment.history.filter(id__in=ids).count()
+
+
+def _statuses(assessments) -> list[str]:
+    return [Assessment.objects.get(pk=a.pk).status for a in assessments]
+
+
+def test_an_approver_approves_the_selected_after_reading_their_versions(client, cast, submitted):
+    client.force_login(_staff(cast.approver_74))
+    page = client.post(ASSESSMENTS, _chosen("approve_selected", submitted))
+    assert page.status_code == 200
+    body = page.content.decode()
+    for a in submitted:
+        assert f'name="version_{a.pk}" value="{a.version}"' in body
+    steps, history = _trail(submitted)
+    done = client.post(ASSESSMENTS, _confirmed("approve_selected", submitted), follow=True)
+    assert "2 assessments approved." in done.content.decode()
+    assert _statuses(submitted) == ["approved", "approved"]
+    # a step and a history row each, as workflow.move_many writes them
+    assert _trail(submitted) == (steps + 2, history + 2)
+    last = WorkflowStep.objects.filter(assessment=submitted[0]).latest("pk")
+    assert (last.action, last.user) == ("approve", cast.approver_74)
+
+
+def test_a_stale_version_refuses_the_batch_and_moves_nothing(client, cast, submitted):
+    client.force_login(_staff(cast.approver_74))
+    trail = _trail(submitted)
+    stale = {str(submitted[1].pk): submitted[1].version - 1}
+    done = client.post(ASSESSMENTS, _confirmed("approve_selected", submitted, **stale), follow=True)
+    assert "was changed by someone else" in done.content.decode()
+    assert _statuses(submitted) == ["submitted", "submitted"]
+    assert _trail(submitted) == trail
+
+
+def test_an_approver_of_another_province_moves_nothing(client, cast, submitted):
+    client.force_login(_staff(cast.approver_20))
+    trail = _trail(submitted)
+    done = client.post(ASSESSMENTS, _confirmed("approve_selected", submitted), follow=True)
+    assert "No items have been changed." in done.content.decode()  # as if none were chosen
+    assert _statuses(submitted) == ["submitted", "submitted"]
+    assert _trail(submitted) == trail
+
+
+def test_returning_the_selected_needs_one_comment_for_all(client, cast, submitted):
+    client.force_login(_staff(cast.national))
+    again = client.post(ASSESSMENTS, _confirmed("return_selected", submitted))
+    assert again.status_code == 200 and "This field is required" in again.content.decode()
+    assert _statuses(submitted) == ["submitted", "submitted"]
+    client.post(ASSESSMENTS, _confirmed("return_selected", submitted, comment="Thiếu minh chứng"))
+    assert _statuses(submitted) == ["returned", "returned"]
+    comments = WorkflowStep.objects.filter(assessment__in=submitted, action="return")
+    assert {step.comment for step in comments} == {"Thiếu minh chứng"}
+
+
+def test_the_review_actions_are_offered_to_approvers_only(client, cast, admin_client, submitted):
+    client.force_login(_staff(cast.approver_74))
+    offered = client.get(ASSESSMENTS).context["action_form"].fields["action"].choices
+    names = {name for name, _label in offered}
+    assert {"approve_selected", "return_selected", "rescore_selected"} <= names
+
+
+def test_rescoring_the_selected_leaves_approved_results_alone(client, cast, submitted):
+    approved, open_one = submitted
+    move(assessment=approved, action="approve", version=approved.version)
+    Assessment.objects.filter(pk__in=[a.pk for a in submitted]).update(criteria_met=0)
+    client.force_login(_staff(cast.national))
+    done = client.post(ASSESSMENTS, _chosen("rescore_selected", submitted), follow=True)
+    assert "1 open assessment rescored" in done.content.decode()
+    assert Assessment.objects.get(pk=approved.pk).criteria_met == 0  # as it was approved
+    assert Assessment.objects.get(pk=open_one.pk).criteria_met > 0
