@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from communes.models import Commune, Lineage
 from core.errors import AlreadyExistsError
-from core.text import MAX_TEXT, clean_text
+from core.text import MAX_TEXT, clean_text, text_problem
 from criteria import registry
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product
@@ -47,7 +47,9 @@ def _validate(instance: Model, errors: Errors) -> None:
     is the more specific: a field it names keeps its message, and the model's form-wide
     messages (its constraints restated by the service) are dropped."""
     try:
-        instance.full_clean()
+        # The fields the service refused already are left out, with the constraints on them
+        # (whose check would ask the database about text it may not even accept).
+        instance.full_clean(exclude=list(errors))
     except ValidationError as error:
         for field, messages in error.error_dict.items():
             if field != NON_FIELD_ERRORS or not errors:
@@ -123,6 +125,8 @@ def check_producer(*, producer: Producer | None = None, **changes) -> Producer:
 
 
 def _check_tax_code(producer: Producer, errors: Errors) -> None:
+    if "tax_code" in errors:
+        return  # refused already (it may hold text no database can even be asked about)
     holder = _tax_code_holder(producer)
     if holder:
         _add(errors, "tax_code", _tax_code_taken(producer, holder))
@@ -186,11 +190,17 @@ def _create_once(build: Callable[[], Model], probe: Model, rule: Uniqueness, use
 
 
 def _existing(rule: Uniqueness, probe: Model, error: ValidationError) -> AlreadyExistsError | None:
-    holder = rule.holder(probe)
     others = set(getattr(error, "error_dict", {})) - {rule.field, NON_FIELD_ERRORS}
-    if holder is None or others:
+    if others or _unstorable(probe):
+        return None  # other problems stay a 400 (and text no database stores matches nothing)
+    holder = rule.holder(probe)
+    if holder is None:
         return None
     return AlreadyExistsError(rule.message(probe, holder), holder.pk, field=rule.field)
+
+
+def _unstorable(probe: Model) -> bool:
+    return any(isinstance(v, str) and text_problem(v) for v in vars(probe).values())
 
 
 @transaction.atomic
@@ -255,6 +265,8 @@ def place_problem(producer: Producer, commune: Commune) -> str:
 
 
 def _check_product_name(product: Product, errors: Errors) -> None:
+    if "name" in errors:
+        return  # refused already (it may hold text no database can even be asked about)
     holder = _same_product(product)
     if holder:
         _add(errors, "name", _product_named(product, holder))
@@ -432,6 +444,8 @@ def _check_decision(number: str, decided: datetime.date | None, errors: Errors) 
 
 
 def _check_duplicate(evaluation: Evaluation, errors: Errors) -> None:
+    if "decision_number" in errors:
+        return  # refused already (it may hold text no database can even be asked about)
     holder = _same_evaluation(evaluation)
     if holder:
         _add(errors, "decision_number", _evaluation_recorded(evaluation, holder))
