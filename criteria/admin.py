@@ -611,7 +611,7 @@ class RecognitionAdmin(PortalScopedAdmin, HistoryAdmin):
         "revoked_date",
     ]
     list_filter = ["level", "title_year", "revoked_date"]
-    list_select_related = ["commune", "district", "level"]
+    list_select_related = ["commune", "district", "level__criteria_set"]  # the level names its set
     search_fields = ["decision_number", "commune__search_key", "district__search_key"]
     autocomplete_fields = ["commune", "district"]
 
@@ -624,7 +624,7 @@ class TargetAdmin(PortalScopedAdmin, HistoryAdmin):
 
     list_display = ["province", "district", "year", "level", "count", "percent"]
     list_filter = ["year", "level", "province"]
-    list_select_related = ["province", "district", "level"]
+    list_select_related = ["province", "district", "level__criteria_set"]  # the level names its set
     autocomplete_fields = ["province", "district"]
 
 

@@ -52,14 +52,14 @@ def staff(user):
     return user
 
 
-def _work_of(commune, small_set, n: int) -> dict:
+def _work_of(commune, small_set, n: int, year: int = 2024) -> dict:
     """One row of each kind of a province's work, in this commune."""
     assessment = create_assessment(commune=commune, year=2023)
     save_values(assessment=assessment, values={"plan": True}, version=1)
     evidence = attach_evidence(
         assessment=assessment, measure_code="plan", upload=upload("qd.pdf", PDF)
     )
-    closure = close_year(province=commune.province, year=2024)
+    closure = close_year(province=commune.province, year=year)
     exception = open_commune_by_exception(closure=closure, commune=commune, reason="Sửa")
     standard = small_set.levels.get(code="standard")
     recognition = Recognition.objects.create(
@@ -70,10 +70,10 @@ def _work_of(commune, small_set, n: int) -> dict:
         decision_date=datetime.date(2024, 1, 10),
         issuer="UBND tỉnh",
     )
-    target = Target.objects.create(province=commune.province, year=2025, level=standard, count=3)
+    target = Target.objects.create(province=commune.province, year=year, level=standard, count=3)
     producer = ocop.create_producer(name=f"HTX {n}", kind="cooperative", commune=commune)
     product = ocop.create_product(producer=producer, name=f"Sản phẩm {n}", group="food")
-    evaluation = evaluate(product, datetime.date.today() - datetime.timedelta(days=30))
+    evaluation = evaluate(product, datetime.date.today() - datetime.timedelta(days=30 + n))
     return {
         "criteria/assessment": assessment,
         "criteria/assessmentvalue": assessment.values.first(),
@@ -187,3 +187,18 @@ def test_an_approver_changelist_costs_fixed_queries(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get("/admin/criteria/assessment/")
     assert len(_listed(response)) == 6
+
+
+@pytest.mark.parametrize("model", SCOPED)
+def test_an_approver_list_costs_the_same_queries_for_one_row_or_more(
+    client, cast, work, small_set, model, django_assert_max_num_queries
+):
+    client.force_login(staff(cast.approver_74))
+    client.get(f"/admin/{model}/")  # the session renewed once
+    with django_assert_max_num_queries(40) as one:
+        assert len(_listed(client.get(f"/admin/{model}/"))) == 1
+    more = Commune.objects.rural().filter(structure="2021", province__code="74")
+    for n, commune in enumerate(more.exclude(code="25930")[:2], start=3):
+        _work_of(commune, small_set, n, year=2019 + n)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(_listed(client.get(f"/admin/{model}/"))) >= 3
