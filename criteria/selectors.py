@@ -500,7 +500,7 @@ def open_work(province: Province) -> list[Assessment]:
     waiting = (Assessment.Status.RETURNED, Assessment.Status.SUBMITTED)
     assessments = Assessment.objects.filter(commune__province=province, status__in=waiting)
     assessments = assessments.select_related("commune__district")
-    return list(assessments.order_by("-year", "commune__search_key"))
+    return list(assessments.order_by("-year", "commune__sort_key"))
 
 
 def approval_queue(access: Access) -> list[Assessment]:
@@ -511,7 +511,7 @@ def approval_queue(access: Access) -> list[Assessment]:
         queue = queue.filter(commune__province_id=access.province_id)
     queue = queue.select_related("commune__province", "commune__district", "criteria_set")
     queue = queue.annotate(submitted_at=Max("steps__at", filter=Q(steps__action="submit")))
-    return list(queue.order_by("submitted_at", "commune__search_key"))
+    return list(queue.order_by("submitted_at", "commune__sort_key"))
 
 
 def closure_state(assessment: Assessment) -> dict:
@@ -535,7 +535,7 @@ def year_closures(province: Province, years: list[int]) -> dict[int, YearClosure
     closures = (
         YearClosure.objects.filter(province=province, year__in=years)
         .select_related("closed_by")
-        .prefetch_related(Prefetch("exceptions", exceptions.order_by("commune__search_key")))
+        .prefetch_related(Prefetch("exceptions", exceptions.order_by("commune__sort_key")))
     )
     return {closure.year: closure for closure in closures}
 
