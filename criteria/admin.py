@@ -35,7 +35,7 @@ from criteria.models import (
 )
 from criteria.services import RESULT_FIELDS, workflow
 from criteria.services.errors import StaleVersionError, WorkflowError, YearClosedError
-from criteria.services.results import _rescore_open
+from criteria.services.results import rescore_open
 
 
 class LevelInline(PortalReadableInline, admin.TabularInline):
@@ -488,7 +488,7 @@ class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
         if any(not access.can_edit(a.commune.province_id) for a in selected):
             self.message_user(request, gettext("Nothing was rescored."), messages.ERROR)
             return
-        rescored = _rescore_open([a.pk for a in selected])
+        rescored = rescore_open([a.pk for a in selected])
         self.message_user(
             request,
             ngettext(

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from communes.models import Commune, structures_for_years
 from core.tables import read_rows
 from criteria.models import Assessment, CommuneClass, CriteriaSet
-from criteria.services.results import _rescore_open
+from criteria.services.results import rescore_open
 from criteria.services.texts import field_text, text_problem_at
 from criteria.services.thresholds import allowed_classes
 
@@ -200,7 +200,7 @@ def _sorted(criteria_set: CriteriaSet, valid: list[_Valid], existing: dict):
 
 def _rescore(criteria_set_id: int, rows: Iterable[CommuneClass]) -> int:
     """Rescore the open assessments of these rows' communes and years under the set (approved
-    ones keep the class they were approved with): 1 query to find them, then _rescore_open."""
+    ones keep the class they were approved with): 1 query to find them, then rescore_open."""
     pairs = {(row.commune_id, row.year) for row in rows}
     if not pairs:
         return 0
@@ -210,7 +210,7 @@ def _rescore(criteria_set_id: int, rows: Iterable[CommuneClass]) -> int:
         year__in={year for _commune, year in pairs},
     ).values_list("pk", "commune_id", "year")
     ids = [pk for pk, commune, year in candidates if (commune, year) in pairs]
-    return _rescore_open(ids) if ids else 0
+    return rescore_open(ids) if ids else 0
 
 
 @transaction.atomic

@@ -47,7 +47,7 @@ from criteria.models import (
 )
 from criteria.services.bulk import copy_to_history, insert_rows
 from criteria.services.locks import lock_set
-from criteria.services.results import _rescore_open, rescore_many
+from criteria.services.results import rescore_many, rescore_open
 from criteria.services.texts import field_text, text_problem_at
 from criteria.services.thresholds import allowed_classes, row_problems
 
@@ -1083,7 +1083,7 @@ def _rescore_years(edition: Edition) -> int:
         .values_list("pk", flat=True)
     )
     return sum(
-        _rescore_open(ids[start : start + RESCORE_BATCH])
+        rescore_open(ids[start : start + RESCORE_BATCH])
         for start in range(0, len(ids), RESCORE_BATCH)
     )
 

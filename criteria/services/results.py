@@ -141,7 +141,9 @@ def _locked_for_scoring(ids) -> list[Assessment]:
 
 
 @transaction.atomic
-def _rescore_open(ids) -> int:
+def rescore_open(ids) -> int:
+    """Rescore those of these assessments that are open (approved ones keep the result they
+    were approved with), locked in the sets' order; returns how many."""
     assessments = _locked_for_scoring(ids)
     if assessments:
         rescore_many(assessments)
@@ -155,7 +157,7 @@ def recompute(
     returns how many. Approved ones keep the result they were approved with."""
     ids = selectors.assessment_ids(year=year, province_code=province_code, open_only=True)
     return sum(
-        _rescore_open(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)
+        rescore_open(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)
     )
 
 
@@ -165,7 +167,7 @@ def rescore_for_derived_change(key: str, commune_ids) -> int:
     ids = Assessment.objects.filter(
         commune_id__in=list(commune_ids), criteria_set__measures__derived_from=key
     ).values_list("pk", flat=True)
-    return _rescore_open(set(ids))
+    return rescore_open(set(ids))
 
 
 COMPARED_FIELDS = [name for name in RESULT_FIELDS if name != "scored_at"]
