@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +72,7 @@ class PortalScopedAdmin:
         field = self.model._meta.pk
         try:
             pk = field.to_python(object_id)
-        except Exception:  # a malformed id is not found either
+        except (ValidationError, ValueError, TypeError):  # a malformed id is not found either
             raise Http404 from None
         if not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404
