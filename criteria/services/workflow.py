@@ -175,7 +175,7 @@ def _log_step(action: str, moved: list[Assessment], user) -> None:
             security.Kind.STEP_TAKEN,
             user=user,
             action=action,
-            year=moved[0].year,
+            years=sorted({a.year for a in moved}),
             count=len(moved),
             assessments=[a.pk for a in moved[:LOGGED_IDS]],
         )

@@ -26,7 +26,7 @@ def test_an_approval_through_the_api_is_logged_with_who_and_where(api, cast, sma
         (
             "approver_74",
             "127.0.0.1",
-            {"action": "approve", "year": 2023, "count": 1, "assessments": [assessment.pk]},
+            {"action": "approve", "years": [2023], "count": 1, "assessments": [assessment.pk]},
         )
     ]
 
