@@ -238,7 +238,7 @@ class EditionChangeInline(PortalReadableInline, admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(PortalScopedAdmin, admin.ModelAdmin):
+class EditionAdmin(PortalScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
     """Editions are drafted and published in the national office's pages or the API; here
     they are read with every change, old and new."""
 
@@ -258,15 +258,6 @@ class EditionAdmin(PortalScopedAdmin, admin.ModelAdmin):
     search_fields = ["title", "decision_number", "legal_source"]
     exclude = ["rules"]
     inlines = [EditionChangeInline]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 VALUE_FIELDS = [
