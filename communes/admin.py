@@ -1,12 +1,10 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import Commune, District, KindChange, Lineage, Province, Region
 from communes.text import fold
-from core.admin import ReadOnlyMixin
+from core.admin import HistoryAdmin, ReadOnlyMixin
 
 
 class FoldedSearchMixin:
@@ -74,7 +72,7 @@ class CommuneSearchMixin:
 
 
 @admin.register(KindChange)
-class KindChangeAdmin(ReadOnlyMixin, CommuneSearchMixin, SimpleHistoryAdmin):
+class KindChangeAdmin(ReadOnlyMixin, CommuneSearchMixin, HistoryAdmin):
     """Recorded by communes.services.kind_changes (the national office's API and files)."""
 
     list_display = ["commune", "code", "structure", "province", "date", "old_kind", "new_kind"]
@@ -82,14 +80,6 @@ class KindChangeAdmin(ReadOnlyMixin, CommuneSearchMixin, SimpleHistoryAdmin):
     list_select_related = ["commune__province"]
     search_fields = ["commune__code", "commune__search_key", "legal_source"]
     date_hierarchy = "date"
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     @admin.display(description=_("code"), ordering="commune__code")
     def code(self, obj):

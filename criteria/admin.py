@@ -1,18 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import access_for
 from accounts.admin import PortalReadableInline, PortalScopedAdmin
-from core.admin import ReadOnlyMixin
+from core.admin import HistoryAdmin, ReadOnlyMixin
 from criteria import selectors
 from criteria.models import (
     Assessment,
@@ -176,19 +175,6 @@ class IndicatorAdmin(PortalScopedAdmin, admin.ModelAdmin):
     @admin.display(description=_("level"), ordering="criterion__level__rank")
     def level(self, obj):
         return obj.criterion.level.code
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """Shows who changed what and when; never reverts, because a revert would write around
-    the services (which validate and rescore)."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyAdmin(ReadOnlyMixin, HistoryAdmin):

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import PortalReadableInline, PortalScopedAdmin
 from communes.admin import FoldedSearchMixin
+from core.admin import HistoryAdmin
 from core.forms import add_service_errors
-from criteria.admin import HistoryAdmin
 from ocop import rating, selectors, services
 from ocop.models import Evaluation, Producer, Product
 
