@@ -8,28 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import access_for
-from accounts.models import PortalAccess, Role, SecurityEvent
+from accounts.models import PortalAccess, SecurityEvent
 from core.admin import ReadOnlyMixin
-
-
-def reads_in_admin(user) -> bool:
-    """Whether a staff login's portal role lets it read in the admin: the national office's,
-    or a provincial approver's (then only its province's work; PortalScopedAdmin)."""
-    if not (user.is_active and user.is_staff):
-        return False
-    access = access_for(user)
-    if access.is_national:
-        return True
-    return access.role == Role.APPROVER and access.province_id is not None
 
 
 class PortalScopedAdmin:
     """Django admin for the people who review, through the portal's access policy
-    (accounts.access), as the pages and the API. A staff login with a portal role may read:
-    the national office everything this admin shows; a provincial approver the reference
-    data and its own province's work, reached through ``province_field`` (one path, or several
-    of which any may lead to the province, e.g. a commune's or a district's recognition).
-    Officers and viewers use the pages, not the admin. Another province's row is not in the
+    (accounts.access), as the pages and the API. Who reads which models is said once, by
+    accounts.permissions (the national office and provincial approvers with a staff login);
+    this limits a provincial approver to its own province's work, reached through
+    ``province_field`` (one path, or several of which any may lead to the province, e.g. a
+    commune's or a district's recognition). Officers and viewers use the pages, not the
+    admin. Another province's row is not in the
     approver's lists and its pages are a 404, as a row that does not exist. Adding, changing
     and deleting stay as each admin declares them (Django's permissions, superusers)."""
 
@@ -41,12 +31,6 @@ class PortalScopedAdmin:
             return None  # without reading the portal role: superusers see everything
         access = access_for(request.user)
         return None if access.country_wide else access.province_id
-
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or reads_in_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or reads_in_admin(request.user)
 
     def get_queryset(self, request):
         return self.in_scope(request, super().get_queryset(request))
@@ -92,14 +76,6 @@ class PortalScopedAdmin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._in_scope_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class PortalReadableInline:
-    """An inline of a PortalScopedAdmin: whoever may read the page reads its rows (which
-    belong to the row the page shows, already in the reader's province)."""
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or reads_in_admin(request.user)
 
 
 class PortalAccessInline(admin.StackedInline):

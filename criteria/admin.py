@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import access_for
-from accounts.admin import PortalReadableInline, PortalScopedAdmin
+from accounts.admin import PortalScopedAdmin
 from core.admin import HistoryAdmin, ReadOnlyMixin
 from criteria import selectors
 from criteria.models import (
@@ -37,7 +37,7 @@ from criteria.services.errors import StaleVersionError, WorkflowError, YearClose
 from criteria.services.results import rescore_open
 
 
-class LevelInline(PortalReadableInline, admin.TabularInline):
+class LevelInline(admin.TabularInline):
     model = Level
     extra = 0
     show_change_link = True
@@ -45,7 +45,7 @@ class LevelInline(PortalReadableInline, admin.TabularInline):
     readonly_fields = ["rule", "share"]
 
 
-class MeasureInline(PortalReadableInline, admin.TabularInline):
+class MeasureInline(admin.TabularInline):
     model = Measure
     extra = 0
     fields = [
@@ -65,7 +65,7 @@ class CriteriaSetAdmin(PortalScopedAdmin, admin.ModelAdmin):
     inlines = [LevelInline, MeasureInline]
 
 
-class CriterionInline(PortalReadableInline, admin.TabularInline):
+class CriterionInline(admin.TabularInline):
     model = Criterion
     extra = 0
     show_change_link = True
@@ -85,7 +85,7 @@ class LevelAdmin(PortalScopedAdmin, admin.ModelAdmin):
     inlines = [CriterionInline]
 
 
-class IndicatorInline(PortalReadableInline, admin.TabularInline):
+class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
     show_change_link = True
@@ -124,7 +124,7 @@ THRESHOLD_FIELDS = [
 ]
 
 
-class ThresholdInline(PortalReadableInline, admin.TabularInline):
+class ThresholdInline(admin.TabularInline):
     """The indicator's thresholds, to read: they change only by publishing an edition (the
     national office's criteria pages or the API), which checks, records and rescores."""
 
@@ -209,7 +209,7 @@ class ThresholdAdmin(PortalScopedAdmin, ReadOnlyAdmin):
     search_fields = ["indicator__code", "source", "class_value", "province__code"]
 
 
-class EditionChangeInline(PortalReadableInline, admin.TabularInline):
+class EditionChangeInline(admin.TabularInline):
     model = EditionChange
     extra = 0
     fields = ["kind", "threshold", "before", "data", "reason", "created_by", "created_at"]
@@ -258,7 +258,7 @@ VALUE_FIELDS = [
 ]
 
 
-class AssessmentValueInline(PortalReadableInline, admin.TabularInline):
+class AssessmentValueInline(admin.TabularInline):
     model = AssessmentValue
     extra = 0
     fields = [*VALUE_FIELDS, "history"]
@@ -605,7 +605,7 @@ class TargetAdmin(PortalScopedAdmin, HistoryAdmin):
     autocomplete_fields = ["province", "district"]
 
 
-class ClosureExceptionInline(PortalReadableInline, admin.TabularInline):
+class ClosureExceptionInline(admin.TabularInline):
     model = ClosureException
     extra = 0
     fields = ["commune", "reason", "opened_by", "opened_at"]

@@ -147,6 +147,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Reviewers' view permissions in the admin follow their portal role.
+    "accounts.permissions.PortalRoleBackend",
 ]
 # Lockout: after this many failed logins for one account, or from one address, further
 # attempts are refused (429) for the cool-off time, even with the right password. A success

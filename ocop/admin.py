@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import PortalReadableInline, PortalScopedAdmin
+from accounts.admin import PortalScopedAdmin
 from communes.admin import FoldedSearchMixin
 from core.admin import HistoryAdmin
 from core.forms import add_service_errors
@@ -104,7 +104,7 @@ class ValidityFilter(admin.SimpleListFilter):
         return filters[self.value()]() if self.value() in filters else queryset
 
 
-class EvaluationHistoryInline(PortalReadableInline, admin.TabularInline):
+class EvaluationHistoryInline(admin.TabularInline):
     """Recorded evaluations, read-only: open one to revoke it."""
 
     model = Evaluation

@@ -35,6 +35,12 @@ SCOPED = [
     "ocop/evaluation",
 ]
 REFERENCE = [
+    "communes/region",
+    "communes/province",
+    "communes/district",
+    "communes/commune",
+    "communes/kindchange",
+    "communes/lineage",
     "criteria/criteriaset",
     "criteria/level",
     "criteria/criterion",
@@ -170,7 +176,23 @@ def test_the_admin_index_shows_an_approver_only_what_it_may_read(client, cast, s
     assert response.status_code == 200
     assert _index_models(response) == set(SCOPED + REFERENCE)
     assert client.get("/admin/accounts/").status_code in (200, 404)
+    assert client.get("/admin/accounts/securityevent/").status_code == 403
     assert client.get("/admin/auth/group/").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_the_national_office_reads_the_security_log_and_not_the_accounts(client, cast):
+    client.force_login(staff(cast.national))
+    assert "accounts/securityevent" in _index_models(client.get("/admin/"))
+    assert client.get("/admin/accounts/securityevent/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert client.post("/admin/auth/group/add/", {"name": "x"}).status_code == 403
+
+
+def test_an_officer_with_a_staff_login_reads_nothing_in_the_admin(client, cast):
+    client.force_login(staff(cast.officer_74))
+    assert _index_models(client.get("/admin/")) == set()
+    assert client.get("/admin/communes/commune/").status_code == 403
 
 
 def test_an_approver_changelist_costs_fixed_queries(

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access
 from communes.models import Province
+from core.formatting import format_number, localized
 from core.text import MAX_TEXT
 from criteria import scoring, selectors
 from criteria.models import Assessment, Measure
 from criteria.selectors import Ladder
-from web.formatting import format_number, localized
 from web.viewmodels import overview
 
 # --- the province overview --------------------------------------------------------------------

@@ -4,7 +4,7 @@ thresholds as people read them, labels of outcomes and statuses."""
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from web.formatting import format_number, localized
+from core.formatting import format_number, localized
 
 register = template.Library()
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.access import Access
 from communes.models import Commune, Province
+from core.formatting import format_day, format_number
 from ocop import rating, selectors
 from ocop.models import Evaluation, Product
-from web.formatting import format_day, format_number
 from web.viewmodels.blocks import Block, Entry
 
 STATUS_LABELS = {

@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Access, access_for
 from communes.models import Province
+from core.formatting import format_day
 from core.forms import add_service_errors
 from ocop import rating, selectors, services
 from ocop.filters import ProductFilterSet
 from ocop.models import Evaluation, Product
 from web import scope
-from web.formatting import format_day
 from web.forms import ocop as forms
 from web.viewmodels import ocop as ocop_vm
 

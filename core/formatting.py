@@ -1,5 +1,5 @@
-"""How the pages write things: texts in the page's language, numbers and dates as people in
-Vietnam write them."""
+"""How the pages and the admin write things: texts in the page's language, numbers and dates
+as people in Vietnam write them."""
 
 import datetime
 from decimal import Decimal
