@@ -2,13 +2,14 @@
 with optimistic locking, rescored in the same transaction."""
 
 import datetime
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,12 @@ from criteria.models import (
     Measure,
     WorkflowStep,
 )
-from criteria.services.bulk import copy_to_history, insert_rows, refuse_if_any_closed
+from criteria.services.bulk import (
+    copy_to_history,
+    insert_rows,
+    refuse_if_any_closed,
+    update_rows,
+)
 from criteria.services.closures import refuse_if_closed
 from criteria.services.errors import LockedError, StaleVersionError
 from criteria.services.locks import hold_sets
@@ -61,9 +67,28 @@ def _parse_number(measure: Measure, raw: object) -> Decimal:
     return number
 
 
+# How a yes/no is written in text (a file's cell, a form's field), in any case: the one rule
+# for every import. "đạt"/"không đạt" (met / not met) are how provinces' spreadsheets say it.
+FLAG_WORDS = {
+    "1": True,
+    "true": True,
+    "có": True,
+    "đạt": True,
+    "0": False,
+    "false": False,
+    "không": False,
+    "không đạt": False,
+}
+
+
 def _parse_flag(raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
+    if isinstance(raw, str):
+        # NFC: a file may write "không" with combining marks; inner spaces count once.
+        word = unicodedata.normalize("NFC", " ".join(raw.split())).casefold()
+        if word in FLAG_WORDS:
+            return FLAG_WORDS[word]
     raise ValidationError(_("Answer yes (true) or no (false)."))
 
 
@@ -369,6 +394,81 @@ def _count_save(ids: list[int], user) -> None:
     saved = Assessment.objects.filter(pk__in=ids)
     saved.update(version=F("version") + 1, updated_by=user, updated_at=timezone.now())
     copy_to_history(saved, user=user, change="~")
+
+
+@dataclass(frozen=True)
+class ValueWrite:
+    """One value of an existing assessment for write_values_many: the value to store (or to
+    clear, when it _clears) and the stored row it replaces, if any."""
+
+    assessment_id: int
+    measure_id: int
+    value: ParsedValue
+    stored_id: int | None = None
+
+
+VALUE_FIELDS = ["number", "flag", "not_applicable", "note", "evidence_url"]
+IDS_PER_QUERY = 500  # keys in one IN (...): within SQLite's limit of bound parameters
+
+
+def write_values_many(*, writes: Sequence[ValueWrite], user=None) -> list[Assessment]:
+    """_write_values then save_values' count and rescoring, for many assessments at once (an
+    import): the same rows and history rows ("+" new, "~" changed, "-" cleared, by ``user``),
+    a new version of each assessment, each rescored once, in a few statements per table. The
+    caller holds the assessments (locked, open, in an open year) and has parsed the values.
+    Returns the assessments as rescored."""
+    if not writes:
+        return []
+    now = timezone.now()
+    ids = sorted({write.assessment_id for write in writes})
+    cleared = [w.stored_id for w in writes if _clears(w.value) and w.stored_id]
+    _clear_values(cleared, user)
+    new = [w for w in writes if not _clears(w.value) and not w.stored_id]
+    insert_rows(AssessmentValue, [_value_row(w, user, now) for w in new])
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        batch = AssessmentValue.objects.filter(assessment__in=ids[start : start + IDS_PER_QUERY])
+        # The rows just inserted: no other writer touches these locked assessments' values.
+        copy_to_history(batch.filter(updated_at=now), user=user)
+    changed = [w for w in writes if not _clears(w.value) and w.stored_id]
+    later = timezone.now()  # after the inserts' stamp, which told the new rows apart
+    rows = [{"pk": w.stored_id, **_value_row(w, user, later)} for w in changed]
+    update_rows(AssessmentValue, rows, [*VALUE_FIELDS, "updated_by_id", "updated_at"])
+    _copy_ids_to_history([w.stored_id for w in changed], user, "~")
+    _count_save(ids, user)
+    assessments = list(selectors.assessments_for_scoring(ids))
+    rescore_many(assessments)
+    return assessments
+
+
+def _value_row(write: ValueWrite, user, now) -> dict:
+    value = write.value
+    return {
+        "assessment_id": write.assessment_id,
+        "measure_id": write.measure_id,
+        **{name: getattr(value, name) for name in VALUE_FIELDS},
+        "updated_by_id": user.pk if user else None,
+        "updated_at": now,
+    }
+
+
+def _clear_values(value_ids: list[int], user) -> None:
+    """Delete stored values with their "-" history row, as deleting each one records it. A
+    plain DELETE: QuerySet.delete() would load each row and have simple_history record it a
+    second time, without the user. No table refers to a value's row."""
+    _copy_ids_to_history(value_ids, user, "-")
+    connection = connections[router.db_for_write(AssessmentValue)]
+    table = connection.ops.quote_name(AssessmentValue._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(value_ids), IDS_PER_QUERY):
+            batch = value_ids[start : start + IDS_PER_QUERY]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", batch)
+
+
+def _copy_ids_to_history(value_ids: list[int], user, change: str) -> None:
+    for start in range(0, len(value_ids), IDS_PER_QUERY):
+        batch = AssessmentValue.objects.filter(pk__in=value_ids[start : start + IDS_PER_QUERY])
+        copy_to_history(batch, user=user, change=change)
 
 
 def _write_values(assessment: Assessment, parsed: dict, user) -> None:

@@ -1,0 +1,584 @@
+"""Importing assessments' values from the long CSV ``commune_code,year,measure_code,value,note``
+(UTF-8, with or without a byte-order mark, a header row first): one service behind the
+command, the API and the pages.
+
+All or nothing. The whole file is read and checked first, in chunks of rows (each chunk's
+communes, assessments and stored values loaded in a few queries), and every error is
+collected with its row, column, value and reason; a single error and nothing is written. A
+valid file is applied in one transaction through the bulk paths of the services: new
+assessments by values.create_assessments, changed values by values.write_values_many (each
+assessment rescored once, its version counted like a save), and with ``status="approved"``
+the workflow steps submit and approve by workflow.move_many, as an approver takes them by hand.
+A value equal to the stored one is not written, so the same file twice changes nothing.
+
+How a cell is read is the services' rule (values.parse_value: numbers with a point or a comma,
+yes/no words); here only what a file adds: an empty value is missing (it clears a stored one),
+``n/a`` or ``không áp dụng`` marks the value not applicable (the note then says why), and a
+note exported with a leading apostrophe (exports.neutralise) is read back without it.
+"""
+
+import codecs
+import csv
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.access import Access, access_for
+from communes.models import Commune, structures_for_years
+from criteria.models import (
+    Assessment,
+    AssessmentValue,
+    CriteriaSet,
+    Measure,
+    WorkflowStep,
+    YearClosure,
+)
+from criteria.services.closures import refuse_if_closed
+from criteria.services.errors import StaleVersionError, YearClosedError
+from criteria.services.exports import COLUMNS, restore
+from criteria.services.locks import hold_sets
+from criteria.services.values import (
+    NewAssessment,
+    ParsedValue,
+    ValueWrite,
+    _clears,
+    _refuse_unless_on_map,
+    _refuse_unless_rural,
+    create_assessments,
+    criteria_set_for_year,
+    locked_message,
+    parse_value,
+    write_values_many,
+)
+from criteria.services.workflow import may_take, move_many
+
+DRAFT, APPROVED = Assessment.Status.DRAFT, Assessment.Status.APPROVED
+STATUSES = (DRAFT, APPROVED)
+NOT_APPLICABLE_WORDS = {"n/a", "không áp dụng"}
+ROWS_PER_CHUNK = 5000
+MAX_LISTED_ERRORS = 10_000  # a hostile file's millions of errors are counted, not all listed
+MAX_CELL = 100_000  # characters in one cell (csv's own limit is 131,072)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the file's row, the header being row 1
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, refused or in a dry run, would do), and every error found."""
+
+    dry_run: bool = False
+    status: str = DRAFT
+    rows: int = 0
+    assessments_created: int = 0
+    assessments_changed: int = 0
+    assessments_unchanged: int = 0
+    assessments_approved: int = 0
+    values_created: int = 0
+    values_changed: int = 0
+    values_cleared: int = 0
+    values_unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, row: int, column: str, value: object, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(RowError(row, column, str(value)[:200], message))
+
+    def as_dict(self) -> dict:
+        counts = {name: getattr(self, name) for name in COUNTED}
+        errors = [error.__dict__ for error in self.errors]
+        return {"dry_run": self.dry_run, "status": self.status, **counts, "errors": errors}
+
+    def error_lines(self) -> list[str]:
+        lines = [
+            _("Row %(row)d, %(column)s “%(value)s”: %(message)s") % error.__dict__
+            for error in self.errors
+        ]
+        if self.error_count > len(self.errors):
+            more = self.error_count - len(self.errors)
+            lines.append(_("… and %(n)d more errors.") % {"n": more})
+        return lines
+
+
+COUNTED = [
+    "rows",
+    "assessments_created",
+    "assessments_changed",
+    "assessments_unchanged",
+    "assessments_approved",
+    "values_created",
+    "values_changed",
+    "values_cleared",
+    "values_unchanged",
+    "error_count",
+]
+
+
+class ImportRefused(Exception):
+    """The file has errors: nothing was written. ``report`` lists them all."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(
+            _("The file was refused (%(n)d errors); nothing was imported.")
+            % {"n": report.error_count}
+        )
+        self.report = report
+
+
+@dataclass
+class _Target:
+    """One commune's year in the file: its assessment (None: to be created) and what the
+    file does to it."""
+
+    commune: Commune
+    year: int
+    criteria_set: CriteriaSet
+    assessment: Assessment | None
+    stored: dict[int, tuple]  # measure id -> (value id, number, flag, not applicable, note, link)
+    payloads: dict[str, object] = field(default_factory=dict)  # for a new assessment
+    writes: list[ValueWrite] = field(default_factory=list)  # for an existing one
+    first_row: int = 0  # its first row in the file
+    first_change: int = 0  # the first row that changes its values (0: none)
+
+
+@dataclass
+class _YearRules:
+    criteria_set: CriteriaSet | None
+    measures: dict[str, Measure]
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    code: str
+    year_text: str
+    measure_code: str
+    value: str
+    note: str
+
+
+def import_values(
+    *,
+    file,
+    user=None,
+    status: str = DRAFT,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import the long CSV ``file`` (a binary file object) as ``user`` (None: the operator at
+    the server's terminal, with national scope). Returns the report; raises ImportRefused
+    (nothing written) listing every error, PermissionDenied for a user who may not import
+    or not with that status."""
+    access = _access(user, status)
+    report = ImportReport(dry_run=dry_run, status=status)
+    with transaction.atomic():
+        plan = _Plan(access, report)
+        for chunk in _chunks(_records(file, report), ROWS_PER_CHUNK):
+            plan.add(chunk)
+            if progress:
+                progress(report.rows)
+        plan.finish(status)
+        if report.error_count:
+            raise ImportRefused(report)
+        if not dry_run:
+            _apply(plan, user, status)
+    return report
+
+
+def _access(user, status: str) -> Access:
+    if status not in STATUSES:
+        raise ValidationError({"status": _("Import as draft or approved.")})
+    if user is None:
+        return Access(role=None, province_id=None, superuser=True, authenticated=True)
+    access = access_for(user)
+    if not (access.is_national or (access.province_id and access.can_edit(access.province_id))):
+        raise PermissionDenied(_("Only a province's officers and the national office import."))
+    if status == APPROVED and not may_take(access, WorkflowStep.Action.APPROVE, access.province_id):
+        raise PermissionDenied(_("Only approvers and the national office import approved data."))
+    return access
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _records(file, report: ImportReport) -> Iterator[_Row]:
+    """The file's data rows; a header, encoding or layout problem is an error in the report
+    (and ends the reading where the file cannot be read on)."""
+    # Line by line (a Django upload, an open file), decoded as it goes: never the whole file.
+    reader = csv.reader(codecs.iterdecode(iter(file), "utf-8-sig"))
+    number = 1
+    try:
+        header = [name.strip().casefold() for name in next(reader, [])]
+        if sorted(header) != sorted(COLUMNS):
+            expected = ",".join(COLUMNS)
+            message = _("The first row must name the columns %(columns)s.") % {"columns": expected}
+            report.add_error(1, "", ",".join(header), message)
+            return
+        where = [header.index(name) for name in COLUMNS]
+        for cells in reader:
+            number += 1
+            report.rows += 1
+            if len(cells) != len(COLUMNS):
+                message = _("Expected %(n)d cells, found %(found)d.")
+                report.add_error(
+                    number, "", ",".join(cells), message % {"n": len(COLUMNS), "found": len(cells)}
+                )
+                continue
+            yield _Row(number, *(cells[i].strip() for i in where))
+    except UnicodeDecodeError:
+        report.add_error(number + 1, "", "", _("The file is not UTF-8 text."))
+    except csv.Error as error:
+        report.add_error(number + 1, "", "", _("The file is not valid CSV: %(e)s") % {"e": error})
+
+
+def _chunks(rows: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _payload(value: str, note: str) -> dict:
+    """A cell as parse_value takes it: the file's words for "not applicable", a note as the
+    export wrote it (exports.restore)."""
+    note = restore(note)
+    word = unicodedata.normalize("NFC", " ".join(value.split())).casefold()
+    if word in NOT_APPLICABLE_WORDS:
+        return {"not_applicable": True, "note": note}
+    return {"value": value, "note": note}
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+
+
+# --- checking -----------------------------------------------------------------------------------
+
+
+class _Plan:
+    """What the file does, built chunk by chunk: the years' sets and measures, the communes by
+    code, each commune-year's assessment and stored values, loaded once each."""
+
+    def __init__(self, access: Access, report: ImportReport):
+        self.access, self.report = access, report
+        self.years: dict[int, _YearRules] = {}
+        self.maps: dict[int, str | None] = {}
+        self.communes: dict[str, list[Commune]] = {}
+        self.targets: dict[tuple[int, int], _Target | None] = {}
+        self.refusals: dict[tuple[int, int], tuple[str, str]] = {}
+        self.seen: dict[tuple[int, int, int], int] = {}
+
+    def add(self, rows: list[_Row]) -> None:
+        self._load_years({_year(row.year_text) for row in rows} - {None} - set(self.years))
+        self._load_communes({row.code for row in rows} - set(self.communes))
+        pairs = {self._pair(row) for row in rows}
+        self._load_targets({pair for pair in pairs if pair and pair not in self.targets})
+        for row in rows:
+            self._check(row)
+
+    def _load_years(self, years: set[int]) -> None:
+        self.maps |= structures_for_years(years)
+        for year in years:
+            try:
+                criteria_set = criteria_set_for_year(year)
+            except ValidationError as error:
+                self.years[year] = _YearRules(None, {}, error.message_dict["year"][0])
+                continue
+            measures = {m.code: m for m in criteria_set.measures.all()}
+            self.years[year] = _YearRules(criteria_set, measures)
+
+    def _load_communes(self, codes: set[str]) -> None:
+        self.communes |= {code: [] for code in codes}
+        found = Commune.objects.filter(code__in=codes).select_related("province")
+        for commune in found.prefetch_related("kind_changes"):
+            self.communes[commune.code].append(commune)
+
+    def _commune(self, row: _Row, year: int) -> Commune | None:
+        """The unit of that code on the year's map; else one of another map (whose check
+        then says where the year belongs)."""
+        units = self.communes.get(row.code, [])
+        on_map = [unit for unit in units if unit.structure == self.maps.get(year)]
+        return (on_map or units or [None])[0]
+
+    def _pair(self, row: _Row) -> tuple[int, int] | None:
+        year = _year(row.year_text)
+        if year is None or self.years[year].criteria_set is None:
+            return None
+        commune = self._commune(row, year)
+        return (commune.pk, year) if commune else None
+
+    def _load_targets(self, pairs: set[tuple[int, int]]) -> None:
+        """Each new commune-year: refused (the commune's checks), or its assessment and
+        values as stored, in two queries for the whole chunk."""
+        communes = {c.pk: c for units in self.communes.values() for c in units}
+        open_pairs = []
+        for commune_id, year in pairs:
+            refusal = self._refusal(communes[commune_id], year)
+            if refusal:
+                self.refusals[(commune_id, year)] = refusal
+                self.targets[(commune_id, year)] = None
+            else:
+                open_pairs.append((commune_id, year))
+        found = Assessment.objects.filter(
+            commune__in={c for c, _y in open_pairs},
+            year__in={y for _c, y in open_pairs},
+            criteria_set__in={self.years[y].criteria_set.pk for _c, y in open_pairs},
+        )
+        assessments = {(a.commune_id, a.year, a.criteria_set_id): a for a in found}
+        stored = self._stored_values([a.pk for a in assessments.values()])
+        for commune_id, year in open_pairs:
+            criteria_set = self.years[year].criteria_set
+            assessment = assessments.get((commune_id, year, criteria_set.pk))
+            values = stored.get(assessment.pk, {}) if assessment else {}
+            target = _Target(communes[commune_id], year, criteria_set, assessment, values)
+            self.targets[(commune_id, year)] = target
+
+    @staticmethod
+    def _stored_values(assessment_ids: list[int]) -> dict[int, dict[int, tuple]]:
+        rows = AssessmentValue.objects.filter(assessment__in=assessment_ids).values_list(
+            "assessment_id", "measure_id", "pk", "number", "flag", "not_applicable", "note",
+            "evidence_url",
+        )  # fmt: skip
+        stored: dict[int, dict[int, tuple]] = {}
+        for assessment_id, measure_id, *value in rows:
+            stored.setdefault(assessment_id, {})[measure_id] = tuple(value)
+        return stored
+
+    def _refusal(self, commune: Commune, year: int) -> tuple[str, str] | None:
+        """Why the commune's year cannot be imported by this user: (column, message)."""
+        if not self.access.can_edit(commune.province_id):
+            message = _("%(commune)s is in %(province)s: you may import only your province.")
+            return "commune_code", message % {
+                "commune": commune.name,
+                "province": commune.province.name,
+            }
+        try:
+            _refuse_unless_on_map(commune, year, self.maps[year])
+            _refuse_unless_rural(commune, year)
+        except ValidationError as error:
+            return "commune_code", " ".join(error.message_dict["commune"])
+        return None
+
+    def _check(self, row: _Row) -> None:
+        add = self.report.add_error
+        year = _year(row.year_text)
+        if year is None:
+            add(row.number, "year", row.year_text, _("Write the year as four digits."))
+            return
+        rules = self.years[year]
+        if rules.criteria_set is None:
+            add(row.number, "year", row.year_text, rules.error)
+            return
+        commune = self._commune(row, year)
+        target = None
+        if commune is None:
+            add(row.number, "commune_code", row.code, _("No commune has this code."))
+        else:
+            target = self.targets[(commune.pk, year)]
+            if target is None:
+                add(row.number, *self._refused_cell(commune, year, row))
+        measure = rules.measures.get(row.measure_code)
+        if measure is None:
+            message = _("No measure has this code in %(set)s.") % {"set": rules.criteria_set.code}
+            add(row.number, "measure_code", row.measure_code, message)
+            return
+        payload = _payload(row.value, row.note)
+        try:
+            value = parse_value(measure, payload)
+        except ValidationError as error:
+            add(row.number, "value", row.value, self._value_message(measure, error))
+            return
+        if commune is not None and self._first_time(row, commune, year, measure) and target:
+            target.first_row = target.first_row or row.number
+            self._plan(row, target, measure, value, payload)
+
+    def _refused_cell(self, commune: Commune, year: int, row: _Row) -> tuple[str, str, str]:
+        column, message = self.refusals[(commune.pk, year)]
+        return column, row.code, message
+
+    @staticmethod
+    def _value_message(measure: Measure, error: ValidationError) -> str:
+        message = " ".join(error.messages)
+        if measure.value_type == Measure.ValueType.BOOL and "yes" in message:
+            message += " " + _("In a file: 1 or 0, true or false, có or không, đạt or không đạt.")
+        return message
+
+    def _first_time(self, row: _Row, commune: Commune, year: int, measure: Measure) -> bool:
+        key = (commune.pk, year, measure.pk)
+        first = self.seen.setdefault(key, row.number)
+        if first != row.number:
+            message = _("Row %(row)d already gives %(measure)s of this commune and year.")
+            self.report.add_error(
+                row.number, "measure_code", row.measure_code,
+                message % {"row": first, "measure": measure.code},
+            )  # fmt: skip
+        return first == row.number
+
+    def _plan(
+        self, row: _Row, target: _Target, measure: Measure, value: ParsedValue, payload: dict
+    ) -> None:
+        stored = target.stored.get(measure.pk)
+        if stored:  # the file has no column for the evidence link: the stored one stays
+            value = replace(value, evidence_url=stored[5])
+        if _same(stored, value):
+            self.report.values_unchanged += 1
+            return
+        if target.assessment is not None and not target.assessment.is_editable:
+            self.report.add_error(row.number, "value", row.value, locked_message(target.assessment))
+            return
+        target.first_change = target.first_change or row.number
+        if stored and _clears(value):
+            self.report.values_cleared += 1
+        elif stored:
+            self.report.values_changed += 1
+        else:
+            self.report.values_created += 1
+        if target.assessment is None:
+            target.payloads[measure.code] = payload
+        else:
+            stored_id = stored[0] if stored else None
+            target.writes.append(ValueWrite(target.assessment.pk, measure.pk, value, stored_id))
+
+    def finish(self, status: str) -> None:
+        """The checks over whole commune-years: a closed year that would change, and what
+        approving needs; then the assessments' counts."""
+        targets = [t for t in self.targets.values() if t is not None]
+        for target in targets:
+            if status == APPROVED and _needs_submit(target) and not target.first_change:
+                target.first_change = target.first_row  # submitting needs an open year
+        self._refuse_closed([t for t in targets if t.first_change])
+        self._count(targets, status)
+
+    def _refuse_closed(self, changing: list[_Target]) -> None:
+        """bulk.refuse_if_any_closed, with every closed commune-year reported."""
+        closed = set(
+            YearClosure.objects.filter(
+                province__in={t.commune.province_id for t in changing},
+                year__in={t.year for t in changing},
+            ).values_list("province_id", "year")
+        )
+        for target in changing:
+            if (target.commune.province_id, target.year) not in closed:
+                continue
+            try:
+                refuse_if_closed(target.commune.pk, target.year)
+            except YearClosedError as error:
+                self.report.add_error(target.first_change, "year", target.year, str(error))
+
+    def _count(self, targets: list[_Target], status: str) -> None:
+        report = self.report
+        for target in targets:
+            approving = status == APPROVED and _to_approve(target)
+            if target.assessment is None and target.payloads:
+                report.assessments_created += 1
+            elif target.assessment is not None and (target.writes or approving):
+                report.assessments_changed += 1
+            else:
+                report.assessments_unchanged += 1
+            report.assessments_approved += bool(approving)
+
+
+def _to_approve(target: _Target) -> bool:
+    """Whether importing as approved moves the target: it is to be created, or it exists and
+    is not approved yet."""
+    if target.assessment is None:
+        return bool(target.payloads)
+    return target.assessment.status != APPROVED
+
+
+def _needs_submit(target: _Target) -> bool:
+    """Whether approving the target takes the submit step first (which needs an open year)."""
+    if target.assessment is None:
+        return bool(target.payloads)
+    return target.assessment.is_editable
+
+
+def _same(stored: tuple | None, value: ParsedValue) -> bool:
+    if stored is None:
+        return _clears(value)
+    _pk, number, flag, not_applicable, note, evidence_url = stored
+    number = Decimal(number) if number is not None else None
+    return (number, flag, not_applicable, note, evidence_url) == (
+        value.number,
+        value.flag,
+        value.not_applicable,
+        value.note,
+        value.evidence_url,
+    )
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+def _apply(plan: _Plan, user, status: str) -> None:
+    targets = [t for t in plan.targets.values() if t is not None]
+    approving = status == APPROVED
+    existing = [
+        t
+        for t in targets
+        if t.assessment is not None and (t.writes or approving and _to_approve(t))
+    ]
+    _lock_as_read(existing)
+    new = [t for t in targets if t.assessment is None and t.payloads]
+    created = create_assessments(
+        entries=[NewAssessment(t.commune, t.year, t.payloads) for t in new], user=user
+    )
+    write_values_many(writes=[w for t in existing for w in t.writes], user=user)
+    if status == APPROVED:
+        _approve([*created, *(t.assessment for t in existing)], user)
+
+
+def _lock_as_read(targets: list[_Target]) -> None:
+    """Hold the assessments the import changes, in key order after their sets (services.locks);
+    one changed by someone else since the file was checked refuses the import."""
+    if not targets:
+        return
+    hold_sets({t.criteria_set.pk for t in targets})
+    read = {t.assessment.pk: t for t in targets}
+    current = Assessment.objects.select_for_update().filter(pk__in=list(read)).order_by("pk")
+    for pk, version in current.values_list("pk", "version"):
+        if version != read[pk].assessment.version:
+            raise StaleVersionError(version, commune=read[pk].commune.name)
+
+
+def _approve(assessments: list[Assessment], user) -> None:
+    """Submit what is not yet submitted, then approve: the steps and history rows an approver
+    leaves by hand."""
+    ids = [a.pk for a in assessments]
+    current = {pk: (s, v) for pk, s, v in Assessment.objects.filter(pk__in=ids).values_list(
+        "pk", "status", "version"
+    )}  # fmt: skip
+    to_submit = [a for a in assessments if current[a.pk][0] in (DRAFT, Assessment.Status.RETURNED)]
+    versions = {pk: version for pk, (_s, version) in current.items()}
+    submitted = move_many(
+        assessments=to_submit,
+        action=WorkflowStep.Action.SUBMIT,
+        versions=versions,
+        user=user,
+    ) if to_submit else []  # fmt: skip
+    versions |= {a.pk: a.version for a in submitted}
+    to_approve = [a for a in assessments if current[a.pk][0] != APPROVED]
+    if to_approve:
+        move_many(
+            assessments=to_approve,
+            action=WorkflowStep.Action.APPROVE,
+            versions=versions,
+            user=user,
+        )

@@ -1,0 +1,247 @@
+"""Importing the long CSV: every error is reported with its row, column, value and reason and
+nothing is written; a valid file writes what the services write, once."""
+
+import io
+import time
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from communes.models import Commune
+from criteria.models import Assessment, AssessmentValue, CriterionResult, WorkflowStep
+from criteria.services import close_year, create_assessment, move, save_values
+from criteria.services.imports import ImportRefused, import_values
+
+HEADER = "commune_code,year,measure_code,value,note\n"
+
+
+def _file(body: str, *, bom: bool = False) -> io.BytesIO:
+    return io.BytesIO(("\ufeff" if bom else "").encode() + (HEADER + body).encode())
+
+
+def _snapshot() -> tuple:
+    """Everything an import writes, to compare before and after."""
+    return (
+        list(Assessment.objects.order_by("pk").values_list("pk", "version", "status", "level")),
+        list(AssessmentValue.objects.order_by("pk").values_list("pk", "number", "flag", "note")),
+        Assessment.history.count(),
+        AssessmentValue.history.count(),
+        WorkflowStep.objects.count(),
+        CriterionResult.objects.count(),
+    )
+
+
+def _refused(body: str, **options) -> list[tuple]:
+    before = _snapshot()
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=_file(body), **options)
+    assert _snapshot() == before
+    return [(e.row, e.column, e.value, e.message) for e in refused.value.report.errors]
+
+
+GOOD = '25930,2023,income,"55,5",\n25930,2023,irrigation,85,\n25930,2023,plan,có,\n'
+
+
+def test_a_valid_file_creates_the_assessment_as_the_services_would(small_set, bach_dang, cast):
+    report = import_values(file=_file(GOOD, bom=True), user=cast.officer_74)
+    assessment = Assessment.objects.get(commune=bach_dang, year=2023)
+    values = {v.measure.code: v for v in assessment.values.select_related("measure")}
+    assert (str(values["income"].number), values["plan"].flag) == ("55.5000", True)
+    assert (assessment.status, assessment.version, assessment.level) == ("draft", 2, "standard")
+    assert list(assessment.steps.values_list("action", flat=True)) == ["create"]
+    assert AssessmentValue.history.filter(assessment_id=assessment.pk).count() == 3
+    assert (report.assessments_created, report.values_created, report.rows) == (1, 3, 3)
+
+
+def test_the_same_file_twice_changes_nothing(small_set, bach_dang, cast):
+    import_values(file=_file(GOOD), user=cast.officer_74)
+    before = _snapshot()
+    report = import_values(file=_file(GOOD), user=cast.officer_74)
+    assert _snapshot() == before
+    assert (report.assessments_unchanged, report.values_unchanged) == (1, 3)
+    assert report.values_created == report.values_changed == report.assessments_changed == 0
+
+
+def test_changes_clears_and_not_applicable_are_written_with_history(small_set, bach_dang, cast):
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 30, "irrigation": 85}, version=1)
+    body = (
+        "25930,2023,income,30,\n"  # unchanged
+        "25930,2023,irrigation,,\n"  # cleared
+        "25930,2023,plan,TRUE,\n"  # created
+        "25930,2023,crafts,Không áp dụng,Xã không có làng nghề\n"  # not applicable, noted
+    )
+    report = import_values(file=_file(body), user=cast.officer_74)
+    assessment.refresh_from_db()
+    stored = {v.measure.code: v for v in assessment.values.select_related("measure")}
+    assert set(stored) == {"income", "plan", "crafts"}
+    assert stored["crafts"].not_applicable and stored["crafts"].note == "Xã không có làng nghề"
+    assert assessment.version == 3  # created 1, saved 2, imported 3: one save
+    officer = cast.officer_74
+    kinds = AssessmentValue.history.filter(assessment_id=assessment.pk, history_user=officer)
+    assert sorted(kinds.values_list("history_type", flat=True)) == ["+", "+", "-"]
+    counts = (report.values_unchanged, report.values_cleared, report.values_created)
+    assert counts == (1, 1, 2) and report.assessments_changed == 1
+
+
+def test_every_error_is_listed_and_nothing_is_written(small_set, bach_dang, cast):
+    ward = Commune.objects.get(structure="2021", code="25933")
+    body = (
+        "99999,2023,income,50,\n"  # row 2: unknown commune
+        f"{ward.code},2023,income,50,\n"  # row 3: an urban ward
+        "25930,2031,income,50,\n"  # row 4: no set
+        "25930,2023,nope,1,\n"  # row 5: unknown measure
+        "25930,2023,irrigation,150,\n"  # row 6: out of range
+        "25930,2023,plan,yes,\n"  # row 7: not a file's yes
+        '25930,2023,income,"1.234,5",\n'  # row 8: grouping
+        "25930,2023,crafts,n/a,\n"  # row 9: not applicable without a note
+        "25930,2023,income,50,\n"  # row 10: fine
+        "25930,2023,income,51,\n"  # row 11: duplicate
+        "25930,twenty,income,50,\n"  # row 12: bad year
+        "25930,2023,income\n"  # row 13: a cell missing
+    )
+    errors = _refused(body, user=cast.officer_74)
+    rows = {(row, column) for row, column, _value, _message in errors}
+    assert rows == {
+        (2, "commune_code"),
+        (3, "commune_code"),
+        (4, "year"),
+        (5, "measure_code"),
+        (6, "value"),
+        (7, "value"),
+        (8, "value"),
+        (9, "value"),
+        (11, "measure_code"),
+        (12, "year"),
+        (13, ""),
+    }
+    messages = {row: (value, message) for row, _c, value, message in errors}
+    assert messages[2] == ("99999", "No commune has this code.")
+    assert "Only rural communes" in messages[3][1]
+    assert messages[4] == ("2031", "No criteria set is in force in 2031.")
+    assert messages[6] == ("150", "A percentage is between 0 and 100.")
+    assert "1 or 0, true or false, có or không" in messages[7][1]
+    assert "a note is required" in messages[9][1]
+    assert messages[11] == ("income", "Row 10 already gives income of this commune and year.")
+
+
+def test_a_commune_of_another_province_is_refused_to_an_officer(
+    small_set, bach_dang, lang_son_commune, cast
+):
+    body = f"{lang_son_commune.code},2023,income,50,\n25930,2023,income,50,\n"
+    [(row, column, value, message)] = _refused(body, user=cast.officer_74)
+    assert (row, column, value) == (2, "commune_code", lang_son_commune.code)
+    assert "you may import only your province" in message
+    report = import_values(file=_file(body), user=cast.national)
+    assert report.assessments_created == 2
+
+
+def test_approved_import_is_for_approvers_only(small_set, bach_dang, cast):
+    with pytest.raises(PermissionDenied, match="Only approvers"):
+        import_values(file=_file(GOOD), user=cast.officer_74, status="approved")
+    with pytest.raises(PermissionDenied, match="officers and the national office"):
+        import_values(file=_file(GOOD), user=cast.viewer_74)
+    assert not Assessment.objects.exists()
+
+
+def test_approved_import_takes_the_steps_an_approver_takes(small_set, bach_dang, cast):
+    report = import_values(file=_file(GOOD), user=cast.approver_74, status="approved")
+    assessment = Assessment.objects.get(commune=bach_dang, year=2023)
+    steps = assessment.steps.order_by("pk").values_list("action", "to_status", "user")
+    approver = cast.approver_74.pk
+    assert list(steps) == [
+        ("create", "draft", approver),
+        ("submit", "submitted", approver),
+        ("approve", "approved", approver),
+    ]
+    assert (assessment.status, assessment.version) == ("approved", 4)
+    assert report.assessments_approved == 1
+    before = _snapshot()
+    import_values(file=_file(GOOD), user=cast.approver_74, status="approved")
+    assert _snapshot() == before
+
+
+def test_an_approved_assessment_or_a_closed_year_that_would_change_is_refused(
+    small_set, bach_dang, cast
+):
+    import_values(file=_file(GOOD), user=cast.approver_74, status="approved")
+    [(row, column, _v, message)] = _refused(GOOD.replace("85", "90"), user=cast.officer_74)
+    assert (row, column) == (3, "value") and "approved and locked" in message
+    import_values(file=_file(GOOD), user=cast.officer_74)  # unchanged: nothing to refuse
+    close_year(province=bach_dang.province, year=2024)
+    [(row, column, _v, message)] = _refused(GOOD.replace("2023", "2024"), user=cast.officer_74)
+    assert (row, column) == (2, "year") and "Year 2024 of" in message and "is closed" in message
+
+
+def test_a_submitted_assessment_is_not_changed(small_set, bach_dang, cast):
+    import_values(file=_file(GOOD), user=cast.officer_74)
+    assessment = Assessment.objects.get()
+    move(assessment=assessment, action="submit", version=assessment.version)
+    [(_row, _c, _v, message)] = _refused(GOOD.replace("có", "0"), user=cast.officer_74)
+    assert "submitted for approval" in message
+
+
+def test_header_and_encoding_problems_are_reported(small_set, cast):
+    before = _snapshot()
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=io.BytesIO(b"code,year\n1,2\n"), user=cast.national)
+    [error] = refused.value.report.errors
+    assert (error.row, error.message) == (
+        1,
+        "The first row must name the columns commune_code,year,measure_code,value,note.",
+    )
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=io.BytesIO(HEADER.encode() + b"25930,2023,income,\xff,\n"))
+    assert refused.value.report.errors[0].message == "The file is not UTF-8 text."
+    assert _snapshot() == before
+
+
+def test_a_dry_run_reports_and_writes_nothing(small_set, bach_dang, cast):
+    before = _snapshot()
+    report = import_values(file=_file(GOOD), user=cast.officer_74, dry_run=True)
+    assert (report.assessments_created, report.values_created) == (1, 3)
+    assert _snapshot() == before
+
+
+def test_the_command_imports_reports_and_refuses(small_set, bach_dang, cast, tmp_path, capsys):
+    path = tmp_path / "values.csv"
+    path.write_bytes(_file(GOOD).getvalue())
+    call_command("import_assessments", str(path), "--dry-run", "--user", "officer_74")
+    out = capsys.readouterr()
+    assert "Dry run: nothing was written." in out.out and "values created: 3" in out.out
+    assert not Assessment.objects.exists()
+    call_command("import_assessments", str(path), "--user", "officer_74")
+    assert Assessment.objects.get().values.count() == 3
+    path.write_bytes(_file("99999,2023,income,1,\n25930,2023,nope,1,\n").getvalue())
+    with pytest.raises(CommandError, match="2 errors"):
+        call_command("import_assessments", str(path))
+    err = capsys.readouterr().err
+    assert "Row 2, commune_code “99999”: No commune has this code." in err
+    assert "Row 3, measure_code “nope”: No measure has this code in TEST-2021-2025." in err
+
+
+def test_fifty_thousand_rows_import_in_bulk(small_set, cast):
+    """Every rural commune of the 2021 map, four measures, as many years as 50,000 rows need."""
+    codes = list(
+        Commune.objects.rural(2021)
+        .filter(structure="2021")
+        .order_by("code")
+        .values_list("code", flat=True)[:6250]
+    )
+    assert len(codes) == 6250
+    rows = [
+        f"{code},{year},{measure},{value},\n"
+        for year in (2022, 2023)
+        for code in codes
+        for measure, value in (("income", '"55,5"'), ("irrigation", "81"), ("plan", "1"))
+    ] + [f"{code},{year},crafts,n/a,không có\n" for year in (2022, 2023) for code in codes]
+    assert len(rows) == 50_000
+    started = time.perf_counter()
+    report = import_values(file=_file("".join(rows)), user=cast.national)
+    seconds = time.perf_counter() - started
+    assert (report.assessments_created, report.values_created) == (12_500, 50_000)
+    assert AssessmentValue.objects.count() == 50_000
+    assert Assessment.objects.filter(level="standard").count() == 12_500
+    print(f"50,000 rows imported in {seconds:.1f} s")  # noqa: T201 (the measure, with -s)
