@@ -15,23 +15,28 @@ from decimal import Decimal
 
 from accounts.access import Access, visible_work
 from communes.models import Province
-from criteria.models import AssessmentValue, Measure
+from criteria.models import Assessment, AssessmentValue, Measure
 
 COLUMNS = ("commune_code", "year", "measure_code", "value", "note")
 FORMULA_STARTS = ("=", "+", "-", "@")
 NOT_APPLICABLE = "n/a"
 
 
+def _runs(text: str) -> bool:
+    """Whether a spreadsheet would run the cell, or it looks like a neutralised one (whose
+    apostrophe must then be kept apart from the one neutralise adds)."""
+    return text.startswith(FORMULA_STARTS) or (text.startswith("'") and _runs(text[1:]))
+
+
 def neutralise(text: str) -> str:
     """Free text as a spreadsheet will not run it."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if _runs(text) else text
 
 
 def restore(text: str) -> str:
-    """A cell neutralise() wrote, as it was (other text is left as it is)."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+    """A cell as it was before neutralise() (other text is left as it is). A note typed as
+    "'=x" by hand is read as "=x", which is what a spreadsheet shows for it."""
+    return text[1:] if text.startswith("'") and _runs(text[1:]) else text
 
 
 def value_text(number: Decimal | None, flag: bool | None, not_applicable: bool) -> str:
@@ -52,11 +57,12 @@ def value_rows(
     public: approved assessments only), by commune and measure; read in chunks from one
     query. Derived measures are left out: they are computed, not entered."""
     yield list(COLUMNS)
-    values = AssessmentValue.objects.filter(
-        visible_work(access, "assessment__commune__province"),
-        assessment__commune__province=province,
-        assessment__year=year,
-    ).exclude(measure__source=Measure.Source.DERIVED)
+    assessments = Assessment.objects.filter(
+        visible_work(access), commune__province=province, year=year
+    )
+    values = AssessmentValue.objects.filter(assessment__in=assessments).exclude(
+        measure__source=Measure.Source.DERIVED
+    )
     if commune_codes is not None:
         values = values.filter(assessment__commune__code__in=list(commune_codes))
     rows = values.order_by("assessment__commune__code", "measure__code")

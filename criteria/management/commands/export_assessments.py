@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.access import Access
+from communes.models import Province
+from criteria.services.exports import write_values_csv
+
+OPERATOR = Access(role=None, province_id=None, superuser=True, authenticated=True)
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a province's assessment values of a year as the long CSV that "
+        "import_assessments reads (commune_code,year,measure_code,value,note)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--province", required=True, help="province code, e.g. 74")
+        parser.add_argument("--year", required=True, type=int)
+        parser.add_argument("--commune", action="append", help="only this commune (repeatable)")
+        parser.add_argument("--output", help="file to write (default: standard output)")
+
+    def handle(self, *args, province, year, commune, output, verbosity, **options):
+        unit = Province.objects.on_map(year).filter(code=province).first()
+        if unit is None:
+            raise CommandError(f"No province {province} on the map of {year}.")
+        filters = {"province": unit, "year": year, "access": OPERATOR, "commune_codes": commune}
+        if output is None:
+            count = write_values_csv(self.stdout, **filters)
+        else:
+            # utf-8-sig: the byte-order mark tells spreadsheet programs the file is UTF-8.
+            with open(output, "w", encoding="utf-8-sig", newline="") as out:
+                count = write_values_csv(out, **filters)
+        if verbosity:
+            self.stderr.write(f"{count} values exported")

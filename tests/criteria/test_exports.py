@@ -1,0 +1,109 @@
+"""Exporting the long CSV: what import reads back unchanged, with free text neutralised against
+formula injection, and only what the reader may see."""
+
+import csv
+import io
+
+from django.core.management import call_command
+
+from accounts.access import access_for
+from criteria.models import AssessmentValue, Measure
+from criteria.services import create_assessment, move, save_values
+from criteria.services.exports import neutralise, restore, value_rows
+from criteria.services.imports import import_values
+from tests.criteria.builders import measure
+from tests.criteria.test_imports import _snapshot
+
+
+def _assess(commune, values, year=2023):
+    assessment = create_assessment(commune=commune, year=year)
+    save_values(assessment=assessment, values=values, version=1)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def _rows(commune, user=None, year=2023) -> list[list[str]]:
+    access = access_for(user)
+    return list(value_rows(province=commune.province, year=year, access=access))
+
+
+def _csv(rows) -> io.BytesIO:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return io.BytesIO(text.getvalue().encode())
+
+
+def test_values_are_written_as_the_import_reads_them(small_set, bach_dang, cast):
+    measure(small_set, "change", "change")
+    _assess(
+        bach_dang,
+        {
+            "income": "55,5",
+            "irrigation": 100,
+            "plan": False,
+            "crafts": {"not_applicable": True, "note": '=HYPERLINK("http://x")'},
+            "change": {"value": -5, "note": "-2 so với năm trước"},
+        },
+    )
+    assert _rows(bach_dang, cast.officer_74) == [
+        ["commune_code", "year", "measure_code", "value", "note"],
+        ["25930", "2023", "change", "-5", "'-2 so với năm trước"],
+        ["25930", "2023", "crafts", "n/a", '\'=HYPERLINK("http://x")'],
+        ["25930", "2023", "income", "55.5", ""],
+        ["25930", "2023", "irrigation", "100", ""],
+        ["25930", "2023", "plan", "0", ""],
+    ]
+
+
+def test_export_then_import_changes_nothing(small_set, bach_dang, lang_son_commune, cast):
+    values = {"income": "41.25", "irrigation": 0, "plan": True}
+    _assess(bach_dang, values | {"crafts": {"not_applicable": True, "note": "@mention +1"}})
+    approved = _assess(bach_dang, values, year=2022)
+    move(assessment=approved, action="submit", version=approved.version)
+    move(assessment=approved, action="approve", version=approved.version)
+    before = _snapshot()
+    for year in (2022, 2023):
+        report = import_values(
+            file=_csv(_rows(bach_dang, cast.officer_74, year)), user=cast.officer_74
+        )
+        assert report.values_unchanged == len(_rows(bach_dang, cast.officer_74, year)) - 1
+        assert report.values_changed == report.values_created == report.values_cleared == 0
+    assert _snapshot() == before
+
+
+def test_the_public_sees_approved_values_only(small_set, bach_dang, cast):
+    draft = _assess(bach_dang, {"income": 50})
+    assert len(_rows(bach_dang)) == 1  # the header only
+    assert len(_rows(bach_dang, cast.officer_20)) == 1  # another province's staff
+    move(assessment=draft, action="submit", version=draft.version)
+    move(assessment=draft, action="approve", version=draft.version)
+    assert _rows(bach_dang)[1] == ["25930", "2023", "income", "50", ""]
+
+
+def test_derived_measures_are_not_exported(small_set, bach_dang, cast):
+    assessment = _assess(bach_dang, {"income": 50})
+    derived = Measure.objects.get(criteria_set=small_set, code="ocop_products")
+    AssessmentValue.objects.create(assessment=assessment, measure=derived, number=2)
+    assert [row[2] for row in _rows(bach_dang, cast.national)] == ["measure_code", "income"]
+
+
+def test_neutralise_and_restore_are_inverse():
+    for text in ["=1+1", "+84 912", "-", "@x", "'=already", "''@x", "'plain", "plain", ""]:
+        assert restore(neutralise(text)) == text
+    assert neutralise("=SUM(A1)") == "'=SUM(A1)" and neutralise("a=b") == "a=b"
+
+
+def test_the_command_writes_a_file_the_import_reads_back(small_set, bach_dang, tmp_path, cast):
+    _assess(bach_dang, {"income": "60,25", "plan": True})
+    path = tmp_path / "out.csv"
+    call_command("export_assessments", "--province", "74", "--year", "2023", "--output", str(path))
+    data = path.read_bytes()
+    assert data.startswith("\ufeff".encode())
+    assert data.decode("utf-8-sig").splitlines()[1:] == [
+        "25930,2023,income,60.25,",
+        "25930,2023,plan,1,",
+    ]
+    before = _snapshot()
+    with path.open("rb") as stream:
+        assert import_values(file=stream, user=cast.officer_74).values_unchanged == 2
+    assert _snapshot() == before
