@@ -30,5 +30,6 @@ urlpatterns = [
     path("auth/token/", accounts.token, name="api-token"),
     path("auth/tokens/", accounts.tokens, name="api-tokens"),
     path("", include("stats.api.urls")),
+    path("", include("criteria.api.imports")),
     *router.urls,
 ]

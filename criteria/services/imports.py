@@ -230,6 +230,8 @@ def _records(file, report: ImportReport) -> Iterator[_Row]:
         where = [header.index(name) for name in COLUMNS]
         for cells in reader:
             number += 1
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank row, as core.tables skips them
             report.rows += 1
             if len(cells) != len(COLUMNS):
                 message = _("Expected %(n)d cells, found %(found)d.")

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from accounts.access import access_for
 from criteria.models import AssessmentValue, Measure
 from criteria.services import create_assessment, move, save_values
-from criteria.services.exports import neutralise, restore, value_rows
+from criteria.services.exports import COLUMNS, neutralise, restore, value_rows
 from criteria.services.imports import import_values
 from tests.criteria.builders import measure
 from tests.criteria.test_imports import _snapshot
@@ -107,3 +107,25 @@ def test_the_command_writes_a_file_the_import_reads_back(small_set, bach_dang, t
     with path.open("rb") as stream:
         assert import_values(file=stream, user=cast.officer_74).values_unchanged == 2
     assert _snapshot() == before
+
+
+def test_the_api_streams_the_csv_the_reader_may_see(small_set, bach_dang, api, cast):
+    draft = _assess(bach_dang, {"income": "50,5"})
+    url = "/api/v1/exports/values.csv?province=74&year=2023"
+    staff = api(cast.officer_74).get(url)
+    assert staff.status_code == 200 and staff["Content-Type"].startswith("text/csv")
+    lines = b"".join(staff.streaming_content).decode().splitlines()
+    assert lines == [",".join(COLUMNS), "25930,2023,income,50.5,"]
+    public = b"".join(api().get(url).streaming_content).decode().splitlines()
+    assert public == [",".join(COLUMNS)]
+    move(assessment=draft, action="submit", version=draft.version)
+    move(assessment=draft, action="approve", version=draft.version)
+    public = b"".join(api().get(url).streaming_content).decode().splitlines()
+    assert public[1:] == ["25930,2023,income,50.5,"]
+
+
+def test_the_export_api_says_what_is_wrong(small_set, api):
+    missing = api().get("/api/v1/exports/values.csv?year=2023")
+    assert missing.status_code == 400 and "province" in missing.json()["errors"]
+    unknown = api().get("/api/v1/exports/values.csv?province=99&year=2023")
+    assert (unknown.status_code, unknown.json()["message"]) == (404, "No province with code 99.")

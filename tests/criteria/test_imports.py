@@ -245,3 +245,57 @@ def test_fifty_thousand_rows_import_in_bulk(small_set, cast):
     assert AssessmentValue.objects.count() == 50_000
     assert Assessment.objects.filter(level="standard").count() == 12_500
     print(f"50,000 rows imported in {seconds:.1f} s")  # noqa: T201 (the measure, with -s)
+
+
+URL = "/api/v1/imports/"
+
+
+def _upload(body: str, name: str = "values.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, _file(body, bom=True).getvalue(), content_type="text/csv")
+
+
+def test_the_api_imports_and_answers_the_counts(small_set, bach_dang, api, cast):
+    response = api(cast.officer_74).post(URL, {"file": _upload(GOOD)}, format="multipart")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["assessments_created"], body["values_created"], body["errors"]) == (1, 3, [])
+    again = api(cast.officer_74).post(
+        URL, {"file": _upload(GOOD), "dry_run": "true"}, format="multipart"
+    )
+    assert again.status_code == 200
+    assert (again.json()["dry_run"], again.json()["values_unchanged"]) == (True, 3)
+
+
+def test_the_api_refuses_a_bad_file_with_every_error(small_set, bach_dang, api, cast):
+    before = _snapshot()
+    body = "99999,2023,income,50,\n25930,2023,irrigation,abc,\n"
+    response = api(cast.officer_74).post(URL, {"file": _upload(body)}, format="multipart")
+    assert response.status_code == 400
+    answer = response.json()
+    assert (answer["code"], answer["report"]["error_count"]) == ("invalid_file", 2)
+    assert answer["errors"]["file"][0] == "Row 2, commune_code “99999”: No commune has this code."
+    second = answer["report"]["errors"][1]
+    assert (second["row"], second["column"], second["value"]) == (3, "value", "abc")
+    assert "“abc” is not a number." in second["message"]
+    assert _snapshot() == before
+
+
+def test_the_api_checks_who_imports_what(small_set, bach_dang, api, cast):
+    anonymous = api().post(URL, {"file": _upload(GOOD)}, format="multipart")
+    assert anonymous.status_code == 401
+    approved = {"file": _upload(GOOD), "status": "approved"}
+    refused = api(cast.officer_74).post(URL, approved, format="multipart")
+    assert refused.status_code == 403
+    assert (
+        refused.json()["message"] == "Only approvers and the national office import approved data."
+    )
+    other = api(cast.officer_20).post(URL, {"file": _upload(GOOD)}, format="multipart")
+    assert other.status_code == 400
+    assert other.json()["report"]["error_count"] == 3  # each row: Bình Dương is not theirs
+    missing = api(cast.officer_74).post(URL, {}, format="multipart")
+    assert missing.status_code == 400 and "file" in missing.json()["errors"]
+    assert not Assessment.objects.exists()
+    done = api(cast.approver_74).post(URL, approved | {"file": _upload(GOOD)}, format="multipart")
+    assert done.status_code == 201 and done.json()["assessments_approved"] == 1

@@ -1,0 +1,187 @@
+"""Spreadsheets through the API: POST /api/v1/imports/ (the long CSV, services.imports) and
+GET /api/v1/exports/values.csv (the same CSV, services.exports). Thin: the services check the
+file, who may import what, and write."""
+
+from django.http import StreamingHttpResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import access_for
+from communes.models import Province
+from core.api import ErrorSerializer
+from criteria.services import exports
+from criteria.services.imports import APPROVED, DRAFT, ImportRefused, import_values
+
+COLUMNS = ",".join(exports.COLUMNS)
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=f"The long CSV (UTF-8, with or without BOM), header row {COLUMNS}."
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and count what would change; write nothing."
+    )
+    status = serializers.ChoiceField(
+        choices=[DRAFT, APPROVED],
+        default=DRAFT,
+        help_text="approved: approvers of the province and the national office only; the "
+        "assessments are submitted and approved as by hand.",
+    )
+
+
+class ValuesRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The file's row; the header is row 1.")
+    column = serializers.CharField()
+    value = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ValuesImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    status = serializers.CharField()
+    rows = serializers.IntegerField()
+    assessments_created = serializers.IntegerField()
+    assessments_changed = serializers.IntegerField()
+    assessments_unchanged = serializers.IntegerField()
+    assessments_approved = serializers.IntegerField()
+    values_created = serializers.IntegerField()
+    values_changed = serializers.IntegerField()
+    values_cleared = serializers.IntegerField()
+    values_unchanged = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+    errors = ValuesRowErrorSerializer(many=True)
+
+
+class RefusedValuesImportSerializer(ErrorSerializer):
+    """400 for a refused file: the one error shape, plus the whole report."""
+
+    report = ValuesImportReportSerializer(required=False)
+
+
+class ImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Import assessments' values from the long CSV",
+        description="All or nothing: a file with any error is refused (400) and nothing is "
+        "written; `errors.file` lists every error as text and `report.errors` each with its "
+        "row, column, value and reason. Officers import their province's communes only. A "
+        "valid file answers 201 with the counts (200 for a dry run); values equal to the "
+        "stored ones are not rewritten, so the same file twice changes nothing.",
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: ValuesImportReportSerializer,
+            201: ValuesImportReportSerializer,
+            400: RefusedValuesImportSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+        },
+    )
+    def post(self, request):
+        params = ImportRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        options = params.validated_data
+        try:
+            report = import_values(
+                file=options["file"],
+                user=request.user,
+                status=options["status"],
+                dry_run=options["dry_run"],
+            )
+        except ImportRefused as refused:
+            return _refused(refused)
+        code = status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED
+        return Response(report.as_dict(), status=code)
+
+
+def _refused(refused: ImportRefused) -> Response:
+    body = {
+        "status": 400,
+        "code": "invalid_file",
+        "message": str(refused),
+        "errors": {"file": refused.report.error_lines()},
+        "report": refused.report.as_dict(),
+    }
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    province = serializers.CharField(max_length=2, help_text="Province code, e.g. 74.")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    commune = serializers.CharField(
+        required=False, max_length=5, help_text="Only this commune (its code)."
+    )
+
+
+class ExportView(APIView):
+    permission_classes = [AllowAny]
+    # JSON for the errors, CSV for the file (a client asking for text/csv gets errors as JSON).
+    renderer_classes = [CSVRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="Export assessments' values as the long CSV",
+        description=f"One value a row ({COLUMNS}), streamed, in the format the import reads: "
+        "export then import changes nothing. Only what the caller may see: the public gets "
+        "approved assessments only, a province's staff their province's work too. Notes "
+        "beginning with =, +, - or @ get an apostrophe in front (no formula injection); "
+        "the import removes it.",
+        parameters=[
+            OpenApiParameter("province", OpenApiTypes.STR, required=True),
+            OpenApiParameter("year", OpenApiTypes.INT, required=True),
+            OpenApiParameter("commune", OpenApiTypes.STR),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV."),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def get(self, request):
+        params = ExportQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        year = query["year"]
+        province = Province.objects.on_map(year).filter(code=query["province"]).first()
+        if province is None:
+            raise NotFound(_("No province with code %(code)s.") % {"code": query["province"]})
+        commune = query.get("commune")
+        lines = exports.csv_lines(
+            province=province,
+            year=year,
+            access=access_for(request.user),
+            commune_codes=[commune] if commune else None,
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        name = f"ntm-values-{province.code}-{year}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # The streamed file passes as it is; errors are rendered as JSON.
+        if not isinstance(response, StreamingHttpResponse):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+urlpatterns = [
+    path("imports/", ImportView.as_view(), name="import"),
+    path("exports/values.csv", ExportView.as_view(), name="export-values"),
+]
