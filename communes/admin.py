@@ -4,17 +4,41 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, District, KindChange, Lineage, Province, Region
 from communes.text import fold
-from core.admin import HistoryAdmin, ReadOnlyMixin
+from core.admin import HistoryAdmin, ReadOnlyMixin, RelatedLists
 
 
-class FoldedSearchMixin:
-    """Search by code, or by name with or without diacritics ("bach dang" finds "Bạch Đằng")."""
+class FoldedSearch:
+    """Search with or without Vietnamese diacritics, in every list with a name: "bach dang"
+    and "Bạch Đằng" both find "Xã Bạch Đằng". The term is searched as typed (codes, decision
+    numbers such as "QĐ-UBND") and folded (the stored folded names, ``search_key``); names
+    stored without a folded copy (``folded_name_fields``: reference tables of a few hundred
+    rows, such as criteria and indicators) are folded and matched here, word by word."""
 
-    search_fields = ["code", "search_key"]
-    search_help_text = "Mã hoặc tên, có hoặc không dấu / code or name, with or without diacritics"
+    search_help_text = _("Code or name, with or without diacritics")
+    folded_name_fields: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, fold(search_term))
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        folded = fold(search_term)
+        if folded and folded != search_term:
+            more, more_duplicates = super().get_search_results(request, queryset, folded)
+            results, duplicates = results | more, duplicates or more_duplicates
+        if folded and self.folded_name_fields:
+            words = folded.split()
+            names = queryset.values_list("pk", *self.folded_name_fields)
+            matching = [
+                pk
+                for pk, *texts in names
+                if all(word in fold(" ".join(t for t in texts if t)) for word in words)
+            ]
+            results = results | queryset.filter(pk__in=matching)
+        return results, duplicates
+
+
+class FoldedSearchMixin(FoldedSearch):
+    """Units: search by code, or by name with or without diacritics."""
+
+    search_fields = ["code", "search_key"]
 
     # Sorting by name sorts without "Tỉnh", "Thành phố", "Huyện"... (communes.text.sort_key),
     # as the pages do; the list is by code until a column is chosen, as the API is.
@@ -24,8 +48,10 @@ class FoldedSearchMixin:
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ["code", "name_vi", "name_en", "order", "province_count"]
+    search_fields = ["code", "name_vi", "name_en"]
+    folded_name_fields = ("name_vi",)
     ordering = ["order"]
 
     def get_queryset(self, request):
@@ -37,7 +63,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Province)
-class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ProvinceAdmin(RelatedLists, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["code", "unit_name", "kind", "region", "structure", "valid_from", "valid_to"]
     list_filter = ["structure", "region", "kind"]
     list_select_related = ["region"]
@@ -45,7 +71,7 @@ class ProvinceAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(District)
-class DistrictAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class DistrictAdmin(RelatedLists, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["code", "unit_name", "kind", "province", "structure"]
     list_filter = ["structure", "province__region", "kind", "province"]
     list_select_related = ["province"]
@@ -54,7 +80,7 @@ class DistrictAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class CommuneAdmin(RelatedLists, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["code", "unit_name", "kind", "district", "province", "structure"]
     list_filter = ["structure", "province__region", "kind", "province"]
     list_select_related = ["province", "district"]
@@ -62,17 +88,8 @@ class CommuneAdmin(FoldedSearchMixin, admin.ModelAdmin):
     readonly_fields = ["search_key", "kind_as_of"]
 
 
-class CommuneSearchMixin:
-    """Search by the commune's code, or its name with or without diacritics."""
-
-    search_help_text = FoldedSearchMixin.search_help_text
-
-    def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, fold(search_term))
-
-
 @admin.register(KindChange)
-class KindChangeAdmin(ReadOnlyMixin, CommuneSearchMixin, HistoryAdmin):
+class KindChangeAdmin(ReadOnlyMixin, FoldedSearch, HistoryAdmin):
     """Recorded by communes.services.kind_changes (the national office's API and files)."""
 
     list_display = ["commune", "code", "structure", "province", "date", "old_kind", "new_kind"]
@@ -95,7 +112,7 @@ class KindChangeAdmin(ReadOnlyMixin, CommuneSearchMixin, HistoryAdmin):
 
 
 @admin.register(Lineage)
-class LineageAdmin(ReadOnlyMixin, CommuneSearchMixin, admin.ModelAdmin):
+class LineageAdmin(ReadOnlyMixin, FoldedSearch, admin.ModelAdmin):
     """Loaded from the conversion table by load_lineage."""
 
     list_display = ["old_code", "old", "how", "new_code", "new", "new_province", "source_row"]

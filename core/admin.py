@@ -1,6 +1,14 @@
 """What the admin of every app shares."""
 
+from urllib.parse import urlencode
+
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -29,3 +37,53 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class RelatedLists:
+    """On a row's page, a link to each admin list of the rows that point to it (a commune's
+    assessments, recognitions, OCOP producers and products; a province's districts, communes,
+    targets...), each list already filtered to this row. Found from the models registered in
+    the admin, so that an app low in the tree (communes) links to the apps built on it
+    without importing them; only the lists the reader may open are offered, and each shows
+    only the rows its own admin lets the reader see."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return fields
+        return [*fields, self._related_lists(request)]
+
+    def _related_lists(self, request):
+        """The field, made once per request: Django asks for the read-only fields more than
+        once per page and matches them by identity."""
+        cached = getattr(request, "_related_lists", {})
+        if self.model not in cached:
+            cached[self.model] = self._make_related_lists(request)
+            request._related_lists = cached
+        return cached[self.model]
+
+    def _make_related_lists(self, request):
+        links = []
+        for model, model_admin in self.admin_site._registry.items():
+            if model is self.model or not model_admin.has_view_permission(request):
+                continue
+            for field in model._meta.get_fields():
+                if isinstance(field, models.ForeignKey) and field.related_model is self.model:
+                    links.append((model, field))
+
+        @admin.display(description=_("related records"))
+        def related_records(obj):
+            if not links:
+                return "—"
+            items = []
+            for model, field in sorted(links, key=lambda link: str(link[0]._meta.verbose_name)):
+                meta = model._meta
+                url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+                query = urlencode({f"{field.name}__{field.target_field.name}__exact": obj.pk})
+                label = capfirst(meta.verbose_name_plural)
+                if len([m for m, _f in links if m is model]) > 1:
+                    label = f"{label} ({field.verbose_name})"
+                items.append((f"{url}?{query}", label))
+            return format_html_join(" · ", '<a href="{}">{}</a>', items)
+
+        return related_records

@@ -2,17 +2,29 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import access_for
 from accounts.admin import PortalScopedAdmin
+from communes.admin import FoldedSearch
+from communes.models import Region
 from core.admin import HistoryAdmin, ReadOnlyMixin
+from core.formatting import localized
 from criteria import selectors
+from criteria.labels import (
+    COMPARISONS,
+    CRITERION_STATUSES,
+    OUTCOMES,
+    class_label,
+    level_label,
+    value_text,
+)
 from criteria.models import (
     Assessment,
     AssessmentValue,
@@ -32,7 +44,7 @@ from criteria.models import (
     WorkflowStep,
     YearClosure,
 )
-from criteria.services import RESULT_FIELDS, workflow
+from criteria.services import workflow
 from criteria.services.errors import StaleVersionError, WorkflowError, YearClosedError
 from criteria.services.results import rescore_open
 
@@ -60,8 +72,10 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(PortalScopedAdmin, admin.ModelAdmin):
+class CriteriaSetAdmin(PortalScopedAdmin, FoldedSearch, admin.ModelAdmin):
     list_display = ["code", "name_vi", "first_year", "last_year", "classification"]
+    search_fields = ["code", "name_vi", "name_en"]
+    folded_name_fields = ("name_vi",)
     inlines = [LevelInline, MeasureInline]
 
 
@@ -74,13 +88,16 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Level)
-class LevelAdmin(PortalScopedAdmin, admin.ModelAdmin):
+class LevelAdmin(PortalScopedAdmin, FoldedSearch, admin.ModelAdmin):
     """The level's rule kind and numbers are read here, not written: they decide results, and
     only the loader (a set's first edition) and editions record and rescore what they change."""
 
     list_display = ["criteria_set", "rank", "code", "name_vi", "pilot", "rule"]
     list_filter = ["criteria_set", "pilot"]
     list_select_related = ["criteria_set"]
+    search_fields = ["code", "name_vi", "name_en"]
+    folded_name_fields = ("name_vi",)
+    folded_name_fields = ("name_vi",)
     readonly_fields = ["rule", "share", "mandatory_indicators"]
     inlines = [CriterionInline]
 
@@ -94,27 +111,29 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(PortalScopedAdmin, admin.ModelAdmin):
+class CriterionAdmin(PortalScopedAdmin, FoldedSearch, admin.ModelAdmin):
     list_display = ["number", "name_vi", "level", "group"]
     list_filter = ["level__criteria_set", "level", "group"]
     list_select_related = ["level__criteria_set"]
     search_fields = ["number", "name_vi", "name_en"]
+    folded_name_fields = ("name_vi",)
     inlines = [IndicatorInline]
 
 
 @admin.register(Measure)
-class MeasureAdmin(PortalScopedAdmin, admin.ModelAdmin):
+class MeasureAdmin(PortalScopedAdmin, FoldedSearch, admin.ModelAdmin):
     list_display = ["code", "name_vi", "unit", "value_type", "source", "criteria_set"]
     list_filter = ["criteria_set", "value_type", "source"]
     list_select_related = ["criteria_set"]
     search_fields = ["code", "name_vi", "name_en"]
+    folded_name_fields = ("name_vi",)
 
 
 THRESHOLD_FIELDS = [
     "scope",
-    "class_value",
+    "class_name",
     "province",
-    "value",
+    "threshold",
     "relative_to",
     "factor",
     "first_year",
@@ -124,7 +143,26 @@ THRESHOLD_FIELDS = [
 ]
 
 
-class ThresholdInline(admin.TabularInline):
+class ThresholdColumns:
+    """A threshold as people read it: the region's name, the number without trailing zeros,
+    with the comparison and the unit of its indicator's measure."""
+
+    def get_queryset(self, request):
+        return with_class_names(super().get_queryset(request).select_related("indicator__measure"))
+
+    @admin.display(description=_("region or group"), ordering="class_value")
+    def class_name(self, obj):
+        return class_label(obj.class_value, localized(obj, "class_name")) if obj.class_value else ""
+
+    @admin.display(description=_("threshold"), ordering="value")
+    def threshold(self, obj):
+        if obj.value is None:
+            return "—"
+        comparison = COMPARISONS.get(obj.indicator.comparison, obj.indicator.comparison)
+        return f"{comparison} {value_text(obj.value, obj.indicator.measure.unit)}"
+
+
+class ThresholdInline(ThresholdColumns, admin.TabularInline):
     """The indicator's thresholds, to read: they change only by publishing an edition (the
     national office's criteria pages or the API), which checks, records and rescores."""
 
@@ -159,7 +197,7 @@ class ConfiguredFilter(admin.SimpleListFilter):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(PortalScopedAdmin, admin.ModelAdmin):
+class IndicatorAdmin(PortalScopedAdmin, FoldedSearch, admin.ModelAdmin):
     list_display = ["code", "name_vi", "level", "measure", "comparison", "verified"]
     list_filter = [
         ConfiguredFilter,
@@ -169,6 +207,7 @@ class IndicatorAdmin(PortalScopedAdmin, admin.ModelAdmin):
     ]
     list_select_related = ["criterion__level__criteria_set", "measure"]
     search_fields = ["code", "name_vi", "name_en", "measure__code"]
+    folded_name_fields = ("name_vi",)
     autocomplete_fields = ["measure"]
     inlines = [ThresholdInline]
 
@@ -183,21 +222,30 @@ class ReadOnlyAdmin(ReadOnlyMixin, HistoryAdmin):
 
 
 @admin.register(CommuneClass)
-class CommuneClassAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+class CommuneClassAdmin(PortalScopedAdmin, FoldedSearch, ReadOnlyAdmin):
     """Assigned by the national office in bulk (criteria.services.classes), which checks each
     row and rescores the open assessments concerned."""
 
-    list_display = ["commune", "criteria_set", "year", "class_value", "reason"]
-    list_filter = ["criteria_set", "year", "class_value"]
+    list_display = ["commune", "criteria_set", "year", "class_name", "reason"]
+    fields = readonly_fields = list_display
+    list_filter = ["criteria_set", "year", "class_value", "commune__province"]
     list_select_related = ["commune", "criteria_set"]
-    search_fields = ["commune__code", "commune__name", "reason"]
+    search_fields = ["commune__code", "commune__search_key", "reason"]
+
+    def get_queryset(self, request):
+        return with_class_names(super().get_queryset(request))
+
+    @admin.display(description=_("region or group"), ordering="class_value")
+    def class_name(self, obj):
+        return class_label(obj.class_value, localized(obj, "class_name"))
 
 
 @admin.register(Threshold)
-class ThresholdAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+class ThresholdAdmin(ThresholdColumns, PortalScopedAdmin, FoldedSearch, ReadOnlyAdmin):
     """Read and searched here with their history; changed only by publishing an edition."""
 
     list_display = ["indicator", *THRESHOLD_FIELDS]
+    fields = readonly_fields = ["indicator", *THRESHOLD_FIELDS, "source"]
     list_filter = [
         "verified",
         "demo",
@@ -205,7 +253,7 @@ class ThresholdAdmin(PortalScopedAdmin, ReadOnlyAdmin):
         "indicator__criterion__level__criteria_set",
         "indicator__criterion__level",
     ]
-    list_select_related = ["indicator", "province", "relative_to"]
+    list_select_related = ["indicator__measure", "province", "relative_to"]
     search_fields = ["indicator__code", "source", "class_value", "province__code"]
 
 
@@ -224,7 +272,7 @@ class EditionChangeInline(admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(PortalScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
+class EditionAdmin(PortalScopedAdmin, FoldedSearch, ReadOnlyMixin, admin.ModelAdmin):
     """Editions are drafted and published in the national office's pages or the API; here
     they are read with every change, old and new."""
 
@@ -242,14 +290,14 @@ class EditionAdmin(PortalScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
     ]
     list_filter = ["criteria_set", "status"]
     search_fields = ["title", "decision_number", "legal_source"]
+    folded_name_fields = ("title",)
     exclude = ["rules"]
     inlines = [EditionChangeInline]
 
 
 VALUE_FIELDS = [
     "measure",
-    "number",
-    "flag",
+    "value",
     "not_applicable",
     "note",
     "evidence_url",
@@ -258,7 +306,17 @@ VALUE_FIELDS = [
 ]
 
 
-class AssessmentValueInline(admin.TabularInline):
+class ValueColumns:
+    @admin.display(description=_("value"))
+    def value(self, obj):
+        if obj.not_applicable:
+            return OUTCOMES["not_applicable"]
+        stored = obj.flag if obj.measure.value_type == Measure.ValueType.BOOL else obj.number
+        unit = "" if isinstance(stored, bool) else obj.measure.unit
+        return value_text(stored, unit)
+
+
+class AssessmentValueInline(ValueColumns, admin.TabularInline):
     model = AssessmentValue
     extra = 0
     fields = [*VALUE_FIELDS, "history"]
@@ -268,6 +326,9 @@ class AssessmentValueInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False  # values are entered through the services, which rescore
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure", "updated_by")
+
     @admin.display(description=_("history"))
     def history(self, obj):
         url = reverse("admin:criteria_assessmentvalue_history", args=[obj.pk])
@@ -275,7 +336,7 @@ class AssessmentValueInline(admin.TabularInline):
 
 
 @admin.register(AssessmentValue)
-class AssessmentValueAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+class AssessmentValueAdmin(ValueColumns, PortalScopedAdmin, FoldedSearch, ReadOnlyAdmin):
     """Read only: values change through the officer pages and the API (the services)."""
 
     province_field = "assessment__commune__province"
@@ -289,6 +350,110 @@ class AssessmentValueAdmin(PortalScopedAdmin, ReadOnlyAdmin):
         "measure__code",
     ]
     readonly_fields = ["assessment", *VALUE_FIELDS]
+
+
+def with_level_names(queryset, set_field: str = "criteria_set", code_field: str = "level"):
+    """Each row's computed level with its name in both languages (level_name_vi/_en), read
+    by the list's one query instead of a query per row."""
+    level = Level.objects.filter(criteria_set=OuterRef(set_field), code=OuterRef(code_field))
+    return queryset.annotate(
+        level_name_vi=Subquery(level.values("name_vi")[:1]),
+        level_name_en=Subquery(level.values("name_en")[:1]),
+    )
+
+
+def with_class_names(queryset, field: str = "class_value"):
+    """Each row's class with the region's name when it is a region (class_name_vi/_en)."""
+    region = Region.objects.filter(code=OuterRef(field))
+    return queryset.annotate(
+        class_name_vi=Subquery(region.values("name_vi")[:1]),
+        class_name_en=Subquery(region.values("name_en")[:1]),
+    )
+
+
+class LevelFilter(admin.SimpleListFilter):
+    """Computed levels by name (the codes of every set's ladder, each once)."""
+
+    title = _("computed level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        names = {}
+        for level in Level.objects.order_by("rank", "criteria_set__first_year"):
+            names.setdefault(level.code, localized(level))
+        return [("none", level_label("none")), *names.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(level=self.value()) if self.value() else queryset
+
+
+class _ResultNames:
+    """The names behind an assessment's result codes (its set's levels, criteria, indicators
+    and their measures), read in three queries and kept on the assessment for the page."""
+
+    def __new__(cls, assessment):
+        if not hasattr(assessment, "_result_names"):
+            assessment._result_names = super().__new__(cls)
+            assessment._result_names._load(assessment)
+        return assessment._result_names
+
+    def _load(self, assessment):
+        self.province = assessment.commune.province
+        set_id = assessment.criteria_set_id
+        self.levels = {level.code: level for level in Level.objects.filter(criteria_set=set_id)}
+        self.criteria = {
+            (c.level.code, c.number): c
+            for c in Criterion.objects.filter(level__criteria_set=set_id).select_related("level")
+        }
+        self.indicators = {
+            (i.criterion.level.code, i.code): i
+            for i in Indicator.objects.filter(criterion__level__criteria_set=set_id).select_related(
+                "criterion__level", "measure"
+            )
+        }
+        self.regions = {region.code: region for region in Region.objects.all()}
+
+    def row(self, result, criterion_status: str = "") -> dict:
+        """One indicator's line: criterion, indicator, value, threshold with its scope and
+        source, outcome; every code with its name."""
+        indicator = self.indicators.get((result.level, result.code))
+        unit = indicator.measure.unit if indicator else ""
+        return {
+            "level": localized(self.levels.get(result.level)) or result.level,
+            "level_code": result.level,
+            "criterion": localized(self.criteria.get((result.level, result.criterion))),
+            "criterion_number": result.criterion,
+            "criterion_status": CRITERION_STATUSES.get(criterion_status, criterion_status),
+            "indicator": localized(indicator),
+            "indicator_code": result.code,
+            "value": value_text(result.value, unit if not isinstance(result.value, bool) else ""),
+            "outcome": result.outcome,
+            "outcome_label": OUTCOMES.get(str(result.outcome), result.outcome),
+            "threshold": self._threshold(result, unit),
+            "note": result.note or result.problem,
+        }
+
+    def _threshold(self, result, unit: str) -> dict:
+        t = result.threshold
+        if result.comparison == "true":
+            return {"text": gettext("required: yes")}
+        if t is None:
+            return {"text": gettext("not configured"), "missing": True}
+        if t.scope == "national":
+            where = gettext("nationwide")
+        elif t.scope == "province":
+            where = self.province.name
+        else:
+            where = class_label(t.scope_value, localized(self.regions.get(t.scope_value)))
+        value = value_text(t.value, unit)
+        text = f"{COMPARISONS.get(str(result.comparison), result.comparison)} {value}"
+        return {
+            "text": text,
+            "where": where,
+            "source": t.source,
+            "verified": t.verified,
+            "demo": t.demo,
+        }
 
 
 class MoveForm(forms.Form):
@@ -319,7 +484,7 @@ class MoveForm(forms.Form):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
+class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     """Read here with its values, results and history, and never changed: its status moves
     only through the workflow (criteria.services.workflow, on the pages and the API), which
     checks who may take the step, records it and counts the version."""
@@ -331,13 +496,19 @@ class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
         "province",
         "year",
         "status",
-        "level",
+        "level_name",
         "criteria_met",
         "complete",
         "uses_unverified",
         "version",
     ]
-    list_filter = ["year", "status", "level", "commune__province__region", "commune__province"]
+    list_filter = [
+        "year",
+        "status",
+        LevelFilter,
+        "commune__province__region",
+        "commune__province",
+    ]
     list_select_related = ["commune__province"]
     search_fields = ["commune__code", "commune__search_key"]
     readonly_fields = [
@@ -346,7 +517,13 @@ class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
         "criteria_set",
         "status",
         "version",
-        *(name.removesuffix("_id") for name in RESULT_FIELDS),
+        "class_name",
+        "level_name",
+        "criteria_met_table",
+        "complete",
+        "uses_unverified",
+        "scored_at",
+        "edition",
         "created_by",
         "created_at",
         "updated_by",
@@ -477,9 +654,29 @@ class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
             messages.SUCCESS,
         )
 
+    def get_queryset(self, request):
+        return with_class_names(with_level_names(super().get_queryset(request)))
+
     @admin.display(description=_("province"), ordering="commune__province__code")
     def province(self, obj):
         return obj.commune.province.name
+
+    @admin.display(description=_("computed level"), ordering="level")
+    def level_name(self, obj):
+        return level_label(obj.level, localized(obj, "level_name"))
+
+    @admin.display(description=_("class scored with"))
+    def class_name(self, obj):
+        return class_label(obj.class_value, localized(obj, "class_name"))
+
+    @admin.display(description=_("criteria met per level"))
+    def criteria_met_table(self, obj):
+        levels = _ResultNames(obj).levels
+        rows = [
+            (localized(levels.get(code)) or code, met, total)
+            for code, (met, total) in obj.criteria_met_by_level.items()
+        ]
+        return render_to_string("admin/criteria/assessment/criteria_met.html", {"rows": rows})
 
     def _result(self, obj):
         if not hasattr(obj, "_result"):
@@ -488,24 +685,23 @@ class AssessmentAdmin(PortalScopedAdmin, HistoryAdmin):
 
     @admin.display(description=_("scoring breakdown"))
     def breakdown(self, obj):
-        rows = (
-            (level.code, c.code, c.status, i.code, i.outcome, _fmt(i.value), _threshold(i))
+        names = _ResultNames(obj)
+        rows = [
+            names.row(i, criterion_status=c.status)
             for level in self._result(obj).levels
             for c in level.criteria
             for i in c.indicators
-        )
-        return _table(rows)
+        ]
+        return render_to_string("admin/criteria/assessment/result.html", {"rows": rows})
 
     @admin.display(description=_("gap to the next level"))
     def gap(self, obj):
         result = self._result(obj)
         if result.next_level is None:
             return _("every level is met")
-        rows = (
-            (result.next_level, i.criterion, "", i.code, i.outcome, _fmt(i.value), _threshold(i))
-            for i in result.gap
-        )
-        return _table(rows)
+        names = _ResultNames(obj)
+        rows = [names.row(i) for i in result.gap]
+        return render_to_string("admin/criteria/assessment/result.html", {"rows": rows})
 
 
 EVIDENCE_FIELDS = [
@@ -520,7 +716,7 @@ EVIDENCE_FIELDS = [
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+class EvidenceAdmin(PortalScopedAdmin, FoldedSearch, ReadOnlyAdmin):
     """Read only: files are attached and removed on the officer pages, whose services check
     them; a download goes through the pages' view, which checks the province (the file's
     media URL is never served)."""
@@ -546,36 +742,8 @@ class EvidenceAdmin(PortalScopedAdmin, ReadOnlyAdmin):
         return format_html('<a href="{}">{}</a>', url, _("download"))
 
 
-def _fmt(value) -> str:
-    return "—" if value is None else str(value)
-
-
-def _threshold(indicator_result) -> str:
-    t = indicator_result.threshold
-    if indicator_result.comparison == "true":
-        return _("yes")
-    if t is None:
-        return _("not configured")
-    mark = "" if t.verified else " ⚠ " + str(_("unverified"))
-    return f"{indicator_result.comparison} {t.value} ({t.scope} {t.scope_value}){mark}".strip()
-
-
-def _table(rows) -> str:
-    head = format_html(
-        "<tr><th>{}</th><th>{}</th><th></th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        _("level"),
-        _("criterion"),
-        _("indicator"),
-        _("result"),
-        _("value"),
-        _("threshold"),
-    )
-    body = format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows)
-    return format_html("<table>{}{}</table>", head, body)
-
-
 @admin.register(Recognition)
-class RecognitionAdmin(PortalScopedAdmin, HistoryAdmin):
+class RecognitionAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     province_field = ("commune__province", "district__province")
     list_display = [
         "decision_number",
@@ -587,14 +755,19 @@ class RecognitionAdmin(PortalScopedAdmin, HistoryAdmin):
         "issuer",
         "revoked_date",
     ]
-    list_filter = ["level", "title_year", "revoked_date"]
+    list_filter = [
+        "level",
+        "title_year",
+        "revoked_date",
+        ("commune__province", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["commune", "district", "level__criteria_set"]  # the level names its set
     search_fields = ["decision_number", "commune__search_key", "district__search_key"]
     autocomplete_fields = ["commune", "district"]
 
 
 @admin.register(Target)
-class TargetAdmin(PortalScopedAdmin, HistoryAdmin):
+class TargetAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     """Targets with the history of each: who set or changed it, when, old -> new."""
 
     province_field = "province"
@@ -602,6 +775,7 @@ class TargetAdmin(PortalScopedAdmin, HistoryAdmin):
     list_display = ["province", "district", "year", "level", "count", "percent"]
     list_filter = ["year", "level", "province"]
     list_select_related = ["province", "district", "level__criteria_set"]  # the level names its set
+    search_fields = ["province__code", "province__search_key", "district__search_key"]
     autocomplete_fields = ["province", "district"]
 
 
@@ -617,7 +791,7 @@ class ClosureExceptionInline(admin.TabularInline):
 
 
 @admin.register(YearClosure)
-class YearClosureAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+class YearClosureAdmin(PortalScopedAdmin, FoldedSearch, ReadOnlyAdmin):
     province_field = "province"
     list_display = ["province", "year", "closed_by", "closed_at", "note"]
     list_filter = ["year", "province__structure"]
@@ -628,7 +802,7 @@ class YearClosureAdmin(PortalScopedAdmin, ReadOnlyAdmin):
 
 
 @admin.register(ClosureException)
-class ClosureExceptionAdmin(PortalScopedAdmin, ReadOnlyAdmin):
+class ClosureExceptionAdmin(PortalScopedAdmin, FoldedSearch, ReadOnlyAdmin):
     province_field = "closure__province"
     list_display = ["closure", "commune", "reason", "opened_by", "opened_at"]
     list_filter = ["closure__year", "closure__province"]

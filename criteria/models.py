@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communes.models import Commune, District, Province
+from core.formatting import localized
 
 
 def no_set_message(year: int) -> str:
@@ -150,7 +151,7 @@ class Level(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.criteria_set.code} / {self.code}"
+        return f"{self.criteria_set.code} / {localized(self)}"
 
 
 class Measure(models.Model):

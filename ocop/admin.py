@@ -14,8 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import PortalScopedAdmin
-from communes.admin import FoldedSearchMixin
-from core.admin import HistoryAdmin
+from communes.admin import FoldedSearch
+from core.admin import HistoryAdmin, RelatedLists
 from core.forms import add_service_errors
 from ocop import rating, selectors, services
 from ocop.models import Evaluation, Producer, Product
@@ -41,7 +41,7 @@ class ProducerForm(forms.ModelForm):
 
 
 @admin.register(Producer)
-class ProducerAdmin(PortalScopedAdmin, FoldedSearchMixin, HistoryAdmin):
+class ProducerAdmin(PortalScopedAdmin, RelatedLists, FoldedSearch, HistoryAdmin):
     province_field = "commune__province"
     form = ProducerForm
     list_display = ["name", "kind", "tax_code", "commune", "province"]
@@ -197,7 +197,7 @@ class ProductForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(PortalScopedAdmin, FoldedSearchMixin, HistoryAdmin):
+class ProductAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     province_field = "commune__province"
     list_display = ["name", "producer", "commune", "province", "group", "stars", "validity"]
     list_filter = [PROVINCE_FILTER, "group", StarsFilter, ValidityFilter, "active"]

@@ -1,5 +1,8 @@
 """The national office reviews criteria sets and assessments in Django admin."""
 
+import re
+from html import unescape
+
 import pytest
 
 from communes.models import Commune
@@ -16,6 +19,17 @@ from tests.criteria.builders import indicator, measure
 from tests.criteria.files import PDF, upload
 
 pytestmark = pytest.mark.django_db
+
+
+def result_rows(html: str) -> dict[tuple[str, str], list[str]]:
+    """The admin's result table: (level code, indicator code) -> the cells' texts."""
+    table = re.search(r'<table class="ntm-result">.*?</table>', html, re.S).group(0)
+    rows = {}
+    row = r'<tr data-level="([^"]+)" data-indicator="([^"]+)"[^>]*>(.*?)</tr>'
+    for level, code, body in re.findall(row, table, re.S):
+        cells = re.findall(r"<td>(.*?)</td>", body, re.S)
+        rows[level, code] = [" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells]
+    return rows
 
 
 def _listed(response):
@@ -48,12 +62,32 @@ def test_assessment_page_shows_breakdown_and_gap(admin_client, small_set, bach_d
     assessment = create_assessment(commune=bach_dang, year=2023)
     save_values(assessment=assessment, values={"income": 45, "plan": True}, version=1)
     response = admin_client.get(f"/admin/criteria/assessment/{assessment.pk}/change/")
-    html = response.content.decode()
     assert response.status_code == 200
-    # Income 45 fails the Southeast's 50; irrigation is missing; the plan passes.
-    assert "<td>1.1</td><td>fail</td><td>45.0000</td><td>&gt;= 50.0000 (class dnb)</td>" in html
-    assert "<td>2.1</td><td>missing</td><td>—</td><td>&gt;= 80.0000 (national )</td>" in html
-    assert "<td>3.1</td><td>pass</td><td>True</td>" in html
+    rows = result_rows(response.content.decode())
+    # Income 45 fails the national 60 of the advanced level; irrigation is missing; the plan
+    # passes: each line names its level, criterion and indicator, writes numbers as the pages
+    # do, says where the threshold applies, and the outcome in words.
+    assert rows["advanced", "1.1"] == [
+        "Advanced",
+        "1. Criterion 1 Not met",
+        "1.1 1.1",
+        "45 triệu đồng/người/năm",
+        "≥ 60 triệu đồng/người/năm · nationwide test",
+        "Fail",
+    ]
+    assert rows["advanced", "2.1"][3:] == ["—", "required: yes", "Missing"]
+    assert rows["standard", "3.1"][0] == "Standard"
+    assert rows["standard", "3.1"][3:] == ["Yes", "required: yes", "Pass"]
+    page = " ".join(" ".join(cells) for cells in rows.values())
+    for code in ("fail", "pass", "missing", "not_met", "True", ".0000", "national ", ">="):
+        assert code not in page
+    vietnamese = admin_client.get(
+        f"/admin/criteria/assessment/{assessment.pk}/change/", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    rows = result_rows(vietnamese.content.decode())
+    assert rows["advanced", "1.1"][4] == "≥ 60 triệu đồng/người/năm · toàn quốc test"
+    assert rows["advanced", "1.1"][5] == "Không đạt"
+    assert rows["standard", "3.1"][3:] == ["Có", "bắt buộc: có", "Đạt"]
 
 
 def test_assessment_list_filters_and_costs_fixed_queries(

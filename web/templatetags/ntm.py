@@ -4,24 +4,17 @@ thresholds as people read them, labels of outcomes and statuses."""
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from core.formatting import format_number, localized
+from core.formatting import localized
+from criteria.labels import (
+    COMPARISONS,
+    CRITERION_STATUSES,
+    OUTCOMES,
+    SCOPES,
+    class_label,
+    value_text,
+)
 
 register = template.Library()
-
-OUTCOMES = {
-    "pass": _("Pass"),
-    "fail": _("Fail"),
-    "missing": _("Missing"),
-    "not_applicable": _("Not applicable"),
-    "not_configured": _("Not configured"),
-}
-CRITERION_STATUSES = {"met": _("Met"), "not_met": _("Not met"), "incomplete": _("Incomplete")}
-COMPARISONS = {">=": "≥", "<=": "≤", "==": "="}
-SCOPES = {
-    "national": _("national"),
-    "class": _("region or group"),
-    "province": _("province"),
-}
 
 
 @register.filter
@@ -33,13 +26,9 @@ def tr(obj, field="name"):
 @register.filter
 def num(value):
     """A stored number as people write it: no trailing zeros, the language's decimal mark."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
     if isinstance(value, str):
-        return value  # as typed
-    return format_number(value)
+        return value or "—"  # as typed
+    return value_text(value)
 
 
 @register.filter
@@ -82,10 +71,8 @@ def threshold_scope(threshold, regions, province):
         return _("nationwide")
     if threshold.scope == "province":
         return province.name
-    region = regions.get(threshold.scope_value)
-    if region is not None:
-        return localized(region)
-    return _("commune group %(group)s") % {"group": threshold.scope_value}
+    value = threshold.scope_value
+    return class_label(value, localized(regions.get(value)))
 
 
 @register.filter
