@@ -636,11 +636,20 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
         """Scored again from their values, as after a threshold change (services.results):
         approved ones keep the result they were approved with."""
         access = access_for(request.user)
-        selected = list(queryset.select_related("commune").order_by("pk"))
+        selected = list(queryset.select_related("commune__province").order_by("pk"))
         if not selected:
             return self._nothing_selected(request)
-        if any(not access.can_edit(a.commune.province_id) for a in selected):
-            self.message_user(request, gettext("Nothing was rescored."), messages.ERROR)
+        refused = [a for a in selected if not access.can_edit(a.commune.province_id)]
+        if refused:
+            self.message_user(
+                request,
+                gettext(
+                    "You may not rescore the assessment of %(commune)s (%(province)s): "
+                    "nothing was rescored."
+                )
+                % {"commune": refused[0].commune.name, "province": refused[0].commune.province},
+                messages.ERROR,
+            )
             return
         rescored = rescore_open([a.pk for a in selected])
         self.message_user(
