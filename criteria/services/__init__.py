@@ -20,6 +20,8 @@ from criteria.services.evidence import (
     check_evidence_file,
     remove_evidence,
 )
+from criteria.services.exports import write_values_csv
+from criteria.services.imports import ImportRefused, ImportReport, import_values
 from criteria.services.recognitions import (
     level_for_year,
     record_recognition,
@@ -46,6 +48,8 @@ from criteria.services.workflow import TRANSITIONS, move
 __all__ = [
     "AlreadyExistsError",
     "EVIDENCE_KINDS",
+    "ImportRefused",
+    "ImportReport",
     "RESULT_FIELDS",
     "TRANSITIONS",
     "LockedError",
@@ -58,6 +62,7 @@ __all__ = [
     "close_year",
     "create_assessment",
     "criteria_set_for_year",
+    "import_values",
     "level_for_year",
     "move",
     "open_commune_by_exception",
@@ -73,4 +78,5 @@ __all__ = [
     "revoke_recognition",
     "save_values",
     "set_target",
+    "write_values_csv",
 ]

@@ -308,7 +308,9 @@ class _Plan:
 
     def _load_communes(self, codes: set[str]) -> None:
         self.communes |= {code: [] for code in codes}
-        found = Commune.objects.filter(code__in=codes).select_related("province")
+        # Only what can be a code is asked for (a NUL byte would be a database error).
+        asked = [code for code in codes if code.isascii() and code.isdigit() and len(code) <= 5]
+        found = Commune.objects.filter(code__in=asked).select_related("province")
         for commune in found.prefetch_related("kind_changes"):
             self.communes[commune.code].append(commune)
 

@@ -198,6 +198,34 @@ def test_header_and_encoding_problems_are_reported(small_set, cast):
     assert _snapshot() == before
 
 
+def test_hostile_cells_are_errors_not_crashes(small_set, bach_dang, cast):
+    body = (
+        "2593\x000,2023,income,50,\n"  # a NUL byte in a code
+        "=cmd|' /C calc'!A0,2023,income,50,\n"  # a formula as a code
+        '25930,2023,income,50,"a\x00b"\n'  # a NUL byte in a note
+        "25930,2023,irrigation,1e3,\n"  # an exponent
+        "25930,2023,plan,٠,\n"  # another script's zero
+        "\n"  # a blank row: skipped, still counted in the row numbers
+        f"25930,2023,crafts,n/a,{'x' * 2001}\n"  # a note too long
+    )
+    errors = _refused(body, user=cast.national)
+    assert [(row, column) for row, column, _v, _m in errors] == [
+        (2, "commune_code"),
+        (3, "commune_code"),
+        (4, "value"),
+        (5, "value"),
+        (6, "value"),
+        (8, "value"),
+    ]
+    assert "null character" in errors[2][3] and "at most 2000 characters" in errors[5][3]
+
+
+def test_a_cell_beyond_the_csv_limit_is_reported(small_set, cast):
+    body = '25930,2023,income,50,"' + "x" * 200_000 + '"\n'
+    [(row, column, _value, message)] = _refused(body, user=cast.national)
+    assert (row, column) == (2, "") and message.startswith("The file is not valid CSV")
+
+
 def test_a_dry_run_reports_and_writes_nothing(small_set, bach_dang, cast):
     before = _snapshot()
     report = import_values(file=_file(GOOD), user=cast.officer_74, dry_run=True)
