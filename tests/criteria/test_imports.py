@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.access import access_for
 from communes.models import Commune
 from criteria.models import Assessment, AssessmentValue, CriterionResult, WorkflowStep
 from criteria.services import close_year, create_assessment, move, save_values
@@ -224,6 +225,32 @@ def test_a_cell_beyond_the_csv_limit_is_reported(small_set, cast):
     body = '25930,2023,income,50,"' + "x" * 200_000 + '"\n'
     [(row, column, _value, message)] = _refused(body, user=cast.national)
     assert (row, column) == (2, "") and message.startswith("The file is not valid CSV")
+
+
+def _queries(body: str, user) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        import_values(file=_file(body), user=user)
+    return len(queries)
+
+
+def test_the_queries_do_not_grow_with_the_rows(small_set, cast):
+    """Communes, assessments and values are loaded per chunk of rows, and written in bulk."""
+    codes = Commune.objects.rural(2021).filter(structure="2021", province__code="74")
+    codes = list(codes.order_by("code").values_list("code", flat=True)[:41])
+    rows = [f"{code},2023,{m},{v},\n" for code in codes for m, v in (("income", 55), ("plan", 1))]
+    access_for(cast.officer_74)  # read once per user, then cached on it
+    few, many = (
+        _queries("".join(rows[:2]), cast.officer_74),
+        _queries("".join(rows[2:]), cast.officer_74),
+    )
+    assert few == many
+    again = [row.replace(",55,", ",56,") for row in rows]  # changes to existing assessments
+    assert _queries("".join(again[:2]), cast.officer_74) == _queries(
+        "".join(again[2:]), cast.officer_74
+    )
 
 
 def test_a_dry_run_reports_and_writes_nothing(small_set, bach_dang, cast):
