@@ -11,6 +11,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.formatting import format_number
+
 
 class ReadOnlyMixin:
     """Rows only the services write (values, evidence, closed years, the security log): the
@@ -87,3 +89,16 @@ class RelatedLists:
             return format_html_join(" · ", '<a href="{}">{}</a>', items)
 
         return related_records
+
+
+def number_column(field: str, description):
+    """A column (or read-only field) showing a stored decimal as the pages write it: no
+    trailing zeros, the language's decimal mark ("60", not "60,00")."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj):
+        value = getattr(obj, field)
+        return "—" if value is None else format_number(value)
+
+    column.__name__ = f"{field}_shown"
+    return column

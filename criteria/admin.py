@@ -14,7 +14,7 @@ from accounts.access import access_for
 from accounts.admin import PortalScopedAdmin
 from communes.admin import FoldedSearch
 from communes.models import Region
-from core.admin import HistoryAdmin, ReadOnlyMixin
+from core.admin import HistoryAdmin, ReadOnlyMixin, number_column
 from core.formatting import localized
 from criteria import selectors
 from criteria.labels import (
@@ -781,7 +781,14 @@ class TargetAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
 
     province_field = "province"
 
-    list_display = ["province", "district", "year", "level", "count", "percent"]
+    list_display = [
+        "province",
+        "district",
+        "year",
+        "level",
+        "count",
+        number_column("percent", _("percentage of communes")),
+    ]
     list_filter = ["year", "level", "province"]
     list_select_related = ["province", "district", "level__criteria_set"]  # the level names its set
     search_fields = ["province__code", "province__search_key", "district__search_key"]

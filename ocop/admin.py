@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import PortalScopedAdmin
 from communes.admin import FoldedSearch
-from core.admin import HistoryAdmin, RelatedLists
+from core.admin import HistoryAdmin, RelatedLists, number_column
 from core.forms import add_service_errors
 from ocop import rating, selectors, services
 from ocop.models import Evaluation, Producer, Product
@@ -284,7 +284,8 @@ class EvaluationAdmin(PortalScopedAdmin, HistoryAdmin):
     province_field = "product__commune__province"
 
     form = RevocationForm
-    list_display = ["product", "stars", "score", "level", "decision_number", "decision_date"]
+    list_display = ["product", "stars", number_column("score", _("score (out of 100)"))]
+    list_display += ["level", "decision_number", "decision_date"]
     list_display += ["valid_until", "revoked_date"]
     list_filter = [
         "level",
