@@ -1,8 +1,11 @@
+import csv
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Subquery
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -44,7 +47,7 @@ from criteria.models import (
     WorkflowStep,
     YearClosure,
 )
-from criteria.services import workflow
+from criteria.services import exports, workflow
 from criteria.services.errors import StaleVersionError, WorkflowError, YearClosedError
 from criteria.services.results import rescore_open
 
@@ -533,7 +536,7 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     ]
     fields = readonly_fields
     inlines = [AssessmentValueInline]
-    actions = ["approve_selected", "return_selected", "rescore_selected"]
+    actions = ["approve_selected", "return_selected", "rescore_selected", "export_selected"]
     move_template = "admin/criteria/assessment/move_selected.html"
 
     def has_change_permission(self, request, obj=None):
@@ -665,6 +668,34 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
 
     def get_queryset(self, request):
         return with_class_names(with_level_names(super().get_queryset(request)))
+
+    @admin.action(description=_("Export the values of the selected assessments (CSV)"))
+    def export_selected(self, request, queryset):
+        """The long CSV of the values the reader may see (criteria.services.exports), which
+        the import reads back: by province and year, the selected communes."""
+        selected = queryset.select_related("commune__province").order_by(
+            "commune__province__code", "year", "commune__code"
+        )
+        groups = {}
+        for assessment in selected:
+            key = (assessment.commune.province, assessment.year)
+            groups.setdefault(key, []).append(assessment.commune.code)
+        if not groups:
+            return self._nothing_selected(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="ntm-values.csv"'
+        response.write("\ufeff")  # a BOM: spreadsheet programs then read UTF-8
+        writer = csv.writer(response, lineterminator="\n")
+        access = access_for(request.user)
+        for n, ((province, year), codes) in enumerate(groups.items()):
+            rows = exports.value_rows(
+                province=province, year=year, access=access, commune_codes=codes
+            )
+            header = next(rows)
+            if n == 0:
+                writer.writerow(header)
+            writer.writerows(rows)
+        return response
 
     @admin.display(description=_("province"), ordering="commune__province__code")
     def province(self, obj):

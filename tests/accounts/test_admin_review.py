@@ -107,3 +107,19 @@ def test_lists_read_names_and_numbers_not_codes(client, cast, work):
     assert "No level reached" in table and ">none<" not in table
     level_filter = client.get("/admin/criteria/assessment/", {"level": "none"})
     assert _listed(level_filter) == {work[p]["criteria/assessment"].pk for p in ("74", "20")}
+
+
+def test_the_selected_assessments_export_as_the_csv_the_import_reads(client, cast, work):
+    client.force_login(staff(cast.approver_74))
+    mine, other = work["74"]["criteria/assessment"], work["20"]["criteria/assessment"]
+    response = client.post(
+        "/admin/criteria/assessment/",
+        {"action": "export_selected", "_selected_action": [mine.pk, other.pk]},
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    # The other province's assessment is not among the approver's rows: not exported.
+    assert lines == [
+        "commune_code,year,measure_code,value,note",
+        f"{mine.commune.code},2023,plan,1,",
+    ]
