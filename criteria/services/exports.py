@@ -11,11 +11,17 @@ change measure may be negative) and must stay one to round-trip; "1"/"0" for yes
 
 import csv
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from accounts.access import Access, visible_work
-from communes.models import Province
-from criteria.models import Assessment, AssessmentValue, Measure
+from communes.models import Commune, Province
+from criteria import scoring, selectors
+from criteria.models import Assessment, AssessmentValue, CriteriaSet, Measure
 
 COLUMNS = ("commune_code", "year", "measure_code", "value", "note")
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -92,3 +98,180 @@ def csv_lines(**filters) -> Iterator[str]:
     """value_rows as CSV lines, for a streaming response."""
     writer = csv.writer(Echo(), lineterminator="\n")
     return (writer.writerow(row) for row in value_rows(**filters))
+
+
+# --- the Excel template -------------------------------------------------------------------------
+
+VALUES_SHEET, THRESHOLDS_SHEET = "Nhập liệu", "Ngưỡng"
+NOTE_SUFFIX = ":note"  # a measure's note column: "crafts:note"
+FIXED = ("commune_code", "commune", "year")
+FIRST_DATA_ROW = 3  # row 1: codes (what the import reads), row 2: Vietnamese names
+YES, NO, NOT_APPLICABLE_VI = "có", "không", "không áp dụng"
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    code: str  # the header the import reads: "commune_code", a measure code, "crafts:note"
+    title: str  # the Vietnamese name in the second header row
+    measure: Measure | None = None
+    note_of: Measure | None = None
+
+
+def template_columns(measures: list[Measure]) -> list[TemplateColumn]:
+    """The template's columns: the commune and year, then each measure that is entered (with
+    a note column after those that may be not applicable, where a note is required)."""
+    columns = [
+        TemplateColumn("commune_code", "Mã xã"),
+        TemplateColumn("commune", "Tên xã"),
+        TemplateColumn("year", "Năm"),
+    ]
+    for measure in measures:
+        unit = f" ({measure.unit})" if measure.unit else ""
+        columns.append(TemplateColumn(measure.code, measure.name_vi + unit, measure=measure))
+        if measure.allows_not_applicable:
+            title = f"Ghi chú: {measure.name_vi}"
+            columns.append(TemplateColumn(measure.code + NOTE_SUFFIX, title, note_of=measure))
+    return columns
+
+
+def write_template(out, *, province: Province, year: int, access: Access) -> int:
+    """The workbook for entering a province's year: one row per rural commune on the year's
+    map, one column per measure (code, and the Vietnamese name below it), filled with the
+    values ``access`` may see; a yes/no column takes only có/không (and không áp dụng where
+    allowed); the second sheet lists the thresholds that apply. Returns the communes' count."""
+    criteria_set = CriteriaSet.objects.for_year_or_error(year)
+    measures = list(criteria_set.measures.exclude(source=Measure.Source.DERIVED).order_by("code"))
+    columns = template_columns(measures)
+    communes = list(
+        Commune.objects.on_map(year)
+        .rural(year)
+        .filter(province=province)
+        .select_related("province__region")
+        .order_by("code")
+    )
+    book = Workbook()
+    sheet = book.active
+    sheet.title = VALUES_SHEET
+    sheet.append([column.code for column in columns])
+    sheet.append([column.title for column in columns])
+    stored = _stored_by_commune(province, year, access)
+    for commune in communes:
+        values = stored.get(commune.code, {})
+        sheet.append([_template_cell(column, commune, year, values) for column in columns])
+    _as_text(sheet, columns)
+    _validate_yes_no(sheet, columns, len(communes))
+    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=len(FIXED) + 1)
+    _threshold_sheet(book.create_sheet(THRESHOLDS_SHEET), criteria_set, communes, year)
+    book.save(out)
+    return len(communes)
+
+
+def _stored_by_commune(province: Province, year: int, access: Access) -> dict[str, dict]:
+    """{commune code: {measure code: (number, flag, not applicable, note)}}, as exported."""
+    assessments = Assessment.objects.filter(
+        visible_work(access), commune__province=province, year=year
+    )
+    rows = AssessmentValue.objects.filter(assessment__in=assessments).values_list(
+        "assessment__commune__code", "measure__code", "number", "flag", "not_applicable", "note"
+    )
+    stored: dict[str, dict] = {}
+    for code, measure, *value in rows:
+        stored.setdefault(code, {})[measure] = value
+    return stored
+
+
+def _template_cell(column: TemplateColumn, commune: Commune, year: int, values: dict):
+    if column.code == "commune_code":
+        return commune.code
+    if column.code == "commune":
+        return commune.name
+    if column.code == "year":
+        return year
+    if column.note_of is not None:
+        stored = values.get(column.note_of.code)
+        return neutralise(stored[3]) if stored else None
+    stored = values.get(column.code)
+    if stored is None:
+        return None
+    number, flag, not_applicable, _note = stored
+    if not_applicable:
+        return NOT_APPLICABLE_VI
+    if flag is not None:
+        return YES if flag else NO
+    return Decimal(value_text(number, None, False)) if number is not None else None
+
+
+def _as_text(sheet, columns: list[TemplateColumn]) -> None:
+    """Codes keep their leading zeros and notes stay text (never a formula)."""
+    text = [i for i, c in enumerate(columns, 1) if c.code == "commune_code" or c.note_of]
+    for row in sheet.iter_rows(min_row=FIRST_DATA_ROW):
+        for index in text:
+            cell = row[index - 1]
+            if cell.value is not None:
+                cell.data_type = "s"
+            cell.number_format = "@"
+
+
+def _validate_yes_no(sheet, columns: list[TemplateColumn], communes: int) -> None:
+    last = FIRST_DATA_ROW + max(communes, 1) - 1
+    for index, column in enumerate(columns, 1):
+        measure = column.measure
+        if measure is None or measure.value_type != Measure.ValueType.BOOL:
+            continue
+        words = [YES, NO] + ([NOT_APPLICABLE_VI] if measure.allows_not_applicable else [])
+        validation = DataValidation(
+            type="list",
+            formula1='"' + ",".join(words) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Giá trị không hợp lệ",
+            error="Chọn: " + ", ".join(words),
+        )
+        letter = get_column_letter(index)
+        validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
+        sheet.add_data_validation(validation)
+
+
+THRESHOLD_HEADER = [
+    "Mức",
+    "Tiêu chí",
+    "Chỉ tiêu",
+    "Tên chỉ tiêu",
+    "Mã số đo",
+    "Vùng / nhóm xã",
+    "So sánh",
+    "Ngưỡng",
+    "Phạm vi",
+    "Đã đối chiếu văn bản",
+    "Nguồn",
+]
+
+
+def _threshold_sheet(sheet, criteria_set: CriteriaSet, communes: list[Commune], year: int):
+    """The threshold each indicator is judged against, for each class (region or commune
+    group) the province's communes are in that year: the scoring engine's own choice
+    (scoring.resolve_threshold), "chưa cấu hình" where none is configured."""
+    sheet.append(THRESHOLD_HEADER)
+    rules = selectors.rules_for(criteria_set)
+    classes = sorted(set(selectors.classes_for(communes, criteria_set, year).values()))
+    province = communes[0].province.code if communes else ""
+    for class_value in classes:
+        subject = scoring.Subject(year, province, class_value)
+        for level in rules.levels:
+            for criterion in level.criteria:
+                for indicator in criterion.indicators:
+                    sheet.append(_threshold_row(rules, level, criterion, indicator, subject))
+
+
+def _threshold_row(rules, level, criterion, indicator, subject) -> list:
+    head = [level.code, criterion.code, indicator.code, neutralise(indicator.name)]
+    head += [indicator.measure, subject.class_value, indicator.comparison.value]
+    if indicator.comparison == scoring.Comparison.TRUE:
+        return [*head, "đạt (có)", "", "", ""]
+    threshold = scoring.resolve_threshold(rules, level.code, indicator, subject)
+    if threshold is None:
+        return [*head, "chưa cấu hình", "", "", ""]
+    verified = "có" if threshold.verified else "chưa"
+    scope = f"{threshold.scope.value} {threshold.scope_value}".strip()
+    plain = Decimal(value_text(threshold.value, None, False))
+    return [*head, plain, scope, verified, neutralise(threshold.source)]

@@ -27,9 +27,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from accounts.access import Access, access_for
 from communes.models import Commune, structures_for_years
+from core import files
+from core.tables import _cell_text
 from criteria.models import (
     Assessment,
     AssessmentValue,
@@ -40,7 +44,14 @@ from criteria.models import (
 )
 from criteria.services.closures import refuse_if_closed
 from criteria.services.errors import StaleVersionError, YearClosedError
-from criteria.services.exports import COLUMNS, restore
+from criteria.services.exports import (
+    COLUMNS,
+    FIRST_DATA_ROW,
+    FIXED,
+    NOTE_SUFFIX,
+    VALUES_SHEET,
+    restore,
+)
 from criteria.services.locks import hold_sets
 from criteria.services.values import (
     NewAssessment,
@@ -167,7 +178,11 @@ class _Row:
     year_text: str
     measure_code: str
     value: str
-    note: str
+    note: str | None  # None: the file has no note for it (a template's column): keep the stored
+    labels: dict[str, str] | None = None  # how the file names each column (a workbook's letters)
+
+    def column(self, name: str) -> str:
+        return self.labels.get(name, name) if self.labels else name
 
 
 def import_values(
@@ -215,7 +230,17 @@ def _access(user, status: str) -> Access:
 
 
 def _records(file, report: ImportReport) -> Iterator[_Row]:
-    """The file's data rows; a header, encoding or layout problem is an error in the report
+    """The file's values, one _Row each, from the long CSV or the Excel template (a ZIP
+    package, by its first bytes)."""
+    head = file.read(4)
+    file.seek(0)
+    if head == b"PK\x03\x04":
+        return _workbook_records(file, report)
+    return _csv_records(file, report)
+
+
+def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
+    """The CSV's data rows; a header, encoding or layout problem is an error in the report
     (and ends the reading where the file cannot be read on)."""
     # Line by line (a Django upload, an open file), decoded as it goes: never the whole file.
     reader = csv.reader(codecs.iterdecode(iter(file), "utf-8-sig"))
@@ -246,6 +271,77 @@ def _records(file, report: ImportReport) -> Iterator[_Row]:
         report.add_error(number + 1, "", "", _("The file is not valid CSV: %(e)s") % {"e": error})
 
 
+def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
+    """The template's values (exports.write_template): a row per commune, a value per
+    measure column, read as they come (openpyxl's read-only mode). A measure with no note
+    column keeps its stored note. A damaged or oversized workbook is an error in the report."""
+    name = getattr(file, "name", "") or "workbook.xlsx"
+    number = 1
+    try:
+        files.check_zip_package(
+            file,
+            name=name,
+            max_total_bytes=files.ZIP_MAX_UNPACKED_BYTES,
+            max_ratio=files.ZIP_MAX_RATIO,
+        )
+        book = load_workbook(file, read_only=True, data_only=True)
+        sheet = book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        columns = _template_columns([_cell_text(cell).strip() for cell in next(rows, ())])
+        number = 2
+        next(rows, None)  # the Vietnamese names
+        for number, cells in enumerate(rows, start=FIRST_DATA_ROW):
+            yield from _template_row(number, [_cell_text(cell).strip() for cell in cells], columns)
+            report.rows = number - FIRST_DATA_ROW + 1
+    except ValidationError as error:
+        report.add_error(number, "", name, " ".join(error.messages))
+    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file, as core.tables)
+        report.add_error(number, "", name, _("The file is not a readable .xlsx workbook."))
+
+
+@dataclass(frozen=True)
+class _TemplateColumns:
+    code: int
+    year: int
+    measures: list[tuple[int, str, int | None, dict]]  # (index, code, note's index, labels)
+
+
+def _template_columns(header: list[str]) -> _TemplateColumns:
+    """Where the template's row 1 puts the commune, the year and each measure (its note)."""
+    missing = [name for name in ("commune_code", "year") if name not in header]
+    if missing:
+        message = _("The first row must name the columns commune_code and year, then measures.")
+        raise ValidationError(message)
+    place = {name: index for index, name in enumerate(header) if name}
+
+    def label(index: int) -> str:
+        return f"{get_column_letter(index + 1)} ({header[index]})"
+
+    measures = []
+    for index, code in enumerate(header):
+        if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
+            continue
+        note = place.get(code + NOTE_SUFFIX)
+        labels = {"commune_code": label(place["commune_code"]), "year": label(place["year"])}
+        labels |= {"measure_code": label(index), "value": label(index)}
+        labels["note"] = label(note) if note is not None else label(index)
+        measures.append((index, code, note, labels))
+    return _TemplateColumns(place["commune_code"], place["year"], measures)
+
+
+def _template_row(number: int, cells: list[str], columns: _TemplateColumns) -> Iterator[_Row]:
+    if not any(cells):
+        return  # a blank row
+
+    def cell(index: int) -> str:
+        return cells[index] if index < len(cells) else ""
+
+    code, year = cell(columns.code), cell(columns.year)
+    for index, measure, note, labels in columns.measures:
+        note_text = cell(note) if note is not None else None
+        yield _Row(number, code, year, measure, cell(index), note_text, labels)
+
+
 def _chunks(rows: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
     chunk = []
     for row in rows:
@@ -258,9 +354,7 @@ def _chunks(rows: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
 
 
 def _payload(value: str, note: str) -> dict:
-    """A cell as parse_value takes it: the file's words for "not applicable", a note as the
-    export wrote it (exports.restore)."""
-    note = restore(note)
+    """A cell as parse_value takes it, with the file's words for "not applicable"."""
     word = unicodedata.normalize("NFC", " ".join(value.split())).casefold()
     if word in NOT_APPLICABLE_WORDS:
         return {"not_applicable": True, "note": note}
@@ -381,37 +475,48 @@ class _Plan:
         return None
 
     def _check(self, row: _Row) -> None:
-        add = self.report.add_error
+        add = self._error
         year = _year(row.year_text)
         if year is None:
-            add(row.number, "year", row.year_text, _("Write the year as four digits."))
+            add(row, "year", row.year_text, _("Write the year as four digits."))
             return
         rules = self.years[year]
         if rules.criteria_set is None:
-            add(row.number, "year", row.year_text, rules.error)
+            add(row, "year", row.year_text, rules.error)
             return
         commune = self._commune(row, year)
         target = None
         if commune is None:
-            add(row.number, "commune_code", row.code, _("No commune has this code."))
+            add(row, "commune_code", row.code, _("No commune has this code."))
         else:
             target = self.targets[(commune.pk, year)]
             if target is None:
-                add(row.number, *self._refused_cell(commune, year, row))
+                add(row, *self._refused_cell(commune, year, row))
         measure = rules.measures.get(row.measure_code)
         if measure is None:
             message = _("No measure has this code in %(set)s.") % {"set": rules.criteria_set.code}
-            add(row.number, "measure_code", row.measure_code, message)
+            add(row, "measure_code", row.measure_code, message)
             return
-        payload = _payload(row.value, row.note)
+        payload = _payload(row.value, self._note(row, target, measure))
         try:
             value = parse_value(measure, payload)
         except ValidationError as error:
-            add(row.number, "value", row.value, self._value_message(measure, error))
+            add(row, "value", row.value, self._value_message(measure, error))
             return
         if commune is not None and self._first_time(row, commune, year, measure) and target:
             target.first_row = target.first_row or row.number
             self._plan(row, target, measure, value, payload)
+
+    def _error(self, row: _Row, column: str, value: object, message: str) -> None:
+        self.report.add_error(row.number, row.column(column), value, message)
+
+    @staticmethod
+    def _note(row: _Row, target: _Target | None, measure: Measure) -> str:
+        """The row's note as the export wrote it (exports.restore); none given: the stored."""
+        if row.note is not None:
+            return restore(row.note)
+        stored = target.stored.get(measure.pk) if target else None
+        return stored[4] if stored else ""
 
     def _refused_cell(self, commune: Commune, year: int, row: _Row) -> tuple[str, str, str]:
         column, message = self.refusals[(commune.pk, year)]
@@ -429,8 +534,8 @@ class _Plan:
         first = self.seen.setdefault(key, row.number)
         if first != row.number:
             message = _("Row %(row)d already gives %(measure)s of this commune and year.")
-            self.report.add_error(
-                row.number, "measure_code", row.measure_code,
+            self._error(
+                row, "measure_code", row.measure_code,
                 message % {"row": first, "measure": measure.code},
             )  # fmt: skip
         return first == row.number
@@ -445,7 +550,7 @@ class _Plan:
             self.report.values_unchanged += 1
             return
         if target.assessment is not None and not target.assessment.is_editable:
-            self.report.add_error(row.number, "value", row.value, locked_message(target.assessment))
+            self._error(row, "value", row.value, locked_message(target.assessment))
             return
         target.first_change = target.first_change or row.number
         if stored and _clears(value):

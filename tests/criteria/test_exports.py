@@ -4,13 +4,16 @@ formula injection, and only what the reader may see."""
 import csv
 import io
 
+import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from accounts.access import access_for
+from communes.models import Commune
 from criteria.models import AssessmentValue, Measure
 from criteria.services import create_assessment, move, save_values
-from criteria.services.exports import COLUMNS, neutralise, restore, value_rows
-from criteria.services.imports import import_values
+from criteria.services.exports import COLUMNS, neutralise, restore, value_rows, write_template
+from criteria.services.imports import ImportRefused, import_values
 from tests.criteria.builders import measure
 from tests.criteria.test_imports import _snapshot
 
@@ -129,3 +132,77 @@ def test_the_export_api_says_what_is_wrong(small_set, api):
     assert missing.status_code == 400 and "province" in missing.json()["errors"]
     unknown = api().get("/api/v1/exports/values.csv?province=99&year=2023")
     assert (unknown.status_code, unknown.json()["message"]) == (404, "No province with code 99.")
+
+
+def _template(commune, user, year=2023) -> io.BytesIO:
+    out = io.BytesIO()
+    write_template(out, province=commune.province, year=year, access=access_for(user))
+    out.seek(0)
+    return out
+
+
+def test_the_template_has_a_row_per_commune_and_a_column_per_measure(small_set, bach_dang, cast):
+    _assess(bach_dang, {"income": "55,5", "plan": True})
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == [
+        "commune_code", "commune", "year", "crafts", "crafts:note", "income", "irrigation", "plan"
+    ]  # fmt: skip
+    assert sheet["F2"].value == "income (triệu đồng/người/năm)"
+    rural = Commune.objects.on_map(2023).rural(2023).filter(province=bach_dang.province)
+    assert sheet.max_row == 2 + rural.count()
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "25930")
+    assert row == ("25930", "Xã Bạch Đằng", 2023, None, None, 55.5, None, "có")
+    validations = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert validations == {
+        f"D3:D{sheet.max_row}": '"có,không,không áp dụng"',
+        f"H3:H{sheet.max_row}": '"có,không"',
+    }
+    thresholds = list(book["Ngưỡng"].iter_rows(values_only=True))
+    income = [r for r in thresholds if r[2] == "1.1" and r[0] == "standard"]
+    assert [(r[5], r[7], r[8]) for r in income] == [("dnb", 50, "class dnb")]
+
+
+def test_the_template_reads_back_through_the_import(small_set, bach_dang, cast):
+    _assess(bach_dang, {"income": 50, "crafts": {"not_applicable": True, "note": "=1+1"}})
+    before = _snapshot()
+    report = import_values(file=_template(bach_dang, cast.officer_74), user=cast.officer_74)
+    assert _snapshot() == before and report.values_changed == 0
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    assert sheet["E" + str(_row_of(sheet, "25930"))].value == "'=1+1"
+    number = _row_of(sheet, "25930")
+    sheet[f"F{number}"] = 60
+    sheet[f"H{number}"] = "không"
+    sheet[f"G{number}"] = "abc"  # refused, named by its column
+    sheet[f"E{number}"] = "Không có làng nghề"
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=_saved(book), user=cast.officer_74)
+    [error] = refused.value.report.errors
+    assert (error.row, error.column, error.value) == (number, "G (irrigation)", "abc")
+    sheet[f"G{number}"] = None
+    report = import_values(file=_saved(book), user=cast.officer_74)
+    assert (report.values_changed, report.values_created) == (2, 1)
+    stored = {v.measure.code: v for v in AssessmentValue.objects.select_related("measure")}
+    assert (stored["income"].number, stored["plan"].flag) == (60, False)
+    assert stored["crafts"].note == "Không có làng nghề"
+
+
+def test_a_damaged_workbook_is_refused(small_set, cast):
+    before = _snapshot()
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=io.BytesIO(b"PK\x03\x04 not really a zip"), user=cast.national)
+    assert refused.value.report.errors[0].message == "The file is not a readable .xlsx workbook."
+    assert _snapshot() == before
+
+
+def _row_of(sheet, code: str) -> int:
+    return next(row[0].row for row in sheet.iter_rows(min_row=3) if row[0].value == code)
+
+
+def _saved(book) -> io.BytesIO:
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.access import Access
 from communes.models import Province
-from criteria.services.exports import write_values_csv
+from criteria.services.exports import write_template, write_values_csv
 
 OPERATOR = Access(role=None, province_id=None, superuser=True, authenticated=True)
 
@@ -18,11 +18,25 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int)
         parser.add_argument("--commune", action="append", help="only this commune (repeatable)")
         parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--template",
+            action="store_true",
+            help="write the Excel template instead (one row per commune, one column per "
+            "measure, thresholds in a second sheet); needs --output",
+        )
 
-    def handle(self, *args, province, year, commune, output, verbosity, **options):
+    def handle(self, *args, province, year, commune, output, template, verbosity, **options):
         unit = Province.objects.on_map(year).filter(code=province).first()
         if unit is None:
             raise CommandError(f"No province {province} on the map of {year}.")
+        if template:
+            if output is None:
+                raise CommandError("The template is a workbook: give --output FILE.xlsx.")
+            with open(output, "wb") as out:
+                count = write_template(out, province=unit, year=year, access=OPERATOR)
+            if verbosity:
+                self.stderr.write(f"template for {count} communes written to {output}")
+            return
         filters = {"province": unit, "year": year, "access": OPERATOR, "commune_codes": commune}
         if output is None:
             count = write_values_csv(self.stdout, **filters)
