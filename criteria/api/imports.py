@@ -2,7 +2,9 @@
 GET /api/v1/exports/values.csv (the same CSV, services.exports). Thin: the services check the
 file, who may import what, and write."""
 
-from django.http import StreamingHttpResponse
+import io
+
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -130,9 +132,20 @@ class ExportQuerySerializer(serializers.Serializer):
     )
 
 
-class ExportView(APIView):
+class FileView(APIView):
+    """A file for anyone, of what they may see; its errors in the API's JSON shape, whatever
+    the client accepts."""
+
     permission_classes = [AllowAny]
-    # JSON for the errors, CSV for the file (a client asking for text/csv gets errors as JSON).
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):  # an error: the file itself passes as it is
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ExportView(FileView):
     renderer_classes = [CSVRenderer, JSONRenderer]
 
     @extend_schema(
@@ -154,14 +167,7 @@ class ExportView(APIView):
         },
     )
     def get(self, request):
-        params = ExportQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        query = params.validated_data
-        year = query["year"]
-        province = Province.objects.on_map(year).filter(code=query["province"]).first()
-        if province is None:
-            raise NotFound(_("No province with code %(code)s.") % {"code": query["province"]})
-        commune = query.get("commune")
+        province, year, commune = _export_query(request)
         lines = exports.csv_lines(
             province=province,
             year=year,
@@ -169,19 +175,64 @@ class ExportView(APIView):
             commune_codes=[commune] if commune else None,
         )
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        name = f"ntm-values-{province.code}-{year}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return _attachment(response, f"ntm-values-{province.code}-{year}.csv")
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        # The streamed file passes as it is; errors are rendered as JSON.
-        if not isinstance(response, StreamingHttpResponse):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+
+def _export_query(request) -> tuple[Province, int, str | None]:
+    params = ExportQuerySerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    query = params.validated_data
+    year = query["year"]
+    province = Province.objects.on_map(year).filter(code=query["province"]).first()
+    if province is None:
+        raise NotFound(_("No province with code %(code)s.") % {"code": query["province"]})
+    return province, year, query.get("commune")
+
+
+def _attachment(response, name: str):
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class XLSXRenderer(BaseRenderer):
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+
+
+class TemplateView(FileView):
+    renderer_classes = [XLSXRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="The Excel template of a province's year",
+        description="One row per rural commune on the year's map, filled with the values the "
+        "caller may see; one column per measure (its code in row 1, the Vietnamese name in "
+        "row 2), a note column after each measure that may be not applicable; yes/no "
+        "columns take có/không. The second sheet gives the threshold each indicator is judged "
+        "against, by region or commune group. POST the filled workbook to /api/v1/imports/.",
+        parameters=[
+            OpenApiParameter("province", OpenApiTypes.STR, required=True),
+            OpenApiParameter("year", OpenApiTypes.INT, required=True),
+        ],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook."),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def get(self, request):
+        province, year, _commune = _export_query(request)
+        book = io.BytesIO()
+        exports.write_template(book, province=province, year=year, access=access_for(request.user))
+        response = HttpResponse(book.getvalue(), content_type=XLSX)
+        return _attachment(response, f"ntm-template-{province.code}-{year}.xlsx")
 
 
 urlpatterns = [
     path("imports/", ImportView.as_view(), name="import"),
     path("exports/values.csv", ExportView.as_view(), name="export-values"),
+    path("exports/template.xlsx", TemplateView.as_view(), name="export-template"),
 ]

@@ -206,3 +206,17 @@ def _saved(book) -> io.BytesIO:
     book.save(out)
     out.seek(0)
     return out
+
+
+def test_the_api_serves_the_template(small_set, bach_dang, api, cast):
+    _assess(bach_dang, {"income": 50})
+    url = "/api/v1/exports/template.xlsx?province=74&year=2023"
+    response = api(cast.officer_74).get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="ntm-template-74-2023.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content))["Nhập liệu"]
+    assert sheet[_row_of(sheet, "25930")][5].value == 50
+    public = load_workbook(io.BytesIO(api().get(url).content))["Nhập liệu"]
+    assert public[_row_of(public, "25930")][5].value is None  # a draft: staff only
+    wrong = api().get("/api/v1/exports/template.xlsx?province=74&year=1990")
+    assert wrong.status_code == 400 and "year" in wrong.json()["errors"]
