@@ -1,5 +1,6 @@
 """Importing assessments' values from the long CSV ``commune_code,year,measure_code,value,note``
-(UTF-8, with or without a byte-order mark, a header row first): one service behind the
+(UTF-8, with or without a byte-order mark, a header row first), or from the Excel template
+(exports.write_template, one row per commune, one column per measure): one service behind the
 command, the API and the pages.
 
 All or nothing. The whole file is read and checked first, in chunks of rows (each chunk's
@@ -14,7 +15,8 @@ A value equal to the stored one is not written, so the same file twice changes n
 How a cell is read is the services' rule (values.parse_value: numbers with a point or a comma,
 yes/no words); here only what a file adds: an empty value is missing (it clears a stored one),
 ``n/a`` or ``không áp dụng`` marks the value not applicable (the note then says why), and a
-note exported with a leading apostrophe (exports.neutralise) is read back without it.
+note exported with a leading apostrophe (exports.neutralise) is read back without it. The
+evidence link of a stored value is kept: the file has no column for it.
 """
 
 import codecs
@@ -23,6 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -148,6 +151,17 @@ class ImportRefused(Exception):
         self.report = report
 
 
+class _Stored(NamedTuple):
+    """A value as stored, as much of it as the import compares and keeps."""
+
+    pk: int
+    number: Decimal | None
+    flag: bool | None
+    not_applicable: bool
+    note: str
+    evidence_url: str
+
+
 @dataclass
 class _Target:
     """One commune's year in the file: its assessment (None: to be created) and what the
@@ -157,7 +171,7 @@ class _Target:
     year: int
     criteria_set: CriteriaSet
     assessment: Assessment | None
-    stored: dict[int, tuple]  # measure id -> (value id, number, flag, not applicable, note, link)
+    stored: dict[int, _Stored]  # by measure id
     payloads: dict[str, object] = field(default_factory=dict)  # for a new assessment
     writes: list[ValueWrite] = field(default_factory=list)  # for an existing one
     first_row: int = 0  # its first row in the file
@@ -193,10 +207,10 @@ def import_values(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the long CSV ``file`` (a binary file object) as ``user`` (None: the operator at
-    the server's terminal, with national scope). Returns the report; raises ImportRefused
-    (nothing written) listing every error, PermissionDenied for a user who may not import
-    or not with that status."""
+    """Import ``file`` (a binary file object: the long CSV, or the Excel template filled in)
+    as ``user`` (None: the operator at the server's terminal, with national scope). Returns
+    the report; raises ImportRefused (nothing written) listing every error, PermissionDenied
+    for a user who may not import, or not with that status."""
     access = _access(user, status)
     report = ImportReport(dry_run=dry_run, status=status)
     with transaction.atomic():
@@ -449,14 +463,14 @@ class _Plan:
             self.targets[(commune_id, year)] = target
 
     @staticmethod
-    def _stored_values(assessment_ids: list[int]) -> dict[int, dict[int, tuple]]:
+    def _stored_values(assessment_ids: list[int]) -> dict[int, dict[int, _Stored]]:
         rows = AssessmentValue.objects.filter(assessment__in=assessment_ids).values_list(
             "assessment_id", "measure_id", "pk", "number", "flag", "not_applicable", "note",
             "evidence_url",
         )  # fmt: skip
-        stored: dict[int, dict[int, tuple]] = {}
+        stored: dict[int, dict[int, _Stored]] = {}
         for assessment_id, measure_id, *value in rows:
-            stored.setdefault(assessment_id, {})[measure_id] = tuple(value)
+            stored.setdefault(assessment_id, {})[measure_id] = _Stored(*value)
         return stored
 
     def _refusal(self, commune: Commune, year: int) -> tuple[str, str] | None:
@@ -516,7 +530,7 @@ class _Plan:
         if row.note is not None:
             return restore(row.note)
         stored = target.stored.get(measure.pk) if target else None
-        return stored[4] if stored else ""
+        return stored.note if stored else ""
 
     def _refused_cell(self, commune: Commune, year: int, row: _Row) -> tuple[str, str, str]:
         column, message = self.refusals[(commune.pk, year)]
@@ -545,7 +559,7 @@ class _Plan:
     ) -> None:
         stored = target.stored.get(measure.pk)
         if stored:  # the file has no column for the evidence link: the stored one stays
-            value = replace(value, evidence_url=stored[5])
+            value = replace(value, evidence_url=stored.evidence_url)
         if _same(stored, value):
             self.report.values_unchanged += 1
             return
@@ -562,7 +576,7 @@ class _Plan:
         if target.assessment is None:
             target.payloads[measure.code] = payload
         else:
-            stored_id = stored[0] if stored else None
+            stored_id = stored.pk if stored else None
             target.writes.append(ValueWrite(target.assessment.pk, measure.pk, value, stored_id))
 
     def finish(self, status: str) -> None:
@@ -619,12 +633,12 @@ def _needs_submit(target: _Target) -> bool:
     return target.assessment.is_editable
 
 
-def _same(stored: tuple | None, value: ParsedValue) -> bool:
+def _same(stored: _Stored | None, value: ParsedValue) -> bool:
+    """Whether writing ``value`` would leave the stored one as it is (55 is 55.0000)."""
     if stored is None:
         return _clears(value)
-    _pk, number, flag, not_applicable, note, evidence_url = stored
-    number = Decimal(number) if number is not None else None
-    return (number, flag, not_applicable, note, evidence_url) == (
+    _pk, *kept = stored
+    return tuple(kept) == (
         value.number,
         value.flag,
         value.not_applicable,

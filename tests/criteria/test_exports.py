@@ -165,7 +165,8 @@ def test_the_template_has_a_row_per_commune_and_a_column_per_measure(small_set, 
 
 
 def test_the_template_reads_back_through_the_import(small_set, bach_dang, cast):
-    _assess(bach_dang, {"income": 50, "crafts": {"not_applicable": True, "note": "=1+1"}})
+    crafts = {"not_applicable": True, "note": "=1+1"}
+    _assess(bach_dang, {"income": {"value": 50, "note": "Theo báo cáo"}, "crafts": crafts})
     before = _snapshot()
     report = import_values(file=_template(bach_dang, cast.officer_74), user=cast.officer_74)
     assert _snapshot() == before and report.values_changed == 0
@@ -187,6 +188,7 @@ def test_the_template_reads_back_through_the_import(small_set, bach_dang, cast):
     stored = {v.measure.code: v for v in AssessmentValue.objects.select_related("measure")}
     assert (stored["income"].number, stored["plan"].flag) == (60, False)
     assert stored["crafts"].note == "Không có làng nghề"
+    assert stored["income"].note == "Theo báo cáo"  # no note column: the stored one stays
 
 
 def test_a_damaged_workbook_is_refused(small_set, cast):

@@ -87,6 +87,19 @@ def test_changes_clears_and_not_applicable_are_written_with_history(small_set, b
     assert counts == (1, 1, 2) and report.assessments_changed == 1
 
 
+def test_the_evidence_link_is_kept(small_set, bach_dang, cast):
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    link = "https://example.org/bao-cao.pdf"
+    save_values(
+        assessment=assessment, values={"income": {"value": 30, "evidence_url": link}}, version=1
+    )
+    import_values(file=_file("25930,2023,income,31,\n"), user=cast.officer_74)
+    assert assessment.values.get().evidence_url == link
+    report = import_values(file=_file("25930,2023,income,,\n"), user=cast.officer_74)
+    value = assessment.values.get()  # the link stays, with no value
+    assert (value.number, value.evidence_url, report.values_changed) == (None, link, 1)
+
+
 def test_every_error_is_listed_and_nothing_is_written(small_set, bach_dang, cast):
     ward = Commune.objects.get(structure="2021", code="25933")
     body = (
