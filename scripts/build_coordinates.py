@@ -32,6 +32,7 @@ import argparse
 import csv
 import difflib
 import hashlib
+import math
 import re
 import sqlite3
 import subprocess
@@ -50,6 +51,8 @@ DATA_FILE = "vietnamadminunits/data/dataset.db"
 UNITS_DIR = ROOT / "fixtures" / "admin_units"
 OUT_DIR = ROOT / "fixtures" / "coordinates"
 SPELLING_SIMILARITY = 0.7
+LINEAGE_FILE = ROOT / "fixtures" / "lineage" / "2025-07-01.csv"
+FAR_KM = 50  # a new unit's point this far from every unit it was formed from is a wrong geocode
 
 # structure -> (table, its district code column or None, its parents' point columns)
 TABLES = {
@@ -135,6 +138,7 @@ class Match:
     without: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     renamed: list[tuple[str, str, str]] = field(default_factory=list)  # code, ours, source
     recoded: list[tuple[str, str, str]] = field(default_factory=list)  # ours, source, name
+    matched_how: dict[str, str] = field(default_factory=dict)
     units: int = 0
     xa: int = 0  # rural communes, the programme's subjects
     source_rows: int = 0
@@ -192,11 +196,39 @@ def match(structure: str, units: list[dict], source: list[dict]) -> Match:
         else:
             result.points[unit["code"]] = row["point"]
             result.how[how] += 1
+            result.matched_how[unit["code"]] = how
             if how.startswith("code, name"):
                 result.renamed.append((unit["code"], unit["name"], row["name"]))
             elif how.startswith("name in"):
                 result.recoded.append((unit["code"], row["code"], unit["name"]))
     return result
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance on the ground, near enough at this scale (equirectangular)."""
+    dy = (a[0] - b[0]) * 111.2
+    dx = (a[1] - b[1]) * 111.2 * math.cos(math.radians((a[0] + b[0]) / 2))
+    return math.hypot(dx, dy)
+
+
+def drop_far_from_predecessors(new: Match, old: Match, units: list[dict]) -> None:
+    """A 2025 unit's point farther than FAR_KM from the points of every 2021 unit it was
+    formed from (the government's conversion table, fixtures/lineage/) is the geocoder's
+    mistake (a namesake elsewhere): the unit is left without coordinates."""
+    with LINEAGE_FILE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[2:]  # two header lines
+    formed_from = defaultdict(set)
+    for row in rows:
+        if len(row) > 4 and row[2].strip().isdigit() and row[4].strip().isdigit():
+            formed_from[row[2].strip().zfill(5)].add(row[4].strip().zfill(5))
+    by_code = {u["code"]: u for u in units}
+    for code, point in list(new.points.items()):
+        distances = [km(point, old.points[c]) for c in formed_from[code] if c in old.points]
+        if distances and min(distances) > FAR_KM:
+            del new.points[code]
+            new.how[new.matched_how.pop(code)] -= 1
+            reason = f"the source's point is over {FAR_KM} km from every unit it was formed from"
+            new.without[reason].append(by_code[code])
 
 
 def number(value: float) -> str:
@@ -247,7 +279,9 @@ def readme(version: str, checksum: str, results: list[Match]) -> str:
         f"{SPELLING_SIMILARITY}),",
         "when no other unit of ours has the source's name there. Otherwise it has no point: none",
         "is guessed. A point the source gives the unit's district or province (a geocoder's",
-        "fallback) or several units at once is not the unit's own and is left out.",
+        "fallback) or several units at once is not the unit's own and is left out; so is a",
+        f"2025 unit's point more than {FAR_KM} km from the points of all the 2021 units it was",
+        "formed from (`fixtures/lineage/2025-07-01.csv`): the geocoder found a namesake.",
         "",
         "## Coverage",
         "",
@@ -270,10 +304,18 @@ def readme(version: str, checksum: str, results: list[Match]) -> str:
             lines.append(f"- matched by {how}: {count}")
         if r.recoded:
             lines += ["", "Matched by name, the source giving another code (ours → source):", ""]
-            lines += [f"- {ours} → {theirs} {name}" for ours, theirs, name in r.recoded]
+            lines += [
+                f"- {ours} → {theirs} {name}"
+                for ours, theirs, name in r.recoded
+                if ours in r.points
+            ]
         if r.renamed:
             lines += ["", "Matched by code, the source spelling the name differently:", ""]
-            lines += [f"- {code} {ours} (source: {theirs})" for code, ours, theirs in r.renamed]
+            lines += [
+                f"- {code} {ours} (source: {theirs})"
+                for code, ours, theirs in r.renamed
+                if code in r.points
+            ]
         lines += ["", "Without coordinates:", ""]
         for reason, units in sorted(r.without.items()):
             kinds = Counter(KIND_LABEL[u["kind"]] for u in units)
@@ -292,10 +334,12 @@ def build(version: str, out: Path) -> list[Match]:
         with zipfile.ZipFile(wheel) as archive:
             archive.extract(DATA_FILE, tmp)
         database = Path(tmp) / DATA_FILE
+        units = {structure: read_units(structure) for structure in TABLES}
         results = [
-            match(structure, read_units(structure), read_source(database, structure))
+            match(structure, units[structure], read_source(database, structure))
             for structure in TABLES
         ]
+    drop_far_from_predecessors(results[1], results[0], units["2025"])
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
         write_csv(out / f"{result.structure}.csv", result.points)
