@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from accounts.access import access_for
@@ -222,3 +223,13 @@ def test_the_api_serves_the_template(small_set, bach_dang, api, cast):
     assert public[_row_of(public, "25930")][5].value is None  # a draft: staff only
     wrong = api().get("/api/v1/exports/template.xlsx?province=74&year=1990")
     assert wrong.status_code == 400 and "year" in wrong.json()["errors"]
+
+
+def test_the_command_writes_the_template(small_set, bach_dang, tmp_path, capsys):
+    path = tmp_path / "mau.xlsx"
+    call_command("export_assessments", "--province", "74", "--year", "2023", "--template",
+                 "--output", str(path))  # fmt: skip
+    assert "Nhập liệu" in load_workbook(path).sheetnames
+    assert f"written to {path}" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="give --output"):
+        call_command("export_assessments", "--province", "74", "--year", "2023", "--template")

@@ -279,6 +279,7 @@ def test_the_command_imports_reports_and_refuses(small_set, bach_dang, cast, tmp
     call_command("import_assessments", str(path), "--dry-run", "--user", "officer_74")
     out = capsys.readouterr()
     assert "Dry run: nothing was written." in out.out and "values created: 3" in out.out
+    assert "3 rows read" in out.err  # the progress, on the terminal
     assert not Assessment.objects.exists()
     call_command("import_assessments", str(path), "--user", "officer_74")
     assert Assessment.objects.get().values.count() == 3

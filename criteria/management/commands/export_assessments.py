@@ -10,7 +10,8 @@ OPERATOR = Access(role=None, province_id=None, superuser=True, authenticated=Tru
 class Command(BaseCommand):
     help = (
         "Export a province's assessment values of a year as the long CSV that "
-        "import_assessments reads (commune_code,year,measure_code,value,note)."
+        "import_assessments reads (commune_code,year,measure_code,value,note), or as the "
+        "Excel template to fill in (--template)."
     )
 
     def add_arguments(self, parser):
@@ -30,19 +31,24 @@ class Command(BaseCommand):
         if unit is None:
             raise CommandError(f"No province {province} on the map of {year}.")
         if template:
-            if output is None:
-                raise CommandError("The template is a workbook: give --output FILE.xlsx.")
-            with open(output, "wb") as out:
-                count = write_template(out, province=unit, year=year, access=OPERATOR)
-            if verbosity:
-                self.stderr.write(f"template for {count} communes written to {output}")
-            return
-        filters = {"province": unit, "year": year, "access": OPERATOR, "commune_codes": commune}
-        if output is None:
-            count = write_values_csv(self.stdout, **filters)
+            message = self._template(unit, year, output)
         else:
-            # utf-8-sig: the byte-order mark tells spreadsheet programs the file is UTF-8.
-            with open(output, "w", encoding="utf-8-sig", newline="") as out:
-                count = write_values_csv(out, **filters)
+            count = self._csv(output, province=unit, year=year, commune_codes=commune)
+            message = f"{count} values exported"
         if verbosity:
-            self.stderr.write(f"{count} values exported")
+            self.stderr.write(message)
+
+    def _csv(self, output, **filters) -> int:
+        if output is None:
+            return write_values_csv(self.stdout, access=OPERATOR, **filters)
+        # utf-8-sig: the byte-order mark tells spreadsheet programs the file is UTF-8.
+        with open(output, "w", encoding="utf-8-sig", newline="") as out:
+            return write_values_csv(out, access=OPERATOR, **filters)
+
+    @staticmethod
+    def _template(province, year, output) -> str:
+        if output is None:
+            raise CommandError("The template is a workbook: give --output FILE.xlsx.")
+        with open(output, "wb") as out:
+            count = write_template(out, province=province, year=year, access=OPERATOR)
+        return f"template for {count} communes written to {output}"
