@@ -146,14 +146,14 @@ def certified_counts(
     products: ProductQuerySet, day: datetime.date, by: str, expiring_days: int
 ) -> QuerySet:
     """The products of ``products`` certified on ``day``, counted in one grouped query: rows of
-    ``by`` (a field path, e.g. commune__province_id), producer_id, stars, products, and
-    expiring (those of them whose rating expires within ``expiring_days`` days)."""
+    ``by`` (a field path, e.g. commune__province_id), producer_id, group, stars, products,
+    and expiring (those of them whose rating expires within ``expiring_days`` days)."""
     # The same rules as the lists (ProductQuerySet), over the same products, in one query.
     expiring = products.with_current(day).expiring_within(day, expiring_days)
     return (
         products.with_current(day)
         .certified_on(day)
-        .values(by, "producer_id", stars=F("current_stars"))
+        .values(by, "producer_id", "group", stars=F("current_stars"))
         .annotate(
             products=Count("pk"), expiring=Count("pk", filter=Q(pk__in=expiring.values("pk")))
         )

@@ -13,8 +13,11 @@ sum of its provinces. Reading the queries:
 6. districts with their highest recognition in force, grouped by province and level
    (not for a district's report);
 7. the targets, with their levels;
-8. OCOP products certified on the report's day, grouped by unit, producer and stars
-   (ocop.selectors.certified_counts).
+8. OCOP products certified on the report's day, grouped by unit, producer, group and stars
+   (ocop.selectors.certified_counts);
+9. for the report's own unit (not the national report's province rows): the criteria of the
+   set in force, and the approved assessments' criterion results grouped by criterion and
+   status (which criteria the most communes fail).
 
 A unit counts in a year when it is on that year's map (communes.models.on_map_q). A year asked
 on a later map than its own (2024 on the map since 1 July 2025) is counted on its own map and
@@ -41,7 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,7 +57,14 @@ from communes.models import (
     rural_q,
     structure_for_year,
 )
-from criteria.models import Assessment, Recognition, Target, no_set_message
+from criteria.models import (
+    Assessment,
+    Criterion,
+    CriterionResult,
+    Recognition,
+    Target,
+    no_set_message,
+)
 from criteria.selectors import Ladder, ladder_for_year
 from ocop import rating, selectors
 from ocop.models import Product
@@ -127,8 +137,23 @@ class TargetProgress:
 class OcopStats:
     products: int
     by_stars: dict[str, int]
+    by_group: dict[str, int]
     producers: int
     expiring_90_days: int
+
+
+@dataclass(frozen=True)
+class CriterionDifficulty:
+    """How the approved assessments of a unit fared on one criterion."""
+
+    level: str
+    number: str
+    name_vi: str
+    name_en: str
+    met: int
+    not_met: int
+    incomplete: int
+    not_met_share: float | None  # percent of the assessed communes
 
 
 @dataclass(frozen=True)
@@ -143,12 +168,16 @@ class UnitStats:
     recognized: dict[str, int]
     at_least: dict[str, dict[str, int]]
     avg_criteria_met: float | None
+    shares: dict[str, dict[str, float | None]]
+    criteria_met_histogram: dict[str, int]
     districts_total: int | None
     districts_recognized: dict[str, int] | None
     targets: list[TargetProgress]
     ocop: OcopStats
     provinces: list["UnitStats"] | None = None
     basis: str = UNITS
+    # The report's own unit only (not the national report's province rows):
+    criteria_difficulty: list[CriterionDifficulty] | None = None
 
 
 @dataclass
@@ -158,11 +187,14 @@ class Tally:
     communes: int = 0
     assessed: int = 0
     criteria_met: int = 0
+    # Approved assessments by the number of criteria they meet at the first level.
+    criteria_met_counts: Counter = field(default_factory=Counter)
     computed: Counter = field(default_factory=Counter)
     recognized: Counter = field(default_factory=Counter)
     districts: int = 0
     districts_recognized: Counter = field(default_factory=Counter)
     ocop_stars: Counter = field(default_factory=Counter)
+    ocop_groups: Counter = field(default_factory=Counter)
     # Certified products by producer id: a producer with products in two units counts once.
     ocop_producers: Counter = field(default_factory=Counter)
     ocop_expiring: int = 0
@@ -178,7 +210,9 @@ def _values(tally: Tally) -> list:
 # --- The reports -------------------------------------------------------------------------
 
 
-def national_stats(year: int, structure: str | None = None) -> UnitStats:
+def national_stats(
+    year: int, structure: str | None = None, *, difficulty: bool = True
+) -> UnitStats:
     frame = _frame(year, structure)
     provinces = list(Province.objects.filter(_reported(frame)).order_by("code"))
     if not provinces:
@@ -194,25 +228,63 @@ def national_stats(year: int, structure: str | None = None) -> UnitStats:
         _unit_stats(frame, p, tallies[p.pk], targets[p.pk], districts=districts) for p in provinces
     ]
     country = _unit_stats(frame, COUNTRY, country_tally, [], districts=districts)
-    return dataclasses.replace(country, provinces=rows)
+    country = dataclasses.replace(country, provinces=rows)
+    if difficulty:
+        criteria = _difficulty(frame, _communes_reported(frame, provinces))
+        country = dataclasses.replace(country, criteria_difficulty=criteria)
+    return country
 
 
-def province_stats(code: str, year: int, structure: str | None = None) -> UnitStats:
+def province_stats(
+    code: str, year: int, structure: str | None = None, *, difficulty: bool = True
+) -> UnitStats:
     frame = _frame(year, structure)
     province = _find(Province, code, frame, _("province"))
     targets = _targets(frame, province=province, district__isnull=True)
     if frame.basis == PREDECESSORS:
         tallies, _country = _tallies_by_predecessors(frame, [province])
-        return _unit_stats(frame, province, tallies[province.pk], targets, districts=False)
-    tally = _tallies(frame, {"province_id": province.pk}, with_districts=True)[province.pk]
-    return _unit_stats(frame, province, tally, targets, districts=True)
+        report = _unit_stats(frame, province, tallies[province.pk], targets, districts=False)
+    else:
+        tally = _tallies(frame, {"province_id": province.pk}, with_districts=True)[province.pk]
+        report = _unit_stats(frame, province, tally, targets, districts=True)
+    if not difficulty:
+        return report
+    criteria = _difficulty(frame, _communes_reported(frame, [province]))
+    return dataclasses.replace(report, criteria_difficulty=criteria)
 
 
 def district_stats(code: str, year: int, structure: str | None = None) -> UnitStats:
     frame = _frame(year, structure)
     district = _find(District, code, frame, _("district"))
     tally = _tallies(frame, {"district_id": district.pk}, with_districts=False)[district.pk]
-    return _unit_stats(frame, district, tally, _targets(frame, district=district), districts=False)
+    targets = _targets(frame, district=district)
+    report = _unit_stats(frame, district, tally, targets, districts=False)
+    difficulty = _difficulty(frame, _rural_communes(frame, {"district_id": district.pk}))
+    return dataclasses.replace(report, criteria_difficulty=difficulty)
+
+
+MAX_TREND_YEARS = 15
+
+
+def trend(first_year: int, last_year: int, province_code: str | None = None) -> list[UnitStats]:
+    """The country's (or a province's) figures year by year, each with its year's ladder,
+    without the province rows and criteria: a dashboard's trend in one call. The country is
+    counted on each year's own map; a province on the map of the last year (its earlier years
+    through its predecessors, as a province of today reads its history). Costs the queries
+    of one report per year, whatever the number of units."""
+    if last_year < first_year or last_year - first_year + 1 > MAX_TREND_YEARS:
+        message = _("Ask for 1 to %(n)d years, the first not after the last.")
+        raise ValidationError({"last_year": [message % {"n": MAX_TREND_YEARS}]})
+    reports = []
+    structure = structure_for(last_year)
+    for year in range(first_year, last_year + 1):
+        if province_code is None:
+            report = national_stats(year, difficulty=False)
+            report = dataclasses.replace(report, provinces=None)
+        else:
+            report = province_stats(province_code, year, structure, difficulty=False)
+        reports.append(report)
+    return reports
 
 
 # --- Year, map and unit ------------------------------------------------------------------
@@ -365,14 +437,15 @@ def _count_assessments(tallies, frame: Frame, place: dict, group: str) -> None:
             year=frame.year,
             criteria_set_id=frame.ladder.criteria_set.pk,
         )
-        .values("level", unit=F(f"commune__{group}"))
-        .annotate(n=Count("pk"), met=Sum("criteria_met"))
+        .values("level", "criteria_met", unit=F(f"commune__{group}"))
+        .annotate(n=Count("pk"))
         .order_by()
     )
     for row in rows:
         tally = tallies[row["unit"]]
         tally.assessed += row["n"]
-        tally.criteria_met += row["met"]
+        tally.criteria_met += row["criteria_met"] * row["n"]
+        tally.criteria_met_counts[row["criteria_met"]] += row["n"]
         level = row["level"] if row["level"] in frame.ladder.codes else NONE
         tally.computed[level] += row["n"]
 
@@ -402,8 +475,63 @@ def _count_ocop(tallies, frame: Frame, place: dict, group: str) -> None:
     for row in rows:
         tally = tallies[row[unit]]
         tally.ocop_stars[str(row["stars"])] += row["products"]
+        tally.ocop_groups[row["group"]] += row["products"]
         tally.ocop_producers[row["producer_id"]] += row["products"]
         tally.ocop_expiring += row["expiring"]
+
+
+def _communes_reported(frame: Frame, provinces: list[Province]) -> Q:
+    """The communes whose assessments a report of these provinces counts, on the year's own
+    map: the provinces' rural communes, or, read by predecessors, the old communes that went
+    into them (each once, however many of its parts went where)."""
+    if frame.basis == UNITS:
+        return _rural_communes(frame, {"province__in": provinces})
+    went_into = Lineage.objects.filter(old=OuterRef("pk"), new__province__in=provinces)
+    return _rural_communes(frame.of_data, {}) & Q(Exists(went_into))
+
+
+def _difficulty(frame: Frame, communes: Q) -> list[CriterionDifficulty]:
+    """Every criterion of the set in force, with how many of the approved assessments of
+    ``communes`` (a Commune filter) met it, did not, or could not say (missing values); the
+    most failed first. Two queries."""
+    assessments = Assessment.objects.approved().filter(
+        commune__in=Commune.objects.filter(communes),
+        year=frame.year,
+        criteria_set_id=frame.ladder.criteria_set.pk,
+    )
+    counts = Counter()
+    rows = (
+        CriterionResult.objects.filter(assessment__in=assessments)
+        .values("criterion_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["criterion_id"], row["status"]] = row["n"]
+    criteria = Criterion.objects.filter(level__criteria_set_id=frame.ladder.criteria_set.pk)
+    result = []
+    for criterion in criteria.select_related("level").order_by("level__rank", "order", "pk"):
+        met, not_met, incomplete = (
+            counts[criterion.pk, status]
+            for status in (
+                CriterionResult.Status.MET,
+                CriterionResult.Status.NOT_MET,
+                CriterionResult.Status.INCOMPLETE,
+            )
+        )
+        result.append(
+            CriterionDifficulty(
+                level=criterion.level.code,
+                number=criterion.number,
+                name_vi=criterion.name_vi,
+                name_en=criterion.name_en,
+                met=met,
+                not_met=not_met,
+                incomplete=incomplete,
+                not_met_share=share(not_met, met + not_met + incomplete),
+            )
+        )
+    return sorted(result, key=lambda c: -c.not_met)
 
 
 def _targets(frame: Frame, **where) -> list[Target]:
@@ -439,6 +567,13 @@ def _unit_stats(frame: Frame, unit, tally: Tally, targets: Iterable[Target], *, 
             "recognized": recognized_at_least,
         },
         avg_criteria_met=average(tally.criteria_met, tally.assessed),
+        shares={
+            "computed": shares(tally.communes, at_least(frame.ladder.codes, tally.computed)),
+            "recognized": shares(tally.communes, recognized_at_least),
+        },
+        criteria_met_histogram={
+            str(n): tally.criteria_met_counts[n] for n in sorted(tally.criteria_met_counts)
+        },
         districts_total=tally.districts if districts else None,
         districts_recognized=(
             per_level(frame.ladder.codes, tally.districts_recognized) if districts else None
@@ -453,6 +588,7 @@ def ocop_stats(tally: Tally) -> OcopStats:
     return OcopStats(
         products=sum(tally.ocop_stars.values()),
         by_stars={stars: tally.ocop_stars[stars] for stars in OCOP_STARS},
+        by_group={group: tally.ocop_groups[group] for group in sorted(tally.ocop_groups)},
         producers=len(tally.ocop_producers),
         expiring_90_days=tally.ocop_expiring,
     )
@@ -471,6 +607,17 @@ def at_least(levels: tuple[str, ...], counts: Counter) -> dict[str, int]:
         running += counts[level]
         totals[level] = running
     return {level: totals[level] for level in levels}
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``, to one decimal (half up); None of nothing."""
+    if not whole:
+        return None
+    return float((Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def shares(whole: int, counts: dict[str, int]) -> dict[str, float | None]:
+    return {key: share(count, whole) for key, count in counts.items()}
 
 
 def average(total: int, count: int) -> float | None:

@@ -33,6 +33,22 @@ class StatsAtLeastSerializer(serializers.Serializer):
     recognized = _level_counts(_("Communes recognised at this level or higher."))
 
 
+def _percentages(help_text) -> serializers.DictField:
+    return serializers.DictField(child=serializers.FloatField(allow_null=True), help_text=help_text)
+
+
+class StatsSharesSerializer(serializers.Serializer):
+    computed = _percentages(
+        _(
+            "`at_least.computed` as a percentage of `communes_total` (the unit's rural "
+            "communes, assessed or not), to one decimal; null when the unit has no commune."
+        )
+    )
+    recognized = _percentages(
+        _("`at_least.recognized` as a percentage of `communes_total`, to one decimal.")
+    )
+
+
 class StatsTargetSerializer(serializers.Serializer):
     year = serializers.IntegerField(help_text=_("The year the target is to be reached by."))
     level = serializers.CharField(help_text=_("Code of a level of the criteria set in force."))
@@ -65,6 +81,9 @@ class OcopStatsSerializer(serializers.Serializer):
         help_text=_("Products holding a certified rating (3 stars or more) in force that day.")
     )
     by_stars = _level_counts(_("Those products by stars: keys 3, 4 and 5."))
+    by_group = _level_counts(
+        _("Those products by OCOP group (food, drinks, herbs, crafts, plants, tourism).")
+    )
     producers = serializers.IntegerField(help_text=_("Distinct producers of those products."))
     expiring_90_days = serializers.IntegerField(
         help_text=_(
@@ -96,12 +115,27 @@ class StatsBlockSerializer(serializers.Serializer):
         )
     )
     at_least = StatsAtLeastSerializer()
+    shares = StatsSharesSerializer()
     avg_criteria_met = serializers.FloatField(
         allow_null=True,
         help_text=_(
             "Mean number of criteria met at the first level over approved assessments, to 2 "
-            "decimals; null when none was assessed."
+            "decimals; null when none was assessed. Its denominator is "
+            "`avg_criteria_met_over`."
         ),
+    )
+    avg_criteria_met_over = serializers.IntegerField(
+        source="assessed",
+        help_text=_(
+            "How many communes the average is over: those with an approved assessment "
+            "(`assessed`), not every rural commune."
+        ),
+    )
+    criteria_met_histogram = _level_counts(
+        _(
+            "Approved assessments by the number of criteria they meet at the first level "
+            "(keys: that number; only numbers that occur)."
+        )
     )
     districts_total = serializers.IntegerField(
         allow_null=True,
@@ -140,8 +174,32 @@ class _StatsHeaderSerializer(serializers.Serializer):
     )
 
 
+class CriterionDifficultySerializer(serializers.Serializer):
+    level = serializers.CharField(help_text=_("Code of the criterion's level."))
+    number = serializers.CharField(help_text=_("The criterion's number in its level."))
+    name_vi = serializers.CharField()
+    name_en = serializers.CharField()
+    met = serializers.IntegerField(help_text=_("Approved assessments meeting it."))
+    not_met = serializers.IntegerField(help_text=_("Approved assessments failing it."))
+    incomplete = serializers.IntegerField(
+        help_text=_("Approved assessments that cannot say (a value missing).")
+    )
+    not_met_share = serializers.FloatField(
+        allow_null=True,
+        help_text=_("`not_met` as a percentage of the three, to one decimal."),
+    )
+
+
 class StatsSerializer(_StatsHeaderSerializer, StatsBlockSerializer):
     """A province's or a district's statistics for a year."""
+
+    criteria_difficulty = CriterionDifficultySerializer(
+        many=True,
+        help_text=_(
+            "Every criterion of the set in force with how the unit's approved assessments "
+            "fared on it, the most failed first: which criteria hold communes back."
+        ),
+    )
 
 
 class NationalStatsSerializer(StatsSerializer):
@@ -150,3 +208,34 @@ class NationalStatsSerializer(StatsSerializer):
     provinces = StatsBlockSerializer(
         many=True, help_text=_("One row per province of the structure, ordered by code.")
     )
+
+
+class TrendQuerySerializer(serializers.Serializer):
+    first_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    last_year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        help_text=_("At most 15 years from first_year; each year needs a criteria set."),
+    )
+    province = serializers.RegexField(
+        r"^[0-9]{2}$",
+        required=False,
+        help_text=_(
+            "A province's code on the map of last_year; its earlier years are read through "
+            "its predecessors. Without it: the country."
+        ),
+    )
+
+
+class TrendYearSerializer(_StatsHeaderSerializer):
+    communes_total = serializers.IntegerField()
+    assessed = serializers.IntegerField()
+    at_least = StatsAtLeastSerializer()
+    shares = StatsSharesSerializer()
+    avg_criteria_met = serializers.FloatField(allow_null=True)
+    avg_criteria_met_over = serializers.IntegerField(source="assessed")
+
+
+class TrendSerializer(serializers.Serializer):
+    unit = UnitSummarySerializer(help_text=_("The country (`VN`) or the province."))
+    years = TrendYearSerializer(many=True)

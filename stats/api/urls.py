@@ -3,6 +3,7 @@ from django.urls import path
 from stats.api import views
 
 urlpatterns = [
+    path("stats/trend/", views.TrendView.as_view(), name="stats-trend"),
     path("stats/national/", views.NationalStatsView.as_view(), name="stats-national"),
     path("stats/provinces/<str:code>/", views.ProvinceStatsView.as_view(), name="stats-province"),
     path("stats/districts/<str:code>/", views.DistrictStatsView.as_view(), name="stats-district"),

@@ -180,3 +180,24 @@ class DistrictStatsView(StatsView):
     def get(self, request, code):
         report = stats.district_stats(code, **self.query())
         return Response(serializers.StatsSerializer(report).data)
+
+
+class TrendView(StatsView):
+    @extend_schema(
+        summary="Statistics year by year",
+        description=(
+            "The country's or a province's headline figures for each year of a range, each "
+            "year with its own criteria set: communes, assessed, at least each level "
+            "(computed and recognised) with shares, average criteria met and its "
+            "denominator. One call for a trend chart; a year without a criteria set is a 400."
+        ),
+        parameters=[serializers.TrendQuerySerializer],
+        responses={200: serializers.TrendSerializer, **ERRORS},
+    )
+    def get(self, request):
+        params = serializers.TrendQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        years = stats.trend(query["first_year"], query["last_year"], query.get("province"))
+        unit = years[-1].unit
+        return Response(serializers.TrendSerializer({"unit": unit, "years": years}).data)

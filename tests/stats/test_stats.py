@@ -163,6 +163,7 @@ def _ocop(products, three, four, five, producers, expiring):
     return {
         "products": products,
         "by_stars": by_stars,
+        "by_group": {"food": products} if products else {},  # every product here is food
         "producers": producers,
         "expiring_90_days": expiring,
     }
@@ -190,7 +191,16 @@ def _ladder(standard, advanced, model):
 
 
 def _without_header(body):
-    return {key: value for key, value in body.items() if key not in HEADER_KEYS}
+    return {
+        key: value
+        for key, value in body.items()
+        if key not in HEADER_KEYS and key != "criteria_difficulty"  # the report's unit only
+    }
+
+
+def _shares(computed, recognized):
+    """Percentages of the unit's rural communes at least at each level, to one decimal."""
+    return {"computed": _ladder(*computed), "recognized": _ladder(*recognized)}
 
 
 BINH_DUONG_2023 = {
@@ -205,7 +215,10 @@ BINH_DUONG_2023 = {
     # c[0] advanced, c[4] standard (revoked only in 2024), d[0] model.
     "recognized": _levels(36, 1, 1, 1),
     "at_least": {"computed": _ladder(5, 3, 1), "recognized": _ladder(3, 2, 1)},
+    "shares": _shares((12.8, 7.7, 2.6), (7.7, 5.1, 2.6)),  # of 39: 5/39 = 12.82 %...
     "avg_criteria_met": 2.83,  # 17 / 6
+    "avg_criteria_met_over": 6,
+    "criteria_met_histogram": {"2": 1, "3": 5},  # c[3] meets 2, the five others 3
     "districts_total": 9,
     "districts_recognized": _ladder(1, 0, 0),  # Dầu Tiếng's title was revoked in May
     "targets": [
@@ -215,6 +228,7 @@ BINH_DUONG_2023 = {
     ],
     # A, H, J 4★; B, G, L 3★; E 5★; of the coop, the household and the company; B expiring.
     "ocop": _ocop(7, 3, 3, 1, 3, 1),
+    "criteria_difficulty": [],  # this set has levels and no criteria
 }
 
 DA_NANG_2023 = {
@@ -224,7 +238,10 @@ DA_NANG_2023 = {
     "computed": _levels(1, 1, 0, 0),
     "recognized": _levels(10, 1, 0, 0),
     "at_least": {"computed": _ladder(1, 0, 0), "recognized": _ladder(1, 0, 0)},
+    "shares": _shares((9.1, 0.0, 0.0), (9.1, 0.0, 0.0)),
     "avg_criteria_met": 2.5,
+    "avg_criteria_met_over": 2,
+    "criteria_met_histogram": {"2": 1, "3": 1},
     "districts_total": 8,
     "districts_recognized": _ladder(0, 0, 0),
     "targets": [],
@@ -272,13 +289,17 @@ def test_district(get, data):
         "computed": _levels(1, 1, 1, 1),
         "recognized": _levels(4, 1, 1, 0),
         "at_least": {"computed": _ladder(3, 2, 1), "recognized": _ladder(2, 1, 0)},
+        "shares": _shares((50.0, 33.3, 16.7), (33.3, 16.7, 0.0)),
         "avg_criteria_met": 2.75,  # 11 / 4
+        "avg_criteria_met_over": 4,
+        "criteria_met_histogram": {"2": 1, "3": 3},
         "districts_total": None,
         "districts_recognized": None,
         "targets": [
             {"year": 2025, "level": "standard", "target": 6, "target_percent": 100.0, "actual": 2}
         ],
         "ocop": _ocop(4, 1, 2, 1, 2, 1),  # A, B, E, J: the coop and the household
+        "criteria_difficulty": [],
     }
 
 
@@ -309,11 +330,15 @@ def test_national(get, data):
         "computed": _levels(2, 3, 2, 1),
         "recognized": _levels(7713, 2, 1, 1),
         "at_least": {"computed": _ladder(6, 3, 1), "recognized": _ladder(4, 2, 1)},
+        "shares": _shares((0.1, 0.0, 0.0), (0.1, 0.0, 0.0)),  # of 7,717
         "avg_criteria_met": 2.75,  # 22 / 8
+        "avg_criteria_met_over": 8,
+        "criteria_met_histogram": {"2": 2, "3": 6},
         "districts_total": 696,
         "districts_recognized": _ladder(1, 0, 0),
         "targets": [],
         "ocop": _ocop(8, 4, 3, 1, 4, 1),
+        "criteria_difficulty": [],
     }
     assert len(provinces) == 63
     assert [p["unit"]["code"] for p in provinces] == sorted(p["unit"]["code"] for p in provinces)
@@ -327,7 +352,10 @@ def test_national(get, data):
         "computed": _levels(0, 0, 0, 0),
         "recognized": _levels(345, 0, 0, 0),
         "at_least": {"computed": _ladder(0, 0, 0), "recognized": _ladder(0, 0, 0)},
+        "shares": _shares((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
         "avg_criteria_met": None,
+        "avg_criteria_met_over": 0,
+        "criteria_met_histogram": {},
         "districts_total": 30,
         "districts_recognized": _ladder(0, 0, 0),
         "targets": [],
@@ -437,12 +465,14 @@ def test_the_endpoints_are_read_only(client, data):
     [
         # levels of the set in force, the map valid on 1 January, the provinces, communes with
         # their highest recognition, approved assessments, districts with theirs, certified
-        # OCOP products, targets.
-        (NATIONAL, 8),
-        # levels, map, the province, communes, assessments, districts, OCOP products, targets.
-        (PROVINCE.format("74"), 8),
-        # levels, map, the district, communes, assessments, OCOP products, targets.
-        (DISTRICT.format("719"), 7),
+        # OCOP products, targets; the criteria and their results (criteria_difficulty).
+        (NATIONAL, 10),
+        # levels, map, the province, communes, assessments, districts, OCOP products, targets,
+        # criteria, criterion results.
+        (PROVINCE.format("74"), 10),
+        # levels, map, the district, communes, assessments, OCOP products, targets, criteria,
+        # criterion results.
+        (DISTRICT.format("719"), 9),
     ],
 )
 def test_a_fixed_number_of_queries(get, data, django_assert_max_num_queries, url, queries):
