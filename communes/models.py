@@ -283,6 +283,14 @@ class Commune(AdminUnit):
         blank=True,
         related_name="communes",
     )
+    # A point for the map (WGS 84 degrees), from fixtures/coordinates/ (built by
+    # scripts/build_coordinates.py); empty where the source has no reliable point.
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     objects = CommuneQuerySet.as_manager()
 

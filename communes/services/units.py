@@ -1,8 +1,10 @@
 """Loading the official lists of administrative units.
 
 The lists live in fixtures/admin_units/<structure>/ (built by scripts/build_admin_units.py
-from the vietnam-provinces package). Loading validates every row first, then writes each level
-with bulk operations in one transaction, so a bad file changes nothing.
+from the vietnam-provinces package); each commune's point for the map, where known, in
+fixtures/coordinates/<structure>.csv (built by scripts/build_coordinates.py from the
+vietnamadminunits package). Loading validates every row first, then writes each level with
+bulk operations in one transaction, so a bad file changes nothing.
 """
 
 import csv
@@ -10,6 +12,7 @@ import datetime
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +23,16 @@ from communes.text import fold, sort_key
 
 ADMIN_UNITS_DIR = Path(settings.BASE_DIR) / "fixtures" / "admin_units"
 REGIONS_FILE = Path(settings.BASE_DIR) / "fixtures" / "regions.json"
+COORDINATES_DIR = Path(settings.BASE_DIR) / "fixtures" / "coordinates"
+COORDINATE_COLUMNS = ["code", "latitude", "longitude"]
+# Where a point of Vietnam may lie (latitude, longitude ranges in degrees): the mainland with
+# its coastal islands, and the Hoàng Sa and Trường Sa archipelagos (special zones since
+# 1 July 2025), which lie east of the mainland's 110th meridian.
+VIETNAM_BOXES = {
+    "the mainland and its coastal islands": ((8, 24), (102, 110)),
+    "the Hoàng Sa archipelago": ((15, 18), (110, 113)),
+    "the Trường Sa archipelago": ((6, 12.5), (111, 118)),
+}
 BATCH = 1000
 MAX_ERRORS = 20
 
@@ -55,6 +68,8 @@ class Source:
     provinces: list[dict]
     districts: list[dict]
     communes: list[dict]
+    # Commune code -> (latitude, longitude); None when the structure has no coordinates file.
+    coordinates: dict[str, tuple[Decimal, Decimal]] | None = None
 
 
 LEVELS = {
@@ -123,8 +138,72 @@ def _check_parents(provinces: list, districts: list, communes: list, errors: lis
             )
 
 
+def in_vietnam(latitude: Decimal, longitude: Decimal) -> bool:
+    return any(
+        south <= latitude <= north and west <= longitude <= east
+        for (south, north), (west, east) in VIETNAM_BOXES.values()
+    )
+
+
+def _degrees(raw: str) -> Decimal | None:
+    """A coordinate with at most 6 decimals, else None."""
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value.as_tuple().exponent < -6:
+        return None
+    return value
+
+
+def _coordinate_problem(row: dict, communes: set[str], seen: set[str]) -> str:
+    code = row["code"]
+    if code not in communes:
+        return f"code {code!r} is not a commune of this structure"
+    if code in seen:
+        return f"code {code} appears twice"
+    latitude, longitude = _degrees(row["latitude"] or ""), _degrees(row["longitude"] or "")
+    if latitude is None or longitude is None:
+        return (
+            f"commune {code}: latitude {row['latitude']!r} and longitude {row['longitude']!r} "
+            "must be numbers of degrees with at most 6 decimals"
+        )
+    if not in_vietnam(latitude, longitude):
+        return (
+            f"commune {code}: the point {latitude}, {longitude} is outside Vietnam "
+            f"({'; '.join(VIETNAM_BOXES)})"
+        )
+    return ""
+
+
+def read_coordinates(
+    path: Path, communes: Collection[str], errors: list[str]
+) -> dict[str, tuple[Decimal, Decimal]] | None:
+    """The points of ``path`` (code,latitude,longitude) by commune code, or None without the
+    file. A row that is not a known commune with a point inside Vietnam goes into ``errors``."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != COORDINATE_COLUMNS:
+            raise SourceError(f"{path.name}: columns must be {','.join(COORDINATE_COLUMNS)}")
+        rows = list(reader)
+    known, seen, points = set(communes), set(), {}
+    for line, row in enumerate(rows, start=2):
+        problem = _coordinate_problem(row, known, seen)
+        if problem:
+            errors.append(f"{path.name} line {line}: {problem}")
+        else:
+            points[row["code"]] = (_degrees(row["latitude"]), _degrees(row["longitude"]))
+        seen.add(row["code"])
+    return points
+
+
 def read_source(
-    structure: str, provinces: Collection[str] = (), root: Path = ADMIN_UNITS_DIR
+    structure: str,
+    provinces: Collection[str] = (),
+    root: Path = ADMIN_UNITS_DIR,
+    coordinates_root: Path = COORDINATES_DIR,
 ) -> Source:
     folder = root / structure
     if not (folder / "meta.json").exists():
@@ -136,6 +215,9 @@ def read_source(
     errors: list[str] = []
     rows = {level: _read_level(folder, level, errors) for level in LEVELS}
     _check_parents(rows["provinces"], rows["districts"], rows["communes"], errors)
+    coordinates = read_coordinates(
+        coordinates_root / f"{structure}.csv", {c["code"] for c in rows["communes"]}, errors
+    )
     unknown = sorted(set(provinces) - {p["code"] for p in rows["provinces"]})
     if unknown:
         errors.append(f"unknown province code(s) for structure {structure}: {', '.join(unknown)}")
@@ -151,6 +233,7 @@ def read_source(
         provinces=[p for p in rows["provinces"] if p["code"] in wanted],
         districts=[d for d in rows["districts"] if d["province_code"] in wanted],
         communes=[c for c in rows["communes"] if c["province_code"] in wanted],
+        coordinates=coordinates,
     )
 
 
@@ -188,6 +271,15 @@ def _unit_values(row: dict, source: Source) -> dict:
         "valid_from": source.valid_from,
         "valid_to": source.valid_to,
     }
+
+
+def _commune_point(code: str, source: Source) -> dict:
+    """The commune's latitude and longitude from the coordinates file (None where the file
+    has no point: a point dropped from the file is cleared); nothing without a file."""
+    if source.coordinates is None:
+        return {}
+    latitude, longitude = source.coordinates.get(code, (None, None))
+    return {"latitude": latitude, "longitude": longitude}
 
 
 def sync_regions(path: Path = REGIONS_FILE) -> tuple[Counts, dict[str, str], str]:
@@ -229,9 +321,11 @@ def load_admin_units(
     provinces: Collection[str] = (),
     root: Path = ADMIN_UNITS_DIR,
     regions_file: Path = REGIONS_FILE,
+    coordinates_root: Path = COORDINATES_DIR,
 ) -> LoadReport:
-    """Load one structure's units (optionally only some provinces), idempotently."""
-    source = read_source(structure, provinces, root)
+    """Load one structure's units (optionally only some provinces) and, where
+    ``coordinates_root`` has the structure's file, the communes' points; idempotently."""
+    source = read_source(structure, provinces, root, coordinates_root)
     report = LoadReport(structure=structure)
     region_counts, region_of, region_structure = sync_regions(regions_file)
     report.levels["regions"] = region_counts
@@ -258,6 +352,7 @@ def load_admin_units(
                 "province_id": province_ids[c["province_code"]],
                 "district_id": district_ids.get(c["district_code"]),
             }
+            | _commune_point(c["code"], source)
             for c in source.communes
         },
     )
