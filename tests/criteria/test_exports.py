@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from accounts.access import access_for
 from communes.models import Commune
-from criteria.models import AssessmentValue, Measure
+from criteria.loading import load_all
+from criteria.models import AssessmentValue, CriteriaSet, Measure
 from criteria.services import create_assessment, move, save_values
 from criteria.services.exports import COLUMNS, neutralise, restore, value_rows, write_template
 from criteria.services.imports import ImportRefused, import_values
@@ -233,3 +234,27 @@ def test_the_command_writes_the_template(small_set, bach_dang, tmp_path, capsys)
     assert f"written to {path}" in capsys.readouterr().err
     with pytest.raises(CommandError, match="give --output"):
         call_command("export_assessments", "--province", "74", "--year", "2023", "--template")
+
+
+SAMPLE = {"bool": "Đạt", "number": "3", "percent": "87,5", "money": "61,25", "change": "-1,5"}
+
+
+@pytest.mark.parametrize("code", ["NTM-2021-2025", "NTM-2026-2030"])
+def test_the_real_sets_round_trip_through_both_formats(cast, code):
+    """Every entered measure of the real sets, imported, exported and imported again, on the
+    map of the set's first year (the 2025 structure for 2026-2030)."""
+    load_all()
+    criteria_set = CriteriaSet.objects.get(code=code)
+    year = criteria_set.first_year
+    commune = Commune.objects.on_map(year).rural(year).order_by("code").first()
+    measures = criteria_set.measures.exclude(source="derived")
+    rows = [[commune.code, year, m.code, SAMPLE[m.value_type], ""] for m in measures]
+    report = import_values(file=_csv([list(COLUMNS), *rows]), user=cast.national)
+    assert report.values_created == len(rows) > 5
+    before = _snapshot()
+    exported = _rows(commune, cast.national, year)
+    assert len(exported) == len(rows) + 1
+    assert import_values(file=_csv(exported), user=cast.national).values_unchanged == len(rows)
+    template = _template(commune, cast.national, year)
+    assert import_values(file=template, user=cast.national).values_changed == 0
+    assert _snapshot() == before
