@@ -11,9 +11,10 @@ from django.core.management.base import CommandError
 
 from accounts.access import access_for
 from communes.models import Commune
-from criteria.models import Assessment, AssessmentValue, CriterionResult, WorkflowStep
+from criteria.models import Assessment, AssessmentValue, CriteriaSet, CriterionResult, WorkflowStep
 from criteria.services import close_year, create_assessment, move, save_values
 from criteria.services.imports import ImportRefused, import_values
+from tests.criteria.builders import measure
 
 HEADER = "commune_code,year,measure_code,value,note\n"
 
@@ -139,6 +140,22 @@ def test_every_error_is_listed_and_nothing_is_written(small_set, bach_dang, cast
     assert "1 or 0, true or false, có or không" in messages[7][1]
     assert "a note is required" in messages[9][1]
     assert messages[11] == ("income", "Row 10 already gives income of this commune and year.")
+
+
+def test_a_unit_not_on_the_map_of_the_year_is_refused(small_set, cast):
+    """Since 2026 the 2025 map is the one assessed: a commune code of 2021 that the 2025 map
+    does not have names the communes it went into."""
+    later = CriteriaSet.objects.create(
+        code="TEST-2026-2030", name_vi="Bộ thử 2026", name_en="Test set 2026",
+        legal_basis="test", first_year=2026, last_year=2030, classification="group",
+    )  # fmt: skip
+    measure(later, "income", "money")
+    kept = Commune.objects.filter(structure="2025").values_list("code", flat=True)
+    gone = Commune.objects.filter(structure="2021", kind="xa").exclude(code__in=kept).first()
+    [(row, column, value, message)] = _refused(f"{gone.code},2026,income,50,\n", user=cast.national)
+    assert (row, column, value) == (2, "commune_code", gone.code)
+    assert f"{gone.name} ({gone.code}) existed until" in message
+    assert "2026 is assessed on the map since then" in message
 
 
 def test_a_commune_of_another_province_is_refused_to_an_officer(
