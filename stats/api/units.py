@@ -31,7 +31,34 @@ class YearAssessmentSerializer(serializers.Serializer):
     criteria_met = serializers.IntegerField()
 
 
+POINT_HELP = (
+    "{} of the commune's point for the map, in WGS 84 degrees (at most 6 decimals), from "
+    "the vietnamadminunits package (fixtures/coordinates/); null where the source has no "
+    "reliable point."
+)
+
+
 class CommuneYearSerializer(unit_serializers.CommuneSerializer):
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        min_value=-90,
+        max_value=90,
+        help_text=POINT_HELP.format("Latitude"),
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        min_value=-180,
+        max_value=180,
+        help_text=POINT_HELP.format("Longitude"),
+    )
     assessment = serializers.SerializerMethodField(
         help_text="With year: the commune's assessment this user may see, else null."
     )
@@ -43,8 +70,8 @@ class CommuneYearSerializer(unit_serializers.CommuneSerializer):
     )
 
     class Meta(unit_serializers.CommuneSerializer.Meta):
-        fields = [*unit_serializers.CommuneSerializer.Meta.fields, "assessment"]
-        fields += ["recognized_level"]
+        fields = [*unit_serializers.CommuneSerializer.Meta.fields, "latitude", "longitude"]
+        fields += ["assessment", "recognized_level"]
 
     def get_assessment(self, obj) -> YearAssessmentSerializer(allow_null=True):
         if getattr(obj, "assessment_id", None) is None:
@@ -161,6 +188,11 @@ class DistrictViewSet(LevelCountsMixin, unit_views.DistrictViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List communes (with year: assessment and recognised level, filters on them)",
+        responses={
+            200: CommuneYearSerializer(many=True),
+            **unit_views.BAD_REQUEST,
+            **unit_views.NOT_FOUND,
+        },
         examples=[
             OpenApiExample(
                 "Rural communes of Bình Dương that met at least 17 criteria in 2023",
@@ -188,6 +220,8 @@ class DistrictViewSet(LevelCountsMixin, unit_views.DistrictViewSet):
                 response_only=True,
                 value={
                     **unit_views.BACH_DANG.value,
+                    "latitude": 11.039809,
+                    "longitude": 106.80014,
                     "assessment": {
                         "id": 17,
                         "status": "approved",

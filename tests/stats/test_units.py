@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import yaml
 
 from communes.models import Commune
 from criteria.models import Assessment, Level, Recognition
@@ -136,3 +137,25 @@ def test_lists_cost_a_fixed_number_of_queries(api, picture, django_assert_max_nu
             api().get(f"/api/v1/districts/?year=2023&page_size={size}")
         with django_assert_max_num_queries(4):
             api().get(f"/api/v1/provinces/?year=2023&page_size={size}")
+
+
+def test_communes_carry_their_point_for_the_map(api, client):
+    """Coordinates from fixtures/coordinates/ (loaded with the units): numbers, null where the
+    source has no reliable point; documented in the schema."""
+    listed = _by_code(api().get("/api/v1/communes/?structure=2021&province=74&page_size=100"))
+    assert (listed["25930"]["latitude"], listed["25930"]["longitude"]) == (11.039809, 106.80014)
+    one = api().get("/api/v1/communes/25930/?structure=2021").json()
+    assert (one["latitude"], one["longitude"]) == (11.039809, 106.80014)
+    # Trường Sa's communes on the old map: the source only had mainland Khánh Hòa's point.
+    song_tu_tay = api().get("/api/v1/communes/22737/?structure=2021").json()
+    assert song_tu_tay["name"] == "Xã Song Tử Tây"
+    assert (song_tu_tay["latitude"], song_tu_tay["longitude"]) == (None, None)
+    # The special zone of the new map, far offshore, has its own.
+    truong_sa = api().get("/api/v1/communes/22736/?structure=2025").json()
+    assert (truong_sa["latitude"], truong_sa["longitude"]) == (9.71, 114.45)
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    fields = schema["components"]["schemas"]["CommuneYear"]["properties"]
+    for name in ("latitude", "longitude"):
+        assert fields[name]["nullable"] is True
+        assert "WGS 84" in fields[name]["description"]
