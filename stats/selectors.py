@@ -63,6 +63,7 @@ from criteria.models import (
     CriterionResult,
     Recognition,
     Target,
+    YearClosure,
     no_set_message,
 )
 from criteria.selectors import Ladder, ladder_for_year
@@ -175,6 +176,7 @@ class UnitStats:
     targets: list[TargetProgress]
     ocop: OcopStats
     provinces: list["UnitStats"] | None = None
+    districts: list["UnitStats"] | None = None  # a province's, on a map with districts
     basis: str = UNITS
     # The report's own unit only (not the national report's province rows):
     criteria_difficulty: list[CriterionDifficulty] | None = None
@@ -210,9 +212,7 @@ def _values(tally: Tally) -> list:
 # --- The reports -------------------------------------------------------------------------
 
 
-def national_stats(
-    year: int, structure: str | None = None, *, difficulty: bool = True
-) -> UnitStats:
+def national_stats(year: int, structure: str | None = None, *, details: bool = True) -> UnitStats:
     frame = _frame(year, structure)
     provinces = list(Province.objects.filter(_reported(frame)).order_by("code"))
     if not provinces:
@@ -229,14 +229,14 @@ def national_stats(
     ]
     country = _unit_stats(frame, COUNTRY, country_tally, [], districts=districts)
     country = dataclasses.replace(country, provinces=rows)
-    if difficulty:
+    if details:
         criteria = _difficulty(frame, _communes_reported(frame, provinces))
         country = dataclasses.replace(country, criteria_difficulty=criteria)
     return country
 
 
 def province_stats(
-    code: str, year: int, structure: str | None = None, *, difficulty: bool = True
+    code: str, year: int, structure: str | None = None, *, details: bool = True
 ) -> UnitStats:
     frame = _frame(year, structure)
     province = _find(Province, code, frame, _("province"))
@@ -245,12 +245,29 @@ def province_stats(
         tallies, _country = _tallies_by_predecessors(frame, [province])
         report = _unit_stats(frame, province, tallies[province.pk], targets, districts=False)
     else:
-        tally = _tallies(frame, {"province_id": province.pk}, with_districts=True)[province.pk]
+        place = {"province_id": province.pk}
+        tally = _tallies(frame, place, with_districts=True)[province.pk]
         report = _unit_stats(frame, province, tally, targets, districts=True)
-    if not difficulty:
+        if details:
+            report = dataclasses.replace(report, districts=_district_rows(frame, province))
+    if not details:
         return report
     criteria = _difficulty(frame, _communes_reported(frame, [province]))
     return dataclasses.replace(report, criteria_difficulty=criteria)
+
+
+def _district_rows(frame: Frame, province: Province) -> list[UnitStats]:
+    """One row per district of the province on the frame's map, with its own targets: the
+    counts grouped by district (communes, assessments, OCOP products), the districts and
+    their targets; five queries whatever the number of districts."""
+    tallies = _tallies(
+        frame, {"province_id": province.pk}, with_districts=False, group="district_id"
+    )
+    targets: dict[int, list[Target]] = defaultdict(list)
+    for target in _targets(frame, province=province, district__isnull=False):
+        targets[target.district_id].append(target)
+    districts = District.objects.filter(_in_frame(frame), province=province).order_by("code")
+    return [_unit_stats(frame, d, tallies[d.pk], targets[d.pk], districts=False) for d in districts]
 
 
 def district_stats(code: str, year: int, structure: str | None = None) -> UnitStats:
@@ -261,6 +278,71 @@ def district_stats(code: str, year: int, structure: str | None = None) -> UnitSt
     report = _unit_stats(frame, district, tally, targets, districts=False)
     difficulty = _difficulty(frame, _rural_communes(frame, {"district_id": district.pk}))
     return dataclasses.replace(report, criteria_difficulty=difficulty)
+
+
+@dataclass(frozen=True)
+class EntryProgress:
+    """How far a province's data entry of a year has got (drafts included: for its staff
+    and the national office, never the public)."""
+
+    unit: Province
+    communes_total: int
+    by_status: dict[str, int]  # draft, submitted, returned, approved
+    closed_at: datetime.datetime | None
+
+    @property
+    def entered(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def not_started(self) -> int:
+        return max(self.communes_total - self.entered, 0)
+
+
+def entry_progress(year: int, province_ids: set[int] | None = None) -> tuple[Frame, list]:
+    """Every province's (or those of ``province_ids``) assessments of the year by status,
+    against its rural communes, and whether its year is closed: on the map the year's data
+    is entered on. Five queries whatever the number of provinces."""
+    frame = _frame(year, None)
+    provinces = Province.objects.filter(_in_frame(frame)).order_by("code")
+    if province_ids is not None:
+        provinces = provinces.filter(pk__in=province_ids)
+    provinces = list(provinces)
+    communes = Counter(
+        dict(
+            Commune.objects.filter(_rural_communes(frame, {}))
+            .values_list("province_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    )
+    statuses: dict[int, Counter] = defaultdict(Counter)
+    rows = (
+        Assessment.objects.filter(
+            _rural_communes(frame, {}, "commune__"),
+            year=year,
+            criteria_set_id=frame.ladder.criteria_set.pk,
+        )
+        .values_list("commune__province_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for province_id, status, n in rows:
+        statuses[province_id][status] = n
+    closed = dict(
+        YearClosure.objects.filter(year=year, province__in=provinces).values_list(
+            "province_id", "closed_at"
+        )
+    )
+    return frame, [
+        EntryProgress(
+            unit=p,
+            communes_total=communes[p.pk],
+            by_status={status: statuses[p.pk][status] for status in Assessment.Status.values},
+            closed_at=closed.get(p.pk),
+        )
+        for p in provinces
+    ]
 
 
 MAX_TREND_YEARS = 15
@@ -279,10 +361,10 @@ def trend(first_year: int, last_year: int, province_code: str | None = None) -> 
     structure = structure_for(last_year)
     for year in range(first_year, last_year + 1):
         if province_code is None:
-            report = national_stats(year, difficulty=False)
+            report = national_stats(year, details=False)
             report = dataclasses.replace(report, provinces=None)
         else:
-            report = province_stats(province_code, year, structure, difficulty=False)
+            report = province_stats(province_code, year, structure, details=False)
         reports.append(report)
     return reports
 

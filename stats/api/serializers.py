@@ -202,6 +202,18 @@ class StatsSerializer(_StatsHeaderSerializer, StatsBlockSerializer):
     )
 
 
+class ProvinceStatsSerializer(StatsSerializer):
+    """A province's statistics for a year, with one row per district."""
+
+    districts = StatsBlockSerializer(
+        many=True,
+        help_text=_(
+            "One row per district of the province, ordered by code, with the district's own "
+            "targets; empty on the map without districts (since 1 July 2025)."
+        ),
+    )
+
+
 class NationalStatsSerializer(StatsSerializer):
     """The country's statistics for a year, with one row per province."""
 
@@ -239,3 +251,34 @@ class TrendYearSerializer(_StatsHeaderSerializer):
 class TrendSerializer(serializers.Serializer):
     unit = UnitSummarySerializer(help_text=_("The country (`VN`) or the province."))
     years = TrendYearSerializer(many=True)
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        help_text=_("The year whose data entry is followed; a criteria set must be in force."),
+    )
+
+
+class EntryProgressSerializer(serializers.Serializer):
+    unit = UnitSummarySerializer()
+    communes_total = serializers.IntegerField(
+        help_text=_("Rural communes of the province on the map the year is entered on.")
+    )
+    entered = serializers.IntegerField(help_text=_("Communes with an assessment of the year."))
+    not_started = serializers.IntegerField(help_text=_("Communes without one yet."))
+    by_status = _level_counts(
+        _("Assessments by status: draft, submitted, returned, approved (drafts included).")
+    )
+    closed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_("When the province closed the year (its reporting deadline); null: open."),
+    )
+
+
+class ProgressSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    criteria_set = serializers.CharField()
+    structure = serializers.ChoiceField(choices=Structure.choices)
+    provinces = EntryProgressSerializer(many=True)

@@ -4,6 +4,7 @@ from stats.api import views
 
 urlpatterns = [
     path("stats/trend/", views.TrendView.as_view(), name="stats-trend"),
+    path("stats/progress/", views.ProgressView.as_view(), name="stats-progress"),
     path("stats/national/", views.NationalStatsView.as_view(), name="stats-national"),
     path("stats/provinces/<str:code>/", views.ProvinceStatsView.as_view(), name="stats-province"),
     path("stats/districts/<str:code>/", views.DistrictStatsView.as_view(), name="stats-district"),

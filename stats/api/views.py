@@ -1,12 +1,14 @@
 """The public statistics endpoints: check the parameters, ask stats.selectors, shape the answer."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import access_for
 from core.api import ErrorSerializer
 from stats import selectors as stats
 from stats.api import serializers
@@ -140,12 +142,12 @@ class ProvinceStatsView(StatsView):
         "Statistics of a province",
         "`code`: the province's code (e.g. `74`). `targets`: the province's own targets "
         "(those with no district).",
-        serializers.StatsSerializer,
-        {**HEADER, **BINH_DUONG},
+        serializers.ProvinceStatsSerializer,
+        {**HEADER, **BINH_DUONG, "districts": []},
     )
     def get(self, request, code):
         report = stats.province_stats(code, **self.query())
-        return Response(serializers.StatsSerializer(report).data)
+        return Response(serializers.ProvinceStatsSerializer(report).data)
 
 
 class DistrictStatsView(StatsView):
@@ -201,3 +203,39 @@ class TrendView(StatsView):
         years = stats.trend(query["first_year"], query["last_year"], query.get("province"))
         unit = years[-1].unit
         return Response(serializers.TrendSerializer({"unit": unit, "years": years}).data)
+
+
+class ProgressView(StatsView):
+    """Data entry by province, drafts included: for the national office (every province) and
+    a province's staff (its own); the public never sees it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Data entry progress by province",
+        description=(
+            "For each province (a province's staff: its own only; the national office: all), "
+            "the year's assessments by status (draft, submitted, returned, approved) against "
+            "its rural communes, and whether the year is closed. Needs a login with a portal "
+            "role; drafts are counted here and nowhere public."
+        ),
+        parameters=[serializers.ProgressQuerySerializer],
+        responses={200: serializers.ProgressSerializer, 403: ErrorSerializer, **ERRORS},
+    )
+    def get(self, request):
+        params = serializers.ProgressQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        access = access_for(request.user)
+        if access.role is None and not access.superuser:
+            raise PermissionDenied(
+                _("Only the national office and provincial staff follow data entry.")
+            )
+        provinces = None if access.country_wide else {access.province_id}
+        frame, rows = stats.entry_progress(params.validated_data["year"], provinces)
+        body = {
+            "year": frame.year,
+            "criteria_set": frame.ladder.criteria_set.code,
+            "structure": frame.structure,
+            "provinces": rows,
+        }
+        return Response(serializers.ProgressSerializer(body).data)

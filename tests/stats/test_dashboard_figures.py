@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from communes.models import Commune
-from criteria.services import create_assessment, move, save_values
+from criteria.services import close_year, create_assessment, move, save_values
 from ocop import services as ocop
 from tests.ocop.builders import evaluate
 
@@ -142,3 +142,37 @@ def test_a_bad_trend_is_a_400_that_says_which_parameter(client, figures, params,
 def test_a_trend_of_an_unknown_province_is_a_404(client, figures):
     response = client.get(TREND, {"first_year": 2022, "last_year": 2023, "province": "99"})
     assert response.status_code == 404
+
+
+PROGRESS = "/api/v1/stats/progress/"
+
+
+def test_entry_progress_counts_drafts_for_the_national_office(client, cast, figures):
+    close_year(province=cast.officer_74.portal_access.province, year=2023)
+    client.force_login(cast.national)
+    body = client.get(PROGRESS, {"year": 2023}).json()
+    assert (body["year"], body["structure"]) == (2023, "2021")
+    rows = {row["unit"]["code"]: row for row in body["provinces"]}
+    assert len(rows) == 63
+    binh_duong = rows["74"]
+    assert binh_duong["by_status"] == {"draft": 1, "submitted": 0, "approved": 3, "returned": 0}
+    assert binh_duong["entered"] == 4
+    assert binh_duong["not_started"] == binh_duong["communes_total"] - 4
+    assert binh_duong["closed_at"] is not None
+    assert rows["20"]["entered"] == 0 and rows["20"]["closed_at"] is None
+
+
+def test_entry_progress_is_for_staff_only_and_a_province_sees_its_own(client, cast, figures):
+    assert client.get(PROGRESS, {"year": 2023}).status_code == 401
+    client.force_login(cast.no_role)
+    assert client.get(PROGRESS, {"year": 2023}).status_code == 403
+    client.force_login(cast.officer_74)
+    rows = client.get(PROGRESS, {"year": 2023}).json()["provinces"]
+    assert [row["unit"]["code"] for row in rows] == ["74"]
+
+
+def test_entry_progress_costs_fixed_queries(client, cast, figures, django_assert_max_num_queries):
+    client.force_login(cast.national)
+    client.get(PROGRESS, {"year": 2023})
+    with django_assert_max_num_queries(12):
+        assert client.get(PROGRESS, {"year": 2023}).status_code == 200

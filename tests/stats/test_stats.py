@@ -252,7 +252,15 @@ DA_NANG_2023 = {
 def test_province(get, data):
     response = get(PROVINCE.format("74"), {"year": 2023})
     assert response.status_code == 200
-    assert response.json() == BINH_DUONG_2023
+    body = response.json()
+    districts = {d["unit"]["code"]: d for d in body.pop("districts")}
+    assert body == BINH_DUONG_2023
+    # One row per district of Bình Dương, each as its own report counts it.
+    assert len(districts) == 9
+    assert sum(d["communes_total"] for d in districts.values()) == 39
+    bau_bang = get(DISTRICT.format("719"), {"year": 2023}).json()
+    assert districts["719"] == _without_header(bau_bang)
+    assert districts["720"]["assessed"] == 2
 
 
 def test_province_in_an_earlier_year(get, data):
@@ -468,8 +476,9 @@ def test_the_endpoints_are_read_only(client, data):
         # OCOP products, targets; the criteria and their results (criteria_difficulty).
         (NATIONAL, 10),
         # levels, map, the province, communes, assessments, districts, OCOP products, targets,
-        # criteria, criterion results.
-        (PROVINCE.format("74"), 10),
+        # criteria, criterion results; by district: communes, assessments, OCOP products,
+        # targets, the districts.
+        (PROVINCE.format("74"), 15),
         # levels, map, the district, communes, assessments, OCOP products, targets, criteria,
         # criterion results.
         (DISTRICT.format("719"), 9),
