@@ -205,6 +205,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Front-end libraries come from the npm registry (package.json, installed by `make install`)
+# and are served as static files with their licences: the dashboards' charts (Chart.js, MIT)
+# at static/vendor/chart.js/ (dist/chart.umd.min.js, LICENSE.md). Without them the
+# dashboards still show every figure in their tables.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{package}", NODE_MODULES / package)
+    for package in ("chart.js",)
+    if (NODE_MODULES / package).is_dir()
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
