@@ -10,13 +10,23 @@ DEMO_PASSWORD ?= ntm-demo
 
 .PHONY: install run setup test test-unit test-e2e lint migrations-check messages superuser clean
 
+# The dashboards' chart library (package.json: Chart.js, served as a static file with its
+# licence). Without npm the portal runs and the dashboards show their tables without charts.
+NPM ?= $(shell command -v npm)
+node_modules/.installed: package.json package-lock.json
+	@if [ -n "$(NPM)" ]; then \
+		$(NPM) ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the dashboards will show their tables without charts" >&2; \
+	fi
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 setup: install  ## migrate, load reference data and the demo provinces (idempotent)
 	$(DEV_ENV) $(MANAGE) migrate --no-input
@@ -67,4 +77,4 @@ messages: install  ## update and compile the Vietnamese catalogue, locale/ (need
 	$(DEV_ENV) $(MANAGE) compilemessages -l vi --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts
