@@ -40,6 +40,9 @@ def test_commune_detail_nests_its_parents(client):
         "region": {"code": "dnb", "name_vi": "Đông Nam Bộ", "name_en": "Southeast"},
         "valid_from": None,
         "valid_to": "2025-06-30",
+        # Its point for the map, from fixtures/coordinates/ (tests/communes/test_coordinates.py).
+        "latitude": 11.039809,
+        "longitude": 106.80014,
         # Without ?year there is no year's picture (see tests/stats/test_units.py).
         "assessment": None,
         "recognized_level": None,
