@@ -31,5 +31,6 @@ urlpatterns = [
     path("auth/tokens/", accounts.tokens, name="api-tokens"),
     path("", include("stats.api.urls")),
     path("", include("criteria.api.imports")),
+    path("", include("jobs.api")),
     *router.urls,
 ]

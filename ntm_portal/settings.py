@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "stats",
     "web",
     "demo",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -172,8 +173,8 @@ if SESSION_COOKIE_AGE <= 0:
     raise ImproperlyConfigured("NTM_IDLE_TIMEOUT_MINUTES must be a positive number of minutes")
 SESSION_SAVE_EVERY_REQUEST = True
 
-# The shared cache (throttle counts) is Redis when REDIS_URL is set, so that every worker and
-# server counts together; the embedded default is this process's memory.
+# The shared cache (throttle counts, sessions) is Redis when REDIS_URL is set, so that every
+# worker and server counts together; the embedded default is this process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
@@ -182,6 +183,26 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions are read from the shared cache and written through to the database, so that every
+# server sees a login (and a logout) at once and a flushed Redis logs nobody out. Without
+# Redis they stay in the database alone: a per-process cache would keep a logged-out session
+# alive in the other workers.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+
+# Background jobs (jobs/): sent to Celery workers (make worker) through this broker when it is
+# set, e.g. redis://127.0.0.1:6379/1; run inline, in the request or command that starts them,
+# when it is not. Not taken from REDIS_URL: a broker without a worker would queue jobs forever.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+# A job's status, progress and result are stored on its row (jobs.models.Job), not by Celery.
+CELERY_TASK_IGNORE_RESULT = True
+# Jobs are long: a worker process takes one at a time instead of reserving several.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # Password reset mails; the console on the embedded default.
 EMAIL_BACKEND = os.environ.get(
