@@ -30,6 +30,7 @@ from typing import NamedTuple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -120,9 +121,10 @@ class ImportReport:
             _("Row %(row)d, %(column)s “%(value)s”: %(message)s") % error.__dict__
             for error in self.errors
         ]
-        if self.error_count > len(self.errors):
-            more = self.error_count - len(self.errors)
-            lines.append(_("… and %(n)d more errors.") % {"n": more})
+        hidden = self.error_count - len(self.errors)
+        if hidden:
+            message = ngettext("… and %(n)d more error.", "… and %(n)d more errors.", hidden)
+            lines.append(message % {"n": hidden})
         return lines
 
 
@@ -144,10 +146,12 @@ class ImportRefused(Exception):
     """The file has errors: nothing was written. ``report`` lists them all."""
 
     def __init__(self, report: ImportReport):
-        super().__init__(
-            _("The file was refused (%(n)d errors); nothing was imported.")
-            % {"n": report.error_count}
+        message = ngettext(
+            "The file was refused (%(n)d error); nothing was imported.",
+            "The file was refused (%(n)d errors); nothing was imported.",
+            report.error_count,
         )
+        super().__init__(message % {"n": report.error_count})
         self.report = report
 
 

@@ -251,6 +251,14 @@ def test_hostile_cells_are_errors_not_crashes(small_set, bach_dang, cast):
     assert "null character" in errors[2][3] and "at most 2000 characters" in errors[5][3]
 
 
+def test_a_flood_of_errors_is_counted_and_the_first_ten_thousand_listed(small_set, cast):
+    with pytest.raises(ImportRefused, match="10001 errors") as refused:
+        import_values(file=_file("25930,2023,nope,1,\n" * 10_001), user=cast.national)
+    report = refused.value.report
+    assert (report.error_count, len(report.errors)) == (10_001, 10_000)
+    assert report.error_lines()[-1] == "… and 1 more error."
+
+
 def test_a_cell_beyond_the_csv_limit_is_reported(small_set, cast):
     body = '25930,2023,income,50,"' + "x" * 200_000 + '"\n'
     [(row, column, _value, message)] = _refused(body, user=cast.national)
