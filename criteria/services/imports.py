@@ -355,6 +355,8 @@ def _template_row(number: int, cells: list[str], columns: _TemplateColumns) -> I
         return cells[index] if index < len(cells) else ""
 
     code, year = cell(columns.code), cell(columns.year)
+    if code.isascii() and code.isdigit():
+        code = code.zfill(5)  # a code retyped as a number loses its leading zeros
     for index, measure, note, labels in columns.measures:
         note_text = cell(note) if note is not None else None
         yield _Row(number, code, year, measure, cell(index), note_text, labels)
