@@ -425,10 +425,13 @@ def write_values_many(*, writes: Sequence[ValueWrite], user=None) -> list[Assess
     _clear_values(cleared, user)
     new = [w for w in writes if not _clears(w.value) and not w.stored_id]
     insert_rows(AssessmentValue, [_value_row(w, user, now) for w in new])
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        batch = AssessmentValue.objects.filter(assessment__in=ids[start : start + IDS_PER_QUERY])
-        # The rows just inserted: no other writer touches these locked assessments' values.
-        copy_to_history(batch.filter(updated_at=now), user=user)
+    with_new = sorted({w.assessment_id for w in new})
+    for start in range(0, len(with_new), IDS_PER_QUERY):
+        batch = with_new[start : start + IDS_PER_QUERY]
+        # The rows just inserted, by their stamp: no other writer touches these locked
+        # assessments' values, and the changed rows are stamped later.
+        inserted = AssessmentValue.objects.filter(assessment__in=batch, updated_at=now)
+        copy_to_history(inserted, user=user)
     changed = [w for w in writes if not _clears(w.value) and w.stored_id]
     later = timezone.now()  # after the inserts' stamp, which told the new rows apart
     rows = [{"pk": w.stored_id, **_value_row(w, user, later)} for w in changed]
@@ -457,12 +460,12 @@ def _clear_values(value_ids: list[int], user) -> None:
     second time, without the user. No table refers to a value's row."""
     _copy_ids_to_history(value_ids, user, "-")
     connection = connections[router.db_for_write(AssessmentValue)]
-    table = connection.ops.quote_name(AssessmentValue._meta.db_table)
+    meta, quote = AssessmentValue._meta, connection.ops.quote_name
+    delete = f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} IN"
     with connection.cursor() as cursor:
         for start in range(0, len(value_ids), IDS_PER_QUERY):
             batch = value_ids[start : start + IDS_PER_QUERY]
-            marks = ", ".join(["%s"] * len(batch))
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", batch)
+            cursor.execute(f"{delete} ({', '.join(['%s'] * len(batch))})", batch)
 
 
 def _copy_ids_to_history(value_ids: list[int], user, change: str) -> None:

@@ -86,6 +86,10 @@ def test_changes_clears_and_not_applicable_are_written_with_history(small_set, b
     assert sorted(kinds.values_list("history_type", flat=True)) == ["+", "+", "-"]
     counts = (report.values_unchanged, report.values_cleared, report.values_created)
     assert counts == (1, 1, 2) and report.assessments_changed == 1
+    import_values(file=_file("25930,2023,income,31,\n"), user=cast.officer_74)
+    changed = kinds.filter(measure__code="income").values_list("history_type", "number")
+    assert list(changed) == [("~", 31)]
+    assert AssessmentValue.objects.get(measure__code="income").updated_by == cast.officer_74
 
 
 def test_the_evidence_link_is_kept(small_set, bach_dang, cast):
