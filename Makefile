@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # Logins of the local demo (viewer_74, officer_74, approver_74, ..., national); never a deployment's.
 DEMO_PASSWORD ?= ntm-demo
 
-.PHONY: install run setup test test-unit test-e2e lint migrations-check messages superuser clean
+.PHONY: install run setup test test-unit test-e2e test-deploy lint migrations-check messages superuser clean serve worker
 
 # The dashboards' chart library (package.json: Chart.js, served as a static file with its
 # licence). Without npm the portal runs and the dashboards show their tables without charts.
@@ -41,6 +41,28 @@ run: setup  ## serve the portal on http://127.0.0.1:8000/
 	@echo "API:   http://127.0.0.1:8000/api/v1/   docs: http://127.0.0.1:8000/api/docs/"
 	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
+# A deployment's processes (README, "Serving a whole country"): production settings, debug off.
+# DJANGO_SECRET_KEY is required; DATABASE_URL (PostgreSQL) and REDIS_URL are expected.
+# The first server migrates the database; start further servers with `make serve MIGRATE=0`.
+PROD_ENV := DJANGO_DEBUG=0
+MIGRATE ?= 1
+CORES := $(shell nproc 2>/dev/null || echo 2)
+
+serve: install  ## gunicorn on PORT (default 8000), workers from the core count: gunicorn.conf.py
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY to a long random secret (production settings: debug is off)" >&2; exit 1; }
+	@test -n "$$DATABASE_URL" || echo "make serve: DATABASE_URL is not set: serving the embedded SQLite database, fit for one server only" >&2
+	@test -n "$$REDIS_URL" || echo "make serve: REDIS_URL is not set: each worker keeps its own cache and rate limits, so one server only" >&2
+	$(PROD_ENV) $(MANAGE) check --deploy --fail-level ERROR
+	if [ "$(MIGRATE)" = 1 ]; then $(PROD_ENV) $(MANAGE) migrate --no-input; fi
+	$(PROD_ENV) $(MANAGE) collectstatic --no-input -v 0
+	$(PROD_ENV) exec $(BIN)/gunicorn -c gunicorn.conf.py
+
+# Background jobs (jobs/) on a Celery worker, one process per core unless CELERY_CONCURRENCY says.
+worker: install  ## a Celery worker for background jobs; needs CELERY_BROKER_URL
+	@test -n "$$CELERY_BROKER_URL" || { echo "make worker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/1); without it jobs run inline and need no worker" >&2; exit 1; }
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make worker: set DJANGO_SECRET_KEY, as for make serve" >&2; exit 1; }
+	$(PROD_ENV) exec $(BIN)/celery -A ntm_portal worker --loglevel INFO --concurrency "$${CELERY_CONCURRENCY:-$(CORES)}"
+
 # The first admin, without loading or seeding anything: from DJANGO_SUPERUSER_USERNAME,
 # DJANGO_SUPERUSER_PASSWORD (and DJANGO_SUPERUSER_EMAIL) when set, else by asking at a terminal.
 superuser: install
@@ -59,11 +81,16 @@ test: install test-unit test-e2e  ## the whole suite (browser tests skip without
 # In parallel, one worker per core (pytest-xdist); each worker has its own test database, and
 # a module's tests stay on one worker so that module fixtures (the demo) are built once.
 test-unit: install
-	$(BIN)/python -m pytest -m "not e2e" -n auto --dist loadscope
+	$(BIN)/python -m pytest -m "not e2e and not deploy" -n auto --dist loadscope
 
 # A run of its own: live-server tests empty the database after each test.
 test-e2e: install
 	$(BIN)/python -m pytest -m e2e
+
+# Two gunicorn servers sharing one PostgreSQL database and one Redis: needs DATABASE_URL (a
+# database it may fill) and REDIS_URL (a db it may flush); skipped without them outside CI.
+test-deploy: install
+	$(BIN)/python -m pytest -m deploy -p no:randomly --create-db
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,40 @@
+"""gunicorn's settings for `make serve`, from the environment (read by gunicorn at start).
+
+WEB_CONCURRENCY (or GUNICORN_WORKERS): worker processes, by default 2 x cores + 1, gunicorn's
+own advice; GUNICORN_THREADS: threads per worker (default 4), which overlap the waits on
+PostgreSQL and Redis; GUNICORN_BIND, else 127.0.0.1:PORT (PORT default 8000); GUNICORN_TIMEOUT:
+seconds before a stuck request's worker is restarted (default 60). Long work belongs in a
+background job (jobs/), not in a request.
+"""
+
+import os
+
+
+def _whole(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be a whole number from 1, not {raw!r}")
+    return int(raw)
+
+
+def _default_workers() -> int:
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+workers = _whole("WEB_CONCURRENCY", _whole("GUNICORN_WORKERS", _default_workers()))
+threads = _whole("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{_whole('PORT', 8000)}"
+timeout = _whole("GUNICORN_TIMEOUT", 60)
+graceful_timeout = 30
+# A worker is replaced after this many requests (with jitter, so not all at once): memory
+# that a long-lived worker slowly gathers is given back.
+max_requests = _whole("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+# Django's settings load once, before the workers fork: a bad setting stops the start with its
+# message, and the workers share the loaded code's memory. Connections open after the fork.
+preload_app = True
+wsgi_app = "ntm_portal.wsgi:application"
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
