@@ -396,7 +396,8 @@ class _Plan:
         self.access, self.report = access, report
         self.years: dict[int, _YearRules] = {}
         self.maps: dict[int, str | None] = {}
-        self.communes: dict[str, list[Commune]] = {}
+        self.communes: dict[str, list[Commune]] = {}  # by code: a unit of each map
+        self.by_id: dict[int, Commune] = {}
         self.targets: dict[tuple[int, int], _Target | None] = {}
         self.refusals: dict[tuple[int, int], tuple[str, str]] = {}
         self.seen: dict[tuple[int, int, int], int] = {}
@@ -427,6 +428,7 @@ class _Plan:
         found = Commune.objects.filter(code__in=asked).select_related("province")
         for commune in found.prefetch_related("kind_changes"):
             self.communes[commune.code].append(commune)
+            self.by_id[commune.pk] = commune
 
     def _commune(self, row: _Row, year: int) -> Commune | None:
         """The unit of that code on the year's map; else one of another map (whose check
@@ -445,7 +447,7 @@ class _Plan:
     def _load_targets(self, pairs: set[tuple[int, int]]) -> None:
         """Each new commune-year: refused (the commune's checks), or its assessment and
         values as stored, in two queries for the whole chunk."""
-        communes = {c.pk: c for units in self.communes.values() for c in units}
+        communes = self.by_id
         open_pairs = []
         for commune_id, year in pairs:
             refusal = self._refusal(communes[commune_id], year)
