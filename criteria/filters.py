@@ -13,6 +13,7 @@ from communes.filters import (
     ProvinceFilterSet,
     code_filter,
 )
+from communes.models import Structure
 from core.filters import BooleanFilter, IntegerFilter, year_filter
 from criteria.models import Assessment
 from criteria.selectors import communes_for_year, districts_for_year
@@ -23,19 +24,38 @@ class AssessmentFilterSet(django_filters.FilterSet):
     province = code_filter("commune__province__code", 2, _("Province code"))
     district = code_filter("commune__district__code", 3, _("District code"))
     commune = code_filter("commune__code", 5, _("Commune code"))
+    structure = django_filters.ChoiceFilter(
+        field_name="commune__structure",
+        choices=Structure.choices,
+        label=_("The map the commune code is read on (codes may be reused across maps)"),
+    )
     status = django_filters.MultipleChoiceFilter(choices=Assessment.Status.choices)
     level = django_filters.CharFilter(label=_("Computed level code, e.g. standard, or none"))
     criteria_set = django_filters.CharFilter(field_name="criteria_set__code")
 
     class Meta:
         model = Assessment
-        fields = ["year", "province", "district", "commune", "status", "level", "criteria_set"]
+        fields = [
+            "year",
+            "province",
+            "district",
+            "commune",
+            "structure",
+            "status",
+            "level",
+            "criteria_set",
+        ]
 
 
 class RecognitionFilterSet(django_filters.FilterSet):
     province = code_filter("province", 2, _("Province code"), method="filter_province")
     district = code_filter("district__code", 3, _("District code (district recognitions)"))
     commune = code_filter("commune__code", 5, _("Commune code"))
+    structure = django_filters.ChoiceFilter(
+        method="filter_structure",
+        choices=Structure.choices,
+        label=_("The map the unit codes are read on (codes may be reused across maps)"),
+    )
     level = django_filters.CharFilter(field_name="level__code")
     title_year = year_filter(label=_("Year the title is for"))
     revoked = BooleanFilter(
@@ -44,6 +64,9 @@ class RecognitionFilterSet(django_filters.FilterSet):
 
     def filter_province(self, queryset, name, value):
         return queryset.filter(Q(commune__province__code=value) | Q(district__province__code=value))
+
+    def filter_structure(self, queryset, name, value):
+        return queryset.filter(Q(commune__structure=value) | Q(district__structure=value))
 
 
 class TargetFilterSet(django_filters.FilterSet):

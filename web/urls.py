@@ -3,7 +3,16 @@ the "pages" namespace and the OCOP pages, under /ocop/, the "ocop" one."""
 
 from django.urls import include, path
 
-from web.views import approvals, assessments, communes, criteria_sets, evidence, ocop, overview
+from web.views import (
+    approvals,
+    assessments,
+    communes,
+    criteria_sets,
+    dashboard,
+    evidence,
+    ocop,
+    overview,
+)
 
 COMMUNE = "communes/<str:structure>/<str:code>/"
 ASSESSMENT = f"{COMMUNE}<int:year>/"
@@ -56,7 +65,15 @@ ocop_pages = [
     path("evaluations/<int:pk>/revoke/", ocop.revoke, name="revoke"),
 ]
 
+# Public: no login; the figures come from the public API.
+dashboard_pages = [
+    path("", dashboard.national, name="national"),
+    path("provinces/<str:code>/", dashboard.province, name="province"),
+    path("communes/<str:structure>/<str:code>/", dashboard.commune, name="commune"),
+]
+
 urlpatterns = [
+    path("dashboard/", include((dashboard_pages, "dashboard"))),
     path("ocop/", include((ocop_pages, "ocop"))),
     path("", include((officer_pages, "pages"))),
 ]
