@@ -62,6 +62,7 @@ from criteria.services.values import (
     ParsedValue,
     ValueWrite,
     _clears,
+    _parse_flag,
     _refuse_unless_on_map,
     _refuse_unless_rural,
     create_assessments,
@@ -381,6 +382,17 @@ def _payload(value: str, note: str) -> dict:
     return {"value": value, "note": note}
 
 
+def _not_a_flag(raw: str) -> bool:
+    """Whether a yes/no cell holds something the flag rule (values._parse_flag) refuses."""
+    if not raw or "not_applicable" in _payload(raw, ""):
+        return False
+    try:
+        _parse_flag(raw)
+    except ValidationError:
+        return True
+    return False
+
+
 def _year(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
 
@@ -523,7 +535,7 @@ class _Plan:
         try:
             value = parse_value(measure, payload)
         except ValidationError as error:
-            add(row, "value", row.value, self._value_message(measure, error))
+            add(row, "value", row.value, self._value_message(measure, row.value, error))
             return
         if commune is not None and self._first_time(row, commune, year, measure) and target:
             target.first_row = target.first_row or row.number
@@ -545,9 +557,9 @@ class _Plan:
         return column, row.code, message
 
     @staticmethod
-    def _value_message(measure: Measure, error: ValidationError) -> str:
+    def _value_message(measure: Measure, raw: str, error: ValidationError) -> str:
         message = " ".join(error.messages)
-        if measure.value_type == Measure.ValueType.BOOL and "yes" in message:
+        if measure.value_type == Measure.ValueType.BOOL and _not_a_flag(raw):
             message += " " + _("In a file: 1 or 0, true or false, có or không, đạt or không đạt.")
         return message
 
