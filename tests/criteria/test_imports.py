@@ -198,6 +198,18 @@ def test_approved_import_takes_the_steps_an_approver_takes(small_set, bach_dang,
     assert _snapshot() == before
 
 
+def test_approving_by_import_resubmits_a_returned_assessment(small_set, bach_dang, cast):
+    import_values(file=_file(GOOD), user=cast.officer_74)
+    assessment = Assessment.objects.get()
+    move(assessment=assessment, action="submit", version=assessment.version)
+    move(assessment=assessment, action="return", version=assessment.version, comment="Sửa")
+    report = import_values(file=_file(GOOD), user=cast.national, status="approved")
+    actions = list(assessment.steps.order_by("pk").values_list("action", flat=True))
+    assert actions == ["create", "submit", "return", "submit", "approve"]
+    assert (report.assessments_changed, report.assessments_approved) == (1, 1)
+    assert report.values_unchanged == 3
+
+
 def test_an_approved_assessment_or_a_closed_year_that_would_change_is_refused(
     small_set, bach_dang, cast
 ):
