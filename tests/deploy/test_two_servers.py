@@ -1,12 +1,14 @@
 """Two application servers, as a deployment runs them: two gunicorn processes (of two workers
 each) on two ports, with production settings, sharing one PostgreSQL database and one Redis.
 What one server records, the other sees: a login and its logout (sessions in the shared cache)
-and the count of a rate limit.
+and the count of a rate limit. A Celery worker beside them runs a background job whose end
+either server shows.
 
 Needs DATABASE_URL (a PostgreSQL database this may migrate and fill) and REDIS_URL (a Redis
 db this may flush): `.ci/run` makes both. In CI a missing one fails the test; elsewhere it skips.
 """
 
+import json
 import os
 import re
 import socket
@@ -26,6 +28,9 @@ pytestmark = pytest.mark.deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+CELERY = Path(sys.executable).parent / "celery"
+# One worker alone: no waiting to meet others at start.
+QUICK_START = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
 ANON_LIMIT = 6
 USERNAME, PASSWORD = "deploy-check", "a-long-password-for-the-check"
 
@@ -90,9 +95,13 @@ def _wait_until_serving(base: str, server: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def servers():
+def env():
+    return _environment(_require_services())
+
+
+@pytest.fixture(scope="module")
+def servers(env):
     """The two servers' base addresses, once the database is migrated and has one login."""
-    env = _environment(_require_services())
     _manage(env, "migrate", "--no-input", "-v", "0")
     _manage(env, "collectstatic", "--no-input", "-v", "0")  # whitenoise's manifest
     _manage(env, "shell", "-c", ONE_LOGIN)
@@ -192,3 +201,33 @@ def test_requests_split_across_the_servers_count_against_one_limit(servers, shar
     ]
     # Each server alone saw 4 requests, under the limit of 6: only a shared count refuses.
     assert codes == [200] * ANON_LIMIT + [429, 429]
+
+
+def test_a_job_runs_on_a_worker_and_either_server_shows_it(env, servers, shared_redis):
+    server_a, server_b = servers
+    queued = env | {"CELERY_BROKER_URL": os.environ["REDIS_URL"]}
+    worker = subprocess.Popen(
+        [str(CELERY), "-A", "ntm_portal", "worker", "-c", "1", "-l", "WARNING", *QUICK_START],
+        cwd=ROOT,
+        env=queued,
+    )
+    try:
+        command = ["run_job", "rescore_year", "--param", "year=2024", "--user", USERNAME]
+        out = subprocess.run(
+            [sys.executable, "manage.py", *command, "--poll", "0.2"],
+            cwd=ROOT,
+            env=queued,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=40,
+        ).stdout
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    job_id = re.match(r"job (\d+) \(rescore_year\) started", out).group(1)
+
+    job = _request(f"{server_b}/api/v1/jobs/{job_id}/", _log_in(server_a))
+    body = json.loads(job.read())
+    assert (job.status, body["status"], body["started_by"]) == (200, "done", USERNAME)
+    assert body["result"] == {"rescored": 0}  # a new database: nothing open to rescore
