@@ -89,6 +89,24 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True)
+class CommuneChange:
+    """What the file does to one commune's year, for a preview commune by commune."""
+
+    province_code: str
+    commune_code: str
+    commune_name: str
+    year: int
+    assessment: str  # CREATED, CHANGED or UNCHANGED
+    approved: bool  # importing as approved moves it to approved
+    values_created: int
+    values_changed: int
+    values_cleared: int
+
+
+CREATED, CHANGED, UNCHANGED = "created", "changed", "unchanged"
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, refused or in a dry run, would do), and every error found."""
@@ -106,6 +124,8 @@ class ImportReport:
     values_unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    # Each commune-year of the file, in the file's order (not in as_dict: the API's counts).
+    communes: list[CommuneChange] = field(default_factory=list)
 
     def add_error(self, row: int, column: str, value: object, message: str) -> None:
         self.error_count += 1
@@ -181,6 +201,7 @@ class _Target:
     writes: list[ValueWrite] = field(default_factory=list)  # for an existing one
     first_row: int = 0  # its first row in the file
     first_change: int = 0  # the first row that changes its values (0: none)
+    counts: dict[str, int] = field(default_factory=dict)  # values created, changed, cleared
 
 
 @dataclass
@@ -216,7 +237,7 @@ def import_values(
     as ``user`` (None: the operator at the server's terminal, with national scope). Returns
     the report; raises ImportRefused (nothing written) listing every error, PermissionDenied
     for a user who may not import, or not with that status."""
-    access = _access(user, status)
+    access = import_access(user, status)
     report = ImportReport(dry_run=dry_run, status=status)
     with transaction.atomic():
         plan = _Plan(access, report)
@@ -232,7 +253,9 @@ def import_values(
     return report
 
 
-def _access(user, status: str) -> Access:
+def import_access(user, status: str = DRAFT) -> Access:
+    """The user's access, if they may import with that status; else PermissionDenied (or a
+    ValidationError for an unknown status). The pages ask it before offering an import."""
     if status not in STATUSES:
         raise ValidationError({"status": _("Import as draft or approved.")})
     if user is None:
@@ -588,11 +611,13 @@ class _Plan:
             return
         target.first_change = target.first_change or row.number
         if stored and _clears(value):
-            self.report.values_cleared += 1
+            kind = "values_cleared"
         elif stored:
-            self.report.values_changed += 1
+            kind = "values_changed"
         else:
-            self.report.values_created += 1
+            kind = "values_created"
+        setattr(self.report, kind, getattr(self.report, kind) + 1)
+        target.counts[kind] = target.counts.get(kind, 0) + 1
         if target.assessment is None:
             target.payloads[measure.code] = payload
         else:
@@ -627,15 +652,33 @@ class _Plan:
 
     def _count(self, targets: list[_Target], status: str) -> None:
         report = self.report
-        for target in targets:
+        for target in sorted(targets, key=lambda t: t.first_row):
             approving = status == APPROVED and _to_approve(target)
             if target.assessment is None and target.payloads:
-                report.assessments_created += 1
+                outcome = CREATED
             elif target.assessment is not None and (target.writes or approving):
-                report.assessments_changed += 1
+                outcome = CHANGED
             else:
-                report.assessments_unchanged += 1
+                outcome = UNCHANGED
+            name = f"assessments_{outcome}"
+            setattr(report, name, getattr(report, name) + 1)
             report.assessments_approved += bool(approving)
+            report.communes.append(_commune_change(target, outcome, approving))
+
+
+def _commune_change(target: _Target, outcome: str, approving: bool) -> CommuneChange:
+    counts = target.counts
+    return CommuneChange(
+        province_code=target.commune.province.code,
+        commune_code=target.commune.code,
+        commune_name=target.commune.name,
+        year=target.year,
+        assessment=outcome,
+        approved=approving,
+        values_created=counts.get("values_created", 0),
+        values_changed=counts.get("values_changed", 0),
+        values_cleared=counts.get("values_cleared", 0),
+    )
 
 
 def _to_approve(target: _Target) -> bool:

@@ -1,0 +1,96 @@
+"""What the import page shows of an import's report: the changes commune by commune with
+the totals, or every error; and, once applied, the counts and where the levels show."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts.access import Access
+from communes.models import Province
+from criteria.services.imports import UNCHANGED, CommuneChange, ImportReport, RowError
+
+
+@dataclass(frozen=True)
+class Preview:
+    status: str
+    changing: list[CommuneChange]  # the communes the import writes to
+    unchanged: list[CommuneChange]
+    totals: list[tuple[str, int]]  # (what, how many), in reading order
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    errors: list[RowError]
+    hidden: int  # errors counted but not listed (a hostile file's millions)
+
+
+def preview(report: ImportReport) -> Preview:
+    return Preview(
+        status=report.status,
+        changing=[c for c in report.communes if c.assessment != UNCHANGED],
+        unchanged=[c for c in report.communes if c.assessment == UNCHANGED],
+        totals=totals(report),
+    )
+
+
+def totals(report: ImportReport) -> list[tuple[str, int]]:
+    rows = [
+        (_("Rows read"), report.rows),
+        (_("Assessments created"), report.assessments_created),
+        (_("Assessments changed"), report.assessments_changed),
+        (_("Assessments unchanged"), report.assessments_unchanged),
+        (_("Values created"), report.values_created),
+        (_("Values changed"), report.values_changed),
+        (_("Values cleared"), report.values_cleared),
+        (_("Values unchanged"), report.values_unchanged),
+    ]
+    if report.status == "approved":
+        rows.append((_("Assessments approved"), report.assessments_approved))
+    return rows
+
+
+def refusal(message: str, report: ImportReport) -> Refusal:
+    return Refusal(message, report.errors, report.error_count - len(report.errors))
+
+
+def done_message(report: ImportReport, access: Access) -> str:
+    """The counts of an applied import and a link to each province-year's overview."""
+    counts = _(
+        "Imported: %(created)d assessment(s) created and %(changed)d changed; %(values_created)d "
+        "value(s) created, %(values_changed)d changed and %(values_cleared)d cleared."
+    ) % {
+        "created": report.assessments_created,
+        "changed": report.assessments_changed,
+        "values_created": report.values_created,
+        "values_changed": report.values_changed,
+        "values_cleared": report.values_cleared,
+    }
+    links = format_html_join(
+        " ", '<a href="{}">{}</a>', (_overview_link(access, *pair) for pair in _places(report))
+    )
+    if not links:
+        return counts
+    return format_html("{} {} {}", counts, _("See the levels:"), links)
+
+
+def _places(report: ImportReport) -> list[tuple[str, int]]:
+    """The (province code, year) pairs the file touched, in order."""
+    return sorted({(c.province_code, c.year) for c in report.communes})
+
+
+def _overview_link(access: Access, province_code: str, year: int) -> tuple[str, str]:
+    query = {"province": province_code, "year": year} if access.country_wide else {"year": year}
+    url = f"{reverse('pages:overview')}?{urlencode(query)}"
+    if not access.country_wide:
+        return url, _("overview of %(year)d") % {"year": year}
+    name = (
+        Province.objects.on_map(year)
+        .filter(code=province_code)
+        .values_list("name", flat=True)
+        .first()
+    )
+    return url, f"{name or province_code} · {year}"

@@ -1,0 +1,140 @@
+"""The import page: an officer uploads the long CSV or the filled Excel template, reads what
+it would change commune by commune (or every error), and confirms; the template of a
+province's year is downloaded from the same page. criteria.services.imports checks and
+writes (all or nothing), criteria.services.exports writes the template."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communes.models import Province
+from core.forms import error_text
+from criteria import selectors
+from criteria.services import exports
+from criteria.services.errors import LockedError, StaleVersionError, WorkflowError, YearClosedError
+from criteria.services.imports import ImportRefused, import_access, import_values
+from web.forms import imports as forms
+from web.viewmodels import imports as vm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What the services refuse a whole import with, besides a file's errors (ImportRefused).
+REFUSALS = (ValidationError, StaleVersionError, LockedError, WorkflowError, YearClosedError)
+
+
+@login_required
+def import_page(request):
+    import_access(request.user)
+    upload = forms.UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method != "POST" or not upload.is_valid():
+        return _render(request, upload, status=400 if upload.errors else 200)
+    try:
+        report = import_values(
+            file=upload.cleaned_data["file"],
+            user=request.user,
+            status=upload.cleaned_data["status"],
+            dry_run=True,
+        )
+    except ImportRefused as refused:
+        return _render(request, upload, refusal=vm.refusal(str(refused), refused.report))
+    except (PermissionDenied, *REFUSALS) as error:
+        upload.add_error(None, _messages(error))
+        return _render(request, upload, status=400)
+    confirm = forms.ConfirmForm(initial={"token": upload.keep(request.user)}, user=request.user)
+    return _render(request, upload, preview=vm.preview(report), confirm=confirm)
+
+
+@login_required
+@require_POST
+def import_confirm(request):
+    access = import_access(request.user)
+    confirm = forms.ConfirmForm(request.POST, user=request.user)
+    if not confirm.is_valid():
+        return _render(request, _upload_form(request), confirm_errors=confirm.errors["token"])
+    name = confirm.cleaned_data["token"]
+    try:
+        with default_storage.open(name, "rb") as file:
+            report = import_values(file=file, user=request.user, status=confirm.status)
+    except ImportRefused as refused:
+        refusal = vm.refusal(str(refused), refused.report)
+        return _render(request, _upload_form(request), refusal=refusal)
+    except (PermissionDenied, *REFUSALS) as error:
+        return _render(request, _upload_form(request), confirm_errors=[_messages(error)])
+    finally:
+        forms.forget(name)  # applied or refused, the next try starts from a new upload
+    messages.success(request, vm.done_message(report, access))
+    return redirect("pages:import")
+
+
+@login_required
+def import_template(request):
+    access = import_access(request.user)
+    form = _template_form(request, data=request.GET)
+    if not form.is_valid():
+        messages.error(request, error_text(ValidationError(_form_messages(form))))
+        return redirect("pages:import")
+    year = form.cleaned_data["year"]
+    code = form.cleaned_data.get("province")
+    provinces = Province.objects.on_map(year)
+    province = (
+        provinces.filter(code=code).first()
+        if code
+        else provinces.filter(pk=access.province_id).first()
+    )
+    if province is None:
+        messages.error(
+            request, _("No province of that code is on the map in %(year)d.") % {"year": year}
+        )
+        return redirect("pages:import")
+    book = io.BytesIO()
+    try:
+        exports.write_template(book, province=province, year=year, access=access)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("pages:import")
+    response = HttpResponse(book.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="ntm-template-{province.code}-{year}.xlsx"'
+    )
+    return response
+
+
+def _upload_form(request):
+    return forms.UploadForm(user=request.user)
+
+
+def _template_form(request, data=None):
+    access = import_access(request.user)
+    years = selectors.years_covered()
+    provinces = None
+    if access.country_wide:  # both maps' provinces by code (a code may name two of them)
+        names: dict[str, list[str]] = {}
+        for code, name in Province.objects.order_by("code", "structure").values_list(
+            "code", "name"
+        ):
+            if name not in names.setdefault(code, []):
+                names[code].append(name)
+        provinces = [(code, f"{' / '.join(n)} ({code})") for code, n in names.items()]
+    initial = {"year": max(years) if years else None}
+    return forms.TemplateForm(data, provinces=provinces, years=years, initial=initial)
+
+
+def _render(request, upload, *, status=200, **context):
+    context |= {"upload": upload, "template_form": _template_form(request)}
+    return render(request, "web/imports.html", context, status=status)
+
+
+def _messages(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return error_text(error)
+    return str(error)
+
+
+def _form_messages(form) -> list[str]:
+    return [message for errors in form.errors.values() for message in errors]
