@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stats.api import views
+from stats.api import reports, views
 
 urlpatterns = [
     path("stats/trend/", views.TrendView.as_view(), name="stats-trend"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("stats/national/", views.NationalStatsView.as_view(), name="stats-national"),
     path("stats/provinces/<str:code>/", views.ProvinceStatsView.as_view(), name="stats-province"),
     path("stats/districts/<str:code>/", views.DistrictStatsView.as_view(), name="stats-district"),
+    path("exports/report.xlsx", reports.ReportView.as_view(), name="export-report"),
 ]

@@ -1,0 +1,73 @@
+"""GET /api/v1/exports/report.xlsx: a province's report workbook for a year (stats.reports).
+Public like the statistics: the public gets approved assessments only, a province's staff and
+the national office what they may see. Its labels follow the request's language."""
+
+from django.http import HttpResponse
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
+
+from accounts.access import access_for
+from core.api import ErrorSerializer
+from criteria.api.imports import XLSX, FileView, XLSXRenderer
+from stats import reports
+from stats.selectors import UnitNotFound
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    province = serializers.RegexField(
+        r"^[0-9]{2}$", help_text="The province's code on the year's map, e.g. 74."
+    )
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        help_text="The year reported (2000 to 2100); a criteria set must be in force in it.",
+    )
+
+
+class ReportView(FileView):
+    renderer_classes = [XLSXRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="The report workbook of a province's year",
+        description=(
+            "An .xlsx of three sheets. `Tổng hợp`: the province's statistics for the year as "
+            "/api/v1/stats/provinces/{code}/ gives them (approved assessments only: communes, "
+            "assessed, computed and recognised levels with at least each level and shares, "
+            "average criteria met and over how many, districts, targets and progress, OCOP by "
+            "stars and group, the criteria most failed), with the date it was made, the "
+            "criteria set and the map. `Xã`: one row per rural commune on the year's map: "
+            "code, name, district, the assessment's status, computed level, criteria met per "
+            "level (17/19), the level recognised on 31 December, then each criterion's result "
+            "(met, not met, incomplete). `Công nhận`: the province's recognition decisions "
+            "bearing on the year. Only what the caller may see: the public gets approved "
+            "assessments only, a province's staff their province's work in progress too. "
+            "Text beginning with =, +, - or @ gets an apostrophe in front (never a formula). "
+            "Labels follow the request's language (Vietnamese by default). A bad parameter, or "
+            "a year without a criteria set, is a 400; a province not on the year's map a 404."
+        ),
+        parameters=[ReportQuerySerializer],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook."),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def get(self, request):
+        params = ReportQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        year = params.validated_data["year"]
+        try:
+            province = reports.report_province(params.validated_data["province"], year)
+        except UnitNotFound as error:
+            raise NotFound(str(error)) from None
+        book = reports.province_workbook(
+            province, year, access_for(request.user), language=translation.get_language()
+        )
+        response = HttpResponse(book, content_type=XLSX)
+        name = f"ntm-report-{province.code}-{year}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
