@@ -2,6 +2,7 @@
 shape what a person typed into what the services take; the services check it
 (criteria.services.parse_values) and report every problem at once."""
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -125,6 +126,19 @@ def _stored_initial(measure: Measure, stored: dict) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ErrorLink:
+    anchor: str  # the id of the input in error
+    measure: Measure
+    field: str  # the form field: the value, or its note / evidence link
+    messages: list
+
+    @property
+    def part(self) -> str:
+        """Which input of the measure: "" for its value, "note", "evidence" or "na"."""
+        return self.field.partition("__")[2]
+
+
 class ValuesForm(forms.Form):
     """One input per measure (a measure judged by several indicators is entered once), with its
     "not applicable" choice where the measure allows it, a note and an evidence link."""
@@ -167,6 +181,22 @@ class ValuesForm(forms.Form):
             "note": self[f"{code}__note"],
             "evidence": self[f"{code}__evidence"],
         }
+
+    def error_links(self) -> list["ErrorLink"]:
+        """Each field in error, in the order the page shows them, with the id of its input:
+        the list above the form links to each one."""
+        links = []
+        for measure in self.measures:
+            for name in self._names(measure):
+                if self.errors.get(name):
+                    anchor = self[name].auto_id if name != measure.code else f"id_{name}"
+                    links.append(ErrorLink(anchor, measure, name, self.errors[name]))
+        return links
+
+    @property
+    def measures_in_error(self) -> set[str]:
+        """The codes of the measures with an error: their sections are shown open."""
+        return {link.measure.code for link in self.error_links()} if self.errors else set()
 
     def changed_measures(self) -> list[Measure]:
         changed = set(self.changed_data)

@@ -12,6 +12,28 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // After a refused save: open the sections around each field in error, and take the person
+  // to the first one (the list at the top of the page links to every one of them).
+  var summary = document.getElementById("errors");
+  if (summary) {
+    var links = summary.querySelectorAll(".error-links a[href^='#']");
+    var reach = function (link) {
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return false;
+      for (var up = target.parentElement; up; up = up.parentElement) {
+        if (up.tagName === "DETAILS") up.open = true;
+      }
+      target.scrollIntoView({ block: "center" });
+      if (target.disabled) { summary.focus(); } else { target.focus(); }
+      return true;
+    };
+    links.forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (reach(link)) event.preventDefault();
+      });
+    });
+    if (links.length) reach(links[0]);
+  }
   // Warn before leaving a form with unsaved typing.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var dirty = false;

@@ -1,0 +1,32 @@
+"""The entry page in Chromium (#15 items 6 and 7): a refused save leads to its first error."""
+
+import pytest
+from playwright.sync_api import expect
+
+from criteria.services import create_assessment
+from tests.e2e.test_officer_pages import ASSESSMENT, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_refused_save_takes_the_officer_to_the_first_error(page, binh_duong, screenshot):
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 700})
+    page.goto(ASSESSMENT)
+    page.fill("#id_irrigation", "180")
+    page.fill("#id_income", "abc")
+    page.click("#save")
+
+    errors = page.locator("#errors .error-links li")
+    expect(errors).to_have_count(2)
+    expect(errors.first).to_contain_text("“abc” không phải là số.")  # in the page's order
+    expect(errors.nth(1)).to_contain_text("0 đến 100")
+    expect(page.locator("#id_income")).to_be_focused()
+    expect(page.locator("#id_income")).to_be_in_viewport()
+    expect(page.locator("#id_income")).to_have_value("abc")  # the typing is kept
+    screenshot("first-error")
+
+    errors.nth(1).locator("a").click()  # the list leads to every other one
+    expect(page.locator("#id_irrigation")).to_be_focused()
+    expect(page.locator("#id_irrigation")).to_be_in_viewport()
