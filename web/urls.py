@@ -25,10 +25,12 @@ EDITION = f"{CRITERIA_SET}editions/<int:pk>/"
 officer_pages = [
     path("", overview.overview, name="overview"),
     path("approvals/", approvals.approvals, name="approvals"),
+    path("approvals/approve/", approvals.approve_selected, name="approve-selected"),
     path("imports/", imports.import_page, name="import"),
     path("imports/confirm/", imports.import_confirm, name="import-confirm"),
     path("imports/template.xlsx", imports.import_template, name="import-template"),
     path(f"{PROVINCE_YEAR}close/", approvals.close_year, name="close-year"),
+    path(f"{PROVINCE_YEAR}close/confirm/", approvals.confirm_close, name="close-year-confirm"),
     path(f"{PROVINCE_YEAR}reopen/", approvals.reopen_year, name="reopen-year"),
     path(f"{PROVINCE_YEAR}exceptions/", approvals.open_commune, name="open-commune"),
     # The national office's pages: criteria sets, their editions and commune classes.

@@ -4,6 +4,7 @@ years (and single communes by exception)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -62,6 +63,25 @@ def close_year(request, structure, code, year):
         return _("Year %(year)d of %(province)s is closed.") % _names(province, year)
 
     return _closure_step(request, province, year, forms.CloseYearForm(request.POST), step)
+
+
+@login_required
+@require_POST
+def confirm_close(request, structure, code, year):
+    """The step before closing a year: what closing will do to the province's assessments,
+    and the button that closes it (pages work without JavaScript, so no script's confirm)."""
+    province = scope.get_province_for_approver(request, structure, code)
+    form = forms.CloseYearForm(request.POST)
+    if not form.is_valid():
+        return _closure_step(request, province, year, form, None)
+    confirm = approvals_vm.closing(province, year, note=form.cleaned_data["note"])
+    return render(request, "web/approvals.html", {"confirm": confirm, "province": province})
+
+
+@login_required
+@require_POST
+def approve_selected(request):
+    raise Http404
 
 
 @login_required
