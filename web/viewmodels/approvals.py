@@ -3,10 +3,12 @@ or reopen."""
 
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from accounts.access import Access
 from communes.models import Commune, Province, structures_for_years
 from criteria import selectors
-from criteria.models import ClosureException, YearClosure
+from criteria.models import Assessment, ClosureException, YearClosure
 from web.viewmodels.communes import AssessmentRow, assessment_rows
 
 
@@ -54,3 +56,37 @@ def year_panels(province: Province) -> list[YearPanel]:
 def rural_in(communes: list[Commune], year: int) -> list[Commune]:
     """Those rural at some time during ``year`` (Commune.is_rural_in, the rule's twin)."""
     return [commune for commune in communes if commune.is_rural_in(year)]
+
+
+@dataclass
+class Closing:
+    """What closing a province's year will do: the step before the close button."""
+
+    province: Province
+    year: int
+    note: str
+    by_status: list[tuple[str, int]]  # (status label, assessments), every status
+
+    def count(self, status: str) -> int:
+        return dict(self.by_status).get(str(Assessment.Status(status).label), 0)
+
+    @property
+    def still_open(self) -> int:
+        """Assessments that closing stops from being saved or submitted."""
+        return self.count(Assessment.Status.DRAFT) + self.count(Assessment.Status.RETURNED)
+
+    @property
+    def submitted(self) -> int:
+        return self.count(Assessment.Status.SUBMITTED)
+
+
+def closing(province: Province, year: int, *, note: str) -> Closing:
+    """The province's assessments of the year counted by status: 1 query."""
+    counted = dict(
+        Assessment.objects.filter(commune__province=province, year=year)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_status = [(str(label), counted.get(value, 0)) for value, label in Assessment.Status.choices]
+    return Closing(province, year, note, by_status)
