@@ -161,7 +161,8 @@ def test_an_approver_imports_approved(client, cast, bach_dang, neighbour):
     assert 'value="approved"' in client.get(PAGE).content.decode()
     response = _check(client, _csv(_good(neighbour)), status="approved")
     assert "Assessments approved 2" in text(response)
-    client.post(CONFIRM, {"token": _token(response)})
+    done = client.post(CONFIRM, {"token": _token(response)}, follow=True)
+    assert "2 assessment(s) approved." in text(done)
     assessment = Assessment.objects.get(commune=bach_dang, year=2023)
     assert assessment.status == "approved"
     assert list(assessment.steps.values_list("action", flat=True)) == [

@@ -111,7 +111,10 @@ def _find(user, token: str) -> str | None:
 
 
 def _expired(name: str) -> bool:
-    return timezone.now() - default_storage.get_modified_time(name) > KEPT_FOR
+    try:
+        return timezone.now() - default_storage.get_modified_time(name) > KEPT_FOR
+    except FileNotFoundError:  # deleted meanwhile (confirmed, or swept by another request)
+        return True
 
 
 def forget(name: str) -> None:
@@ -129,7 +132,7 @@ def forget_expired() -> None:
         for name in names:
             path = f"{PENDING}/{folder}/{name}"
             if _expired(path):
-                forget(path)
+                forget(path)  # the storage's delete ignores a file already gone
 
 
 class TemplateForm(forms.Form):

@@ -69,6 +69,8 @@ def done_message(report: ImportReport, access: Access) -> str:
         "values_changed": report.values_changed,
         "values_cleared": report.values_cleared,
     }
+    if report.status == "approved":
+        counts += " " + _("%(n)d assessment(s) approved.") % {"n": report.assessments_approved}
     links = format_html_join(
         " ", '<a href="{}">{}</a>', (_overview_link(access, *pair) for pair in _places(report))
     )
