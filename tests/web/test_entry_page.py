@@ -3,13 +3,18 @@ field in error."""
 
 import re
 
-from criteria.models import YearClosure
+import pytest
+
+from communes.models import Commune
+from criteria.models import Assessment, WorkflowStep, YearClosure
 from tests.web.test_assessment_pages import (
     PAGE,
     _form_data,
+    _submit_new,
     _vietnamese_by_default,
     as_user,
     draft,
+    rows,
     text,
 )
 
@@ -73,3 +78,73 @@ def test_only_the_province_approver_is_asked(client, cast, draft):
     as_user(client, cast.approver_20)
     assert client.post(f"{YEAR_2023}close/confirm/", {}).status_code == 404
     assert not YearClosure.objects.exists()
+
+
+# --- approving several assessments of the queue at once ---------------------------------------
+
+
+@pytest.fixture
+def submitted(small_set, bach_dang):
+    """Three submitted assessments of Bình Dương, 2023, at version 2."""
+    communes = Commune.objects.rural().filter(province__code="74")[:3]
+    return [_submit_new(commune) for commune in communes]
+
+
+def _bulk(client, chosen, action="approve", comment="", versions=None):
+    data = {"action": action, "comment": comment, "selected": [a.pk for a in chosen]}
+    for a in chosen:
+        data[f"version_{a.pk}"] = (versions or {}).get(a.pk, a.version)
+    return client.post("/approvals/approve/", data, follow=True)
+
+
+def test_the_queue_approves_the_selected_assessments_each_with_its_own_step(
+    client, cast, submitted
+):
+    as_user(client, cast.approver_74)
+    queue = client.get("/approvals/").content.decode()
+    for a in submitted:
+        assert f'name="selected" value="{a.pk}"' in queue
+        assert f'name="version_{a.pk}" value="{a.version}"' in queue
+
+    response = _bulk(client, submitted[:2], comment="Số liệu khớp báo cáo huyện")
+    assert re.search(r'class="message success"[^>]*>[^<]*2 ', response.content.decode())
+    statuses = dict(Assessment.objects.values_list("pk", "status"))
+    assert [statuses[a.pk] for a in submitted] == ["approved", "approved", "submitted"]
+    for a in submitted[:2]:
+        step = WorkflowStep.objects.get(assessment=a, action="approve")
+        assert (step.user, step.comment) == (cast.approver_74, "Số liệu khớp báo cáo huyện")
+        assert a.history.filter(status="approved", history_user=cast.approver_74).count() == 1
+    assert list(rows(response)) == [submitted[2].commune.code]
+
+
+def test_one_stale_assessment_and_none_of_the_selection_moves(client, cast, submitted):
+    as_user(client, cast.approver_74)
+    first, second = submitted[:2]
+    response = _bulk(client, [first, second], versions={second.pk: 1})
+    assert second.commune.name in text(response)
+    assert not Assessment.objects.filter(status="approved").exists()
+    assert not WorkflowStep.objects.filter(action="approve").exists()
+
+
+def test_returning_the_selection_needs_a_comment(client, cast, submitted):
+    as_user(client, cast.approver_74)
+    response = _bulk(client, submitted, action="return", comment=" ")
+    assert "Hãy ghi rõ lý do (bước này bắt buộc có nhận xét)." in text(response)
+    assert Assessment.objects.filter(status="submitted").count() == 3
+    _bulk(client, submitted, action="return", comment="Thiếu minh chứng")
+    assert Assessment.objects.filter(status="returned").count() == 3
+    assert WorkflowStep.objects.filter(action="return", comment="Thiếu minh chứng").count() == 3
+
+
+def test_nothing_selected_or_outside_the_queue_moves_nothing(
+    client, cast, submitted, lang_son_commune
+):
+    as_user(client, cast.approver_74)
+    response = client.post("/approvals/approve/", {"action": "approve"}, follow=True)
+    assert 'class="message error"' in response.content.decode()
+    elsewhere = _submit_new(lang_son_commune)  # another province's: not in this queue
+    _bulk(client, [submitted[0], elsewhere])
+    assert not Assessment.objects.filter(status="approved").exists()
+    as_user(client, cast.officer_74)
+    assert _bulk(client, submitted[:1]).status_code == 403
+    assert not Assessment.objects.filter(status="approved").exists()

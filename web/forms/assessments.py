@@ -263,6 +263,43 @@ class StepForm(forms.Form):
     comment = forms.CharField(required=False, max_length=MAX_TEXT, widget=forms.Textarea)
 
 
+class BulkStepForm(forms.Form):
+    """Approving or returning several assessments of the queue at once, with one comment: which
+    ones, and the version of each as the approver read it (the service checks them all)."""
+
+    action = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return"))])
+    selected = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": _("Select at least one assessment."),
+            "invalid_choice": _(
+                "One of the selected assessments is no longer waiting for approval: reload "
+                "the queue and select again."
+            ),
+        },
+    )
+    comment = forms.CharField(required=False, max_length=MAX_TEXT, widget=forms.Textarea)
+
+    def __init__(self, data=None, *, queue: list[Assessment]):
+        super().__init__(data)
+        self.queue = {assessment.pk: assessment for assessment in queue}
+        self.fields["selected"].choices = [(pk, pk) for pk in self.queue]
+
+    def assessments(self) -> list[Assessment]:
+        return [self.queue[pk] for pk in self.cleaned_data["selected"]]
+
+    def versions(self) -> dict[int, int]:
+        """{id: the version read}; one missing or unreadable is left out, and the service
+        refuses the batch for it."""
+        versions = {}
+        for pk in self.cleaned_data["selected"]:
+            try:
+                versions[pk] = int(self.data.get(f"version_{pk}", ""))
+            except ValueError:
+                continue
+        return versions
+
+
 class EvidenceForm(forms.Form):
     """One file for one measure. Empty files reach the service, which says why it refuses
     them along with every other check of the file."""

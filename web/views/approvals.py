@@ -4,29 +4,36 @@ years (and single communes by exception)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import access_for
 from accounts.models import Role
 from communes.models import Province
 from core.forms import error_text
-from criteria import services
+from criteria import selectors, services
 from criteria.models import YearClosure
+from criteria.services import workflow
 from web import scope
+from web.forms import assessments as assessment_forms
 from web.forms import closures as forms
 from web.forms import errors_of
 from web.viewmodels import approvals as approvals_vm
 
 
-@login_required
-def approvals(request):
+def _approver_access(request):
     access = access_for(request.user)
     if not access.is_national and access.role != Role.APPROVER:
         raise PermissionDenied(_("Only approvers see the approval queue."))
+    return access
+
+
+@login_required
+def approvals(request):
+    access = _approver_access(request)
     chooser = forms.ClosureProvinceForm(request.GET, access=access)
     province = chooser.resolve()
     return render(
@@ -78,10 +85,54 @@ def confirm_close(request, structure, code, year):
     return render(request, "web/approvals.html", {"confirm": confirm, "province": province})
 
 
+BULK_DONE = {
+    "approve": ngettext_lazy(
+        "%(n)d assessment approved: its values are locked.",
+        "%(n)d assessments approved: their values are locked.",
+        "n",
+    ),
+    "return": ngettext_lazy(
+        "%(n)d assessment returned to the province for changes.",
+        "%(n)d assessments returned to the province for changes.",
+        "n",
+    ),
+}
+
+
 @login_required
 @require_POST
 def approve_selected(request):
-    raise Http404
+    """The selected assessments of the queue, each moved by its own workflow step with the one
+    comment (workflow.move_many: one refusal and none of them moves)."""
+    access = _approver_access(request)
+    form = assessment_forms.BulkStepForm(request.POST, queue=selectors.approval_queue(access))
+    try:
+        if not form.is_valid():
+            raise errors_of(form)
+        action, chosen = form.cleaned_data["action"], form.assessments()
+        _refuse_unless_may_take(access, action, chosen)
+        moved = workflow.move_many(
+            assessments=chosen,
+            action=action,
+            versions=form.versions(),
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    except (services.StaleVersionError, services.WorkflowError, services.YearClosedError) as e:
+        messages.error(request, f"{e} {_('Nothing was done.')}")
+    else:
+        messages.success(request, BULK_DONE[action] % {"n": len(moved)})
+    return redirect("pages:approvals")
+
+
+def _refuse_unless_may_take(access, action: str, assessments) -> None:
+    for assessment in assessments:
+        if not workflow.may_take(access, action, assessment.commune.province_id):
+            message = _("You may not %(verb)s the assessment of %(commune)s: nothing was done.")
+            names = {"verb": workflow.VERBS[action], "commune": assessment.commune.name}
+            raise PermissionDenied(message % names)
 
 
 @login_required
