@@ -53,8 +53,12 @@ def totals(report: ImportReport) -> list[tuple[str, int]]:
     return rows
 
 
+MAX_SHOWN_ERRORS = 1000  # a page of a person's reading; the rest are counted
+
+
 def refusal(message: str, report: ImportReport) -> Refusal:
-    return Refusal(message, report.errors, report.error_count - len(report.errors))
+    shown = report.errors[:MAX_SHOWN_ERRORS]
+    return Refusal(message, shown, report.error_count - len(shown))
 
 
 def done_message(report: ImportReport, access: Access) -> str:
@@ -96,3 +100,13 @@ def _overview_link(access: Access, province_code: str, year: int) -> tuple[str, 
         .first()
     )
     return url, f"{name or province_code} · {year}"
+
+
+def province_choices() -> list[tuple[str, str]]:
+    """Both maps' provinces by code, for national users to choose a template's (a code may
+    name a province on each map: both names show)."""
+    names: dict[str, list[str]] = {}
+    for code, name in Province.objects.order_by("code", "structure").values_list("code", "name"):
+        if name not in names.setdefault(code, []):
+            names[code].append(name)
+    return [(code, f"{' / '.join(both)} ({code})") for code, both in names.items()]

@@ -20,6 +20,7 @@ from criteria import selectors
 from criteria.services import exports
 from criteria.services.errors import LockedError, StaleVersionError, WorkflowError, YearClosedError
 from criteria.services.imports import ImportRefused, import_access, import_values
+from web.forms import errors_of
 from web.forms import imports as forms
 from web.viewmodels import imports as vm
 
@@ -42,7 +43,8 @@ def import_page(request):
             dry_run=True,
         )
     except ImportRefused as refused:
-        return _render(request, upload, refusal=vm.refusal(str(refused), refused.report))
+        refusal = vm.refusal(str(refused), refused.report)
+        return _render(request, upload, refusal=refusal, status=400)
     except (PermissionDenied, *REFUSALS) as error:
         upload.add_error(None, _messages(error))
         return _render(request, upload, status=400)
@@ -56,16 +58,18 @@ def import_confirm(request):
     access = import_access(request.user)
     confirm = forms.ConfirmForm(request.POST, user=request.user)
     if not confirm.is_valid():
-        return _render(request, _upload_form(request), confirm_errors=confirm.errors["token"])
+        errors = confirm.errors["token"]
+        return _render(request, _upload_form(request), confirm_errors=errors, status=400)
     name = confirm.cleaned_data["token"]
     try:
         with default_storage.open(name, "rb") as file:
             report = import_values(file=file, user=request.user, status=confirm.status)
     except ImportRefused as refused:
         refusal = vm.refusal(str(refused), refused.report)
-        return _render(request, _upload_form(request), refusal=refusal)
+        return _render(request, _upload_form(request), refusal=refusal, status=400)
     except (PermissionDenied, *REFUSALS) as error:
-        return _render(request, _upload_form(request), confirm_errors=[_messages(error)])
+        errors = [_messages(error)]
+        return _render(request, _upload_form(request), confirm_errors=errors, status=400)
     finally:
         forms.forget(name)  # applied or refused, the next try starts from a new upload
     messages.success(request, vm.done_message(report, access))
@@ -77,23 +81,12 @@ def import_template(request):
     access = import_access(request.user)
     form = _template_form(request, data=request.GET)
     if not form.is_valid():
-        messages.error(request, error_text(ValidationError(_form_messages(form))))
+        messages.error(request, error_text(errors_of(form)))
         return redirect("pages:import")
     year = form.cleaned_data["year"]
-    code = form.cleaned_data.get("province")
-    provinces = Province.objects.on_map(year)
-    province = (
-        provinces.filter(code=code).first()
-        if code
-        else provinces.filter(pk=access.province_id).first()
-    )
-    if province is None:
-        messages.error(
-            request, _("No province of that code is on the map in %(year)d.") % {"year": year}
-        )
-        return redirect("pages:import")
     book = io.BytesIO()
     try:
+        province = _template_province(access, form.cleaned_data.get("province"), year)
         exports.write_template(book, province=province, year=year, access=access)
     except ValidationError as error:
         messages.error(request, error_text(error))
@@ -105,6 +98,15 @@ def import_template(request):
     return response
 
 
+def _template_province(access, code: str | None, year: int) -> Province:
+    """The province asked for (national users), else the user's own, on the year's map."""
+    provinces = Province.objects.on_map(year)
+    found = provinces.filter(**({"code": code} if code else {"pk": access.province_id})).first()
+    if found is None:
+        raise ValidationError(_("No such province on the map of %(year)d.") % {"year": year})
+    return found
+
+
 def _upload_form(request):
     return forms.UploadForm(user=request.user)
 
@@ -112,15 +114,7 @@ def _upload_form(request):
 def _template_form(request, data=None):
     access = import_access(request.user)
     years = selectors.years_covered()
-    provinces = None
-    if access.country_wide:  # both maps' provinces by code (a code may name two of them)
-        names: dict[str, list[str]] = {}
-        for code, name in Province.objects.order_by("code", "structure").values_list(
-            "code", "name"
-        ):
-            if name not in names.setdefault(code, []):
-                names[code].append(name)
-        provinces = [(code, f"{' / '.join(n)} ({code})") for code, n in names.items()]
+    provinces = vm.province_choices() if access.country_wide else None
     initial = {"year": max(years) if years else None}
     return forms.TemplateForm(data, provinces=provinces, years=years, initial=initial)
 
@@ -134,7 +128,3 @@ def _messages(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return error_text(error)
     return str(error)
-
-
-def _form_messages(form) -> list[str]:
-    return [message for errors in form.errors.values() for message in errors]
