@@ -107,6 +107,11 @@ class ReportData:
     communes: list[Row]
     recognitions: list[Recognition]
 
+    @property
+    def has_districts(self) -> bool:
+        """Whether the map has districts (none since 1 July 2025): else no district column."""
+        return any(row.commune.district_id for row in self.communes)
+
 
 def _load(province: Province, year: int, access: Access) -> ReportData:
     ladder = ladder_for(year)
@@ -324,7 +329,8 @@ STATUS_LABELS = dict(Assessment.Status.choices)
 
 def _communes_sheet(sheet, data: ReportData) -> None:
     ladder = data.ladder
-    header = [_("Code"), _("Commune"), _("District"), _("Status"), _("Computed level")]
+    header = [_("Code"), _("Commune")] + ([_("District")] if data.has_districts else [])
+    header += [_("Status"), _("Computed level")]
     header += [_("Criteria met: %(level)s") % _named(ladder, c) for c in ladder.codes]
     header += [_("Recognised level")]
     header += [_criterion_title(criterion) for criterion in data.criteria]
@@ -335,7 +341,7 @@ def _communes_sheet(sheet, data: ReportData) -> None:
         cell.data_type = "s"  # a code keeps its leading zeros
         cell.number_format = "@"
     sheet.freeze_panes = "C2"
-    _widths(sheet, {1: 9, 2: 24, 3: 24, 4: 16, 5: 18})
+    _widths(sheet, {1: 9, 2: 24, 3: 24, 4: 18, 5: 18})
 
 
 def _criterion_title(criterion: Criterion) -> str:
@@ -344,8 +350,9 @@ def _criterion_title(criterion: Criterion) -> str:
 
 def _commune_line(row: Row, data: ReportData) -> list:
     commune, assessment = row.commune, row.assessment
-    district = commune.district.name if commune.district else ""
-    line = [commune.code, commune.name, district]
+    line = [commune.code, commune.name]
+    if data.has_districts:
+        line.append(commune.district.name if commune.district else "")
     if assessment is None:
         line += [_("Not assessed"), None] + [None] * len(data.ladder.levels)
     else:
