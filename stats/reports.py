@@ -259,7 +259,7 @@ def _levels_table(sheet, report: UnitStats, ladder: Ladder) -> None:
 
 
 def _districts_block(sheet, report: UnitStats, ladder: Ladder) -> None:
-    if report.districts_total is None:
+    if not report.districts_total:  # the map since 1 July 2025 has no districts
         return
     _append(sheet, [_("Districts"), report.districts_total], bold=True)
     for code, count in (report.districts_recognized or {}).items():

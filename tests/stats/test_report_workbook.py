@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from accounts.access import ANONYMOUS, access_for
 from communes.models import Commune, Province
+from criteria.models import CriteriaSet, Level
 from criteria.services import create_assessment, move, save_values
 from criteria.services.recognitions import record_recognition, revoke_recognition
 from stats.reports import (
@@ -71,8 +72,8 @@ def _book(data: bytes):
     return load_workbook(io.BytesIO(data))
 
 
-def _workbook(user=None, year=2023, language="en"):
-    province = Province.objects.on_map(year).get(code="74")
+def _workbook(user=None, year=2023, language="en", province="74"):
+    province = Province.objects.on_map(year).get(code=province)
     access = access_for(user) if user is not None else ANONYMOUS
     return _book(province_workbook(province, year, access, language=language))
 
@@ -338,3 +339,25 @@ def test_the_queries_do_not_grow_with_the_communes(
         response = client.get(REPORT, params)
     recognitions = list(_book(response.content)[RECOGNITIONS_SHEET].iter_rows(min_row=2))
     assert len(recognitions) == 7
+
+
+def test_on_the_map_without_districts_there_is_no_district_column(db):
+    later = CriteriaSet.objects.create(
+        code="TEST-2026-2030",
+        name_vi="Bộ thử 2026",
+        name_en="Test set 2026",
+        legal_basis="test",
+        first_year=2026,
+        last_year=2030,
+        classification="commune_group",
+    )
+    Level.objects.create(
+        criteria_set=later, code="standard", rank=1, name_vi="Đạt chuẩn", name_en="Standard"
+    )
+    book = _workbook(year=2026, province="20")
+    header = next(book[COMMUNES_SHEET].iter_rows(max_row=1, values_only=True))
+    assert header[:4] == ("Code", "Commune", "Status", "Computed level")
+    on_map = Commune.objects.on_map(2026).rural(2026).filter(province__code="20")
+    assert set(_communes(book)) == set(on_map.values_list("code", flat=True))
+    assert on_map.filter(structure="2025").count() == on_map.count() > 0
+    assert "Districts" not in _summary(book)
