@@ -30,3 +30,17 @@ def test_a_refused_save_takes_the_officer_to_the_first_error(page, binh_duong, s
     errors.nth(1).locator("a").click()  # the list leads to every other one
     expect(page.locator("#id_irrigation")).to_be_focused()
     expect(page.locator("#id_irrigation")).to_be_in_viewport()
+
+
+def test_save_and_submit_keeps_what_was_just_typed(page, binh_duong):
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    page.fill("#id_income", "55")
+    page.fill("#id_irrigation", "85")
+    page.select_option("#id_plan", "yes")
+    page.click("#save-submit")  # no leave-page dialog: the typing goes with the submission
+    expect(page.locator(".message.success")).to_be_visible()
+    expect(page.locator(".page-head .badge.submitted")).to_be_visible()
+    expect(page.locator("#computed-level")).to_have_text("Đạt chuẩn")
+    expect(page.locator("#id_income")).to_have_count(0)  # read only once submitted

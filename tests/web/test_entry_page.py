@@ -6,7 +6,7 @@ import re
 import pytest
 
 from communes.models import Commune
-from criteria.models import Assessment, WorkflowStep, YearClosure
+from criteria.models import Assessment, AssessmentValue, WorkflowStep, YearClosure
 from tests.web.test_assessment_pages import (
     PAGE,
     _form_data,
@@ -148,3 +148,49 @@ def test_nothing_selected_or_outside_the_queue_moves_nothing(
     as_user(client, cast.officer_74)
     assert _bulk(client, submitted[:1]).status_code == 403
     assert not Assessment.objects.filter(status="approved").exists()
+
+
+# --- save and submit in one request ------------------------------------------------------------
+
+
+def test_save_and_submit_saves_the_typing_then_submits(client, cast, draft):
+    as_user(client, cast.officer_74)
+    page = client.get(PAGE)
+    body = page.content.decode()
+    # The one submit button sits in the entry form, beside "Save values".
+    assert 'name="then" value="submit"' in body
+    assert f'action="{PAGE}submit/"' not in body
+    data = _form_data(page) | {"income": "55", "irrigation": "85", "plan": "yes", "then": "submit"}
+    response = client.post(PAGE, data, follow=True)
+    assert 'class="message success"' in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("submitted", 3)  # saved (2), then submitted (3)
+    assert AssessmentValue.objects.filter(assessment=draft).count() == 3
+    actions = list(WorkflowStep.objects.filter(assessment=draft).values_list("action", flat=True))
+    assert sorted(actions) == ["create", "submit"]
+
+
+def test_save_and_submit_with_nothing_changed_submits(client, cast, draft):
+    as_user(client, cast.officer_74)
+    client.post(PAGE, _form_data(client.get(PAGE)) | {"then": "submit"})
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("submitted", 2)
+
+
+def test_a_refused_save_submits_nothing_and_keeps_the_typing(client, cast, draft):
+    as_user(client, cast.officer_74)
+    data = _form_data(client.get(PAGE)) | {"income": "abc", "plan": "yes", "then": "submit"}
+    response = client.post(PAGE, data)
+    assert response.status_code == 400
+    assert 'name="income" value="abc"' in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("draft", 1)
+    assert not AssessmentValue.objects.filter(assessment=draft).exists()
+
+
+def test_a_viewer_cannot_save_and_submit(client, cast, draft):
+    as_user(client, cast.viewer_74)
+    data = {"version": "1", "income": "55", "then": "submit"}
+    assert client.post(PAGE, data).status_code in (403, 404)
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == ("draft", 1)

@@ -90,7 +90,16 @@ def _save_values(request, assessment):
     if not form.is_valid():
         page = assessments_vm.assessment_page(assessment, entry.levels)
         return render_assessment(request, page, form, status=400)
+    # "Save and submit": the typing is saved first, then the assessment submitted on the
+    # version the save left, in the same request; nothing typed is left behind.
+    then_submit = request.POST.get("then") == "submit"
+    if then_submit and not workflow.may_take(
+        access_for(request.user), "submit", assessment.commune.province_id
+    ):
+        raise PermissionDenied(_("You may not take this step in this province."))
     if not form.changed_measures():
+        if then_submit:
+            return _take_step(request, assessment, "submit", form.cleaned_data["version"])
         messages.info(request, _("Nothing changed: there was nothing to save."))
         return redirect(assessment_url(assessment))
     try:
@@ -109,6 +118,8 @@ def _save_values(request, assessment):
     except (services.LockedError, services.YearClosedError) as error:
         messages.error(request, str(error))
     else:
+        if then_submit:
+            return _take_step(request, assessment, "submit", assessment.version, saved=True)
         messages.success(request, _("Saved. The level and the criteria met are updated below."))
     return redirect(assessment_url(assessment))
 
@@ -144,16 +155,37 @@ def assessment_step(request, structure, code, year, action):
     if not workflow.may_take(access_for(request.user), action, assessment.commune.province_id):
         raise PermissionDenied(_("You may not take this step in this province."))
     form = forms.StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, error_text(errors_of(form)))
+        return redirect(assessment_url(assessment))
+    return _take_step(request, assessment, action, **form.cleaned_data)
+
+
+def _take_step(request, assessment, action, version, comment="", saved=False):
+    """The workflow step through the service (the caller has checked may_take), its outcome
+    as a message, back to the page. ``saved``: the values were saved just before, in the same
+    request, and the message says so whatever becomes of the step."""
+    refused = None
     try:
-        if not form.is_valid():
-            raise errors_of(form)
-        services.move(assessment=assessment, action=action, user=request.user, **form.cleaned_data)
+        services.move(
+            assessment=assessment,
+            action=action,
+            version=version,
+            user=request.user,
+            comment=comment,
+        )
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        refused = error_text(error)
     except services.StaleVersionError as error:
-        messages.error(request, STEP_STALE % {"v": error.current_version})
+        refused = STEP_STALE % {"v": error.current_version}
     except (services.WorkflowError, services.YearClosedError) as error:
-        messages.error(request, str(error))
+        refused = str(error)
+    if refused and saved:
+        messages.error(request, _("Saved, but not submitted: %(reason)s") % {"reason": refused})
+    elif refused:
+        messages.error(request, refused)
+    elif saved:
+        messages.success(request, _("Saved, then submitted for approval."))
     else:
         messages.success(request, STEP_DONE[action])
     return redirect(assessment_url(assessment))
