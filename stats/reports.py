@@ -129,6 +129,15 @@ def _load(province: Province, year: int, access: Access) -> ReportData:
         .order_by("code")
     )
     rows = {commune.pk: Row(commune) for commune in communes}
+    _attach_assessments(rows, province, year, access, criteria_set)
+    _attach_titles(rows, province, year, ladder)
+    recognitions = _recognitions(province, year, ladder)
+    return ReportData(province, year, ladder, criteria, list(rows.values()), recognitions)
+
+
+def _attach_assessments(rows: dict[int, Row], province, year, access, criteria_set) -> None:
+    """Each commune's assessment of the year that ``access`` may see, and its stored criterion
+    results: 2 queries."""
     assessments = Assessment.objects.filter(
         visible_work(access), commune__province=province, year=year, criteria_set=criteria_set
     )
@@ -138,21 +147,22 @@ def _load(province: Province, year: int, access: Access) -> ReportData:
         if assessment["commune_id"] in rows:
             rows[assessment["commune_id"]].assessment = assessment
             by_id[assessment["pk"]] = rows[assessment["commune_id"]]
-    results = CriterionResult.objects.filter(assessment__in=assessments)
-    for assessment_id, criterion_id, status in results.values_list(
+    results = CriterionResult.objects.filter(assessment__in=assessments).values_list(
         "assessment_id", "criterion_id", "status"
-    ):
+    )
+    for assessment_id, criterion_id, status in results:
         if assessment_id in by_id:
             by_id[assessment_id].results[criterion_id] = status
+
+
+def _attach_titles(rows: dict[int, Row], province, year, ladder: Ladder) -> None:
+    """Each commune's title held on 31 December (Recognition.objects.held, highest level
+    first: the first title seen is the one held): 1 query."""
     levels = {level.pk: level for level in ladder.levels}
-    # Highest level first (Recognition.objects.held): the first title seen is the one held.
-    held = Recognition.objects.held(year, criteria_set).filter(commune__province=province)
+    held = Recognition.objects.held(year, ladder.criteria_set).filter(commune__province=province)
     for commune_id, level_id in held.values_list("commune_id", "level_id"):
         if commune_id in rows and rows[commune_id].held is None:
             rows[commune_id].held = levels.get(level_id)
-    return ReportData(
-        province, year, ladder, criteria, list(rows.values()), _recognitions(province, year, ladder)
-    )
 
 
 def _recognitions(province: Province, year: int, ladder: Ladder) -> list[Recognition]:
