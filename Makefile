@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # Logins of the local demo (viewer_74, officer_74, approver_74, ..., national); never a deployment's.
 DEMO_PASSWORD ?= ntm-demo
 
-.PHONY: install run setup test test-unit test-e2e test-deploy lint migrations-check messages superuser clean serve worker
+.PHONY: install run setup test test-unit test-e2e test-deploy lint migrations-check messages superuser clean serve worker bench bench-quick
 
 # The dashboards' chart library (package.json: Chart.js, served as a static file with its
 # licence). Without npm the portal runs and the dashboards show their tables without charts.
@@ -92,6 +92,15 @@ test-e2e: install
 test-deploy: install
 	$(BIN)/python -m pytest -m deploy -p no:randomly --create-db
 
+# The benchmark (bench/run.py): builds its data set through the import service in its own
+# PostgreSQL database (BENCH_DATABASE_URL, default ntm_bench on 127.0.0.1), times each
+# endpoint and bulk operation beside its floor, and writes bench/RESULTS.md.
+bench: install  ## every province of the 2021 map (long: the national data set)
+	$(BIN)/python bench/run.py
+
+bench-quick: install  ## three provinces, a few minutes: bench/RESULTS-quick.md
+	$(BIN)/python bench/run.py --quick
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -100,7 +109,7 @@ migrations-check: install
 	$(DEV_ENV) $(MANAGE) makemigrations --check --dry-run
 
 messages: install  ## update and compile the Vietnamese catalogue, locale/ (needs gettext)
-	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=tests --ignore=scripts
+	$(DEV_ENV) $(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=tests --ignore=scripts --ignore=node_modules --ignore=bench
 	$(DEV_ENV) $(MANAGE) compilemessages -l vi --ignore=.venv
 
 clean:

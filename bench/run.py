@@ -1,0 +1,396 @@
+"""The portal's benchmark: each figure beside its floor, the same rows read or written by the
+database alone (a raw psycopg2 query and json.dumps, or COPY), measured in the same run.
+
+    python bench/run.py --quick          # a few provinces, a few minutes
+    python bench/run.py                  # every province of the 2021 map: the national data set
+
+It builds its data set in its own PostgreSQL database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/ntm_bench) through the project's own bulk path, the import
+service (criteria.services.imports.import_values) fed one long CSV per year, so that the data
+is what officers' files make; then times every row of issue #14's table, medians of
+``--repeat`` runs, and writes bench/RESULTS.md (table, machine, date, commit). A data set
+already built for the same provinces and years is reused (``--rebuild`` to start again).
+
+Values are drawn at random (fixed seed) within each measure's type; they are not legal
+figures and never leave the bench database.
+"""
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ntm_bench"
+QUICK_PROVINCES = ["20", "22", "74"]  # Lạng Sơn, Quảng Ninh, Bình Dương
+YEARS = range(2021, 2026)
+DRAFT_YEAR = 2024  # left open, so that rescoring a year has work to do
+STATS_YEAR = 2023
+
+
+def _environment(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ntm_portal.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-key-not-for-any-deployment")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    for name in ("DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_HSTS_SECONDS"):
+        os.environ.setdefault(name, "0")
+    os.environ.setdefault("DJANGO_ANON_THROTTLE", "1000000/minute")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+
+def _create_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def median_ms(work: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+# --- the data set ----------------------------------------------------------------------------
+
+
+def _value(measure, rng: random.Random) -> str:
+    if measure.value_type == "bool":
+        return "1" if rng.random() < 0.85 else "0"
+    if measure.value_type == "percent":
+        return f"{rng.uniform(40, 100):.1f}"
+    if measure.value_type == "change":
+        return f"{rng.uniform(-5, 15):.1f}"
+    return f"{rng.uniform(10, 120):.1f}"
+
+
+def year_csv(year: int, communes, measures, rng: random.Random) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["commune_code", "year", "measure_code", "value", "note"])
+    for commune in communes:
+        for measure in measures:
+            writer.writerow([commune.code, year, measure.code, _value(measure, rng), ""])
+    return out.getvalue().encode()
+
+
+def build(provinces: list[str], rebuild: bool) -> dict:
+    from django.core.management import call_command
+
+    from communes.models import Commune
+    from criteria.models import Assessment, Measure
+    from criteria.selectors import ladder_for_year
+    from criteria.services.imports import import_values
+
+    call_command("migrate", verbosity=0)
+    marker = {"provinces": provinces, "years": list(YEARS)}
+    state = ROOT / "bench" / ".dataset.json"
+    built = Assessment.objects.exists() and state.exists() and json.loads(state.read_text())
+    if built == marker and not rebuild:
+        say("the data set is already built: reusing it (--rebuild to start again)")
+        return {}
+    if Assessment.objects.exists():
+        raise SystemExit(
+            "the bench database holds another data set: drop it first "
+            "(dropdb -h 127.0.0.1 -U postgres ntm_bench) or use --rebuild on an empty one"
+        )
+    say("loading the map and the criteria sets")
+    for structure in ("2021", "2025"):
+        call_command("load_admin_units", structure=structure, verbosity=0)
+    call_command("load_lineage", verbosity=0)
+    call_command("load_criteria", verbosity=0)
+    rng = random.Random(14)
+    timings = {}
+    for year in YEARS:
+        cset = ladder_for_year(year).criteria_set
+        measures = list(Measure.objects.filter(criteria_set=cset).exclude(source="derived"))
+        communes = list(
+            Commune.objects.rural()
+            .filter(structure="2021", province__code__in=provinces)
+            .order_by("code")
+        )
+        data = year_csv(year, communes, measures, rng)
+        status = "draft" if year == DRAFT_YEAR else "approved"
+        rows = data.count(b"\n") - 1
+        say(f"{year}: importing {rows:,} values of {len(communes):,} communes as {status}")
+        start = time.perf_counter()
+        import_values(
+            file=io.BytesIO(data),
+            status=status,
+            progress=lambda n: say(f"  {n:,} rows read") if n % 100_000 == 0 else None,
+        )
+        timings[year] = (rows, time.perf_counter() - start, data)
+        say(f"  done in {timings[year][1]:.1f} s")
+    state.write_text(json.dumps(marker))
+    return timings
+
+
+# --- the measurements --------------------------------------------------------------------------
+
+
+def measure(provinces: list[str], repeat: int, timings: dict) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+
+    from criteria.models import Assessment
+    from criteria.services import recompute
+
+    client = Client()
+    rows: list[dict] = []
+
+    def floor(sql: str, params=()) -> Callable[[], object]:
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return json.dumps(cursor.fetchall(), default=str)
+
+        return run
+
+    def api(path: str) -> Callable[[], object]:
+        def run():
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return response.content
+
+        return run
+
+    def row(work: str, portal: Callable, floor_work: Callable, note: str = "", n: int = repeat):
+        portal()  # warm: the first call of a process loads what every later one reuses
+        floor_work()
+        portal_ms, floor_ms = median_ms(portal, n), median_ms(floor_work, n)
+        rows.append(
+            {
+                "work": work,
+                "portal": portal_ms,
+                "floor": floor_ms,
+                "ratio": portal_ms / floor_ms if floor_ms else None,
+                "note": note,
+            }
+        )
+        say(f"{work}: {portal_ms:.1f} ms against {floor_ms:.1f} ms")
+
+    year_values = (
+        "SELECT v.assessment_id, v.measure_id, v.number, v.flag, v.not_applicable "
+        "FROM criteria_assessmentvalue v JOIN criteria_assessment a ON a.id = v.assessment_id "
+        "WHERE a.year = %s"
+    )
+    row(
+        f"rescoring the open assessments of {DRAFT_YEAR} (recompute)",
+        lambda: recompute(year=DRAFT_YEAR),
+        floor(year_values, [DRAFT_YEAR]),
+        "floor: the raw read of the year's values",
+        n=max(3, repeat // 3),
+    )
+    one = Assessment.objects.filter(year=STATS_YEAR).order_by("pk").first()
+    row(
+        "assessment detail",
+        api(f"/api/v1/assessments/{one.pk}/"),
+        floor(
+            "SELECT a.*, v.* FROM criteria_assessment a "
+            "JOIN criteria_assessmentvalue v ON v.assessment_id = a.id WHERE a.id = %s",
+            [one.pk],
+        ),
+    )
+    row(
+        "assessments list, 500",
+        api(f"/api/v1/assessments/?year={STATS_YEAR}&page_size=500"),
+        floor(
+            "SELECT * FROM criteria_assessment WHERE year = %s ORDER BY id LIMIT 500",
+            [STATS_YEAR],
+        ),
+    )
+    province = provinces[0]
+    row(
+        f"communes ?year&province={province}, 500",
+        api(f"/api/v1/communes/?year={STATS_YEAR}&province={province}&page_size=500"),
+        floor(
+            "SELECT c.*, a.level, a.criteria_met FROM communes_commune c "
+            "JOIN communes_province p ON p.id = c.province_id "
+            "LEFT JOIN criteria_assessment a ON a.commune_id = c.id AND a.year = %s "
+            "WHERE p.code = %s AND c.structure = '2021' ORDER BY c.code LIMIT 500",
+            [STATS_YEAR, province],
+        ),
+    )
+    grouped = (
+        "SELECT c.province_id, a.level, count(*), sum(a.criteria_met) "
+        "FROM criteria_assessment a JOIN communes_commune c ON c.id = a.commune_id "
+        "WHERE a.year = %s AND a.status = 'approved' {where} GROUP BY 1, 2"
+    )
+    row(
+        "stats/national",
+        api(f"/api/v1/stats/national/?year={STATS_YEAR}"),
+        floor(grouped.format(where=""), [STATS_YEAR]),
+        "floor: approved assessments grouped by province and level",
+    )
+    row(
+        f"stats/provinces/{province}",
+        api(f"/api/v1/stats/provinces/{province}/?year={STATS_YEAR}"),
+        floor(
+            grouped.format(
+                where="AND c.province_id = (SELECT id FROM communes_province "
+                "WHERE code = %s AND structure = '2021')"
+            ),
+            [STATS_YEAR, province],
+        ),
+    )
+    row(
+        "criteria set",
+        api("/api/v1/criteria-sets/NTM-2021-2025/"),
+        floor(
+            "SELECT l.code, c.number, i.code, m.code FROM criteria_level l "
+            "JOIN criteria_criteriaset s ON s.id = l.criteria_set_id "
+            "JOIN criteria_criterion c ON c.level_id = l.id "
+            "JOIN criteria_indicator i ON i.criterion_id = c.id "
+            "JOIN criteria_measure m ON m.id = i.measure_id WHERE s.code = %s",
+            ["NTM-2021-2025"],
+        ),
+    )
+    row(
+        "OCOP products",
+        api("/api/v1/ocop/products/?page_size=500"),
+        floor("SELECT * FROM ocop_product ORDER BY id LIMIT 500"),
+        "the bench data set holds no OCOP products: the cost of an empty list",
+    )
+    if timings:
+        rows_n, seconds, data = timings[STATS_YEAR]
+        copy_ms = _copy_ms(data)
+        rows.append(
+            {
+                "work": f"import of {STATS_YEAR}: {rows_n:,} values, approved",
+                "portal": seconds * 1000,
+                "floor": copy_ms,
+                "ratio": seconds * 1000 / copy_ms,
+                "note": "once, while building; floor: COPY of the same CSV into a plain table",
+            }
+        )
+    return rows
+
+
+def _copy_ms(data: bytes) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_copy (commune_code text, year int, measure_code text, "
+            "value text, note text)"
+        )
+        start = time.perf_counter()
+        cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER)", io.BytesIO(data))
+        elapsed = (time.perf_counter() - start) * 1000
+        cursor.execute("DROP TABLE bench_copy")
+    return elapsed
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def write_results(rows: list[dict], provinces: list[str], quick: bool) -> Path:
+    from communes.models import Commune
+    from criteria.models import Assessment, AssessmentValue
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    communes = Commune.objects.rural().filter(structure="2021", province__code__in=provinces)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `python bench/run.py{' --quick' if quick else ''}` on "
+        f"{datetime.date.today().isoformat()}, commit {commit or '?'}; "
+        f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, "
+        "PostgreSQL (the bench database).",
+        "",
+        f"Data set: {len(provinces)} province(s) ({', '.join(provinces)}), "
+        f"{communes.count():,} rural communes x {len(YEARS)} years = "
+        f"{Assessment.objects.count():,} assessments, {AssessmentValue.objects.count():,} values "
+        f"(years approved, {DRAFT_YEAR} left open). Medians; each figure beside its floor, "
+        "measured in the same run.",
+        "",
+        "| work | portal (ms) | floor (ms) | ratio | note |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        lines.append(
+            f"| {r['work']} | {r['portal']:.1f} | {r['floor']:.1f} | {ratio} | {r['note']} |"
+        )
+    lines.append("")
+    path = ROOT / "bench" / ("RESULTS-quick.md" if quick else "RESULTS.md")
+    path.write_text("\n".join(lines))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few provinces (20, 22, 74)")
+    parser.add_argument("--provinces", help="comma-separated province codes (2021 map)")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        raise SystemExit("the benchmark runs on PostgreSQL (BENCH_DATABASE_URL)")
+    _environment(url)
+    _create_database(url)
+
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("ntm.security").setLevel(logging.WARNING)  # the bench's own steps
+    from communes.models import Province
+
+    if args.provinces:
+        provinces = args.provinces.split(",")
+    elif args.quick:
+        provinces = QUICK_PROVINCES
+    else:
+        provinces = None
+    timings = build(provinces or [], args.rebuild) if provinces else None
+    if provinces is None:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        if not Province.objects.exists():
+            call_command("load_admin_units", structure="2021", verbosity=0)
+        provinces = list(
+            Province.objects.filter(structure="2021")
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+        timings = build(provinces, args.rebuild)
+    rows = measure(provinces, args.repeat, timings or {})
+    path = write_results(rows, provinces, args.quick)
+    say(f"written: {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
