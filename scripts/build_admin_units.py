@@ -20,11 +20,11 @@ import argparse
 import csv
 import hashlib
 import json
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from wheels import download  # scripts/wheels.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "vietnam-provinces"
@@ -80,26 +80,6 @@ def kind_of(level: str, name: str) -> str:
     raise ValueError(f"cannot tell the kind of {level} {name!r} from its name")
 
 
-def download(release: str, folder: Path) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "--quiet",
-            "--dest",
-            str(folder),
-            f"{PACKAGE}=={release}",
-        ],
-        check=True,
-    )
-    return next(folder.glob("*.whl"))
-
-
 def read_wheel(wheel: Path) -> list[dict]:
     with zipfile.ZipFile(wheel) as archive:
         return json.loads(archive.read(DATA_FILE))
@@ -146,7 +126,7 @@ def build(release: str, out_root: Path) -> Path:
     if info is None:
         raise SystemExit(f"unknown release {release}; known: {', '.join(RELEASES)}")
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = download(release, Path(tmp))
+        wheel = download(PACKAGE, release, Path(tmp))
         checksum = hashlib.sha256(wheel.read_bytes()).hexdigest()
         provinces, districts, communes = flatten(read_wheel(wheel))
     out = out_root / info["structure"]

@@ -35,14 +35,14 @@ import hashlib
 import math
 import re
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import unicodedata
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from wheels import download  # scripts/wheels.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "vietnamadminunits"
@@ -76,26 +76,6 @@ def fold(name: str) -> str:
     for pattern, replacement in ABBREVIATIONS:
         text = pattern.sub(replacement, text)
     return text.replace(" ", "")
-
-
-def download(version: str, folder: Path) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "--quiet",
-            "--dest",
-            str(folder),
-            f"{PACKAGE}=={version}",
-        ],
-        check=True,
-    )
-    return next(folder.glob("*.whl"))
 
 
 def read_source(database: Path, structure: str) -> list[dict]:
@@ -329,7 +309,7 @@ def readme(version: str, checksum: str, results: list[Match]) -> str:
 
 def build(version: str, out: Path) -> list[Match]:
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = download(version, Path(tmp))
+        wheel = download(PACKAGE, version, Path(tmp))
         checksum = hashlib.sha256(wheel.read_bytes()).hexdigest()
         with zipfile.ZipFile(wheel) as archive:
             archive.extract(DATA_FILE, tmp)

@@ -73,3 +73,14 @@ def first_edition(cset):
         published_at=timezone.now(),
         rules=scoring.ruleset_as_data(selectors.rules_for(cset)),
     )
+
+
+def approved(commune, values: dict, year: int = 2023):
+    """An assessment entered, submitted and approved through the services, so that its
+    stored results (criterion results included) are the real ones."""
+    from criteria.services import create_assessment, move, save_values
+
+    assessment = create_assessment(commune=commune, year=year)
+    save_values(assessment=assessment, values=values, version=1)
+    move(assessment=assessment, action="submit", version=2)
+    return move(assessment=assessment, action="approve", version=3)

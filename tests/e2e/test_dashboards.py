@@ -9,20 +9,14 @@ import re
 import pytest
 
 from communes.models import Commune
-from criteria.services import create_assessment, move, save_values
+from criteria.services import create_assessment, save_values
 from ocop import services as ocop
+from tests.criteria.builders import approved
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PASSWORD, portal_user
 from tests.ocop.builders import evaluate
 
 pytestmark = pytest.mark.e2e
-
-
-def _approved(commune, values, year):
-    assessment = create_assessment(commune=commune, year=year)
-    save_values(assessment=assessment, values=values, version=1)
-    move(assessment=assessment, action="submit", version=2)
-    return move(assessment=assessment, action="approve", version=3)
 
 
 @pytest.fixture
@@ -33,10 +27,10 @@ def figures(binh_duong):
         Commune.objects.rural().filter(structure="2021", province__code="74").order_by("code")
     )
     met = {"income": 70, "irrigation": 90, "plan": True}
-    _approved(communes[0], met, 2023)
-    _approved(communes[1], {"income": 45, "irrigation": 85, "plan": True}, 2023)
-    _approved(communes[2], {"income": 60, "plan": False}, 2023)
-    _approved(communes[0], met, 2022)
+    approved(communes[0], met, 2023)
+    approved(communes[1], {"income": 45, "irrigation": 85, "plan": True}, 2023)
+    approved(communes[2], {"income": 60, "plan": False}, 2023)
+    approved(communes[0], met, 2022)
     draft = create_assessment(commune=communes[3], year=2023)
     save_values(assessment=draft, values={**met, "crafts": True}, version=1)
     maker = ocop.create_producer(name="HTX", kind="cooperative", commune=communes[0])

@@ -8,8 +8,9 @@ import datetime
 import pytest
 
 from communes.models import Commune
-from criteria.services import close_year, create_assessment, move, save_values
+from criteria.services import close_year, create_assessment, save_values
 from ocop import services as ocop
+from tests.criteria.builders import approved
 from tests.ocop.builders import evaluate
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +18,6 @@ pytestmark = pytest.mark.django_db
 PROVINCE = "/api/v1/stats/provinces/74/"
 NATIONAL = "/api/v1/stats/national/"
 TREND = "/api/v1/stats/trend/"
-
-
-def _approved(commune, values, year=2023):
-    assessment = create_assessment(commune=commune, year=year)
-    save_values(assessment=assessment, values=values, version=1)
-    move(assessment=assessment, action="submit", version=2)
-    return move(assessment=assessment, action="approve", version=3)
 
 
 @pytest.fixture
@@ -39,9 +33,9 @@ def figures(small_set, communes):
     A meets the three standard criteria; B fails income (45); C misses irrigation and fails
     the plan; D is a draft failing everything, and never counts."""
     a, b, c, d = communes
-    _approved(a, {"income": 55, "irrigation": 85, "plan": True})
-    _approved(b, {"income": 45, "irrigation": 85, "plan": True})
-    _approved(c, {"income": 60, "plan": False})
+    approved(a, {"income": 55, "irrigation": 85, "plan": True})
+    approved(b, {"income": 45, "irrigation": 85, "plan": True})
+    approved(c, {"income": 60, "plan": False})
     draft = create_assessment(commune=d, year=2023)
     save_values(assessment=draft, values={"income": 1, "irrigation": 1, "plan": False}, version=1)
     return small_set
@@ -95,7 +89,7 @@ def test_ocop_products_by_group(client, figures, communes):
 
 
 def test_the_trend_of_the_country_and_of_a_province_in_one_call(client, figures, communes):
-    _approved(communes[3], {"income": 70, "irrigation": 90, "plan": True}, year=2022)
+    approved(communes[3], {"income": 70, "irrigation": 90, "plan": True}, year=2022)
     body = client.get(TREND, {"first_year": 2021, "last_year": 2023}).json()
     assert body["unit"] == {"code": "VN", "name": "Việt Nam"}
     years = {y["year"]: y for y in body["years"]}
@@ -118,7 +112,7 @@ def test_the_trend_costs_the_same_queries_for_one_province_or_many(
     with django_assert_max_num_queries(20) as one:
         client.get(TREND, params)
     lang_son = Commune.objects.rural().filter(structure="2021", province__code="20").first()
-    _approved(lang_son, {"income": 70, "irrigation": 90, "plan": True})
+    approved(lang_son, {"income": 70, "irrigation": 90, "plan": True})
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(TREND, params).json()["years"][1]["assessed"] == 4
 

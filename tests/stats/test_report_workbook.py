@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from accounts.access import ANONYMOUS, access_for
 from communes.models import Commune, Province
 from criteria.models import CriteriaSet, Level
-from criteria.services import create_assessment, move, save_values
+from criteria.services import create_assessment, save_values
 from criteria.services.recognitions import record_recognition, revoke_recognition
 from stats.reports import (
     COMMUNES_SHEET,
@@ -24,19 +24,13 @@ from stats.reports import (
     province_workbook,
     report_province,
 )
+from tests.criteria.builders import approved
 
 pytestmark = pytest.mark.django_db
 
 REPORT = "/api/v1/exports/report.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HYPERLINK = '=HYPERLINK("http://evil.example/x","bấm vào đây")'
-
-
-def _approved(commune, values, year=2023):
-    assessment = create_assessment(commune=commune, year=year)
-    save_values(assessment=assessment, values=values, version=1)
-    move(assessment=assessment, action="submit", version=2)
-    return move(assessment=assessment, action="approve", version=3)
 
 
 @pytest.fixture
@@ -52,8 +46,8 @@ def year_2023(small_set, bach_dang, others):
     approved at standard (advanced: income 55 fails, the craft plan is missing) and holds a
     standard title whose issuer is a formula; another commune is approved with no level
     (income 45); a third is a draft meeting everything, which the public never sees."""
-    _approved(bach_dang, {"income": 55, "irrigation": 85, "plan": True})
-    _approved(others[0], {"income": 45, "irrigation": 85, "plan": True})
+    approved(bach_dang, {"income": 55, "irrigation": 85, "plan": True})
+    approved(others[0], {"income": 45, "irrigation": 85, "plan": True})
     draft = create_assessment(commune=others[1], year=2023)
     values = {"income": 70, "irrigation": 90, "plan": True, "crafts": True}
     save_values(assessment=draft, values=values, version=1)
@@ -326,7 +320,7 @@ def test_the_queries_do_not_grow_with_the_communes(
         client.get(REPORT, params)
     communes = Commune.objects.rural().filter(structure="2021", province__code="74")
     for commune in communes.exclude(assessments__year=2023).order_by("code")[:6]:
-        _approved(commune, {"income": 65, "irrigation": 90, "plan": True, "crafts": True})
+        approved(commune, {"income": 65, "irrigation": 90, "plan": True, "crafts": True})
         record_recognition(
             level_code="advanced",
             title_year=2023,
