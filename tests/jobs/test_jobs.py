@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from criteria.models import Indicator, Threshold
 from criteria.services import create_assessment, move, save_values
-from jobs import registry, services
+from jobs import registry, runner, services
 from jobs.models import Job
 from ntm_portal.celery import app as celery_app
 
@@ -71,7 +71,7 @@ def test_a_failing_job_is_recorded_failed_with_its_error(kinds, started):
 def test_a_job_already_taken_is_not_run_again(kinds, started):
     job = started("count")
     Job.objects.filter(pk=job.pk).update(done=0, message="")
-    services.run(job.pk)  # a redelivered message
+    runner.run(job.pk)  # a redelivered message
     job.refresh_from_db()
     assert (job.status, job.done) == ("done", 0)
 
