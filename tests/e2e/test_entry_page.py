@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from criteria.services import create_assessment
+from criteria.services import create_assessment, save_values
 from tests.e2e.test_officer_pages import ASSESSMENT, log_in
 
 pytestmark = pytest.mark.e2e
@@ -44,3 +44,20 @@ def test_save_and_submit_keeps_what_was_just_typed(page, binh_duong):
     expect(page.locator(".page-head .badge.submitted")).to_be_visible()
     expect(page.locator("#computed-level")).to_have_text("Đạt chuẩn")
     expect(page.locator("#id_income")).to_have_count(0)  # read only once submitted
+
+
+def test_the_jump_list_unfolds_a_met_criterion(page, binh_duong, screenshot):
+    assessment = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 55, "irrigation": 85}, version=1)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    expect(page.locator("#id_irrigation")).to_be_hidden()  # met: folded
+    expect(page.locator("#crit-standard-2 summary .badge")).to_have_attribute("data-status", "met")
+    expect(page.locator("#id_plan")).to_be_visible()  # missing: unfolded
+    expect(page.locator("#id_plan__note")).to_be_hidden()  # the note waits until asked for
+    page.locator("#jump-list a[href='#crit-standard-2']").click()
+    expect(page.locator("#id_irrigation")).to_be_visible()
+    expect(page.locator("#id_irrigation")).to_be_in_viewport()
+    page.locator("#extras-plan > summary").click()
+    expect(page.locator("#id_plan__note")).to_be_visible()
+    screenshot("folded")

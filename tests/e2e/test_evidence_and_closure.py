@@ -25,6 +25,7 @@ def media(settings, tmp_path):
 
 
 def attach_pdf(page):
+    page.locator("#extras-plan > summary").click()  # evidence is folded until asked for (#15)
     page.set_input_files(
         "#evidence-file-plan",
         files=[{"name": "quyet-dinh-quy-hoach.pdf", "mimeType": "application/pdf", "buffer": PDF}],

@@ -7,6 +7,7 @@ import pytest
 
 from communes.models import Commune
 from criteria.models import Assessment, AssessmentValue, WorkflowStep, YearClosure
+from criteria.services import save_values
 from tests.web.test_assessment_pages import (
     PAGE,
     _form_data,
@@ -194,3 +195,41 @@ def test_a_viewer_cannot_save_and_submit(client, cast, draft):
     assert client.post(PAGE, data).status_code in (403, 404)
     draft.refresh_from_db()
     assert (draft.status, draft.version) == ("draft", 1)
+
+
+# --- criteria folded, with their state and a jump list ----------------------------------------
+
+
+def _criteria(body: str) -> dict[str, tuple[str, bool]]:
+    """{criterion id: (its state, unfolded)} as the page folds them."""
+    found = re.findall(
+        r'<details class="criterion" id="crit-([^"]+)" data-status="(\w+)"( open)?>', body
+    )
+    return {key: (status, bool(unfolded)) for key, status, unfolded in found}
+
+
+def test_criteria_are_folded_once_met_and_listed_at_the_top(client, cast, draft):
+    save_values(assessment=draft, values={"income": 55, "irrigation": 85}, version=1)
+    as_user(client, cast.officer_74)
+    body = client.get(PAGE).content.decode()
+    assert _criteria(body) == {
+        "standard-1": ("met", False),
+        "standard-2": ("met", False),
+        "standard-3": ("incomplete", True),
+        "advanced-1": ("not_met", True),
+        "advanced-2": ("incomplete", True),
+    }
+    jumps = re.search(r'<nav class="card jump-list".*?</nav>', body, re.S).group(0)
+    assert re.findall(r'href="#crit-([^"]+)"', jumps) == list(_criteria(body))
+    # The note and the evidence of each value are folded too, until asked for.
+    assert '<details class="extras" id="extras-income">' in body
+
+
+def test_a_refused_save_unfolds_the_criteria_of_the_fields_in_error(client, cast, draft):
+    save_values(assessment=draft, values={"income": 55, "irrigation": 85}, version=1)
+    as_user(client, cast.officer_74)
+    data = _form_data(client.get(PAGE)) | {"irrigation": "180", "income__evidence": "x"}
+    body = client.post(PAGE, data).content.decode()
+    assert _criteria(body)["standard-2"] == ("met", True)
+    assert _criteria(body)["standard-1"] == ("met", True)
+    assert '<details class="extras" id="extras-income" open>' in body

@@ -40,6 +40,12 @@ class CriterionBlock:
     criterion: object  # criteria.models.Criterion
     result: scoring.CriterionResult
     rows: list[IndicatorRow]
+    # Shown unfolded: where there is work (not met), or a field to correct (open_where).
+    open: bool = False
+
+    @property
+    def measure_codes(self) -> set[str]:
+        return {row.measure.code for row in self.rows if row.first_for_measure}
 
 
 @dataclass
@@ -60,9 +66,8 @@ def entry_sections(levels: list[Level], result: scoring.AssessmentResult) -> lis
         blocks = []
         for criterion in level.criteria.all():
             judged = criteria[(level.code, criterion.number)]
-            blocks.append(
-                CriterionBlock(criterion, judged, _indicator_rows(criterion, judged, seen))
-            )
+            rows = _indicator_rows(criterion, judged, seen)
+            blocks.append(CriterionBlock(criterion, judged, rows, open=not judged.met))
         sections.append(LevelSection(level, judged_levels[level.code], blocks))
     return sections
 
@@ -188,3 +193,14 @@ class Entry:
 def entry_for(assessment: Assessment) -> Entry:
     levels = selectors.levels_with_rules(assessment.criteria_set)
     return Entry(levels, entered_measures(levels), selectors.values_by_measure(assessment))
+
+
+def open_where(page: AssessmentPage, codes: set[str]) -> None:
+    """Unfold the criteria that hold the inputs of these measures (those in error, those in
+    conflict), whatever their result."""
+    if not codes:
+        return
+    for section in page.sections:
+        for block in section.criteria:
+            if block.measure_codes & codes:
+                block.open = True

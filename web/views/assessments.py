@@ -52,6 +52,12 @@ def values_form(request, page, data=None):
 
 def render_assessment(request, page, form, status=200, conflict=None, evidence_error=None):
     access = access_for(request.user)
+    if form is not None and form.is_bound:
+        assessments_vm.open_where(page, form.measures_in_error)
+    if conflict:
+        assessments_vm.open_where(page, {measure.code for measure, *_values in conflict})
+    if evidence_error:
+        assessments_vm.open_where(page, {evidence_error["measure"]})
     province_id = page.assessment.commune.province_id
     return render(
         request,

@@ -8,6 +8,29 @@ document.addEventListener("DOMContentLoaded", function () {
     box.addEventListener("change", sync);
     sync();
   });
+  // A link to a place inside folded sections (the jump list, "same value as entered above")
+  // unfolds them; browsers do it for a fragment, not always for a link on the same page.
+  var unfold = function (id) {
+    var target = id && document.getElementById(id);
+    for (var up = target; up; up = up.parentElement) {
+      if (up.tagName === "DETAILS") up.open = true;
+    }
+    // A link to a measure (after attaching a file to it) shows its note and evidence too.
+    var extras = id && id.indexOf("measure-") === 0 && document.getElementById("extras-" + id.slice(8));
+    if (extras) extras.open = true;
+  };
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href^='#']");
+    if (link) unfold(decodeURIComponent(link.getAttribute("href").slice(1)));
+  });
+  if (location.hash) unfold(decodeURIComponent(location.hash.slice(1)));
+  // "Not applicable" needs a note saying why: show the note when it is ticked.
+  document.querySelectorAll("input[data-na-for]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var extras = box.closest(".indicator") && box.closest(".indicator").querySelector("details.extras");
+      if (box.checked && extras) extras.open = true;
+    });
+  });
   // Filters apply as soon as a choice changes.
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
