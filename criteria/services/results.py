@@ -2,6 +2,7 @@
 bulk, and rescores what changed."""
 
 import copy
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,14 +152,24 @@ def rescore_open(ids) -> int:
 
 
 def recompute(
-    *, year: int | None = None, province_code: str | None = None, batch_size: int = 500
+    *,
+    year: int | None = None,
+    province_code: str | None = None,
+    batch_size: int = 500,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Rescore the open assessments (not approved) in batches, e.g. after thresholds changed;
-    returns how many. Approved ones keep the result they were approved with."""
+    returns how many. Approved ones keep the result they were approved with. ``progress``
+    hears (done, total) before the first batch and after each one."""
     ids = selectors.assessment_ids(year=year, province_code=province_code, open_only=True)
-    return sum(
-        rescore_open(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)
-    )
+    rescored = 0
+    if progress:
+        progress(0, len(ids))
+    for start in range(0, len(ids), batch_size):
+        rescored += rescore_open(ids[start : start + batch_size])
+        if progress:
+            progress(min(start + batch_size, len(ids)), len(ids))
+    return rescored
 
 
 def rescore_for_derived_change(key: str, commune_ids) -> int:
