@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accounts",
     "criteria",
     "ocop",
+    "programme",
     "stats",
     "web",
     "demo",
