@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("stats.api.urls")),
     path("", include("criteria.api.imports")),
     path("", include("jobs.api")),
+    path("", include("programme.api.urls")),
     *router.urls,
 ]
