@@ -1,0 +1,25 @@
+"""Everything under /api/v1/programme/ (included by ntm_portal.api_urls)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from programme.api import views
+
+router = SimpleRouter()
+router.register("programme/funding-sources", views.FundingSourceViewSet, "programme-source")
+router.register("programme/work-kinds", views.WorkKindViewSet, "programme-work-kind")
+router.register("programme/fundings", views.FundingViewSet, "programme-funding")
+router.register("programme/works", views.WorkViewSet, "programme-work")
+router.register("programme/production-models", views.ProductionModelViewSet, "programme-model")
+router.register("programme/hamlet-titles", views.HamletTitleViewSet, "programme-hamlet-title")
+router.register("programme/plans", views.YearPlanViewSet, "programme-plan")
+router.register("programme/figures", views.HistoricalFigureViewSet, "programme-figure")
+
+urlpatterns = [
+    path(
+        "programme/stats/provinces/<str:code>/",
+        views.ProvinceReportView.as_view(),
+        name="programme-province-stats",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,332 @@
+"""The programme API: a province's reported records, their workflow, and its yearly figures.
+
+Reading is as for assessments (accounts.access.visible_work): approved records are public;
+drafts, submissions and returned records are read by the staff of their province and national
+users only, and are a 404 to others. Writing: officers and approvers of the province and
+national users (accounts.access.can_edit, checked by programme.services); approving and
+returning: the province's approvers (criteria.services.workflow.may_take). An anonymous write
+is 401, another province's 403. The statistics read approved records only, for everyone.
+"""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import Access, access_for
+from communes.models import Commune, District, Province, Structure, structure_for_year
+from core.api import Conflict, ConflictSerializer, ErrorSerializer
+from core.filters import YEARS
+from programme import filters, selectors, services
+from programme.api import serializers as s
+from programme.models import (
+    Funding,
+    FundingSource,
+    HamletTitle,
+    HistoricalFigure,
+    ProductionModel,
+    Work,
+    WorkKind,
+    YearPlan,
+)
+
+READ_ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
+WRITE_ERRORS = {
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    409: ConflictSerializer,
+}
+WHO_WRITES = (
+    "Officers and approvers of the province, and national users; anonymous: 401, another "
+    "province or a viewer: 403. Bad input is a 400 naming each field, and nothing is written. "
+    "A new record is a draft; a submitted or approved one changes only by a workflow step (409). "
+)
+WHO_READS = (
+    "Approved records are public; the others are read by the staff of their province and "
+    "national users only. "
+)
+
+
+@contextmanager
+def _conflicts_as_409():
+    try:
+        yield
+    except services.StateError as error:
+        raise Conflict(str(error), error.code, **error.extra) from None
+
+
+def _unit(model, code: str | None, field: str, year: int, structure: str | None):
+    """A unit named in a request body, on the map of the record's year; unknown: 400."""
+    if code is None:
+        return None
+    unit = model.objects.on_map(year, structure).filter(code=code).first()
+    if unit is None:
+        message = _("No unit with code %(code)s on the map of %(year)d.")
+        raise ValidationError({field: [message % {"code": code, "year": year}]})
+    return unit
+
+
+def _category(model, code: str, field: str):
+    found = model.objects.filter(code=code).first()
+    if found is None:
+        raise ValidationError({field: [_("Unknown code “%(code)s”.") % {"code": code}]})
+    return found
+
+
+def resolve(model, data: dict, year: int, structure: str | None) -> dict:
+    """The request's codes as the objects the services take."""
+    structure = data.pop("structure", None) or structure or structure_for_year(year)
+    if "province" in data:
+        data["province"] = _unit(Province, data["province"], "province", year, structure)
+    for name, unit in (("district", District), ("commune", Commune)):
+        if name in data:
+            data[name] = _unit(unit, data[name], name, year, structure)
+    if "communes" in data:
+        data["communes"] = [
+            _unit(Commune, c, "communes", year, structure) for c in data["communes"]
+        ]
+    if model is Funding and "source" in data:
+        data["source"] = _category(FundingSource, data["source"], "source")
+    if model is Work and "kind" in data:
+        data["kind"] = _category(WorkKind, data["kind"], "kind")
+    return data
+
+
+def _schema(name: str, output, input_):
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {name}", description=WHO_READS),
+        retrieve=extend_schema(summary=f"One of the {name}", description=WHO_READS),
+        create=extend_schema(
+            summary=f"Record one of the {name}",
+            description=WHO_WRITES,
+            request=input_,
+            responses={201: output, **WRITE_ERRORS},
+        ),
+        partial_update=extend_schema(
+            summary=f"Change one of the {name}",
+            description=WHO_WRITES + "Give `version` as a query parameter to refuse a stale one.",
+            request=input_,
+            responses={200: output, **WRITE_ERRORS},
+        ),
+        destroy=extend_schema(
+            summary=f"Delete one of the {name}",
+            description=WHO_WRITES,
+            responses={204: None, **WRITE_ERRORS},
+        ),
+        step=extend_schema(
+            summary="Take a workflow step",
+            description="submit (officers), approve, return (with a comment), reopen (with a "
+            "comment): the assessments' rules. A step out of order or a stale `version` is a "
+            "409; the step and the change are kept in the history.",
+            request=s.ProgrammeStepInputSerializer,
+            responses={200: output, **WRITE_ERRORS},
+        ),
+    )
+
+
+class RecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    model = None
+    input_serializer = None
+    related = ("province",)
+
+    @cached_property
+    def access(self) -> Access:
+        return access_for(self.request.user)
+
+    def get_queryset(self):
+        queryset = selectors.visible(self.model, self.access).select_related(*self.related)
+        return queryset.order_by(*self.model._meta.ordering)
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def _valid(self, *, partial=False) -> dict:
+        serializer = self.input_serializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _render(self, record, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data, code)
+
+    def create(self, request, *args, **kwargs):
+        data = self._valid()
+        data = resolve(self.model, data, data["year"], None)
+        record = services.create(self.model, access=self.access, user=request.user, data=data)
+        return self._render(record, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        record = self.get_object()
+        data = self._valid(partial=True)
+        data = resolve(self.model, data, data.get("year", record.year), record.province.structure)
+        with _conflicts_as_409():
+            record = services.update(
+                record, access=self.access, user=request.user, version=_version(request), data=data
+            )
+        return self._render(record)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with _conflicts_as_409():
+            services.delete(self.get_object(), access=self.access, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def step(self, request, pk=None):
+        record = self.get_object()
+        serializer = s.ProgrammeStepInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with _conflicts_as_409():
+            record = services.move(
+                record,
+                action=data["action"],
+                access=self.access,
+                user=request.user,
+                comment=data.get("comment", ""),
+                version=data.get("version"),
+            )
+        return self._render(record)
+
+
+def _version(request) -> int | None:
+    raw = request.query_params.get("version") or request.data.get("version")
+    if raw is None:
+        return None
+    if isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdigit()):
+        return int(raw)
+    raise ValidationError({"version": [_("Enter a whole number.")]})
+
+
+@_schema("fundings", s.FundingSerializer, s.FundingInputSerializer)
+class FundingViewSet(RecordViewSet):
+    model = Funding
+    serializer_class = s.FundingSerializer
+    input_serializer = s.FundingInputSerializer
+    filterset_class = filters.FundingFilterSet
+    related = ("province", "district", "commune", "source")
+
+
+@_schema("works", s.WorkSerializer, s.WorkInputSerializer)
+class WorkViewSet(RecordViewSet):
+    model = Work
+    serializer_class = s.WorkSerializer
+    input_serializer = s.WorkInputSerializer
+    filterset_class = filters.WorkFilterSet
+    related = ("province", "commune", "kind")
+
+
+@_schema("production models", s.ProductionModelSerializer, s.ProductionModelInputSerializer)
+class ProductionModelViewSet(RecordViewSet):
+    model = ProductionModel
+    serializer_class = s.ProductionModelSerializer
+    input_serializer = s.ProductionModelInputSerializer
+    filterset_class = filters.ProductionModelFilterSet
+
+    def get_queryset(self):
+        communes = Prefetch("communes", Commune.objects.order_by("code"))
+        return super().get_queryset().prefetch_related(communes)
+
+
+@_schema("hamlet titles", s.HamletTitleSerializer, s.HamletTitleInputSerializer)
+class HamletTitleViewSet(RecordViewSet):
+    model = HamletTitle
+    serializer_class = s.HamletTitleSerializer
+    input_serializer = s.HamletTitleInputSerializer
+    filterset_class = filters.HamletTitleFilterSet
+    related = ("province", "commune__district")
+
+
+@_schema("plan targets", s.YearPlanSerializer, s.YearPlanInputSerializer)
+class YearPlanViewSet(RecordViewSet):
+    model = YearPlan
+    serializer_class = s.YearPlanSerializer
+    input_serializer = s.YearPlanInputSerializer
+    filterset_class = filters.YearPlanFilterSet
+    related = ("province", "district")
+
+
+@_schema("province figures", s.HistoricalFigureSerializer, s.HistoricalFigureInputSerializer)
+class HistoricalFigureViewSet(RecordViewSet):
+    model = HistoricalFigure
+    serializer_class = s.HistoricalFigureSerializer
+    input_serializer = s.HistoricalFigureInputSerializer
+    filterset_class = filters.HistoricalFigureFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the funding sources (data)"),
+    retrieve=extend_schema(summary="One funding source"),
+)
+class FundingSourceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.FundingSourceSerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return FundingSource.objects.select_related("parent")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the kinds of work (data)"),
+    retrieve=extend_schema(summary="One kind of work"),
+)
+class WorkKindViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.WorkKindSerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return WorkKind.objects.all()
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=YEARS[0], max_value=YEARS[1])
+    structure = serializers.ChoiceField(Structure.choices, required=False)
+
+
+class ProvinceReportView(APIView):
+    """Every figure of a province's year, from approved records only, for everyone."""
+
+    @extend_schema(
+        summary="A province's programme figures for a year",
+        description="Resources by source (planned and actual, million VND) with shares, the "
+        "people's contribution and the change on the previous year; works by kind; production "
+        "models; hamlet titles per district; the province figures with their change; the "
+        "year's plan with its progress and the next year's plan. Approved records only.",
+        parameters=[
+            OpenApiParameter("year", OpenApiTypes.INT, required=True),
+            OpenApiParameter("structure", OpenApiTypes.STR, enum=Structure.values),
+        ],
+        responses={200: s.ProvinceReportSerializer, **READ_ERRORS},
+    )
+    def get(self, request, code):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        structure = query.validated_data.get("structure") or structure_for_year(year)
+        province = get_object_or_404(Province, structure=structure, code=code)
+        report = selectors.province_report(province, year)
+        return Response(s.ProvinceReportSerializer(report).data)
