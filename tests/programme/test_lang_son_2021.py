@@ -1,0 +1,173 @@
+"""Issue 18's Lạng Sơn 2021 paragraph, rebuilt figure by figure: its officer enters the
+records through the API, its approver approves them, and the public reads the statistics.
+
+"total capital mobilised 2,974 billion VND, of which people donated land, contributed cash and
+working days converted into money, more than 110 billion VND; 23 km of new roads opened, 404 km
+of cement concrete pavement; 21 irrigation and domestic water works built, upgraded or
+repaired; 10 rural electricity projects; 27 school works; 7 new communal cultural houses, 24
+village cultural houses; 6.9 billion VND to 16 production development models; 10 more communes
+recognised NTM, 75 in all; 5 advanced; on average 14.03 criteria per commune, up 1.06 on 2020".
+Plan for 2022: 10 more NTM communes, an average of at least 14.5 criteria, 5 more advanced, and
+in each district 2 to 3 model residential areas and at least 2 model gardens.
+
+The figures are the published report's (test data, not fixtures); how they split between
+sources, communes and entries is made up here, and only the totals are asserted.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.programme.conftest import BASE
+
+pytestmark = pytest.mark.django_db
+
+# Million VND per source: 2,974,000 in all, of which the community's 111,000.
+FUNDING = [
+    ("central_budget", None, "1200000"),
+    ("local_budget", None, "800000"),
+    ("integrated_programmes", None, "500000"),
+    ("credit", None, "250000"),
+    ("enterprises", None, "113000"),
+    ("community_cash", "commune", "40000"),
+    ("community_land", "district", "50000"),
+    ("community_days", None, "21000,0"),  # a comma for decimals, as Vietnamese write it
+]
+# (kind, new or upgraded, quantity): summed per kind by the statistics.
+WORKS = [
+    ("new_road", "new", "15"),
+    ("new_road", "new", "8"),
+    ("concrete_pavement", "new", "300.5"),
+    ("concrete_pavement", "upgraded", "103.5"),
+    ("irrigation_water", "new", "12"),
+    ("irrigation_water", "upgraded", "9"),
+    ("electricity", "new", "10"),
+    ("school", "new", "20"),
+    ("school", "upgraded", "7"),
+    ("communal_cultural_house", "new", "7"),
+    ("village_cultural_house", "new", "24"),
+]
+FIGURES = [
+    (2020, "average_criteria", "", "12.97"),
+    (2021, "average_criteria", "", "14.03"),
+    (2021, "more_communes", "standard", "10"),
+    (2021, "communes_at_level", "standard", "75"),
+    (2021, "communes_at_level", "advanced", "5"),
+]
+PLAN_2022 = [
+    {"kind": "more_communes", "level": "standard", "value": 10},
+    {"kind": "average_criteria", "value": "14.5"},
+    {"kind": "more_communes", "level": "advanced", "value": 5},
+    {"kind": "model_areas", "per_district": True, "value": 2, "value_max": 3},
+    {"kind": "model_gardens", "per_district": True, "value": 2},
+]
+
+
+@pytest.fixture
+def reported(cast, enter, lang_son):
+    officer, approver = cast.officer_20, cast.approver_20
+    commune = lang_son[0]
+    district = commune.district.code
+    for source, level, amount in FUNDING:
+        body = {"province": "20", "year": 2021, "source": source, "kind": "actual"}
+        body["amount"] = amount
+        if level == "commune":
+            body["commune"] = commune.code
+        if level == "district":
+            body["district"] = district
+        enter(officer, approver, "fundings", body)
+    for index, (kind, mode, quantity) in enumerate(WORKS):
+        body = {"commune": lang_son[index].code, "year": 2021, "kind": kind, "mode": mode}
+        enter(officer, approver, "works", {**body, "quantity": quantity, "cost": 1000})
+    for number in range(16):
+        body = {"province": "20", "year": 2021, "name": f"Mô hình trồng hồi {number + 1}"}
+        body["funding"] = 450 if number == 0 else 430  # 6,900 million in all
+        enter(officer, approver, "production-models", {**body, "communes": [lang_son[number].code]})
+    for year, kind, level, value in FIGURES:
+        body = {"province": "20", "year": year, "kind": kind, "level": level, "value": value}
+        enter(officer, approver, "figures", body)
+    for target in PLAN_2022:
+        enter(officer, approver, "plans", {"province": "20", "year": 2022, **target})
+
+
+def _stats(api, year=2021):
+    response = api().get(f"{BASE}stats/provinces/20/", {"year": year})
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def _number(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def test_capital_and_the_peoples_contribution(api, reported):
+    actual = _stats(api)["resources"]["actual"]
+    assert _number(actual["total"]) == 2974000  # million VND: 2,974 billion
+    assert _number(actual["community"]) > 110000  # more than 110 billion
+    community = next(row for row in actual["by_source"] if row["code"] == "community")
+    assert [p["code"] for p in community["parts"]] == [
+        "community_cash",
+        "community_land",
+        "community_days",
+    ]
+    assert _number(community["amount"]) == _number(actual["community"])
+    budget = actual["by_group"]["budget"]
+    assert _number(budget["amount"]) == 2500000  # central, local and integrated
+    shares = _number(budget["share"]) + _number(actual["by_group"]["other"]["share"])
+    assert shares == 100
+
+
+def test_works_by_kind(api, reported):
+    works = {row["code"]: row for row in _stats(api)["works"]}
+    expected = {
+        "new_road": ("23", "km"),
+        "concrete_pavement": ("404", "km"),
+        "irrigation_water": ("21", None),
+        "electricity": ("10", None),
+        "school": ("27", None),
+        "communal_cultural_house": ("7", None),
+        "village_cultural_house": ("24", None),
+    }
+    for code, (quantity, unit) in expected.items():
+        assert _number(works[code]["quantity"]) == Decimal(quantity), code
+        if unit:
+            assert works[code]["unit"] == unit
+    assert _number(works["irrigation_water"]["upgraded"]) == 9
+    assert _number(works["new_road"]["cost"]) == 2000
+
+
+def test_production_models(api, reported):
+    models = _stats(api)["production_models"]
+    assert models["count"] == 16
+    assert _number(models["funding"]) == 6900  # 6.9 billion VND
+
+
+def test_communes_and_average_criteria_with_the_change_on_2020(api, reported):
+    figures = {(f["kind"], f["level"]): f for f in _stats(api)["figures"]}
+    assert _number(figures[("more_communes", "standard")]["value"]) == 10
+    assert _number(figures[("communes_at_level", "standard")]["value"]) == 75
+    assert _number(figures[("communes_at_level", "advanced")]["value"]) == 5
+    average = figures[("average_criteria", "")]
+    assert _number(average["value"]) == Decimal("14.03")
+    assert _number(average["change"]) == Decimal("1.06")  # up 1.06 on 2020
+
+
+def test_the_plan_for_2022(api, reported):
+    plan = _stats(api)["next_plan"]
+    targets = {(t["kind"], t["level"]): t for t in plan}
+    assert _number(targets[("more_communes", "standard")]["value"]) == 10
+    assert _number(targets[("average_criteria", "")]["value"]) == Decimal("14.5")
+    assert _number(targets[("more_communes", "advanced")]["value"]) == 5
+    areas = targets[("model_areas", "")]
+    assert areas["per_district"] is True
+    assert (_number(areas["value"]), _number(areas["value_max"])) == (2, 3)
+    gardens = targets[("model_gardens", "")]
+    assert (gardens["per_district"], _number(gardens["value"]), gardens["value_max"]) == (
+        True,
+        2,
+        None,
+    )
+    # Read for 2022, the same targets are the year's plan, with their progress.
+    progress = {(t["kind"], t["level"]): t for t in _stats(api, 2022)["plan"]}
+    assert progress[("model_areas", "")]["actual"] == 0
+    assert progress[("model_areas", "")]["met"] is False
