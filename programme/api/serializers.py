@@ -174,6 +174,7 @@ class FundingSerializer(RecordSerializer):
     district = UnitSummarySerializer(allow_null=True)
     commune = UnitSummarySerializer(allow_null=True)
     source = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kind = NamedChoiceField(Funding.Kind.choices, enum_name="FundingKindEnum")
 
     class Meta:
         model = Funding
@@ -198,6 +199,7 @@ class ProductionModelSerializer(RecordSerializer):
 
 
 class HamletTitleSerializer(RecordSerializer):
+    kind = NamedChoiceField(HamletTitle.Kind.choices, enum_name="HamletTitleKindEnum")
     commune = UnitSummarySerializer()
     district = UnitSummarySerializer(source="commune.district", allow_null=True)
 
@@ -215,6 +217,7 @@ class HamletTitleSerializer(RecordSerializer):
 
 
 class YearPlanSerializer(RecordSerializer):
+    kind = NamedChoiceField(Figure.choices, enum_name="ProgrammeFigureEnum")
     district = UnitSummarySerializer(allow_null=True)
 
     class Meta:
@@ -223,6 +226,7 @@ class YearPlanSerializer(RecordSerializer):
 
 
 class HistoricalFigureSerializer(RecordSerializer):
+    kind = NamedChoiceField(Figure.choices, enum_name="ProgrammeFigureEnum")
     class Meta:
         model = HistoricalFigure
         fields = [*COMMON, "kind", "level", "value"]
