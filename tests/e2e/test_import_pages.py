@@ -66,7 +66,7 @@ def test_an_officer_imports_the_filled_template_and_sees_the_levels(
     for code, name in names.items():
         row = page.locator(f"#preview tr[data-commune='{code}']")
         expect(row).to_contain_text(name)
-        expect(row.locator("td")).to_have_text(["2023", "created", "3", "0", "0"])
+        expect(row.locator("td")).to_have_text(["2023", "tạo mới", "3", "0", "0"])
     expect(page.locator("#preview .import-unchanged")).to_be_visible()  # the other communes
     assert not Assessment.objects.exists()  # a preview writes nothing
     screenshot("preview")
