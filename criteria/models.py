@@ -708,6 +708,9 @@ class AssessmentValue(models.Model):
     not_applicable = models.BooleanField(_("not applicable"), default=False)
     note = models.TextField(_("note"), blank=True)
     evidence_url = models.URLField(_("evidence link"), blank=True)
+    # Copied from the previous year when the assessment was created (services.values), until
+    # an officer confirms or changes it.
+    carried_forward = models.BooleanField(_("carried forward"), default=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),

@@ -254,7 +254,11 @@ def _created_step(assessment: Assessment, user) -> WorkflowStep:
 
 
 @transaction.atomic
-def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
+def create_assessment(
+    *, commune: Commune, year: int, user=None, carry_forward: bool = True
+) -> Assessment:
+    """A commune's year, under the set governing it, starting from the previous year's values
+    (carried forward, unless ``carry_forward`` is false), scored."""
     criteria_set = criteria_set_for_year(year)
     _refuse_unless_on_map(commune, year, structure_for_year(year))
     _refuse_unless_rural(commune, year)
@@ -274,8 +278,42 @@ def create_assessment(*, commune: Commune, year: int, user=None) -> Assessment:
     except IntegrityError:
         raise _already_assessed(commune, year) from None
     _created_step(assessment, user).save()
+    if carry_forward:
+        _carry_forward(assessment, user)
     rescore(assessment)
     return assessment
+
+
+CARRIED_FIELDS = ["measure_id", "number", "flag", "not_applicable", "note"]
+
+
+def _carry_forward(assessment: Assessment, user) -> None:
+    """Last year's values of the commune under the same criteria set as the starting point of
+    the new year, each marked carried forward until an officer confirms or changes it
+    (save_values clears the mark): in bulk, each with its "+" history row. Evidence links
+    are left behind: they prove last year's value, not this year's."""
+    previous = AssessmentValue.objects.filter(
+        assessment__commune_id=assessment.commune_id,
+        assessment__year=assessment.year - 1,
+        assessment__criteria_set_id=assessment.criteria_set_id,
+        measure__source=Measure.Source.ENTERED,
+    ).exclude(number__isnull=True, flag__isnull=True, not_applicable=False, note="")
+    now = timezone.now()
+    rows = [
+        {
+            **dict(zip(CARRIED_FIELDS, values, strict=True)),
+            "assessment_id": assessment.pk,
+            "carried_forward": True,
+            "updated_by_id": user.pk if user else None,
+            "updated_at": now,
+        }
+        for values in previous.values_list(*CARRIED_FIELDS)
+    ]
+    if not rows:
+        return
+    insert_rows(AssessmentValue, rows)
+    reason = _("Carried forward from %(year)d") % {"year": assessment.year - 1}
+    copy_to_history(assessment.values.all(), user=user, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -295,7 +333,9 @@ def create_assessments(*, entries: Sequence[NewAssessment], user=None) -> list[A
     assessment with its "create" step and a history row for each of the two saves, each value
     with its history row, the stored results), in a few statements per table. Scored once,
     after the values: the second history row shows the assessment before its first scoring.
-    Returns the assessments as scored, in the order of ``entries``."""
+    Returns the assessments as scored, in the order of ``entries``. Nothing is carried
+    forward from the previous year: the entries give the year's values themselves (so these
+    are create_assessment(carry_forward=False)'s rows)."""
     if not entries:
         return []
     sets = _check_new(entries)
@@ -435,7 +475,9 @@ def write_values_many(*, writes: Sequence[ValueWrite], user=None) -> list[Assess
     changed = [w for w in writes if not _clears(w.value) and w.stored_id]
     later = timezone.now()  # after the inserts' stamp, which told the new rows apart
     rows = [{"pk": w.stored_id, **_value_row(w, user, later)} for w in changed]
-    update_rows(AssessmentValue, rows, [*VALUE_FIELDS, "updated_by_id", "updated_at"])
+    update_rows(
+        AssessmentValue, rows, [*VALUE_FIELDS, "carried_forward", "updated_by_id", "updated_at"]
+    )
     _copy_ids_to_history([w.stored_id for w in changed], user, "~")
     _count_save(ids, user)
     assessments = list(selectors.assessments_for_scoring(ids))
@@ -449,6 +491,7 @@ def _value_row(write: ValueWrite, user, now) -> dict:
         "assessment_id": write.assessment_id,
         "measure_id": write.measure_id,
         **{name: getattr(value, name) for name in VALUE_FIELDS},
+        "carried_forward": False,  # written from a file: no longer last year's copy
         "updated_by_id": user.pk if user else None,
         "updated_at": now,
     }
@@ -489,6 +532,7 @@ def _write_values(assessment: Assessment, parsed: dict, user) -> None:
         "not_applicable",
         "note",
         "evidence_url",
+        "carried_forward",
         "updated_by",
         "updated_at",
     ]
@@ -498,6 +542,7 @@ def _write_values(assessment: Assessment, parsed: dict, user) -> None:
         row = existing.get(measure.pk) or AssessmentValue(assessment=assessment, measure=measure)
         row.number, row.flag, row.not_applicable = value.number, value.flag, value.not_applicable
         row.note, row.evidence_url = value.note, value.evidence_url
+        row.carried_forward = False  # saved by a person: confirmed or changed
         row.updated_by, row.updated_at = user, timezone.now()
         (changed if row.pk else new).append(row)
     # The history-aware bulk writes keep the audit trail that plain bulk writes would skip.

@@ -61,3 +61,28 @@ def test_the_jump_list_unfolds_a_met_criterion(page, binh_duong, screenshot):
     page.locator("#extras-plan > summary").click()
     expect(page.locator("#id_plan__note")).to_be_visible()
     screenshot("folded")
+
+
+def test_a_new_year_starts_from_last_years_values(page, binh_duong, screenshot):
+    last_year = create_assessment(commune=binh_duong.bach_dang, year=2022)
+    save_values(assessment=last_year, values={"income": 55, "irrigation": 85}, version=1)
+    log_in(page, "officer_74")
+    page.goto("/communes/2021/25930/")
+    page.select_option("#id_year", "2023")
+    page.get_by_role("button", name="Tạo đánh giá").click()
+    page.wait_for_url(f"**{ASSESSMENT}")
+    expect(page.locator("#carried")).to_be_visible()
+    page.locator("#jump-list a[href='#crit-standard-1']").click()  # met: folded
+    expect(page.locator("#id_income")).to_have_value("55")
+    expect(page.locator("#carried-income .badge.carried")).to_be_visible()
+    page.locator("#jump-list a[href='#crit-standard-2']").click()
+    expect(page.locator("#carried-irrigation")).to_be_visible()
+    screenshot("carried")
+
+    page.fill("#id_income", "58")  # changed
+    page.check("#id_irrigation__confirm")  # confirmed as it stands
+    page.click("#save")
+    expect(page.locator(".message.success")).to_contain_text("Đã lưu")
+    expect(page.locator("#carried")).to_have_count(0)
+    expect(page.locator(".badge.carried")).to_have_count(0)
+    expect(page.locator("#id_income")).to_have_value("58")

@@ -7,7 +7,7 @@ import pytest
 
 from communes.models import Commune
 from criteria.models import Assessment, AssessmentValue, WorkflowStep, YearClosure
-from criteria.services import save_values
+from criteria.services import create_assessment, save_values
 from tests.web.test_assessment_pages import (
     PAGE,
     _form_data,
@@ -233,3 +233,49 @@ def test_a_refused_save_unfolds_the_criteria_of_the_fields_in_error(client, cast
     assert _criteria(body)["standard-2"] == ("met", True)
     assert _criteria(body)["standard-1"] == ("met", True)
     assert '<details class="extras" id="extras-income" open>' in body
+
+
+# --- last year's values carried forward ---------------------------------------------------------
+
+
+@pytest.fixture
+def carried(small_set, bach_dang, cast):
+    """2022 saved, then 2023 created from it: income and irrigation carried forward."""
+    previous = create_assessment(commune=bach_dang, year=2022, user=cast.officer_74)
+    save_values(assessment=previous, values={"income": 55, "irrigation": 85}, version=1)
+    return create_assessment(commune=bach_dang, year=2023, user=cast.officer_74)
+
+
+def _still_carried(assessment) -> set[str]:
+    marked = assessment.values.filter(carried_forward=True)
+    return set(marked.values_list("measure__code", flat=True))
+
+
+def test_carried_values_are_marked_until_confirmed_or_changed(client, cast, carried):
+    as_user(client, cast.officer_74)
+    page = client.get(PAGE)
+    body = page.content.decode()
+    assert 'id="carried"' in body  # the notice at the top
+    assert 'id="carried-income"' in body and 'id="carried-irrigation"' in body
+    assert 'id="carried-plan"' not in body
+    assert 'name="income__confirm"' in body
+    assert 'name="income" value="55"' in body  # the starting point, in the input
+
+    client.post(PAGE, _form_data(page) | {"irrigation__confirm": "on"})
+    assert _still_carried(carried) == {"income"}  # confirmed: irrigation, as it stands
+    carried.refresh_from_db()
+    assert carried.values.get(measure__code="irrigation").number == 85
+
+    client.post(PAGE, _form_data(client.get(PAGE)) | {"income": "57"})
+    assert _still_carried(carried) == set()
+    assert 'id="carried"' not in client.get(PAGE).content.decode()
+
+
+def test_one_button_confirms_every_value_carried_forward(client, cast, carried):
+    as_user(client, cast.officer_74)
+    page = client.get(PAGE)
+    assert 'name="confirm_carried"' in page.content.decode()
+    client.post(PAGE, _form_data(page) | {"confirm_carried": "1"})
+    assert _still_carried(carried) == set()
+    carried.refresh_from_db()
+    assert carried.version == 2

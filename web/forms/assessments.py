@@ -84,6 +84,7 @@ class CreateAssessmentForm(forms.Form):
 # --- entering values --------------------------------------------------------------------------
 
 YES, NO = "yes", "no"
+CONFIRM_CARRIED = "confirm_carried"  # the button that confirms every value carried forward
 FLAGS = {YES: True, NO: False}
 
 
@@ -145,17 +146,36 @@ class ValuesForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *, measures: list[Measure], stored: dict, version: int):
+    def __init__(
+        self,
+        data=None,
+        *,
+        measures: list[Measure],
+        stored: dict,
+        version: int,
+        carried: frozenset[str] = frozenset(),
+    ):
         initial = {"version": version}
         for measure in measures:
             initial |= _stored_initial(measure, stored)
+        if data is not None and data.get(CONFIRM_CARRIED):
+            # "Confirm every value carried forward": as if each one's box were ticked.
+            data = data.copy()
+            for code in carried:
+                data[f"{code}__confirm"] = "on"
         super().__init__(data, initial=initial)
         self.measures = measures
         self.stored = stored
+        self.carried = carried
         for measure in measures:
             code = measure.code
             self.fields[code] = _value_field(measure)
             self.fields[code].widget.attrs["id"] = f"id_{code}"
+            if code in carried:
+                # Ticked, the value counts as changed: saving it as it stands confirms it.
+                self.fields[f"{code}__confirm"] = forms.BooleanField(
+                    required=False, label=_("Confirm last year's value")
+                )
             if measure.allows_not_applicable:
                 na = forms.BooleanField(required=False, label=_("Not applicable"))
                 na.widget.attrs["data-na-for"] = f"id_{code}"
@@ -174,10 +194,12 @@ class ValuesForm(forms.Form):
         return [name for name in self.fields if name == code or name.startswith(f"{code}__")]
 
     def fields_for(self, code: str) -> dict:
-        """The bound fields of one measure: value, na (or None), note, evidence."""
+        """The bound fields of one measure: value, na (or None), note, evidence, confirm (of a
+        value carried forward, or None)."""
         return {
             "value": self[code],
             "na": self[f"{code}__na"] if f"{code}__na" in self.fields else None,
+            "confirm": self[f"{code}__confirm"] if f"{code}__confirm" in self.fields else None,
             "note": self[f"{code}__note"],
             "evidence": self[f"{code}__evidence"],
         }
@@ -237,7 +259,9 @@ def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
     has seen what changed); its changed measures are the differences."""
     data = form.data.copy()
     data["version"] = str(version)
-    rebased_form = ValuesForm(data, measures=form.measures, stored=stored, version=version)
+    rebased_form = ValuesForm(
+        data, measures=form.measures, stored=stored, version=version, carried=form.carried
+    )
     rebased_form.is_valid()
     return rebased_form
 

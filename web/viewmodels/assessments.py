@@ -123,6 +123,7 @@ class AssessmentPage:
     exception: ClosureException | None = None  # ...but this commune reopened by exception
     scored_under: Edition | None = None  # the edition of the stored result
     in_force: Edition | None = None  # the edition in force for the year now
+    carried: frozenset[str] = frozenset()  # measures still as carried forward from last year
 
     @property
     def frozen(self) -> bool:
@@ -176,8 +177,16 @@ def assessment_page(assessment: Assessment, levels: list[Level] | None = None) -
         evidence=selectors.evidence_by_measure(assessment),
         scored_under=assessment.edition,
         in_force=selectors.editions_by_year(criteria_set).get(year),
+        carried=carried_forward(assessment),
         **selectors.closure_state(assessment),
     )
+
+
+def carried_forward(assessment: Assessment) -> frozenset[str]:
+    """The codes of the measures whose value is still last year's, copied when the year was
+    created and neither confirmed nor changed since (services.values): 1 query."""
+    carried = assessment.values.filter(carried_forward=True)
+    return frozenset(carried.values_list("measure__code", flat=True))
 
 
 @dataclass(frozen=True)
@@ -188,11 +197,17 @@ class Entry:
     levels: list[Level]
     measures: list[Measure]
     stored: dict[str, dict]
+    carried: frozenset[str]
 
 
 def entry_for(assessment: Assessment) -> Entry:
     levels = selectors.levels_with_rules(assessment.criteria_set)
-    return Entry(levels, entered_measures(levels), selectors.values_by_measure(assessment))
+    return Entry(
+        levels,
+        entered_measures(levels),
+        selectors.values_by_measure(assessment),
+        carried_forward(assessment),
+    )
 
 
 def open_where(page: AssessmentPage, codes: set[str]) -> None:

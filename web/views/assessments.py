@@ -47,6 +47,7 @@ def values_form(request, page, data=None):
         measures=page.measures,
         stored=assessment.values_by_measure,
         version=assessment.version,
+        carried=page.carried,
     )
 
 
@@ -91,7 +92,11 @@ def _save_values(request, assessment):
     scope.require_edit(request, assessment.commune)
     entry = assessments_vm.entry_for(assessment)
     form = forms.ValuesForm(
-        request.POST, measures=entry.measures, stored=entry.stored, version=assessment.version
+        request.POST,
+        measures=entry.measures,
+        stored=entry.stored,
+        version=assessment.version,
+        carried=entry.carried,
     )
     if not form.is_valid():
         page = assessments_vm.assessment_page(assessment, entry.levels)
