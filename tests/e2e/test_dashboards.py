@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from communes.models import Commune
 from criteria.services import create_assessment, save_values
@@ -125,6 +126,17 @@ def test_a_province_dashboard_and_its_map_never_show_a_draft(
     draft_dot = page.locator(f'.map a[href$="/{figures.draft_commune.code}/"] circle')
     assert draft_dot.get_attribute("data-level") == "not_assessed"
     screenshot("province")
+    # Printed on A4: every section on paper, kept as an artefact to read.
+    page.emulate_media(media="print")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "dashboard-province-a4.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    pages = PdfReader(pdf).pages
+    assert len(pages) >= 2
+    assert abs(float(pages[0].mediabox.width) - 595.3) < 1  # A4: 210 mm in points
+    printed = " ".join(p.extract_text() for p in pages)
+    assert "Tỉnh Bình Dương" in printed and "Đăng nhập" not in printed  # no controls printed
+    page.emulate_media(media="screen")
 
     page.goto(f"/dashboard/communes/2021/{figures.draft_commune.code}/")
     page.locator('#commune-dashboard[data-loaded="1"]').wait_for()

@@ -619,5 +619,13 @@
     rows.forEach(function (row) { body.appendChild(row); });
   });
 
+  // Printed on A4: the charts take the printed width, then the screen's again.
+  window.addEventListener("beforeprint", function () {
+    Object.keys(charts).forEach(function (key) { charts[key].resize(); });
+  });
+  window.addEventListener("afterprint", function () {
+    Object.keys(charts).forEach(function (key) { charts[key].resize(); });
+  });
+
   start();
 })();
