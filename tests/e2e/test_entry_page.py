@@ -86,3 +86,20 @@ def test_a_new_year_starts_from_last_years_values(page, binh_duong, screenshot):
     expect(page.locator("#carried")).to_have_count(0)
     expect(page.locator(".badge.carried")).to_have_count(0)
     expect(page.locator("#id_income")).to_have_value("58")
+
+
+def test_the_overview_fits_a_phone(page, binh_duong, screenshot):
+    assessment = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 55, "irrigation": 85}, version=1)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/?year=2023")
+    row = page.locator("table.communes tr[data-commune='25930']")
+    expect(row).to_contain_text("Xã Bạch Đằng")
+    expect(row).to_contain_text("2/3")  # the criteria met, no longer cut off
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for cell in row.locator("td").all():
+        if cell.is_visible():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    screenshot("overview-phone")
