@@ -149,7 +149,7 @@ class ProgrammeStepInputSerializer(serializers.Serializer):
 
 
 class FundingSourceSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = FundingSource
@@ -227,6 +227,7 @@ class YearPlanSerializer(RecordSerializer):
 
 class HistoricalFigureSerializer(RecordSerializer):
     kind = NamedChoiceField(Figure.choices, enum_name="ProgrammeFigureEnum")
+
     class Meta:
         model = HistoricalFigure
         fields = [*COMMON, "kind", "level", "value"]
