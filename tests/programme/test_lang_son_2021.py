@@ -171,3 +171,45 @@ def test_the_plan_for_2022(api, reported):
     progress = {(t["kind"], t["level"]): t for t in _stats(api, 2022)["plan"]}
     assert progress[("model_areas", "")]["actual"] == 0
     assert progress[("model_areas", "")]["met"] is False
+
+
+def test_the_report_says_each_figure(reported, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from openpyxl import load_workbook
+
+    out, xlsx = StringIO(), tmp_path / "lang_son_2021.xlsx"
+    call_command("programme_report", province="20", year=2021, xlsx=xlsx, stdout=out)
+    text = out.getvalue()
+    for said in [
+        "TỈNH LẠNG SƠN",
+        "Tổng nguồn vốn huy động thực hiện Chương trình năm 2021: 2.974 tỷ đồng",
+        "ngày công lao động quy thành tiền 111 tỷ đồng",
+        "23 km đường giao thông mở mới",
+        "404 km đường bê tông hóa",
+        "21 công trình thủy lợi, nước sinh hoạt",
+        "10 dự án điện nông thôn",
+        "27 công trình trường học",
+        "7 nhà văn hóa xã",
+        "24 nhà văn hóa thôn",
+        "Hỗ trợ 6,9 tỷ đồng cho 16 mô hình phát triển sản xuất",
+        "Số xã được công nhận thêm chuẩn nông thôn mới: 10",
+        "Tổng số xã đạt chuẩn nông thôn mới: 75",
+        "Bình quân tiêu chí đạt/xã: 14,03 (tăng 1,06 so với năm 2020)",
+        "Kế hoạch năm 2022:",
+        "- bình quân tiêu chí đạt/xã: ít nhất 14,5.",
+        "- khu dân cư kiểu mẫu mỗi huyện: 2 đến 3.",
+        "- vườn mẫu mỗi huyện: ít nhất 2.",
+    ]:
+        assert said in text, said
+    book = load_workbook(xlsx)
+    assert book.sheetnames == [
+        "Báo cáo",
+        "Nguồn vốn",
+        "Công trình",
+        "Kiểu mẫu theo huyện",
+        "Phụ lục quyết định",
+    ]
+    total = [row for row in book["Nguồn vốn"].iter_rows(values_only=True) if row[0] == "Tổng cộng"]
+    assert total[0][2] == 2974000
