@@ -3,7 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from criteria.services import create_assessment, save_values
+from communes.models import Commune
+from criteria.models import WorkflowStep, YearClosure
+from criteria.services import create_assessment, move, save_values
 from tests.e2e.test_officer_pages import ASSESSMENT, log_in
 
 pytestmark = pytest.mark.e2e
@@ -103,3 +105,32 @@ def test_the_overview_fits_a_phone(page, binh_duong, screenshot):
             box = cell.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     screenshot("overview-phone")
+
+
+def test_an_approver_approves_several_then_closes_the_year_after_confirming(
+    page, binh_duong, screenshot
+):
+    communes = Commune.objects.rural().filter(province__code="74").order_by("code")[:3]
+    for commune in communes:
+        new = create_assessment(commune=commune, year=2023)
+        move(assessment=new, action="submit", version=new.version)
+    log_in(page, "approver_74")
+    page.goto("/approvals/")
+    for commune in communes[:2]:
+        page.locator(f"tr[data-commune='{commune.code}'] input[type=checkbox]").check()
+    page.fill("#id_bulk_comment", "Đã đối chiếu hồ sơ")
+    page.click("#approve-selected")
+    expect(page.locator(".message.success")).to_be_visible()
+    expect(page.locator("tr[data-commune]")).to_have_count(1)
+    approved = WorkflowStep.objects.filter(action="approve", comment="Đã đối chiếu hồ sơ")
+    assert approved.count() == 2
+
+    year = page.locator("#closure-2023")
+    year.locator("textarea[name=note]").fill("Hết hạn báo cáo")
+    year.get_by_role("button", name="Khóa sổ năm 2023").click()
+    expect(page.locator("#confirm-closing")).to_contain_text("Hết hạn báo cáo")
+    assert not YearClosure.objects.exists()  # asking closes nothing
+    screenshot("confirm-closing")
+    page.click("#confirm-close")
+    expect(page.locator("#closure-2023")).to_contain_text("Đã khóa sổ")
+    assert YearClosure.objects.get().note == "Hết hạn báo cáo"
