@@ -21,5 +21,10 @@ urlpatterns = [
         views.ProvinceReportView.as_view(),
         name="programme-province-stats",
     ),
+    path(
+        "programme/stats/provinces/<str:code>/report.xlsx",
+        views.ProvinceWorkbookView.as_view(),
+        name="programme-province-workbook",
+    ),
     *router.urls,
 ]

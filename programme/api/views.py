@@ -12,14 +12,21 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,7 +34,8 @@ from accounts.access import Access, access_for
 from communes.models import Commune, District, Province, Structure, structure_for_year
 from core.api import Conflict, ConflictSerializer, ErrorSerializer
 from core.filters import YEARS
-from programme import filters, selectors, services
+from criteria.api.imports import XLSX, FileView, XLSXRenderer
+from programme import filters, report, selectors, services
 from programme.api import serializers as s
 from programme.models import (
     Funding,
@@ -307,6 +315,20 @@ class ReportQuerySerializer(serializers.Serializer):
     structure = serializers.ChoiceField(Structure.choices, required=False)
 
 
+YEAR_PARAMETERS = [
+    OpenApiParameter("year", OpenApiTypes.INT, required=True),
+    OpenApiParameter("structure", OpenApiTypes.STR, enum=Structure.values),
+]
+
+
+def _province_and_year(request, code: str) -> tuple[Province, int]:
+    query = ReportQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    year = query.validated_data["year"]
+    structure = query.validated_data.get("structure") or structure_for_year(year)
+    return get_object_or_404(Province, structure=structure, code=code), year
+
+
 class ProvinceReportView(APIView):
     """Every figure of a province's year, from approved records only, for everyone."""
 
@@ -316,17 +338,33 @@ class ProvinceReportView(APIView):
         "people's contribution and the change on the previous year; works by kind; production "
         "models; hamlet titles per district; the province figures with their change; the "
         "year's plan with its progress and the next year's plan. Approved records only.",
-        parameters=[
-            OpenApiParameter("year", OpenApiTypes.INT, required=True),
-            OpenApiParameter("structure", OpenApiTypes.STR, enum=Structure.values),
-        ],
+        parameters=YEAR_PARAMETERS,
         responses={200: s.ProvinceReportSerializer, **READ_ERRORS},
     )
     def get(self, request, code):
-        query = ReportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        year = query.validated_data["year"]
-        structure = query.validated_data.get("structure") or structure_for_year(year)
-        province = get_object_or_404(Province, structure=structure, code=code)
-        report = selectors.province_report(province, year)
-        return Response(s.ProvinceReportSerializer(report).data)
+        province, year = _province_and_year(request, code)
+        found = selectors.province_report(province, year)
+        return Response(s.ProvinceReportSerializer(found).data)
+
+
+class ProvinceWorkbookView(FileView):
+    renderer_classes = [XLSXRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="The programme sections of a province's annual report, as XLSX",
+        description="Sheets: `Báo cáo` (the sections' Vietnamese paragraphs), `Nguồn vốn` "
+        "(planned and actual by source and part, with shares), `Công trình` (works by kind), "
+        "`Kiểu mẫu theo huyện` (hamlet titles per district), `Phụ lục quyết định` (each "
+        "approved hamlet title with its decision and record id). Approved records only.",
+        parameters=YEAR_PARAMETERS,
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook."),
+            **READ_ERRORS,
+        },
+    )
+    def get(self, request, code):
+        province, year = _province_and_year(request, code)
+        response = HttpResponse(report.workbook(province, year), content_type=XLSX)
+        name = f"ntm-programme-{province.code}-{year}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

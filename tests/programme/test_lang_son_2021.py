@@ -213,3 +213,17 @@ def test_the_report_says_each_figure(reported, tmp_path):
     ]
     total = [row for row in book["Nguồn vốn"].iter_rows(values_only=True) if row[0] == "Tổng cộng"]
     assert total[0][2] == 2974000
+
+
+def test_the_workbook_through_the_api(api, reported):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = api().get(f"{BASE}stats/provinces/20/report.xlsx", {"year": 2021})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('ntm-programme-20-2021.xlsx"')
+    book = load_workbook(BytesIO(response.content))
+    text = "\n".join(str(row[0]) for row in book["Báo cáo"].iter_rows(values_only=True))
+    assert "Hỗ trợ 6,9 tỷ đồng cho 16 mô hình phát triển sản xuất" in text
+    assert api().get(f"{BASE}stats/provinces/20/report.xlsx").status_code == 400
