@@ -279,3 +279,19 @@ def test_one_button_confirms_every_value_carried_forward(client, cast, carried):
     assert _still_carried(carried) == set()
     carried.refresh_from_db()
     assert carried.version == 2
+
+
+def test_the_overview_offers_the_province_years_files_and_dashboard(client, cast, small_set):
+    client.force_login(cast.officer_74)
+    page = client.get("/", {"year": 2023}).content.decode()
+    for href in (
+        "/api/v1/exports/values.csv?province=74&amp;year=2023",
+        "/api/v1/exports/report.xlsx?province=74&amp;year=2023",
+        "/imports/",
+        "/dashboard/provinces/74/?year=2023",
+    ):
+        assert f'href="{href}"' in page, href
+    # The links lead to the files the officer may read: their own province's, drafts included.
+    report = client.get("/api/v1/exports/report.xlsx", {"province": "74", "year": 2023})
+    assert report.status_code == 200
+    assert report["Content-Type"].startswith("application/vnd.openxmlformats")
