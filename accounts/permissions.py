@@ -11,8 +11,9 @@ the admin's own actions or by the permissions Django's groups give."""
 from accounts.access import access_for
 from accounts.models import Role
 
-REVIEWED_APPS = frozenset({"communes", "criteria", "ocop"})
-NATIONAL_ONLY = frozenset({"accounts.view_securityevent"})
+REVIEWED_APPS = frozenset({"communes", "criteria", "ocop", "programme"})
+# The security log, and the programme's workflow steps (who took them and why, every province).
+NATIONAL_ONLY = frozenset({"accounts.view_securityevent", "programme.view_step"})
 
 
 def reads_in_admin(user) -> bool:

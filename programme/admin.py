@@ -6,9 +6,9 @@ load_programme_kinds."""
 
 from django.contrib import admin
 
-from accounts.access import access_for
 from accounts.admin import PortalScopedAdmin
-from core.admin import HistoryAdmin
+from communes.admin import FoldedSearch
+from core.admin import HistoryAdmin, ReadOnlyMixin
 from programme.models import (
     Funding,
     FundingSource,
@@ -35,21 +35,13 @@ class WorkKindAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_vi", "name_en"]
 
 
-class RecordAdmin(PortalScopedAdmin, HistoryAdmin):
-    """Read-only: the services are the one way in."""
+class RecordAdmin(PortalScopedAdmin, FoldedSearch, ReadOnlyMixin, HistoryAdmin):
+    """Read-only: the services are the one way in. Who reads which province's records is the
+    portal's policy (accounts.permissions, PortalScopedAdmin), as for assessments."""
 
     province_field = "province"
     list_filter = ["status", "year", ("province", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["province"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Funding)
@@ -89,23 +81,10 @@ class HistoricalFigureAdmin(RecordAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Steps name who took them and why, across provinces: read by the national office only
+    (accounts.permissions)."""
+
     list_display = ["record_type", "record_id", "action", "from_status", "to_status", "user", "at"]
     list_filter = ["record_type", "action"]
     list_select_related = ["user"]
-
-    def has_view_permission(self, request, obj=None):
-        # Steps name who took them and why, across provinces: the national office only.
-        return access_for(request.user).country_wide and super().has_view_permission(request, obj)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -37,3 +37,29 @@ def test_a_record_shows_its_history_and_cannot_be_changed(admin_client, title):
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert admin_client.get("/admin/programme/hamlettitle/add/").status_code == 403
+
+
+def _staff(user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def test_an_approver_reads_its_province_records_and_not_the_steps(client, cast, title):
+    client.force_login(_staff(cast.approver_20))
+    listed = client.get("/admin/programme/hamlettitle/").context["cl"].result_list
+    assert [t.pk for t in listed] == [title.pk]
+    assert client.get(f"/admin/programme/hamlettitle/{title.pk}/change/").status_code == 200
+    # The workflow steps name staff and comments of every province: the national office only.
+    assert client.get("/admin/programme/step/").status_code == 403
+
+
+def test_another_provinces_approver_finds_nothing(client, cast, title):
+    client.force_login(_staff(cast.approver_74))
+    assert not client.get("/admin/programme/hamlettitle/").context["cl"].result_list
+    assert client.get(f"/admin/programme/hamlettitle/{title.pk}/change/").status_code == 404
+
+
+def test_the_national_office_reads_the_steps(client, cast, title):
+    client.force_login(_staff(cast.national))
+    assert client.get("/admin/programme/step/").status_code == 200
