@@ -26,6 +26,11 @@ def lang_son(db):
 def enter(api, kinds):
     """enter(officer, approver, path, body): POST the record as the officer, submit it, and
     approve it as the approver (approver None: leave it a draft). Returns the record's body."""
+    return entering(api)
+
+
+def entering(api):
+    """The enter() of a client factory (api(user) -> a client logged in as user)."""
 
     def post(officer, approver, path, body):
         response = api(officer).post(f"{BASE}{path}/", body, format="json")

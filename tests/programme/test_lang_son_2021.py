@@ -17,8 +17,13 @@ sources, communes and entries is made up here, and only the totals are asserted.
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from rest_framework.test import APIClient
 
-from tests.programme.conftest import BASE
+from communes.models import Commune
+from tests.factories import portal_user
+from tests.programme.conftest import BASE, entering
 
 pytestmark = pytest.mark.django_db
 
@@ -63,9 +68,28 @@ PLAN_2022 = [
 ]
 
 
-@pytest.fixture
-def reported(cast, enter, lang_son):
-    officer, approver = cast.officer_20, cast.approver_20
+@pytest.fixture(scope="module")
+def reported(django_db_setup, django_db_blocker):
+    """The province's records of 2021, entered once for the module's tests, as its officer and
+    approver do through the API, in a transaction undone after the last of them."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_programme_kinds", verbosity=0)
+        officer = portal_user("officer_20", "officer", "20")
+        approver = portal_user("approver_20", "approver", "20")
+        communes = Commune.objects.rural().filter(structure="2021", province__code="20")
+        _report(entering(_client), officer, approver, list(communes.order_by("code")))
+        yield
+        transaction.set_rollback(True)
+
+
+def _client(user=None):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _report(enter, officer, approver, lang_son):
     commune = lang_son[0]
     district = commune.district.code
     for source, level, amount in FUNDING:
