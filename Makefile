@@ -83,9 +83,10 @@ test: install test-unit test-e2e  ## the whole suite (browser tests skip without
 test-unit: install
 	$(BIN)/python -m pytest -m "not e2e and not deploy" -n auto --dist loadscope
 
-# A run of its own: live-server tests empty the database after each test.
+# Browser tests, one worker per core: each worker has its own live server, test database and
+# Chromium (live-server tests empty their database after each test).
 test-e2e: install
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest -m e2e -n auto --dist loadfile
 
 # Two gunicorn servers sharing one PostgreSQL database and one Redis: needs DATABASE_URL (a
 # database it may fill) and REDIS_URL (a db it may flush); skipped without them outside CI.
