@@ -34,6 +34,7 @@ setup: install  ## migrate, load reference data and the demo provinces (idempote
 	$(DEV_ENV) $(MANAGE) load_admin_units --structure 2025
 	$(DEV_ENV) $(MANAGE) load_lineage
 	$(DEV_ENV) $(MANAGE) load_criteria
+	$(DEV_ENV) $(MANAGE) load_programme_kinds
 	$(DEV_ENV) $(MANAGE) seed_demo --users-password $(DEMO_PASSWORD)
 
 run: setup  ## serve the portal on http://127.0.0.1:8000/
