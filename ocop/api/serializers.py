@@ -2,38 +2,15 @@
 rule are ocop.services' and ocop.rating's; these only check types and shapes."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from rest_framework import serializers
 
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
+from core.schema import NamedChoiceField
 from core.text import MAX_TEXT
 from ocop import rating
 from ocop.filters import MAX_ID, MOST_STARS
 from ocop.models import Evaluation, Producer, Product
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    """A choice field whose OpenAPI enum is a component of its own name. Other parts of the API
-    use the same field names (kind, group, status) for other choice sets, and the schema
-    generator would otherwise name these by a hash."""
-
-    def __init__(self, choices, *, enum_name: str, **kwargs):
-        self.enum_name = enum_name
-        super().__init__(choices, **kwargs)
-
-
-class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = NamedChoiceField
-
-    def map_serializer_field(self, auto_schema, direction):
-        schema = build_choice_field(self.target)
-        schema.pop("x-spec-enum-id", None)
-        name = self.target.enum_name
-        component = ResolvedComponent(name, ResolvedComponent.SCHEMA, schema=schema, object=name)
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
 
 
 def _kind(**kwargs) -> NamedChoiceField:

@@ -3,14 +3,13 @@ dates); numbers and texts are read by programme.services (core.numbers, core.tex
 hold every rule. Output serializers render the records and the province report."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
 from core.filters import YEARS
+from core.schema import NamedChoiceField
 from criteria.models import WorkflowStep
 from programme.models import (
     FIRST_YEAR,
@@ -43,28 +42,6 @@ class NumberField(serializers.Field):
 
     def to_representation(self, value):
         return value
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    """A choice field whose OpenAPI enum has its own name (``kind`` names other choice sets
-    elsewhere in the API). The same as ocop.api.serializers' field, which programme may not
-    import: it belongs in core.api for both."""
-
-    def __init__(self, choices, *, enum_name: str, **kwargs):
-        self.enum_name = enum_name
-        super().__init__(choices, **kwargs)
-
-
-class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = NamedChoiceField
-
-    def map_serializer_field(self, auto_schema, direction):
-        schema = build_choice_field(self.target)
-        schema.pop("x-spec-enum-id", None)
-        name = self.target.enum_name
-        component = ResolvedComponent(name, ResolvedComponent.SCHEMA, schema=schema, object=name)
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
 
 
 def _code(digits: int, **kwargs) -> serializers.RegexField:
