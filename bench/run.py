@@ -102,6 +102,7 @@ def year_csv(year: int, communes, measures, rng: random.Random) -> bytes:
 
 def build(provinces: list[str], rebuild: bool) -> dict:
     from django.core.management import call_command
+    from django.db import connection
 
     from communes.models import Commune
     from criteria.models import Assessment, Measure
@@ -110,7 +111,8 @@ def build(provinces: list[str], rebuild: bool) -> dict:
 
     call_command("migrate", verbosity=0)
     marker = {"provinces": provinces, "years": list(YEARS)}
-    state = ROOT / "bench" / ".dataset.json"
+    database = connection.settings_dict["NAME"]
+    state = ROOT / "bench" / f".dataset-{database}.json"  # what this database holds
     built = Assessment.objects.exists() and state.exists() and json.loads(state.read_text())
     if built == marker and not rebuild:
         say("the data set is already built: reusing it (--rebuild to start again)")
