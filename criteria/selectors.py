@@ -393,7 +393,9 @@ def _highest_recognition(year: int, **unit) -> Subquery:
 def communes_for_year(queryset: QuerySet, access: Access, year: int) -> QuerySet:
     """Annotate each commune with its assessment of the year that this user may see (id,
     status, level, criteria met) and its highest recognised level on 31 December."""
-    latest = _visible_assessments(access, year).filter(commune=OuterRef("pk"))
+    # One assessment per commune, year and set (a constraint): no ordering needed, and the
+    # model's default one would join and sort the communes again inside every subquery.
+    latest = _visible_assessments(access, year).filter(commune=OuterRef("pk")).order_by()
     return queryset.annotate(
         assessment_id=Subquery(latest.values("pk")[:1]),
         assessment_status=Subquery(latest.values("status")[:1]),
