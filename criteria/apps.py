@@ -17,3 +17,7 @@ class CriteriaConfig(AppConfig):
         job_kinds.register(
             "rescore_year", run=criteria_jobs.rescore_year, check=criteria_jobs.year_params
         )
+        # A long import (the API's background=true), followed at /api/v1/jobs/<id>/.
+        job_kinds.register(
+            "import_values", run=criteria_jobs.import_values, check=criteria_jobs.import_params
+        )

@@ -1,7 +1,15 @@
 """The criteria app's background jobs (jobs.registry), registered in CriteriaConfig.ready()."""
 
+import uuid
+from pathlib import PurePosixPath
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
+
+# Where a file waits for its background import (default storage); removed once imported.
+PENDING = "imports/jobs"
 
 
 def year_params(params: dict) -> dict:
@@ -21,3 +29,47 @@ def rescore_year(params: dict, progress) -> dict:
 
     rescored = recompute(year=params["year"], province_code=params["province"], progress=progress)
     return {"rescored": rescored}
+
+
+def keep_for_import(upload) -> str:
+    """Store an uploaded file for a background import; its name in default storage."""
+    suffix = PurePosixPath(upload.name or "").suffix.lower()[:8]
+    return default_storage.save(f"{PENDING}/{uuid.uuid4().hex}{suffix}", upload)
+
+
+def import_params(params: dict) -> dict:
+    """The "import_values" job's parameters: the stored file, the status, dry run, and the
+    user it imports as (checked again by the service when it runs)."""
+    name = str(params.get("file", ""))
+    if not name.startswith(f"{PENDING}/") or not default_storage.exists(name):
+        raise ValidationError(_("The file to import is not kept any more."))
+    return {
+        "file": name,
+        "status": params.get("status", "draft"),
+        "dry_run": bool(params.get("dry_run", False)),
+        "user": params.get("user"),
+    }
+
+
+def import_values(params: dict, progress) -> dict:
+    """Import a stored file through the one import service (all or nothing), reporting the
+    rows read; a refused file is a result too (``refused`` with every error), not a failure
+    of the job. The stored file is removed either way."""
+    from criteria.services.imports import ImportRefused
+    from criteria.services.imports import import_values as run_import
+
+    user = get_user_model().objects.filter(pk=params["user"]).first() if params["user"] else None
+    try:
+        with default_storage.open(params["file"], "rb") as file:
+            report = run_import(
+                file=file,
+                user=user,
+                status=params["status"],
+                dry_run=params["dry_run"],
+                progress=lambda rows: progress(rows, 0, _("%(n)d rows read") % {"n": rows}),
+            )
+    except ImportRefused as refused:
+        return {"refused": True, "message": str(refused), **refused.report.as_dict()}
+    finally:
+        default_storage.delete(params["file"])
+    return {"refused": False, **report.as_dict()}

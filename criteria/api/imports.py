@@ -5,7 +5,7 @@ file, who may import what, and write."""
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,8 +20,16 @@ from rest_framework.views import APIView
 from accounts.access import access_for
 from communes.models import Province
 from core.api import ErrorSerializer
+from criteria import jobs as criteria_jobs
 from criteria.services import exports
-from criteria.services.imports import APPROVED, DRAFT, ImportRefused, import_values
+from criteria.services.imports import (
+    APPROVED,
+    DRAFT,
+    ImportRefused,
+    import_access,
+    import_values,
+)
+from jobs import services as jobs
 
 COLUMNS = ",".join(exports.COLUMNS)
 
@@ -39,6 +47,18 @@ class ImportRequestSerializer(serializers.Serializer):
         help_text="approved: approvers of the province and the national office only; the "
         "assessments are submitted and approved as by hand.",
     )
+    background = serializers.BooleanField(
+        default=False,
+        help_text="Run as a background job (for a long file): 202 with the job, whose "
+        "progress and result (the same report, or `refused` with every error) are read at "
+        "/api/v1/jobs/<id>/.",
+    )
+
+
+class ImportJobSerializer(serializers.Serializer):
+    job = serializers.IntegerField(help_text="The job's id.")
+    url = serializers.CharField(help_text="Where to follow it: /api/v1/jobs/<id>/.")
+    status = serializers.CharField(help_text="queued, running, done or failed.")
 
 
 class ValuesRowErrorSerializer(serializers.Serializer):
@@ -85,6 +105,7 @@ class ImportView(APIView):
         responses={
             200: ValuesImportReportSerializer,
             201: ValuesImportReportSerializer,
+            202: ImportJobSerializer,
             400: RefusedValuesImportSerializer,
             401: ErrorSerializer,
             403: ErrorSerializer,
@@ -94,6 +115,8 @@ class ImportView(APIView):
         params = ImportRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         options = params.validated_data
+        if options["background"]:
+            return _in_background(request, options)
         try:
             report = import_values(
                 file=options["file"],
@@ -105,6 +128,25 @@ class ImportView(APIView):
             return _refused(refused)
         code = status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED
         return Response(report.as_dict(), status=code)
+
+
+def _in_background(request, options) -> Response:
+    """Check who may import with that status now (403 at once), keep the file, and start the
+    import as a job (inline when no broker is configured, then already finished)."""
+    import_access(request.user, options["status"])
+    job = jobs.start(
+        "import_values",
+        user=request.user,
+        params={
+            "file": criteria_jobs.keep_for_import(options["file"]),
+            "status": options["status"],
+            "dry_run": options["dry_run"],
+            "user": request.user.pk,
+        },
+    )
+    url = reverse("job-detail", args=[job.pk])
+    body = {"job": job.pk, "url": url, "status": job.status}
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
 
 def _refused(refused: ImportRefused) -> Response:

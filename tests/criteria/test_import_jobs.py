@@ -1,0 +1,68 @@
+"""A long import through the API as a background job (background=true): 202 with the job at
+once, the job's progress and the same report at /api/v1/jobs/<id>/; a refused file is a job
+that ends with every error and nothing written; who may import is checked before any job."""
+
+import pytest
+from django.core.files.storage import default_storage
+
+from criteria.models import Assessment
+from jobs.models import Job
+from tests.criteria.test_imports import GOOD, URL, _snapshot, _upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _background(api, user, body, **fields):
+    data = {"file": _upload(body), "background": "true", **fields}
+    return api(user).post(URL, data, format="multipart")
+
+
+def test_a_background_import_answers_its_job_and_the_job_the_report(
+    small_set, bach_dang, api, cast, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    response = _background(api, cast.officer_74, GOOD)
+    assert response.status_code == 202
+    answer = response.json()
+    assert response["Location"] == answer["url"] == f"/api/v1/jobs/{answer['job']}/"
+    job = api(cast.officer_74).get(answer["url"]).json()  # no broker here: already run
+    assert (job["kind"], job["status"], job["started_by"]) == (
+        "import_values",
+        "done",
+        "officer_74",
+    )
+    result = job["result"]
+    assert (result["refused"], result["assessments_created"], result["values_created"]) == (
+        False,
+        1,
+        3,
+    )
+    assert Assessment.objects.get().commune == bach_dang
+    assert not default_storage.listdir("imports/jobs")[1]  # the kept file is removed
+    # The job is its starter's (and the national office's), nobody else's.
+    assert api(cast.officer_20).get(answer["url"]).status_code == 404
+    assert api(cast.national).get(answer["url"]).status_code == 200
+
+
+def test_a_refused_file_ends_its_job_with_every_error_and_writes_nothing(
+    small_set, bach_dang, api, cast, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    before = _snapshot()
+    response = _background(api, cast.officer_74, "99999,2023,income,50,\n25930,2023,plan,abc,\n")
+    assert response.status_code == 202
+    job = Job.objects.get(pk=response.json()["job"])
+    assert job.status == Job.Status.DONE
+    assert (job.result["refused"], job.result["error_count"]) == (True, 2)
+    assert job.result["errors"][0]["column"] == "commune_code"
+    assert _snapshot() == before
+
+
+def test_who_may_import_is_checked_before_any_job(
+    small_set, bach_dang, api, cast, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    refused = _background(api, cast.officer_74, GOOD, status="approved")
+    assert refused.status_code == 403
+    assert _background(api, None, GOOD).status_code == 401
+    assert not Job.objects.exists()
