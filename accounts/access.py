@@ -45,6 +45,12 @@ class Access:
         )
 
     @property
+    def follows_entry(self) -> bool:
+        """Whether the user follows data entry (drafts included) by province: the national
+        office and superusers every province, a province's staff their own."""
+        return self.country_wide or self.role is not None
+
+    @property
     def is_national(self) -> bool:
         return self.superuser or self.role == Role.NATIONAL
 

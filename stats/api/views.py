@@ -226,7 +226,7 @@ class ProgressView(StatsView):
         params = serializers.ProgressQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         access = access_for(request.user)
-        if access.role is None and not access.superuser:
+        if not access.follows_entry:
             raise PermissionDenied(
                 _("Only the national office and provincial staff follow data entry.")
             )

@@ -90,7 +90,7 @@ def _page(request, template: str, **context):
         request,
         template,
         {
-            "follows_entry": access.is_national or access.province_id is not None,
+            "follows_entry": access.follows_entry,
             "texts": texts(),
             **context,
         },
