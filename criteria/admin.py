@@ -26,6 +26,7 @@ from criteria.labels import (
     OUTCOMES,
     class_label,
     level_label,
+    threshold_scope,
     value_text,
 )
 from criteria.models import (
@@ -442,12 +443,7 @@ class _ResultNames:
             return {"text": gettext("required: yes")}
         if t is None:
             return {"text": gettext("not configured"), "missing": True}
-        if t.scope == "national":
-            where = gettext("nationwide")
-        elif t.scope == "province":
-            where = self.province.name
-        else:
-            where = class_label(t.scope_value, localized(self.regions.get(t.scope_value)))
+        where = threshold_scope(t, self.regions, self.province.name)
         value = value_text(t.value, unit)
         text = f"{COMPARISONS.get(str(result.comparison), result.comparison)} {value}"
         return {

@@ -5,7 +5,7 @@ place for the officer pages and the admin, so that "pass" reads the same in both
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.formatting import format_number
+from core.formatting import format_number, localized
 from criteria.models import CriterionResult
 
 OUTCOMES = {
@@ -31,6 +31,17 @@ def class_label(value: str, region_name: str = "") -> str:
     if not value:
         return "—"
     return region_name or gettext("commune group %(group)s") % {"group": value}
+
+
+def threshold_scope(threshold, regions: dict, province_name: str) -> str:
+    """Where a resolved threshold applies, in words: the country, the province, or a region
+    (``regions``: code -> Region) or commune group."""
+    if threshold.scope == "national":
+        return gettext("nationwide")
+    if threshold.scope == "province":
+        return province_name
+    value = threshold.scope_value
+    return class_label(value, localized(regions.get(value)))
 
 
 def level_label(code: str, level_name: str = "") -> str:

@@ -2,15 +2,14 @@
 thresholds as people read them, labels of outcomes and statuses."""
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
 from core.formatting import localized
+from criteria import labels
 from criteria.labels import (
     COMPARISONS,
     CRITERION_STATUSES,
     OUTCOMES,
     SCOPES,
-    class_label,
     value_text,
 )
 
@@ -67,12 +66,7 @@ def level_badge(level, empty=""):
 def threshold_scope(threshold, regions, province):
     """Where a threshold applies, in words: the country, a region (or commune group), the
     province."""
-    if threshold.scope == "national":
-        return _("nationwide")
-    if threshold.scope == "province":
-        return province.name
-    value = threshold.scope_value
-    return class_label(value, localized(regions.get(value)))
+    return labels.threshold_scope(threshold, regions, province.name)
 
 
 @register.filter
