@@ -15,7 +15,7 @@ from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from accounts.access import Access
-from communes.models import Province
+from communes.models import Commune, District, Province, structure_for_year
 from core.numbers import parse_decimal
 from core.text import MAX_TEXT, clean_text
 from criteria.services.workflow import TRANSITIONS, may_take
@@ -103,6 +103,79 @@ def _check_scope(access: Access, province_id: int) -> None:
 def _raise(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)
+
+
+# --- codes --------------------------------------------------------------------------------------
+
+
+class Codes:
+    """Units and categories found by code, remembered: the API looks up a record's few codes;
+    an import loads a whole file's first (load), one query per kind of unit and year."""
+
+    def __init__(self):
+        self.found: dict[tuple, Model | None] = {}
+
+    def load(self, model, year: int, structure: str | None, codes) -> None:
+        """Find ``codes`` of ``model`` (a unit) on the map of ``year`` at once."""
+        codes = set(codes) - {None}
+        for code in codes:
+            self.found[(model, year, structure, code)] = None
+        for unit in self._units(model, year, structure).filter(code__in=codes):
+            self.found[(model, year, structure, unit.code)] = unit
+
+    def load_categories(self, model) -> None:
+        for category in model.objects.all():
+            self.found[(model, category.code)] = category
+
+    def unit(self, model, code: str, year: int, structure: str | None):
+        key = (model, year, structure, code)
+        if key not in self.found:
+            self.found[key] = self._units(model, year, structure).filter(code=code).first()
+        return self.found[key]
+
+    def category(self, model, code: str):
+        if (model, code) not in self.found:
+            self.found[(model, code)] = model.objects.filter(code=code).first()
+        return self.found[(model, code)]
+
+    @staticmethod
+    def _units(model, year: int, structure: str | None):
+        related = {Province: (), District: ("province",), Commune: ("province", "district")}
+        return model.objects.on_map(year, structure).select_related(*related[model])
+
+
+def resolve(model, data: dict, year: int, structure: str | None, codes: Codes | None = None):
+    """The input's codes (province, district, commune, communes; a funding's source, a work's
+    kind) as the objects create and update take, found on the map of ``year`` (of
+    ``structure``, default the map the year's data is kept on). Every unknown code is a
+    ValidationError under its field."""
+    codes = codes or Codes()
+    structure = data.pop("structure", None) or structure or structure_for_year(year)
+    errors: Errors = {}
+
+    def unit(unit_model, code, field):
+        if code is None:
+            return None
+        found = codes.unit(unit_model, code, year, structure)
+        if found is None:
+            message = _("No unit with code %(code)s on the map of %(year)d.")
+            _add(errors, field, message % {"code": code, "year": year})
+        return found
+
+    for name, unit_model in (("province", Province), ("district", District), ("commune", Commune)):
+        if name in data:
+            data[name] = unit(unit_model, data[name], name)
+    if "communes" in data:
+        data["communes"] = [unit(Commune, code, "communes") for code in data["communes"]]
+    categories = {Funding: ("source", FundingSource), Work: ("kind", WorkKind)}
+    name, category_model = categories.get(model, (None, None))
+    if name in data:
+        code = data[name]
+        data[name] = codes.category(category_model, code)
+        if data[name] is None:
+            _add(errors, name, _("Unknown code “%(code)s”.") % {"code": code})
+    _raise(errors)
+    return data
 
 
 # --- places -------------------------------------------------------------------------------------

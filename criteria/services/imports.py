@@ -30,13 +30,14 @@ from typing import NamedTuple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from accounts.access import Access, access_for
 from communes.models import Commune, structures_for_years
-from core import files
+from core import files, imports
+from core.imports import ErrorReport
+from core.imports import RowError as RowError  # the pages name the errors of this import
 from core.tables import _cell_text
 from criteria.models import (
     Assessment,
@@ -77,16 +78,7 @@ DRAFT, APPROVED = Assessment.Status.DRAFT, Assessment.Status.APPROVED
 STATUSES = (DRAFT, APPROVED)
 NOT_APPLICABLE_WORDS = {"n/a", "không áp dụng"}
 ROWS_PER_CHUNK = 5000
-MAX_LISTED_ERRORS = 10_000  # a hostile file's millions of errors are counted, not all listed
 MAX_CELL = 100_000  # characters in one cell (csv's own limit is 131,072)
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the file's row, the header being row 1
-    column: str
-    value: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -108,8 +100,9 @@ CREATED, CHANGED, UNCHANGED = "created", "changed", "unchanged"
 
 
 @dataclass
-class ImportReport:
-    """What an import did (or, refused or in a dry run, would do), and every error found."""
+class ImportReport(ErrorReport):
+    """What an import did (or, refused or in a dry run, would do), and every error found
+    (core.imports.ErrorReport)."""
 
     dry_run: bool = False
     status: str = DRAFT
@@ -122,31 +115,13 @@ class ImportReport:
     values_changed: int = 0
     values_cleared: int = 0
     values_unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
     # Each commune-year of the file, in the file's order (not in as_dict: the API's counts).
     communes: list[CommuneChange] = field(default_factory=list)
-
-    def add_error(self, row: int, column: str, value: object, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_LISTED_ERRORS:
-            self.errors.append(RowError(row, column, str(value)[:200], message))
 
     def as_dict(self) -> dict:
         counts = {name: getattr(self, name) for name in COUNTED}
         errors = [error.__dict__ for error in self.errors]
         return {"dry_run": self.dry_run, "status": self.status, **counts, "errors": errors}
-
-    def error_lines(self) -> list[str]:
-        lines = [
-            _("Row %(row)d, %(column)s “%(value)s”: %(message)s") % error.__dict__
-            for error in self.errors
-        ]
-        hidden = self.error_count - len(self.errors)
-        if hidden:
-            message = ngettext("… and %(n)d more error.", "… and %(n)d more errors.", hidden)
-            lines.append(message % {"n": hidden})
-        return lines
 
 
 COUNTED = [
@@ -163,17 +138,8 @@ COUNTED = [
 ]
 
 
-class ImportRefused(Exception):
+class ImportRefused(imports.ImportRefused):
     """The file has errors: nothing was written. ``report`` lists them all."""
-
-    def __init__(self, report: ImportReport):
-        message = ngettext(
-            "The file was refused (%(n)d error); nothing was imported.",
-            "The file was refused (%(n)d errors); nothing was imported.",
-            report.error_count,
-        )
-        super().__init__(message % {"n": report.error_count})
-        self.report = report
 
 
 class _Stored(NamedTuple):

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import Access, access_for
-from communes.models import Commune, District, Province, Structure, structure_for_year
+from communes.models import Commune, Province, Structure, structure_for_year
 from core.api import Conflict, ConflictSerializer, ErrorSerializer
 from core.filters import YEARS
 from criteria.api.imports import XLSX, FileView, XLSXRenderer
@@ -73,43 +73,6 @@ def _conflicts_as_409():
         yield
     except services.StateError as error:
         raise Conflict(str(error), error.code, **error.extra) from None
-
-
-def _unit(model, code: str | None, field: str, year: int, structure: str | None):
-    """A unit named in a request body, on the map of the record's year; unknown: 400."""
-    if code is None:
-        return None
-    unit = model.objects.on_map(year, structure).filter(code=code).first()
-    if unit is None:
-        message = _("No unit with code %(code)s on the map of %(year)d.")
-        raise ValidationError({field: [message % {"code": code, "year": year}]})
-    return unit
-
-
-def _category(model, code: str, field: str):
-    found = model.objects.filter(code=code).first()
-    if found is None:
-        raise ValidationError({field: [_("Unknown code “%(code)s”.") % {"code": code}]})
-    return found
-
-
-def resolve(model, data: dict, year: int, structure: str | None) -> dict:
-    """The request's codes as the objects the services take."""
-    structure = data.pop("structure", None) or structure or structure_for_year(year)
-    if "province" in data:
-        data["province"] = _unit(Province, data["province"], "province", year, structure)
-    for name, unit in (("district", District), ("commune", Commune)):
-        if name in data:
-            data[name] = _unit(unit, data[name], name, year, structure)
-    if "communes" in data:
-        data["communes"] = [
-            _unit(Commune, c, "communes", year, structure) for c in data["communes"]
-        ]
-    if model is Funding and "source" in data:
-        data["source"] = _category(FundingSource, data["source"], "source")
-    if model is Work and "kind" in data:
-        data["kind"] = _category(WorkKind, data["kind"], "kind")
-    return data
 
 
 def _schema(name: str, output, input_):
@@ -179,14 +142,16 @@ class RecordViewSet(
 
     def create(self, request, *args, **kwargs):
         data = self._valid()
-        data = resolve(self.model, data, data["year"], None)
+        data = services.resolve(self.model, data, data["year"], None)
         record = services.create(self.model, access=self.access, user=request.user, data=data)
         return self._render(record, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         record = self.get_object()
         data = self._valid(partial=True)
-        data = resolve(self.model, data, data.get("year", record.year), record.province.structure)
+        data = services.resolve(
+            self.model, data, data.get("year", record.year), record.province.structure
+        )
         with _conflicts_as_409():
             record = services.update(
                 record, access=self.access, user=request.user, version=_version(request), data=data
