@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from programme.api import views
+from programme.api import imports, views
 
 router = SimpleRouter()
 router.register("programme/funding-sources", views.FundingSourceViewSet, "programme-source")
@@ -16,6 +16,17 @@ router.register("programme/plans", views.YearPlanViewSet, "programme-plan")
 router.register("programme/figures", views.HistoricalFigureViewSet, "programme-figure")
 
 urlpatterns = [
+    path("programme/imports/", imports.ProgrammeImportView.as_view(), name="programme-import"),
+    path(
+        "programme/imports/template.csv",
+        imports.TemplateCSVView.as_view(),
+        name="programme-import-template-csv",
+    ),
+    path(
+        "programme/imports/template.xlsx",
+        imports.TemplateXLSXView.as_view(),
+        name="programme-import-template-xlsx",
+    ),
     path(
         "programme/stats/provinces/<str:code>/",
         views.ProvinceReportView.as_view(),
