@@ -1,5 +1,6 @@
 """Every page of the portal (the API has its own URLs under /api/v1/). The officer pages keep
-the "pages" namespace and the OCOP pages, under /ocop/, the "ocop" one."""
+the "pages" namespace, the OCOP pages, under /ocop/, the "ocop" one, and the programme
+records' pages, under /programme/, the "programme" one."""
 
 from django.urls import include, path
 
@@ -13,6 +14,7 @@ from web.views import (
     imports,
     ocop,
     overview,
+    programme,
 )
 
 COMMUNE = "communes/<str:structure>/<str:code>/"
@@ -71,6 +73,15 @@ ocop_pages = [
     path("evaluations/<int:pk>/revoke/", ocop.revoke, name="revoke"),
 ]
 
+programme_pages = [
+    path("", programme.records, name="records"),
+    path("bulk/", programme.bulk_step, name="bulk"),
+    path("<slug:kind>/new/", programme.record_new, name="new"),
+    path("<slug:kind>/<int:pk>/", programme.record_edit, name="edit"),
+    path("<slug:kind>/<int:pk>/delete/", programme.record_delete, name="delete"),
+    path("<slug:kind>/<int:pk>/step/", programme.record_step, name="step"),
+]
+
 # Public: no login; the figures come from the public API.
 dashboard_pages = [
     path("", dashboard.national, name="national"),
@@ -81,5 +92,6 @@ dashboard_pages = [
 urlpatterns = [
     path("dashboard/", include((dashboard_pages, "dashboard"))),
     path("ocop/", include((ocop_pages, "ocop"))),
+    path("programme/", include((programme_pages, "programme"))),
     path("", include((officer_pages, "pages"))),
 ]
