@@ -333,9 +333,12 @@ class _Importer:
     def _another_province(self, row: Row, data: dict) -> None:
         column = next(name for name in ("province", "district", "commune") if data.get(name))
         column = column if column in self.columns else "commune"
-        unit = data[column]
-        message = _("%(unit)s is of another province: you enter your own province's records.")
-        self.report.add_error(row.number, column, row.get(column), message % {"unit": unit.name})
+        if column == "province":
+            message = _("%(unit)s is another province: you enter your own province's records.")
+        else:
+            message = _("%(unit)s is of another province: you enter your own province's records.")
+        unit = data[column].name
+        self.report.add_error(row.number, column, row.get(column), message % {"unit": unit})
 
 
 # --- cells --------------------------------------------------------------------------------------

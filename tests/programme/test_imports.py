@@ -202,6 +202,11 @@ def test_a_commune_of_another_province_is_refused(cast, kinds):
         (2, "commune", "25930",
          "Xã Bạch Đằng is of another province: you enter your own province's records."),
     ]  # fmt: skip
+    errors = _refused("figures", "2020,74,average_criteria,,15,\n", cast.officer_20)
+    assert errors == [
+        (2, "province", "74",
+         "Tỉnh Bình Dương is another province: you enter your own province's records."),
+    ]  # fmt: skip
 
 
 def test_a_bad_date_and_a_duplicate_title(cast, kinds):
