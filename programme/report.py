@@ -53,7 +53,7 @@ def billions(million) -> str:
     return f"{number(Decimal(str(million)) / BILLION)} tỷ đồng"
 
 
-def _change(value, unit: str = "") -> str:
+def change_words(value, unit: str = "") -> str:
     if value is None:
         return ""
     value = Decimal(str(value))
@@ -61,7 +61,7 @@ def _change(value, unit: str = "") -> str:
     return f"{word} {number(abs(value))}{unit}"
 
 
-def _level(kind: str, level: str) -> str:
+def figure_name(kind: str, level: str) -> str:
     name = FIGURE_NAMES.get(kind, kind)
     return f"{name} {LEVEL_NAMES.get(level, level)}".strip()
 
@@ -76,9 +76,8 @@ def resources_text(report: dict) -> list[str]:
     groups = actual["by_group"]
     text = f"Tổng nguồn vốn huy động thực hiện Chương trình năm {year}: {billions(actual['total'])}"
     if actual["previous_total"] is not None:
-        text += (
-            f" ({_change(Decimal(actual['change']) / BILLION, ' tỷ đồng')} so với năm {year - 1})"
-        )
+        difference = change_words(Decimal(actual["change"]) / BILLION, " tỷ đồng")
+        text += f" ({difference} so với năm {year - 1})"
     text += (
         f"; trong đó vốn ngân sách nhà nước {billions(groups['budget']['amount'])} "
         f"({number(groups['budget']['share'] or 0)}%), vốn huy động khác "
@@ -137,9 +136,10 @@ def titles_text(report: dict) -> list[str]:
 def figures_text(report: dict) -> list[str]:
     lines = []
     for figure in report["figures"]:
-        text = f"{_level(figure['kind'], figure['level']).capitalize()}: {number(figure['value'])}"
+        name = figure_name(figure["kind"], figure["level"]).capitalize()
+        text = f"{name}: {number(figure['value'])}"
         if figure["change"] is not None:
-            text += f" ({_change(figure['change'])} so với năm {report['year'] - 1})"
+            text += f" ({change_words(figure['change'])} so với năm {report['year'] - 1})"
         lines.append(text + ".")
     return lines
 
@@ -153,7 +153,7 @@ def _target_text(target: dict) -> str:
     where = " mỗi huyện" if target["per_district"] else ""
     if target["district"]:
         where = f" tại {target['district']['name']}"
-    return f"{_level(target['kind'], target['level'])}{where}: {bound}"
+    return f"{figure_name(target['kind'], target['level'])}{where}: {bound}"
 
 
 def plan_text(report: dict) -> list[str]:
@@ -206,7 +206,7 @@ def _sheet(book: Workbook, title: str, header: list[str], rows) -> None:
         sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
 
 
-def _decisions(province: Province, year: int):
+def title_decisions(province: Province, year: int):
     """The appendix: each approved hamlet title of the year, with its decision."""
     titles = (
         HamletTitle.objects.filter(province=province, year=year, status=Status.APPROVED)
@@ -233,6 +233,15 @@ def workbook(province: Province, year: int) -> bytes:
     summary.title = "Báo cáo"
     for line in text(report).splitlines():
         summary.append([neutralise(line)])
+    add_sheets(book, report, province, year)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def add_sheets(book: Workbook, report: dict, province: Province, year: int) -> None:
+    """The programme's sheets of ``report`` (selectors.province_report) added to ``book``:
+    resources by source, works by kind, hamlet titles per district, and the titles' decisions."""
     actual = report["resources"]["actual"]
     planned = report["resources"]["planned"]
     rows = []
@@ -271,8 +280,5 @@ def workbook(province: Province, year: int) -> bytes:
         book,
         "Phụ lục quyết định",
         ["Danh hiệu", "Huyện", "Xã", "Thôn / hộ", "Số quyết định", "Ngày", "Mã hồ sơ"],
-        _decisions(province, year),
+        title_decisions(province, year),
     )
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()

@@ -201,10 +201,17 @@ TITLE_OF = {Figure.MODEL_AREAS: HamletTitle.Kind.MODEL_AREA}
 TITLE_OF[Figure.MODEL_GARDENS] = HamletTitle.Kind.MODEL_GARDEN
 
 
+def reported_figures(province: Province, years: tuple[int, ...]) -> list[HistoricalFigure]:
+    """The province's approved figures of ``years``, as reported (the years before the
+    portal's commune data, or the province's own count)."""
+    scope = Scope(province, years[0])
+    return list(_approved(HistoricalFigure, scope, years).order_by("year", "kind", "level"))
+
+
 def figures(scope: Scope) -> tuple[list[dict], dict]:
     """The province figures of the year, each with the previous year's and the change; and a
     map (kind, level) -> the year's value, for the plan's progress."""
-    rows = _approved(HistoricalFigure, scope, (scope.year, scope.year - 1))
+    rows = reported_figures(scope.province, (scope.year, scope.year - 1))
     values = {(f.year, f.kind, f.level): f.value for f in rows}
     result, now = [], {}
     for (year, kind, level), value in sorted(values.items()):
@@ -270,12 +277,15 @@ def plans(scope: Scope, reached: dict, titles: dict, districts: list[District]):
     return this_year, next_year
 
 
-def province_report(province: Province, year: int) -> dict:
-    """Every figure of the province's year, from approved records (10 queries)."""
+def province_report(province: Province, year: int, *, reached: dict | None = None) -> dict:
+    """Every figure of the province's year, from approved records (10 queries). ``reached``
+    maps (figure kind, level) to a value the year's plan is measured against instead of the
+    province's reported figure (the annual report's figures counted from the communes)."""
     scope = Scope(province, year)
     districts = list(District.objects.on_map(year, province.structure).filter(province=province))
     titles = _title_counts(scope)
-    found, reached = figures(scope)
+    found, reported = figures(scope)
+    reached = {**reported, **(reached or {})}
     plan, next_plan = plans(scope, reached, titles, districts)
     return {
         "province": {"code": province.code, "name": province.name},

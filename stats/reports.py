@@ -72,15 +72,28 @@ def write_province_workbook(
 ) -> int:
     """province_workbook written to the binary stream ``out``; returns the communes' count."""
     with translation.override(language):
-        report = province_stats(province.code, year, province.structure)
-        data = _load(province, year, access)
         book = Workbook()
-        summary = book.active
-        summary.title = SUMMARY_SHEET
-        _summary_sheet(summary, report, data)
-        _communes_sheet(book.create_sheet(COMMUNES_SHEET), data)
-        _recognitions_sheet(book.create_sheet(RECOGNITIONS_SHEET), data)
+        count = add_sheets(book, province=province, year=year, access=access)
+        book.remove(book.worksheets[0])
         book.save(out)
+    return count
+
+
+def add_sheets(
+    book: Workbook,
+    *,
+    province: Province,
+    year: int,
+    access: Access,
+    report: UnitStats | None = None,
+) -> int:
+    """The report's three sheets added to ``book``, in the active language; ``report`` is the
+    province's statistics if the caller has them already. Returns the communes' count."""
+    report = report or province_stats(province.code, year, province.structure)
+    data = _load(province, year, access)
+    _summary_sheet(book.create_sheet(SUMMARY_SHEET), report, data)
+    _communes_sheet(book.create_sheet(COMMUNES_SHEET), data)
+    _recognitions_sheet(book.create_sheet(RECOGNITIONS_SHEET), data)
     return len(data.communes)
 
 
@@ -131,8 +144,8 @@ def _load(province: Province, year: int, access: Access) -> ReportData:
     rows = {commune.pk: Row(commune) for commune in communes}
     _attach_assessments(rows, province, year, access, criteria_set)
     _attach_titles(rows, province, year, ladder)
-    recognitions = _recognitions(province, year, ladder)
-    return ReportData(province, year, ladder, criteria, list(rows.values()), recognitions)
+    decisions = recognitions(province, year, ladder)
+    return ReportData(province, year, ladder, criteria, list(rows.values()), decisions)
 
 
 def _attach_assessments(rows: dict[int, Row], province, year, access, criteria_set) -> None:
@@ -165,7 +178,7 @@ def _attach_titles(rows: dict[int, Row], province, year, ladder: Ladder) -> None
             rows[commune_id].held = levels.get(level_id)
 
 
-def _recognitions(province: Province, year: int, ladder: Ladder) -> list[Recognition]:
+def recognitions(province: Province, year: int, ladder: Ladder) -> list[Recognition]:
     """The province's decisions (on its communes or districts) on the year's ladder that bear
     on the year: in force on 31 December, or for the year, or decided or revoked in it."""
     year_end = datetime.date(year, 12, 31)

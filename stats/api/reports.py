@@ -1,19 +1,23 @@
 """GET /api/v1/exports/report.xlsx: a province's report workbook for a year (stats.reports).
 Public like the statistics: the public gets approved assessments only, a province's staff and
-the national office what they may see. Its labels follow the request's language."""
+the national office what they may see. Its labels follow the request's language.
+
+GET /api/v1/stats/provinces/<code>/annual-report.<docx|xlsx|txt>: the province's annual report
+on the programme (stats.annual), in Vietnamese, approved records only, for everyone."""
 
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from accounts.access import access_for
 from core.api import ErrorSerializer
 from criteria.api.imports import XLSX, FileView, XLSXRenderer
-from stats import reports
+from stats import annual, reports
 from stats.selectors import UnitNotFound
 
 
@@ -69,5 +73,76 @@ class ReportView(FileView):
         )
         response = HttpResponse(book, content_type=XLSX)
         name = f"ntm-report-{province.code}-{year}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class AnnualQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        help_text="The year reported (2000 to 2100); a criteria set must be in force in it.",
+    )
+
+
+class TextRenderer(BaseRenderer):
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+
+class DOCXRenderer(BaseRenderer):
+    media_type = annual.DOCX
+    format = "docx"
+    charset = None
+
+
+class AnnualReportView(FileView):
+    renderer_classes = [DOCXRenderer, XLSXRenderer, TextRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="A province's annual report on the programme (Word, Excel or text)",
+        description=(
+            "The province's report for a year, in Vietnamese: communes by level on 31 December "
+            "with those recognised in the year, the share of the rural communes and the change "
+            "on the previous year; the average criteria met and its change; districts; OCOP "
+            "products by stars; resources mobilised by source with shares; works built; "
+            "production models; hamlet titles; this year's plan with its progress and next "
+            "year's plan; an appendix of the recognition decisions of the year, the hamlet "
+            "titles' decisions and the province's reported figures used. The communes' "
+            "figures are counted from the portal's records where it holds the province's "
+            "communes for the year, and are the province's reported figures otherwise; each "
+            "says which. `docx`: a Word document; `xlsx`: the text, then the statistics "
+            "workbook's sheets and the programme's; `txt`: plain text. Approved records only, "
+            "for everyone. A bad year, or one without a criteria set, is a 400; a province not "
+            "on the year's map or another format a 404."
+        ),
+        parameters=[
+            AnnualQuerySerializer,
+            OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern="^[0-9]{2}$"),
+            OpenApiParameter(
+                "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(annual.FORMATS)
+            ),
+        ],
+        responses={
+            (200, annual.DOCX): OpenApiResponse(OpenApiTypes.BINARY, description="Word."),
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook."),
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Text."),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def get(self, request, code, fmt):
+        if fmt not in annual.FORMATS:
+            raise NotFound(_("No report in the format “%(fmt)s”.") % {"fmt": fmt})
+        params = AnnualQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        year = params.validated_data["year"]
+        try:
+            province = reports.report_province(code, year)
+        except UnitNotFound as error:
+            raise NotFound(str(error)) from None
+        content, content_type, name = annual.write(province, year, fmt)
+        response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

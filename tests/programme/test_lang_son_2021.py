@@ -74,6 +74,7 @@ def reported(django_db_setup, django_db_blocker):
     approver do through the API, in a transaction undone after the last of them."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_programme_kinds", verbosity=0)
+        call_command("load_criteria", verbosity=0)  # the 2021-2025 set, for the annual report
         officer = portal_user("officer_20", "officer", "20")
         approver = portal_user("approver_20", "approver", "20")
         communes = Commune.objects.rural().filter(structure="2021", province__code="20")
@@ -251,3 +252,52 @@ def test_the_workbook_through_the_api(api, reported):
     text = "\n".join(str(row[0]) for row in book["Báo cáo"].iter_rows(values_only=True))
     assert "Hỗ trợ 6,9 tỷ đồng cho 16 mô hình phát triển sản xuất" in text
     assert api().get(f"{BASE}stats/provinces/20/report.xlsx").status_code == 400
+
+
+LANG_SON_2021 = [
+    "TỈNH LẠNG SƠN",
+    "Số xã được công nhận đạt chuẩn nông thôn mới trong năm: 10.",
+    "Tổng số xã đạt chuẩn nông thôn mới: 75.",
+    "Tổng số xã đạt chuẩn nông thôn mới nâng cao: 5.",
+    "Bình quân tiêu chí đạt/xã: 14,03 (tăng 1,06 so với năm 2020).",
+    "Tổng nguồn vốn huy động thực hiện Chương trình năm 2021: 2.974 tỷ đồng",
+    "ngày công lao động quy thành tiền 111 tỷ đồng",
+    "23 km đường giao thông mở mới",
+    "404 km đường bê tông hóa",
+    "21 công trình thủy lợi, nước sinh hoạt",
+    "10 dự án điện nông thôn",
+    "27 công trình trường học",
+    "7 nhà văn hóa xã",
+    "24 nhà văn hóa thôn",
+    "Hỗ trợ 6,9 tỷ đồng cho 16 mô hình phát triển sản xuất.",
+    "Kế hoạch năm 2022:",
+    "- số xã được công nhận thêm chuẩn nông thôn mới: 10.",
+    "- bình quân tiêu chí đạt/xã: ít nhất 14,5.",
+    "- số xã được công nhận thêm nông thôn mới nâng cao: 5.",
+    "- khu dân cư kiểu mẫu mỗi huyện: 2 đến 3.",
+    "- vườn mẫu mỗi huyện: ít nhất 2.",
+]
+
+
+def test_the_annual_report_rebuilds_the_paragraph(api, reported):
+    """The whole annual report of 2021, as text and as the Word document the province sends:
+    the portal holds no commune of Lạng Sơn for 2021, so the communes' figures are the
+    province's reported ones, said so, and listed in the appendix with their record ids."""
+    import io
+
+    from docx import Document
+
+    url = "/api/v1/stats/provinces/20/annual-report.{fmt}"
+    text = api().get(url.format(fmt="txt"), {"year": 2021}).content.decode()
+    for said in LANG_SON_2021:
+        assert said in text, said
+    assert "số liệu tỉnh báo cáo" in text
+    appendix = text.split("Phụ lục 3")[1]
+    for figure in ("Bình quân tiêu chí đạt/xã | 2020 | 12,97", "| 2021 | 14,03", "| 2021 | 75"):
+        assert figure in appendix, figure
+    response = api().get(url.format(fmt="docx"), {"year": 2021})
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    for said in LANG_SON_2021:
+        assert said in paragraphs, said
