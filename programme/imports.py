@@ -280,9 +280,12 @@ class _Importer:
                 record = services.create(self.model, access=self.access, user=self.user, data=data)
                 for action in STEPS[self.report.status]:
                     record = services.move(
-                        record, action=action, access=self.access, user=self.user,
+                        record,
+                        action=action,
+                        access=self.access,
+                        user=self.user,
                         version=record.version,
-                    )  # fmt: skip
+                    )
         except ValidationError as error:
             self._errors(row, self._errors_of(error, data))
         except PermissionDenied:
