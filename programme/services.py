@@ -18,6 +18,7 @@ from accounts.access import Access
 from communes.models import Commune, District, Province, structure_for_year
 from core.numbers import parse_decimal
 from core.text import MAX_TEXT, clean_text
+from criteria.models import YearClosure
 from criteria.services.workflow import TRANSITIONS, may_take
 from programme.models import (
     FIRST_YEAR,
@@ -98,6 +99,23 @@ def _check_scope(access: Access, province_id: int) -> None:
         raise PermissionDenied(
             _("Only officers of this province and national users enter its programme records.")
         )
+
+
+def _closed_message(province_id: int, year: int) -> str | None:
+    """Why a record of a closed province-year cannot change (the assessments' closure: after
+    the reporting deadline the province's figures of the year stand), or None."""
+    if not YearClosure.objects.filter(province=province_id, year=year).exists():
+        return None
+    return _(
+        "Year %(year)d of this province is closed: its records cannot change until the year is "
+        "reopened."
+    ) % {"year": year}
+
+
+def _refuse_closed(record) -> None:
+    message = _closed_message(record.province_id, record.year)
+    if message:
+        raise StateError(message, "year_closed")
 
 
 def _raise(errors: Errors) -> None:
@@ -398,6 +416,10 @@ def create(model: type[Model], *, access: Access, user=None, data: dict) -> Mode
     if fields.get("province") is None:
         _raise(errors)
     _check_scope(access, fields["province"].pk)
+    if fields.get("year") is not None:
+        closed = _closed_message(fields["province"].pk, fields["year"])
+        if closed:
+            _add(errors, "year", closed)
     communes = fields.pop("communes", None)
     record = model(**fields, created_by=user)
     if communes is not None:
@@ -413,6 +435,7 @@ def update(record: Model, *, access: Access, user=None, version=None, data: dict
     _check_scope(access, record.province_id)
     current = type(record).objects.select_for_update().get(pk=record.pk)
     _refuse_stale(current, version)
+    _refuse_closed(current)
     if current.is_locked:
         message = _("This record is %(status)s: return or reopen it before changing it.")
         raise StateError(message % {"status": current.get_status_display().lower()}, "locked")
@@ -450,6 +473,7 @@ def delete(record: Model, *, access: Access, user=None) -> None:
     """Delete a draft or returned record (e.g. a province total replaced by its detail)."""
     _check_scope(access, record.province_id)
     current = type(record).objects.select_for_update().get(pk=record.pk)
+    _refuse_closed(current)
     if current.is_locked:
         message = _("This record is %(status)s: return or reopen it before deleting it.")
         raise StateError(message % {"status": current.get_status_display().lower()}, "locked")
@@ -458,6 +482,10 @@ def delete(record: Model, *, access: Access, user=None) -> None:
 
 
 # --- workflow -----------------------------------------------------------------------------------
+
+# As for assessments: a closed year takes no new submission and no reopening; what was
+# submitted before the deadline can still be approved or returned.
+CLOSED_YEAR_REFUSES = ("submit", "reopen")
 
 
 def available_steps(record, access: Access) -> list[str]:
@@ -473,7 +501,7 @@ def available_steps(record, access: Access) -> list[str]:
 def move(record, *, action: str, access: Access, user=None, comment="", version=None):
     """Take a workflow step (submit, approve, return, reopen) on a record, with the rules of
     criteria.services.workflow; the step is kept (Step) and the record's history has the
-    change. Programme records have no year closure: only the assessments' years close."""
+    change. A closed province-year (criteria's YearClosure) refuses submitting and reopening."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError({"action": [_("Unknown step “%(a)s”.") % {"a": action}]})
@@ -486,6 +514,8 @@ def move(record, *, action: str, access: Access, user=None, comment="", version=
     _raise(errors)
     current = type(record).objects.select_for_update().get(pk=record.pk)
     _refuse_stale(current, version)
+    if action in CLOSED_YEAR_REFUSES:
+        _refuse_closed(current)
     if current.status not in transition.sources:
         allowed = ", ".join(str(Status(s).label).lower() for s in transition.sources)
         message = _("Cannot take this step: the record is %(status)s (only when %(allowed)s).")
