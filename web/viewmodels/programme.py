@@ -9,7 +9,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -462,19 +462,3 @@ def summary(province: Province, year: int) -> Summary:
             "funding": number(report["production_models"]["funding"]),
         },
     )
-
-
-def report_links(province: Province, year: int) -> list[tuple[str, str]]:
-    """The annual report's downloads (the statistics API), as (label, url)."""
-    links = []
-    for fmt, label in (("docx", _("Annual report (Word)")), ("xlsx", _("Annual report (Excel)"))):
-        links.append((label, f"{_report_path(province, fmt)}?year={year}"))
-    return links
-
-
-def _report_path(province: Province, fmt: str) -> str:
-    try:
-        return reverse("stats-annual-report", kwargs={"code": province.code, "fmt": fmt})
-    except NoReverseMatch:
-        # The statistics API names this route; until it is mounted, its documented path.
-        return f"/api/v1/stats/provinces/{province.code}/annual-report.{fmt}"

@@ -129,7 +129,6 @@ def records(request):
             "sections": sections,
             "bulk": vm.bulk_steps(sections),
             "summary": vm.summary(page.province, page.year),
-            "report_links": vm.report_links(page.province, page.year),
         }
     return render(request, "web/programme/records.html", context)
 
