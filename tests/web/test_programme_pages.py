@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -618,3 +619,75 @@ def test_the_page_costs_the_same_queries_however_many_records(client, cast, kind
     # session saved.
     assert count() == one
     assert one <= 24
+
+
+# --- 7. import ------------------------------------------------------------------------------------
+
+
+def _csv(*lines: str) -> SimpleUploadedFile:
+    content = "\n".join(lines).encode()
+    return SimpleUploadedFile("fundings.csv", content, content_type="text/csv")
+
+
+FUNDINGS_CSV = "year,province,district,commune,source,kind,amount,note"
+
+
+def test_an_officer_checks_then_confirms_an_import(client, cast, kinds):
+    as_user(client, cast.officer_74)
+    assert 'id="import-form"' in client.get(PAGE, {"year": YEAR}).content.decode()
+    upload = _csv(
+        FUNDINGS_CSV, f'{YEAR},74,,,credit,actual,"1250,5",', f"{YEAR},74,,,enterprises,actual,300,"
+    )
+    response = client.post(
+        f"{PAGE}import/", {"kind": "fundings", "status": "draft", "year": YEAR, "file": upload}
+    )
+    assert response.status_code == 200
+    assert "2 records will be added." in text(response)
+    assert not Funding.objects.exists()  # checked only
+    token = re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+
+    response = client.post(f"{PAGE}import/confirm/", {"token": token, "year": YEAR})
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE}?year={YEAR}#fundings"
+    assert sorted(Funding.objects.values_list("amount", "status")) == [
+        (Decimal("300"), "draft"),
+        (Decimal("1250.5"), "draft"),
+    ]
+    again = client.post(f"{PAGE}import/confirm/", {"token": token, "year": YEAR})
+    assert again.status_code == 400  # a file is imported once
+    assert Funding.objects.count() == 2
+
+
+def test_a_file_with_an_error_is_refused_whole(client, cast, kinds):
+    as_user(client, cast.officer_74)
+    upload = _csv(FUNDINGS_CSV, f"{YEAR},74,,,credit,actual,100,", f"{YEAR},74,,,nowhere,actual,1,")
+    response = client.post(
+        f"{PAGE}import/", {"kind": "fundings", "status": "draft", "year": YEAR, "file": upload}
+    )
+    assert response.status_code == 400
+    errors = re.findall(r'<tr data-row="(\d+)">(.*?)</tr>', response.content.decode(), re.S)
+    assert [(row, "nowhere" in _plain(cells)) for row, cells in errors] == [("3", True)]
+    assert "confirm-import" not in response.content.decode()
+    assert not Funding.objects.exists()
+
+
+def test_a_viewer_may_not_import(client, cast, kinds):
+    as_user(client, cast.viewer_74)
+    assert 'id="import-form"' not in client.get(PAGE, {"year": YEAR}).content.decode()
+    upload = _csv(FUNDINGS_CSV, f"{YEAR},74,,,credit,actual,100,")
+    response = client.post(
+        f"{PAGE}import/", {"kind": "fundings", "status": "draft", "year": YEAR, "file": upload}
+    )
+    assert response.status_code == 403
+    assert not Funding.objects.exists()
+
+
+def test_an_officer_may_not_import_approved_records(client, cast, kinds):
+    as_user(client, cast.officer_74)
+    upload = _csv(FUNDINGS_CSV, f"{YEAR},74,,,credit,actual,100,")
+    response = client.post(
+        f"{PAGE}import/", {"kind": "fundings", "status": "approved", "year": YEAR, "file": upload}
+    )
+    assert response.status_code == 400
+    assert 'value="approved"' not in response.content.decode()
+    assert not Funding.objects.exists()

@@ -4,14 +4,20 @@ record's year and from the categories in the database; numbers as typed (a decim
 read and checked by the services, whose errors come back at the fields they name."""
 
 import datetime
+import secrets
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, District, Province
 from core.text import MAX_TEXT
 from criteria.models import Level
+from programme import imports
 from programme.models import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -25,6 +31,7 @@ from programme.models import (
     WorkKind,
     YearPlan,
 )
+from web.forms import imports as import_forms
 from web.forms.ocop import ISO_DATE, SHORT_TEXT, CommuneField
 from web.forms.ocop import ScopeForm as ProvinceScopeForm
 from web.viewmodels.programme import LEVELS, default_year
@@ -410,3 +417,95 @@ class BulkForm(forms.Form):
                 )
             result.append((slug, int(pk), int(version)))
         return result
+
+
+# --- import ---------------------------------------------------------------------------------------
+# Between the check and the confirmation the file stays on the server, as on the assessments'
+# import page (web.forms.imports): kept under the uploader's own folder of the same pending
+# area (swept after an hour by the same rule), named by a random token, its kind and status.
+
+
+def import_statuses(user) -> list[tuple[str, str]]:
+    """The statuses the user may import records as: the import service's rule, asked."""
+    choices = [
+        (imports.DRAFT, _("Draft (to be submitted for approval)")),
+        (imports.SUBMITTED, _("Submitted (sent to the province's approver)")),
+        (imports.APPROVED, _("Approved (submitted and approved at once)")),
+    ]
+    allowed = []
+    for status, label in choices:
+        try:
+            imports.import_access(user, "fundings", status)
+        except (ValidationError, PermissionDenied):
+            continue
+        allowed.append((status, label))
+    return allowed
+
+
+def _import_folder(user) -> str:
+    return f"{import_forms.PENDING}/programme-{user.pk}"
+
+
+class ImportForm(import_forms.UploadForm):
+    """A file of one kind of record, and the status its records are left with."""
+
+    kind = forms.ChoiceField(label=_("Kind of record"))
+
+    def __init__(self, *args, user, kinds, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["kind"].choices = [("", _("Choose a kind")), *kinds]
+        self.fields["status"].choices = import_statuses(user)
+        self.order_fields(["kind", "file", "status"])
+
+    def keep(self, user) -> str:
+        """Store the upload for ``user`` until confirmed; returns its token."""
+        import_forms.forget_expired()
+        upload, data = self.cleaned_data["file"], self.cleaned_data
+        token = secrets.token_urlsafe(24)
+        extension = upload.name.lower().rsplit(".", 1)[-1]
+        name = f"{_import_folder(user)}/{token}.{data['kind']}.{data['status']}.{extension}"
+        upload.seek(0)
+        default_storage.save(name, ContentFile(upload.read()))
+        return token
+
+
+class ImportConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_token(self) -> str:
+        """The stored file's name, if the token is this user's and recent."""
+        token = self.cleaned_data["token"]
+        name = self._find(token) if import_forms.TOKEN.fullmatch(token) else None
+        if name is None or _expired(name):
+            raise forms.ValidationError(
+                _("This checked file is no longer kept (or is not yours): upload it again.")
+            )
+        return name
+
+    def _find(self, token: str) -> str | None:
+        folder = _import_folder(self.user)
+        try:
+            _dirs, names = default_storage.listdir(folder)
+        except FileNotFoundError:
+            return None
+        found = [name for name in names if name.startswith(token + ".")]
+        return f"{folder}/{found[0]}" if found else None
+
+    @property
+    def kind(self) -> str:
+        return self.cleaned_data["token"].rsplit(".", 3)[-3]
+
+    @property
+    def status(self) -> str:
+        return self.cleaned_data["token"].rsplit(".", 2)[-2]
+
+
+def _expired(name: str) -> bool:
+    try:
+        return timezone.now() - default_storage.get_modified_time(name) > import_forms.KEPT_FOR
+    except FileNotFoundError:
+        return True

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,8 +26,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import Access, access_for
 from communes.models import Province
 from core.forms import add_service_errors, error_text
-from programme import selectors, services
+from programme import imports, selectors, services
 from web.forms import errors_of
+from web.forms import imports as import_forms
 from web.forms import programme as forms
 from web.viewmodels import programme as vm
 from web.viewmodels.ocop import chooses_province
@@ -36,6 +39,7 @@ STEP_DONE = {
     "return": gettext_lazy("Returned to the officers for changes."),
     "reopen": gettext_lazy("Reopened: the officers can change the record again."),
 }
+IMPORTED = gettext_lazy("Imported: %(n)d records.")
 BULK_DONE = {
     "submit": gettext_lazy("%(n)d records submitted for approval."),
     "approve": gettext_lazy("%(n)d records approved."),
@@ -129,6 +133,8 @@ def records(request):
             "sections": sections,
             "bulk": vm.bulk_steps(sections),
             "summary": vm.summary(page.province, page.year),
+            "upload": _import_form(request) if page.can_edit else None,
+            "kinds": vm.KINDS,
         }
     return render(request, "web/programme/records.html", context)
 
@@ -277,3 +283,64 @@ def _record_of_page(page: Page, kind: vm.Kind, pk: int):
     if record is None:
         raise ValidationError(_("A record of the list is no longer there: reload the page."))
     return record
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def _import_form(request, data=None, files=None):
+    kinds = [(slug, kind.title) for slug, kind in vm.KINDS.items()]
+    return forms.ImportForm(data, files, user=request.user, kinds=kinds)
+
+
+def _import_page(request, page: Page, upload, *, status=200, **context):
+    context |= {"page": page, "upload": upload, "kinds": vm.KINDS}
+    return render(request, "web/programme/import.html", context, status=status)
+
+
+@login_required
+def import_check(request):
+    """A file checked (nothing written): what it would add, or every error."""
+    page = page_for(request, request.POST if request.method == "POST" else None)
+    imports.import_access(request.user, "fundings")  # 403 to those who may not enter records
+    upload = _import_form(request, _posted(request), request.FILES or None)
+    if not upload.is_valid():
+        return _import_page(request, page, upload, status=400 if upload.is_bound else 200)
+    data = upload.cleaned_data
+    try:
+        report = imports.import_records(
+            data["kind"], data["file"], user=request.user, status=data["status"], dry_run=True
+        )
+    except imports.ProgrammeImportRefused as refused:
+        return _import_page(request, page, upload, refusal=refused, status=400)
+    except ValidationError as error:
+        upload.add_error(None, error_text(error))
+        return _import_page(request, page, upload, status=400)
+    token = upload.keep(request.user)
+    confirm = forms.ImportConfirmForm(initial={"token": token}, user=request.user)
+    return _import_page(request, page, upload, report=report, confirm=confirm)
+
+
+@login_required
+@require_POST
+def import_confirm(request):
+    page = page_for(request, request.POST)
+    confirm = forms.ImportConfirmForm(request.POST, user=request.user)
+    if not confirm.is_valid():
+        messages.error(request, error_text(errors_of(confirm)))
+        return _import_page(request, page, _import_form(request), status=400)
+    name = confirm.cleaned_data["token"]
+    try:
+        with default_storage.open(name, "rb") as file:
+            report = imports.import_records(
+                confirm.kind, file, user=request.user, status=confirm.status
+            )
+    except imports.ProgrammeImportRefused as refused:
+        return _import_page(request, page, _import_form(request), refusal=refused, status=400)
+    except ValidationError as error:
+        messages.error(request, f"{error_text(error)} {_('Nothing was done.')}")
+        return _import_page(request, page, _import_form(request), status=400)
+    finally:
+        import_forms.forget(name)  # applied or refused, the next try starts from a new upload
+    messages.success(request, IMPORTED % {"n": report.created})
+    return redirect(page.url(confirm.kind) if page.province else reverse("programme:records"))
