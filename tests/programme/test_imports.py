@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
+from communes.models import Province
+from criteria.services.closures import close_year
 from programme.imports import COLUMNS, ProgrammeImportRefused, import_records
 from programme.models import (
     Funding,
@@ -376,3 +378,11 @@ def test_the_templates(api, cast, kinds):
     assert listed[("kind", "new_road")] == "Đường giao thông mở mới"
     assert listed[("mode", "upgraded")] == "Nâng cấp, sửa chữa"
     assert api().get(f"{IMPORTS}template.csv", {"kind": "roads"}).status_code == 400
+
+
+def test_a_closed_year_takes_no_imported_record(cast, kinds, small_set):
+    close_year(province=Province.objects.get(structure="2021", code="20"), year=2022)
+    errors = _refused("works", "2022,05998,new_road,new,1,,\n2023,05998,new_road,new,1,,\n",
+                      cast.officer_20)  # fmt: skip
+    assert [(row, column) for row, column, *_rest in errors] == [(2, "year")]
+    assert "closed" in errors[0][3]
