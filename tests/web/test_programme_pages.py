@@ -496,7 +496,7 @@ def test_an_officer_submits_all_drafts_and_an_approver_approves_all(client, cast
     data = _bulk(page, "submit")
     assert data["records"] == [f"works:{road.pk}:{road.version}"]  # drafts only
     response = client.post(f"{PAGE}bulk/", data, follow=True)
-    assert "1 records submitted for approval." in messages_of(response)
+    assert "1 record submitted for approval." in messages_of(response)
     assert Work.objects.get(pk=road.pk).status == "submitted"
 
     as_user(client, cast.approver_74)

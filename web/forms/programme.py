@@ -453,7 +453,7 @@ class ImportForm(import_forms.UploadForm):
 
     def __init__(self, *args, user, kinds, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["kind"].choices = [("", _("Choose a kind")), *kinds]
+        self.fields["kind"].choices = [("", _("Choose a kind of record")), *kinds]
         self.fields["status"].choices = import_statuses(user)
         self.order_fields(["kind", "file", "status"])
 

@@ -205,7 +205,7 @@ KINDS = {
             gettext_lazy("Model residential areas and model gardens"),
             gettext_lazy("Add a hamlet title"),
             (
-                gettext_lazy("Title"),
+                gettext_lazy("Kind of title"),
                 gettext_lazy("Hamlet or household"),
                 gettext_lazy("Decision"),
             ),

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import Access, access_for
@@ -39,10 +39,12 @@ STEP_DONE = {
     "return": gettext_lazy("Returned to the officers for changes."),
     "reopen": gettext_lazy("Reopened: the officers can change the record again."),
 }
-IMPORTED = gettext_lazy("Imported: %(n)d records.")
+IMPORTED = ngettext_lazy("Imported: %(n)d record.", "Imported: %(n)d records.", "n")
 BULK_DONE = {
-    "submit": gettext_lazy("%(n)d records submitted for approval."),
-    "approve": gettext_lazy("%(n)d records approved."),
+    "submit": ngettext_lazy(
+        "%(n)d record submitted for approval.", "%(n)d records submitted for approval.", "n"
+    ),
+    "approve": ngettext_lazy("%(n)d record approved.", "%(n)d records approved.", "n"),
 }
 
 
