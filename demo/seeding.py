@@ -35,7 +35,7 @@ from criteria.models import (
 from criteria.services.recognitions import set_target
 from criteria.services.values import create_assessments
 from criteria.services.workflow import move_many
-from demo import ocop_products, records, thresholds, values
+from demo import ocop_products, programme_records, records, thresholds, values
 from demo.models import Seeding
 from demo.plan import YEARS, DemoPlan, Status, ocop_needs
 
@@ -64,6 +64,7 @@ class Written:
     district_recognitions: int
     targets: int
     ocop: ocop_products.Written
+    programme: programme_records.Written
 
 
 def demo_assessments(plan: DemoPlan) -> QuerySet:
@@ -146,6 +147,7 @@ def _delete_quietly(queryset: QuerySet) -> None:
 def clear(plan: DemoPlan) -> None:
     """Remove what an earlier run wrote, with its history, and nothing else."""
     Seeding.objects.all().delete()
+    programme_records.clear()
     provinces = [pp.province for pp in plan.provinces]
     _delete_quietly(Recognition.objects.filter(_recognition_scope(plan)))
     Recognition.history.filter(_recognition_scope(plan)).delete()
@@ -254,6 +256,7 @@ def seed(plan: DemoPlan) -> Written:
     _record(plan, communes + districts)
     targets = records.targets(plan)
     _set_targets(targets)
+    programme = programme_records.seed(plan)
     written = Written(
         thresholds=len(demo_thresholds),
         assessments=len(entries),
@@ -262,6 +265,7 @@ def seed(plan: DemoPlan) -> Written:
         district_recognitions=len(districts),
         targets=len(targets),
         ocop=ocop,
+        programme=programme,
     )
     Seeding.objects.create(fingerprint=fingerprint(plan), written=asdict(written))
     return written

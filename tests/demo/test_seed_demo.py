@@ -37,6 +37,8 @@ from criteria.models import (
 from demo import plan as demo
 from demo import records, seeding, thresholds
 from demo.models import Seeding
+from programme.models import Funding, HamletTitle, Step, YearPlan
+from stats import annual
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +82,7 @@ def ocop_provider(answer):
 def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_criteria", verbosity=0)
+        call_command("load_programme_kinds", verbosity=0)
         plan = demo.build_plan()
         out = io.StringIO()
         call_command("seed_demo", stdout=out)
@@ -182,6 +185,15 @@ def _snapshot(plan) -> dict[str, list]:
             "value",
             "history_type",
         ),
+        "fundings": Funding.objects.filter(note__startswith=records.TARGET_MARK).values_list(
+            "province__code", "year", "source__code", "kind", "amount", "status", "version"
+        ),
+        "hamlet titles": HamletTitle.objects.filter(
+            note__startswith=records.TARGET_MARK
+        ).values_list("commune__code", "year", "kind", "holder", "decision_number", "status"),
+        "programme steps": Step.objects.values_list("record_type", "action", "to_status")
+        .annotate(n=Count("pk"))
+        .order_by(),
     }
     return {name: sorted(query, key=repr) for name, query in queries.items()}
 
@@ -811,3 +823,26 @@ def test_missing_units_name_the_command_to_run(seeded):
     Province.objects.filter(structure="2021", code="74").update(code="99")
     with pytest.raises(CommandError, match=r"load_admin_units --structure 2021"):
         call_command("seed_demo", verbosity=0)
+
+
+def test_the_demo_provinces_have_approved_programme_records(seeded):
+    """Capital, works, models and hamlet titles of 2023 and 2024 and the plan of 2025, entered
+    and approved through programme.services, so that the programme page, its statistics and
+    the annual report show something after make run."""
+    for code in DEMO_CODES:
+        fundings = Funding.objects.filter(province__code=code, province__structure="2021")
+        assert sorted(set(fundings.values_list("year", flat=True))) == [2023, 2024]
+        assert set(fundings.values_list("status", flat=True)) == {"approved"}
+        assert all(
+            note.startswith("Minh họa (demo)") for note in fundings.values_list("note", flat=True)
+        )
+        titles = HamletTitle.objects.filter(province__code=code, province__structure="2021")
+        assert titles.filter(decision_number__startswith="DEMO-").count() == titles.count() > 0
+        assert YearPlan.objects.filter(province__code=code, year=2025, status="approved").exists()
+    steps = Step.objects.filter(record_type="funding").values_list("action", flat=True)
+    assert sorted(set(steps)) == ["approve", "submit"]
+    text = annual.text(
+        annual.annual_report(Province.objects.get(structure="2021", code="20"), 2024)
+    )
+    assert "Tổng nguồn vốn huy động thực hiện Chương trình năm 2024:" in text
+    assert "Kế hoạch năm 2025:" in text

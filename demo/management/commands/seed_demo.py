@@ -87,7 +87,9 @@ class Command(BaseCommand):
             f"{written.values} values, {written.recognitions} commune and "
             f"{written.district_recognitions} district recognitions, {written.targets} targets.\n"
             f"OCOP: {ocop.producers} producers, {ocop.products} products, "
-            f"{ocop.evaluations} evaluations."
+            f"{ocop.evaluations} evaluations.\n"
+            f"Programme: {written.programme.records} records (capital, works, models, hamlet "
+            "titles, plans)."
         )
 
     @staticmethod
