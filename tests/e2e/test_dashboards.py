@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from docx import Document
 from pypdf import PdfReader
 
 from communes.models import Commune
@@ -121,6 +122,13 @@ def test_a_province_dashboard_and_its_map_never_show_a_draft(
     levels = dict((row[0], row[1]) for row in _cells(page, "map"))
     assert levels["Đạt chuẩn"] == "1"  # only the approved one; the draft's full marks never show
     assert levels["Chưa đánh giá"] == str(39 - 3)
+    # The province's annual report of the year shown, downloaded as its reader gets it.
+    word = page.locator('#dash-reports a[data-format="docx"]')
+    assert word.get_attribute("href").endswith("/stats/provinces/74/annual-report.docx?year=2023")
+    with page.expect_download() as download:
+        word.click()
+    document = Document(download.value.path())
+    assert "TỈNH BÌNH DƯƠNG" in [p.text for p in document.paragraphs]
     dots = page.locator(".map svg circle")
     assert dots.count() >= 30
     draft_dot = page.locator(f'.map a[href$="/{figures.draft_commune.code}/"] circle')

@@ -507,6 +507,13 @@
     });
   }
 
+  // The province's annual report of the year shown (stats.annual), as Word or Excel.
+  function reports(year) {
+    root.querySelectorAll("#dash-reports a[data-format]").forEach(function (link) {
+      link.href = API + "stats/provinces/" + CODE + "/annual-report." + link.dataset.format + "?" + query({ year: year });
+    });
+  }
+
   // --- loading a year ----------------------------------------------------------------------
   function statsPath(year) {
     return (SCOPE === "national" ? "stats/national/" : "stats/provinces/" + CODE + "/") + "?" + query({ year: year });
@@ -536,6 +543,7 @@
         histogram(stats);
         difficulty(stats, levels);
         ocop(stats);
+        reports(stats.year);
         provinces(stats, levels);
         mapChoices(stats);
         var note = stats.basis === "predecessors" ? " " + T.predecessors : "";
