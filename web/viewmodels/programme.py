@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from programme.models import (
     HistoricalFigure,
     ProductionModel,
     Status,
+    Step,
     Work,
     YearPlan,
 )
@@ -275,6 +276,7 @@ class Row:
     record: object
     steps: list[str]
     can_change: bool
+    returned: Step | None = None  # why it was returned (or reopened), for a returned record
 
     @property
     def anchor(self) -> str:
@@ -318,7 +320,22 @@ def sections(province: Province, year: int, access: Access) -> list[Section]:
             for record in kind.records(province, year, access)
         ]
         found.append(Section(kind, rows))
+    _add_return_reasons([row for section in found for row in section.rows])
     return found
+
+
+def _add_return_reasons(rows: list[Row]) -> None:
+    """The step that sent each returned record back, with its comment: one query."""
+    returned = [row for row in rows if row.record.status == Status.RETURNED]
+    if not returned:
+        return
+    wanted = Q()
+    for row in returned:
+        wanted |= Q(record_type=row.record._meta.model_name, record_id=row.record.pk)
+    steps = Step.objects.filter(wanted, to_status=Status.RETURNED).select_related("user")
+    latest = {(step.record_type, step.record_id): step for step in steps.order_by("at", "pk")}
+    for row in returned:
+        row.returned = latest.get((row.record._meta.model_name, row.record.pk))
 
 
 @dataclass
