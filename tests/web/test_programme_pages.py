@@ -361,7 +361,10 @@ def test_an_officer_changes_a_draft_and_a_stale_version_changes_nothing(client, 
     as_user(client, cast.officer_74)
     url = f"{PAGE}works/{road.pk}/"
     form = client.get(url)
-    assert 'name="quantity" value="2.500"' in form.content.decode() or "2.5" in text(form)
+    assert 'name="quantity" value="2.5"' in form.content.decode()  # as typed, not "2.500"
+    assert 'name="cost" value="3000"' in form.content.decode()
+    in_vietnamese = client.get(url, headers={"accept-language": "vi"}).content.decode()
+    assert 'name="quantity" value="2,5"' in in_vietnamese  # read back as 2.5 all the same
     body = {
         "kind": road.kind_id,
         "mode": "upgraded",

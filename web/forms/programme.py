@@ -5,6 +5,7 @@ read and checked by the services, whose errors come back at the fields they name
 
 import datetime
 import secrets
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune, District, Province
+from core.formatting import format_number
 from core.text import MAX_TEXT
 from criteria.models import Level
 from programme import imports
@@ -155,7 +157,9 @@ class RecordForm(forms.Form):
         initial = {"version": record.version, "note": record.note}
         for name in self.fields_order:
             value = getattr(record, f"{name}_id", None) if self._is_relation(name) else None
-            initial[name] = value if value is not None else getattr(record, name, None)
+            value = value if value is not None else getattr(record, name, None)
+            # As people write it ("2,5", not "2.500"): the service reads it back the same.
+            initial[name] = format_number(value) if isinstance(value, Decimal) else value
         return initial
 
     def _is_relation(self, name: str) -> bool:
