@@ -123,6 +123,31 @@ def resources(scope: Scope) -> dict:
     return result
 
 
+def period_resources(province: Province, first_year: int, last_year: int) -> dict:
+    """Resources over the years ``first_year`` to ``last_year`` (both included), planned and
+    actual, by source with shares and the people's contribution, with each year's totals: a
+    programme period ("2021-2025: budget 72%, other 28%") or the programme so far ("since
+    2011, the people 8.1% of the total"). Approved records only; 3 queries."""
+    found = Funding.objects.filter(
+        province=province, year__gte=first_year, year__lte=last_year, status=Status.APPROVED
+    ).order_by()
+    amounts = defaultdict(dict)
+    for row in found.values("kind", "source").annotate(total=Sum("amount")):
+        amounts[row["kind"]][row["source"]] = row["total"]
+    years = defaultdict(dict)
+    for row in found.values("year", "kind").annotate(total=Sum("amount")):
+        years[row["year"]][row["kind"]] = row["total"]
+    sources = list(FundingSource.objects.all())
+    result = {"unit": "million VND", "first_year": first_year, "last_year": last_year}
+    for kind in Funding.Kind:
+        result[kind.value] = _resources_of(sources, amounts[kind.value], None)
+    result["by_year"] = [
+        {"year": year, **{kind.value: years[year].get(kind.value, ZERO) for kind in Funding.Kind}}
+        for year in sorted(years)
+    ]
+    return result
+
+
 # --- works, models, titles ----------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from criteria.services.exports import neutralise
 from ocop.models import Product
 from programme import report as programme_report
 from programme import selectors as programme_selectors
+from programme.models import FIRST_YEAR
 from programme.models import Figure as FigureKind
 from stats import reports
 from stats.selectors import UnitNotFound, UnitStats, province_stats
@@ -342,6 +343,41 @@ def _programme(build):
     return lambda report: build(report.programme)
 
 
+def _groups(resources: dict) -> str:
+    groups = resources["by_group"]
+    return (
+        f"vốn ngân sách nhà nước {number(groups['budget']['share'] or 0)}%, vốn huy động khác "
+        f"{number(groups['other']['share'] or 0)}%"
+    )
+
+
+def periods_section(report: AnnualReport) -> list:
+    """The programme period so far, its planned capital, and the programme since 2011."""
+    billions, lines = programme_report.billions, []
+    first, year = report.ladder.criteria_set.first_year, report.year
+    period = programme_selectors.period_resources(report.province, first, year)
+    if period["actual"]["total"] and year > first:
+        lines.append(
+            f"Lũy kế giai đoạn {first}-{year}: tổng vốn huy động thực hiện "
+            f"{billions(period['actual']['total'])}; {_groups(period['actual'])}."
+        )
+    last = report.ladder.criteria_set.last_year
+    planned = programme_selectors.period_resources(report.province, first, last)["planned"]
+    if planned["total"]:
+        lines.append(
+            f"Kế hoạch vốn giai đoạn {first}-{last}: {billions(planned['total'])}; "
+            f"{_groups(planned)}."
+        )
+    since = programme_selectors.period_resources(report.province, FIRST_YEAR, year)["actual"]
+    if since["total"] and year > FIRST_YEAR:
+        lines.append(
+            f"Lũy kế từ năm {FIRST_YEAR} đến năm {year}: tổng vốn huy động thực hiện "
+            f"{billions(since['total'])}; nhân dân đóng góp {billions(since['community'])} "
+            f"({number(since['community_share'] or 0, 1)}% tổng vốn)."
+        )
+    return lines
+
+
 def _resources_table(report: AnnualReport) -> list:
     resources = report.programme["resources"]
     actual, planned = resources["actual"], resources["planned"]
@@ -386,7 +422,7 @@ SECTIONS = [
     ("Sản phẩm OCOP", ocop_section),
     (
         "Nguồn lực huy động",
-        _join(_programme(programme_report.resources_text), _resources_table),
+        _join(_programme(programme_report.resources_text), periods_section, _resources_table),
     ),
     ("Công trình hạ tầng", _join(_programme(programme_report.works_text), _works_table)),
     ("Mô hình phát triển sản xuất", _programme(programme_report.models_text)),

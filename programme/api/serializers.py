@@ -256,6 +256,21 @@ class ReportResourcesByKindSerializer(serializers.Serializer):
     actual = ReportResourcesSerializer()
 
 
+class PeriodYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    planned = _decimal()
+    actual = _decimal()
+
+
+class PeriodResourcesSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    first_year = serializers.IntegerField()
+    last_year = serializers.IntegerField()
+    planned = ReportResourcesSerializer()
+    actual = ReportResourcesSerializer()
+    by_year = PeriodYearSerializer(many=True)
+
+
 class ReportWorkTotalsSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()

@@ -33,6 +33,11 @@ urlpatterns = [
         name="programme-province-stats",
     ),
     path(
+        "programme/stats/provinces/<str:code>/resources/",
+        views.ProvinceResourcesView.as_view(),
+        name="programme-province-resources",
+    ),
+    path(
         "programme/stats/provinces/<str:code>/report.xlsx",
         views.ProvinceWorkbookView.as_view(),
         name="programme-province-workbook",

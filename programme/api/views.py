@@ -38,6 +38,8 @@ from criteria.api.imports import XLSX, FileView, XLSXRenderer
 from programme import filters, report, selectors, services
 from programme.api import serializers as s
 from programme.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Funding,
     FundingSource,
     HamletTitle,
@@ -310,6 +312,45 @@ class ProvinceReportView(APIView):
         province, year = _province_and_year(request, code)
         found = selectors.province_report(province, year)
         return Response(s.ProvinceReportSerializer(found).data)
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    first_year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    last_year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    structure = serializers.ChoiceField(Structure.choices, required=False)
+
+    def validate(self, data):
+        if data["first_year"] > data["last_year"]:
+            message = _("The period ends before it starts.")
+            raise serializers.ValidationError({"last_year": [message]})
+        return data
+
+
+class ProvinceResourcesView(APIView):
+    """A province's resources over a period, from approved records only, for everyone."""
+
+    @extend_schema(
+        summary="A province's resources over a period of years",
+        description="Capital mobilised from `first_year` to `last_year` (both included), planned "
+        "and actual, in million VND: the total, by group (state budget / other mobilised "
+        "capital) and by source with shares, the people's contribution and its share, and "
+        "each year's totals. For a programme period (2021-2025) or the programme so far "
+        "(from 2011). The province is the one of that code on the map of `structure`, by "
+        "default the map of `last_year`; its records only. Approved records only.",
+        parameters=[
+            PeriodQuerySerializer,
+            OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern="^[0-9]{2}$"),
+        ],
+        responses={200: s.PeriodResourcesSerializer, **READ_ERRORS},
+    )
+    def get(self, request, code):
+        query = PeriodQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        first, last = query.validated_data["first_year"], query.validated_data["last_year"]
+        structure = query.validated_data.get("structure") or structure_for_year(last)
+        province = get_object_or_404(Province, structure=structure, code=code)
+        found = selectors.period_resources(province, first, last)
+        return Response(s.PeriodResourcesSerializer(found).data)
 
 
 class ProvinceWorkbookView(FileView):
