@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "CriterionStatusEnum": ["met", "not_met", "incomplete"],
         "EditionStatusEnum": "criteria.models.Edition.Status",
         "EditionChangeKindEnum": "criteria.models.EditionChange.Kind",
+        "FigureSourceEnum": "stats.annual.SOURCES",
     },
 }
 

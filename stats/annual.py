@@ -48,6 +48,7 @@ from stats import reports
 from stats.selectors import UnitNotFound, UnitStats, province_stats
 
 PORTAL, REPORTED = "portal", "reported"
+SOURCES = [PORTAL, REPORTED]  # where a figure of the report comes from
 SOURCE_WORDS = {PORTAL: "số liệu các xã trên Cổng", REPORTED: "số liệu tỉnh báo cáo"}
 REPORT_SHEET = "Báo cáo năm"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -13,11 +13,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
 
 from accounts.access import access_for
 from core.api import ErrorSerializer
 from criteria.api.imports import XLSX, FileView, XLSXRenderer
 from stats import annual, reports
+from stats.api.serializers import AnnualReportSerializer
 from stats.selectors import UnitNotFound
 
 
@@ -112,7 +114,9 @@ class AnnualReportView(FileView):
             "titles' decisions and the province's reported figures used. The communes' "
             "figures are counted from the portal's records where it holds the province's "
             "communes for the year, and are the province's reported figures otherwise; each "
-            "says which. `docx`: a Word document; `xlsx`: the text, then the statistics "
+            "says which. `json`: the report's figures (the programme's under `programme`, as "
+            "/api/v1/programme/stats/provinces/{code}/ gives them); `docx`: a Word document; "
+            "`xlsx`: the text, then the statistics "
             "workbook's sheets and the programme's; `txt`: plain text. Approved records only, "
             "for everyone. A bad year, or one without a criteria set, is a 400; a province not "
             "on the year's map or another format a 404."
@@ -121,19 +125,20 @@ class AnnualReportView(FileView):
             AnnualQuerySerializer,
             OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern="^[0-9]{2}$"),
             OpenApiParameter(
-                "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(annual.FORMATS)
+                "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[*annual.FORMATS, "json"]
             ),
         ],
         responses={
             (200, annual.DOCX): OpenApiResponse(OpenApiTypes.BINARY, description="Word."),
             (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook."),
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Text."),
+            (200, "application/json"): AnnualReportSerializer,
             400: ErrorSerializer,
             404: ErrorSerializer,
         },
     )
     def get(self, request, code, fmt):
-        if fmt not in annual.FORMATS:
+        if fmt not in annual.FORMATS and fmt != "json":
             raise NotFound(_("No report in the format “%(fmt)s”.") % {"fmt": fmt})
         params = AnnualQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -142,6 +147,8 @@ class AnnualReportView(FileView):
             province = reports.report_province(code, year)
         except UnitNotFound as error:
             raise NotFound(str(error)) from None
+        if fmt == "json":
+            return Response(AnnualReportSerializer(annual.annual_report(province, year)).data)
         content, content_type, name = annual.write(province, year, fmt)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
+from programme.api.serializers import ProvinceReportSerializer
+from stats.annual import SOURCES
 
 
 def _level_counts(help_text, **kwargs) -> serializers.DictField:
@@ -282,3 +284,75 @@ class ProgressSerializer(serializers.Serializer):
     criteria_set = serializers.CharField()
     structure = serializers.ChoiceField(choices=Structure.choices)
     provinces = EntryProgressSerializer(many=True)
+
+
+# --- the annual report's figures (stats.annual), GET .../annual-report.json --------------------
+
+
+def _number(**options):
+    return serializers.DecimalField(
+        max_digits=20, decimal_places=3, coerce_to_string=False, **options
+    )
+
+
+class AnnualFigureSerializer(serializers.Serializer):
+    value = _number(allow_null=True)
+    source = serializers.ChoiceField(
+        SOURCES,
+        allow_null=True,
+        help_text="portal: counted from the communes' records; reported: the province's figure.",
+    )
+    previous = _number(allow_null=True, help_text="The previous year's value.")
+    previous_source = serializers.ChoiceField(SOURCES, allow_null=True)
+    change = _number(allow_null=True)
+
+
+class AnnualLevelSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    phrase = serializers.CharField(help_text="The level's name as it follows “xã”.")
+    held = AnnualFigureSerializer(help_text="Communes at this level or higher on 31 December.")
+    recognised = AnnualFigureSerializer(help_text="Communes recognised at it in the year.")
+    share = serializers.FloatField(allow_null=True, help_text="Of the rural communes, percent.")
+
+
+class AnnualDecisionSerializer(serializers.Serializer):
+    commune = serializers.CharField(source="commune.code")
+    commune_name = serializers.CharField(source="commune.name")
+    level = serializers.CharField(source="level.code")
+    decision_number = serializers.CharField()
+    decision_date = serializers.DateField()
+    issuer = serializers.CharField()
+
+
+class AnnualReportedFigureSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    year = serializers.IntegerField()
+    kind = serializers.CharField()
+    level = serializers.CharField()
+    value = _number()
+
+
+class AnnualReportSerializer(serializers.Serializer):
+    province = UnitSummarySerializer()
+    year = serializers.IntegerField()
+    criteria_set = serializers.CharField(source="ladder.criteria_set.code")
+    counted = serializers.BooleanField(
+        help_text="Whether the portal holds the province's communes for the year (else the "
+        "communes' figures are the province's reported ones)."
+    )
+    communes_total = serializers.IntegerField(source="stats.communes_total")
+    assessed = serializers.IntegerField(source="stats.assessed")
+    levels = AnnualLevelSerializer(many=True)
+    average = AnnualFigureSerializer(help_text="Average criteria met per commune.")
+    ocop_products = serializers.IntegerField(source="stats.ocop.products")
+    ocop_by_stars = serializers.DictField(
+        child=serializers.IntegerField(), source="stats.ocop.by_stars"
+    )
+    decisions = AnnualDecisionSerializer(many=True, help_text="Recognitions decided in the year.")
+    figures_used = AnnualReportedFigureSerializer(
+        many=True, help_text="The province's reported figures the report uses."
+    )
+    programme = ProvinceReportSerializer(
+        help_text="Resources, works, models, hamlet titles, figures and plans, as "
+        "/api/v1/programme/stats/provinces/{code}/ gives them."
+    )

@@ -249,3 +249,24 @@ def test_the_command_writes_each_format(year_2023, tmp_path):
     )
     with pytest.raises(CommandError, match="99"):
         call_command("annual_report", province="99", year=2023, verbosity=0)
+
+
+def test_the_figures_as_json(api, year_2023):
+    """Each figure of the report, with its source, for a dashboard or another system."""
+    response = api().get(URL.format(code="74", fmt="json"), {"year": 2023})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["province"]["code"], body["year"], body["counted"]) == ("74", 2023, True)
+    standard = body["levels"][0]
+    assert standard["held"] == {
+        "value": 2,
+        "source": "portal",
+        "previous": 1,
+        "previous_source": "portal",
+        "change": 1,
+    }
+    assert standard["recognised"]["value"] == 1
+    assert body["average"]["value"] == 2.5 and body["average"]["previous_source"] == "reported"
+    assert [d["decision_number"] for d in body["decisions"]] == ["12/QĐ-UBND"]
+    assert [(f["year"], f["kind"]) for f in body["figures_used"]] == [(2022, "average_criteria")]
+    assert body["programme"]["resources"]["actual"]["total"] == 2000
