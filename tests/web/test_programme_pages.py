@@ -698,3 +698,28 @@ def test_an_officer_may_not_import_approved_records(client, cast, kinds):
     assert response.status_code == 400
     assert 'value="approved"' not in response.content.decode()
     assert not Funding.objects.exists()
+
+
+def test_a_closed_year_refuses_new_records_and_submissions_with_a_message(
+    client, cast, entered, small_set, binh_duong
+):
+    from criteria.services.closures import close_year
+
+    _budget, people, road, *_ = entered
+    close_year(province=binh_duong, year=YEAR, user=cast.approver_74)
+    as_user(client, cast.officer_74)
+    step = {"action": "submit", "version": road.version}
+    response = client.post(f"{PAGE}works/{road.pk}/step/", step, follow=True)
+    assert "closed" in messages_of(response) and "Nothing was done." in messages_of(response)
+    response = client.post(
+        f"{PAGE}fundings/new/?year={YEAR}",
+        {"source": source("credit").pk, "kind": "actual", "amount": "5"},
+    )
+    assert response.status_code == 400
+    assert f"Year {YEAR} of this province is closed" in text(response)
+    assert Work.objects.get(pk=road.pk).status == "draft" and Funding.objects.count() == 3
+    # What was submitted before the deadline can still be approved.
+    as_user(client, cast.approver_74)
+    step = {"action": "approve", "version": people.version}
+    client.post(f"{PAGE}fundings/{people.pk}/step/", step)
+    assert Funding.objects.get(pk=people.pk).status == "approved"
