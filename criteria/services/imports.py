@@ -21,24 +21,30 @@ evidence link of a stored value is kept: the file has no column for it.
 
 import codecs
 import csv
+import io
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from simple_history.utils import bulk_create_with_history
 
 from accounts.access import Access, access_for
-from communes.models import Commune, structures_for_years
+from communes.models import Commune, KindChange, Province, structures_for_years
 from core import files, imports
 from core.imports import ErrorReport
 from core.imports import RowError as RowError  # the pages name the errors of this import
 from core.tables import _cell_text
+from criteria import selectors
 from criteria.models import (
     Assessment,
     AssessmentValue,
@@ -47,8 +53,9 @@ from criteria.models import (
     WorkflowStep,
     YearClosure,
 )
+from criteria.services.bulk import copy_to_history, insert_rows, update_rows
 from criteria.services.closures import refuse_if_closed
-from criteria.services.errors import StaleVersionError, YearClosedError
+from criteria.services.errors import YearClosedError
 from criteria.services.exports import (
     COLUMNS,
     FIRST_DATA_ROW,
@@ -58,19 +65,24 @@ from criteria.services.exports import (
     restore,
 )
 from criteria.services.locks import hold_sets
+from criteria.services.results import rescore_many
 from criteria.services.values import (
-    NewAssessment,
+    IDS_PER_QUERY,
+    VALUE_FIELDS,
     ParsedValue,
     ValueWrite,
+    _clear_values,
     _clears,
+    _copy_ids_to_history,
+    _count_save,
+    _created_step,
     _parse_flag,
     _refuse_unless_on_map,
     _refuse_unless_rural,
-    create_assessments,
+    _value_row,
     criteria_set_for_year,
     locked_message,
     parse_value,
-    write_values_many,
 )
 from criteria.services.workflow import may_take, move_many
 
@@ -78,6 +90,8 @@ DRAFT, APPROVED = Assessment.Status.DRAFT, Assessment.Status.APPROVED
 STATUSES = (DRAFT, APPROVED)
 NOT_APPLICABLE_WORDS = {"n/a", "không áp dụng"}
 ROWS_PER_CHUNK = 5000
+PARSED_KEPT = 20_000  # distinct (measure, value, note) remembered while reading a file
+RESCORED_TOGETHER = 500  # assessments scored in one go: their values are loaded together
 MAX_CELL = 100_000  # characters in one cell (csv's own limit is 131,072)
 
 
@@ -153,21 +167,27 @@ class _Stored(NamedTuple):
     evidence_url: str
 
 
-@dataclass
+@dataclass(eq=False)
 class _Target:
-    """One commune's year in the file: its assessment (None: to be created) and what the
-    file does to it."""
+    """One commune's year in the file: its assessment as stored when the import began (None:
+    none yet) and what the file does to it. Kept for the whole file (one per commune-year,
+    never one per value): the values themselves are read, checked and written chunk by chunk."""
 
     commune: Commune
     year: int
     criteria_set: CriteriaSet
     assessment: Assessment | None
-    stored: dict[int, _Stored]  # by measure id
-    payloads: dict[str, object] = field(default_factory=dict)  # for a new assessment
-    writes: list[ValueWrite] = field(default_factory=list)  # for an existing one
+    seen: array  # the row giving each of the set's measures (0: none yet), by _YearRules.slot
+    created_id: int | None = None  # the assessment this import created for it
+    creates: bool = False  # to be created: a value of the file is to be stored in it
+    writes: bool = False  # an existing assessment whose values the file changes
     first_row: int = 0  # its first row in the file
     first_change: int = 0  # the first row that changes its values (0: none)
     counts: dict[str, int] = field(default_factory=dict)  # values created, changed, cleared
+
+    @property
+    def assessment_id(self) -> int | None:
+        return self.assessment.pk if self.assessment is not None else self.created_id
 
 
 @dataclass
@@ -175,10 +195,11 @@ class _YearRules:
     criteria_set: CriteriaSet | None
     measures: dict[str, Measure]
     error: str = ""
+    slot: dict[int, int] = field(default_factory=dict)  # each measure's place in _Target.seen
+    closed: set[int] = field(default_factory=set)  # the provinces that closed the year
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):  # a tuple: made half a million times for a national file
     number: int
     code: str
     year_text: str
@@ -202,20 +223,25 @@ def import_values(
     """Import ``file`` (a binary file object: the long CSV, or the Excel template filled in)
     as ``user`` (None: the operator at the server's terminal, with national scope). Returns
     the report; raises ImportRefused (nothing written) listing every error, PermissionDenied
-    for a user who may not import, or not with that status."""
+    for a user who may not import, or not with that status.
+
+    Streamed: each chunk of rows is checked, then (while no error has been found, and not in
+    a dry run) written, inside the one transaction; an error anywhere rolls back everything
+    written before it, and the rest of the file is still checked so that every error is
+    reported. What stays in memory is bounded by the communes and years of the file, not by
+    its rows."""
     access = import_access(user, status)
     report = ImportReport(dry_run=dry_run, status=status)
     with transaction.atomic():
-        plan = _Plan(access, report)
+        plan = _Plan(access, report, user, status, writing=not dry_run)
         for chunk in _chunks(_records(file, report), ROWS_PER_CHUNK):
             plan.add(chunk)
             if progress:
                 progress(report.rows)
-        plan.finish(status)
+        plan.finish()
         if report.error_count:
             raise ImportRefused(report)
-        if not dry_run:
-            _apply(plan, user, status)
+        plan.complete()
     return report
 
 
@@ -389,30 +415,58 @@ def _year(text: str) -> int | None:
 # --- checking -----------------------------------------------------------------------------------
 
 
-class _Plan:
-    """What the file does, built chunk by chunk: the years' sets and measures, the communes by
-    code, each commune-year's assessment and stored values, loaded once each."""
+@dataclass
+class _ChunkWrites:
+    """What one chunk of rows writes: values new to their assessment, changed, cleared."""
 
-    def __init__(self, access: Access, report: ImportReport):
-        self.access, self.report = access, report
+    new: list[tuple[_Target, int, ParsedValue]] = field(default_factory=list)
+    changed: list[ValueWrite] = field(default_factory=list)
+    cleared: list[int] = field(default_factory=list)  # the stored rows' ids
+
+
+class _Plan:
+    """What the file does, checked and written chunk by chunk: the years' sets and measures,
+    the communes by code and each commune-year (_Target) are loaded once each and kept; the
+    stored values only for the chunk at hand."""
+
+    def __init__(self, access: Access, report: ImportReport, user, status: str, writing: bool):
+        self.access, self.report, self.user, self.status = access, report, user, status
+        self.writing = writing  # False in a dry run, and once an error is found
         self.years: dict[int, _YearRules] = {}
         self.maps: dict[int, str | None] = {}
         self.communes: dict[str, list[Commune]] = {}  # by code: a unit of each map
         self.by_id: dict[int, Commune] = {}
+        self.provinces: dict[int, Province] = {}
         self.targets: dict[tuple[int, int], _Target | None] = {}
         self.refusals: dict[tuple[int, int], tuple[str, str]] = {}
-        self.seen: dict[tuple[int, int, int], int] = {}
+        self.seen: dict[tuple[int, int], array] = {}  # a refused commune-year's rows
+        self.stored: dict[int, dict[int, _Stored]] = {}  # the chunk's assessments' values
+        self.chunk = _ChunkWrites()
+        self.parsed: dict[tuple[int, str, str], ParsedValue | str] = {}
 
     def add(self, rows: list[_Row]) -> None:
         self._load_years({_year(row.year_text) for row in rows} - {None} - set(self.years))
         self._load_communes({row.code for row in rows} - set(self.communes))
         pairs = {self._pair(row) for row in rows}
         self._load_targets({pair for pair in pairs if pair and pair not in self.targets})
+        self.stored = self._stored_values(
+            {self.targets[pair].assessment.pk for pair in pairs if self._existing(pair)}
+        )
+        self.chunk = _ChunkWrites()
         for row in rows:
             self._check(row)
+        self.writing = self.writing and not self.report.error_count
+        if self.writing:
+            _write_chunk(self.chunk, self.user)
+        self.chunk, self.stored = _ChunkWrites(), {}
+
+    def _existing(self, pair) -> bool:
+        target = self.targets.get(pair) if pair else None
+        return target is not None and target.assessment is not None
 
     def _load_years(self, years: set[int]) -> None:
         self.maps |= structures_for_years(years)
+        closures = YearClosure.objects.filter(year__in=years).values_list("year", "province_id")
         for year in years:
             try:
                 criteria_set = criteria_set_for_year(year)
@@ -420,14 +474,22 @@ class _Plan:
                 self.years[year] = _YearRules(None, {}, error.message_dict["year"][0])
                 continue
             measures = {m.code: m for m in criteria_set.measures.all()}
-            self.years[year] = _YearRules(criteria_set, measures)
+            slot = {m.pk: index for index, m in enumerate(measures.values())}
+            self.years[year] = _YearRules(criteria_set, measures, slot=slot)
+            if self.writing:  # services.locks: the set before its assessments
+                hold_sets([criteria_set.pk])
+        for year, province_id in closures:
+            if year in self.years:
+                self.years[year].closed.add(province_id)
 
     def _load_communes(self, codes: set[str]) -> None:
         self.communes |= {code: [] for code in codes}
         # Only what can be a code is asked for (a NUL byte would be a database error).
         asked = [code for code in codes if code.isascii() and code.isdigit() and len(code) <= 5]
-        found = Commune.objects.filter(code__in=asked).select_related("province")
-        for commune in found.prefetch_related("kind_changes"):
+        found = list(Commune.objects.filter(code__in=asked).only(*COMMUNE_FIELDS))
+        _share_provinces(found, self.provinces)
+        _prefetch_kind_changes(found)
+        for commune in found:
             self.communes[commune.code].append(commune)
             self.by_id[commune.pk] = commune
 
@@ -446,8 +508,8 @@ class _Plan:
         return (commune.pk, year) if commune else None
 
     def _load_targets(self, pairs: set[tuple[int, int]]) -> None:
-        """Each new commune-year: refused (the commune's checks), or its assessment and
-        values as stored, in two queries for the whole chunk."""
+        """Each new commune-year: refused (the commune's checks), or its assessment as stored,
+        in one query for the whole chunk (held until the import ends, unless a dry run)."""
         communes = self.by_id
         open_pairs = []
         for commune_id, year in pairs:
@@ -461,25 +523,30 @@ class _Plan:
             commune__in={c for c, _y in open_pairs},
             year__in={y for _c, y in open_pairs},
             criteria_set__in={self.years[y].criteria_set.pk for _c, y in open_pairs},
-        )
+        ).order_by("pk")
+        if self.writing:
+            found = found.select_for_update()
         assessments = {(a.commune_id, a.year, a.criteria_set_id): a for a in found}
-        stored = self._stored_values([a.pk for a in assessments.values()])
         for commune_id, year in open_pairs:
-            criteria_set = self.years[year].criteria_set
-            assessment = assessments.get((commune_id, year, criteria_set.pk))
-            values = stored.get(assessment.pk, {}) if assessment else {}
-            target = _Target(communes[commune_id], year, criteria_set, assessment, values)
+            rules = self.years[year]
+            assessment = assessments.get((commune_id, year, rules.criteria_set.pk))
+            seen = array("I", bytes(4 * len(rules.slot)))
+            target = _Target(communes[commune_id], year, rules.criteria_set, assessment, seen)
             self.targets[(commune_id, year)] = target
 
     @staticmethod
-    def _stored_values(assessment_ids: list[int]) -> dict[int, dict[int, _Stored]]:
-        rows = AssessmentValue.objects.filter(assessment__in=assessment_ids).values_list(
-            "assessment_id", "measure_id", "pk", "number", "flag", "not_applicable", "note",
-            "evidence_url",
-        )  # fmt: skip
+    def _stored_values(assessment_ids: set[int]) -> dict[int, dict[int, _Stored]]:
         stored: dict[int, dict[int, _Stored]] = {}
-        for assessment_id, measure_id, *value in rows:
-            stored.setdefault(assessment_id, {})[measure_id] = _Stored(*value)
+        ids = sorted(assessment_ids)
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            rows = AssessmentValue.objects.filter(
+                assessment__in=ids[start : start + IDS_PER_QUERY]
+            ).values_list(
+                "assessment_id", "measure_id", "pk", "number", "flag", "not_applicable", "note",
+                "evidence_url",
+            )  # fmt: skip
+            for assessment_id, measure_id, *value in rows:
+                stored.setdefault(assessment_id, {})[measure_id] = _Stored(*value)
         return stored
 
     def _refusal(self, commune: Commune, year: int) -> tuple[str, str] | None:
@@ -520,25 +587,45 @@ class _Plan:
             message = _("No measure has this code in %(set)s.") % {"set": rules.criteria_set.code}
             add(row, "measure_code", row.measure_code, message)
             return
-        payload = _payload(row.value, self._note(row, target, measure))
-        try:
-            value = parse_value(measure, payload)
-        except ValidationError as error:
-            add(row, "value", row.value, self._value_message(measure, row.value, error))
+        value = self._parse(measure, row.value, self._note(row, target, measure))
+        if isinstance(value, str):
+            add(row, "value", row.value, value)
             return
         if commune is not None and self._first_time(row, commune, year, measure) and target:
             target.first_row = target.first_row or row.number
-            self._plan(row, target, measure, value, payload)
+            self._plan(row, target, measure, value)
+
+    def _parse(self, measure: Measure, raw: str, note: str) -> ParsedValue | str:
+        """The cell read by the services' rule (parse_value), or why it is refused. A file
+        repeats the same few values and notes: each is read once per measure (memoised, in
+        a bounded cache; a ParsedValue is immutable)."""
+        key = (measure.pk, raw, note)
+        try:
+            return self.parsed[key]
+        except KeyError:
+            pass
+        try:
+            parsed = parse_value(measure, _payload(raw, note))
+        except ValidationError as error:
+            parsed = self._value_message(measure, raw, error)
+        if len(self.parsed) >= PARSED_KEPT:
+            self.parsed.clear()
+        self.parsed[key] = parsed
+        return parsed
 
     def _error(self, row: _Row, column: str, value: object, message: str) -> None:
         self.report.add_error(row.number, row.column(column), value, message)
 
-    @staticmethod
-    def _note(row: _Row, target: _Target | None, measure: Measure) -> str:
+    def _stored(self, target: _Target | None, measure: Measure) -> _Stored | None:
+        if target is None or target.assessment is None:
+            return None  # a new assessment: nothing stored before this import
+        return self.stored.get(target.assessment.pk, {}).get(measure.pk)
+
+    def _note(self, row: _Row, target: _Target | None, measure: Measure) -> str:
         """The row's note as the export wrote it (exports.restore); none given: the stored."""
         if row.note is not None:
             return restore(row.note)
-        stored = target.stored.get(measure.pk) if target else None
+        stored = self._stored(target, measure)
         return stored.note if stored else ""
 
     def _refused_cell(self, commune: Commune, year: int, row: _Row) -> tuple[str, str, str]:
@@ -553,20 +640,26 @@ class _Plan:
         return message
 
     def _first_time(self, row: _Row, commune: Commune, year: int, measure: Measure) -> bool:
-        key = (commune.pk, year, measure.pk)
-        first = self.seen.setdefault(key, row.number)
-        if first != row.number:
+        target = self.targets[(commune.pk, year)]
+        seen = target.seen if target else self._refused_seen(commune.pk, year)
+        slot = self.years[year].slot[measure.pk]
+        first = seen[slot]
+        if first:
             message = _("Row %(row)d already gives %(measure)s of this commune and year.")
             self._error(
                 row, "measure_code", row.measure_code,
                 message % {"row": first, "measure": measure.code},
             )  # fmt: skip
-        return first == row.number
+            return False
+        seen[slot] = row.number
+        return True
 
-    def _plan(
-        self, row: _Row, target: _Target, measure: Measure, value: ParsedValue, payload: dict
-    ) -> None:
-        stored = target.stored.get(measure.pk)
+    def _refused_seen(self, commune_id: int, year: int) -> array:
+        size = len(self.years[year].slot)
+        return self.seen.setdefault((commune_id, year), array("I", bytes(4 * size)))
+
+    def _plan(self, row: _Row, target: _Target, measure: Measure, value: ParsedValue) -> None:
+        stored = self._stored(target, measure)
         if stored:  # the file has no column for the evidence link: the stored one stays
             value = replace(value, evidence_url=stored.evidence_url)
         if _same(stored, value):
@@ -575,52 +668,52 @@ class _Plan:
         if target.assessment is not None and not target.assessment.is_editable:
             self._error(row, "value", row.value, locked_message(target.assessment))
             return
-        target.first_change = target.first_change or row.number
+        if not target.first_change:
+            target.first_change = row.number
+            self._refuse_if_closed(target, row.number)
         if stored and _clears(value):
             kind = "values_cleared"
+            self.chunk.cleared.append(stored.pk)
         elif stored:
             kind = "values_changed"
+            write = ValueWrite(target.assessment.pk, measure.pk, value, stored.pk)
+            self.chunk.changed.append(write)
         else:
             kind = "values_created"
+            self.chunk.new.append((target, measure.pk, value))
         setattr(self.report, kind, getattr(self.report, kind) + 1)
         target.counts[kind] = target.counts.get(kind, 0) + 1
         if target.assessment is None:
-            target.payloads[measure.code] = payload
+            target.creates = True
         else:
-            stored_id = stored.pk if stored else None
-            target.writes.append(ValueWrite(target.assessment.pk, measure.pk, value, stored_id))
+            target.writes = True
 
-    def finish(self, status: str) -> None:
-        """The checks over whole commune-years: a closed year that would change, and what
-        approving needs; then the assessments' counts."""
+    def _refuse_if_closed(self, target: _Target, row: int) -> None:
+        """A closed year refuses every change (services.closures), reported on the first row
+        that would change the commune's year."""
+        if target.commune.province_id not in self.years[target.year].closed:
+            return
+        try:
+            refuse_if_closed(target.commune.pk, target.year)
+        except YearClosedError as error:
+            self.report.add_error(row, "year", target.year, str(error))
+
+    def finish(self) -> None:
+        """The checks over whole commune-years (what approving needs: submitting needs an
+        open year), then the assessments' counts."""
         targets = [t for t in self.targets.values() if t is not None]
-        for target in targets:
-            if status == APPROVED and _needs_submit(target) and not target.first_change:
-                target.first_change = target.first_row  # submitting needs an open year
-        self._refuse_closed([t for t in targets if t.first_change])
-        self._count(targets, status)
+        if self.status == APPROVED:
+            for target in targets:
+                if _needs_submit(target) and not target.first_change:
+                    target.first_change = target.first_row
+                    self._refuse_if_closed(target, target.first_row)
+        self._count(targets)
 
-    def _refuse_closed(self, changing: list[_Target]) -> None:
-        """bulk.refuse_if_any_closed, with every closed commune-year reported."""
-        closed = set(
-            YearClosure.objects.filter(
-                province__in={t.commune.province_id for t in changing},
-                year__in={t.year for t in changing},
-            ).values_list("province_id", "year")
-        )
-        for target in changing:
-            if (target.commune.province_id, target.year) not in closed:
-                continue
-            try:
-                refuse_if_closed(target.commune.pk, target.year)
-            except YearClosedError as error:
-                self.report.add_error(target.first_change, "year", target.year, str(error))
-
-    def _count(self, targets: list[_Target], status: str) -> None:
+    def _count(self, targets: list[_Target]) -> None:
         report = self.report
         for target in sorted(targets, key=lambda t: t.first_row):
-            approving = status == APPROVED and _to_approve(target)
-            if target.assessment is None and target.payloads:
+            approving = self.status == APPROVED and _to_approve(target)
+            if target.assessment is None and target.creates:
                 outcome = CREATED
             elif target.assessment is not None and (target.writes or approving):
                 outcome = CHANGED
@@ -630,6 +723,52 @@ class _Plan:
             setattr(report, name, getattr(report, name) + 1)
             report.assessments_approved += bool(approving)
             report.communes.append(_commune_change(target, outcome, approving))
+
+    def complete(self) -> None:
+        """After the last chunk was written: each assessment touched counted as saved once and
+        rescored once; with ``approved``, the workflow steps."""
+        if not self.writing:
+            return
+        targets = [t for t in self.targets.values() if t is not None]
+        touched = sorted(t.assessment_id for t in targets if t.writes or t.created_id)
+        for start in range(0, len(touched), RESCORED_TOGETHER):
+            batch = touched[start : start + RESCORED_TOGETHER]
+            _count_save(batch, self.user)
+            rescore_many(list(selectors.assessments_for_scoring(batch)))
+        if self.status == APPROVED:
+            moving = sorted(t.assessment_id for t in targets if _to_approve(t))
+            for start in range(0, len(moving), RESCORED_TOGETHER):
+                batch = moving[start : start + RESCORED_TOGETHER]
+                _approve(list(Assessment.objects.filter(pk__in=batch)), self.user)
+
+
+# What the checks read of a commune (a national file holds ten thousand of them).
+COMMUNE_FIELDS = ["code", "name", "structure", "kind", "valid_from", "valid_to", "province"]
+NO_KIND_CHANGES = KindChange.objects.none()
+
+
+def _share_provinces(communes: list[Commune], provinces: dict[int, Province]) -> None:
+    """One Province object for all the communes of a province."""
+    wanted = {c.province_id for c in communes} - set(provinces)
+    provinces |= Province.objects.only("code", "name", "structure").in_bulk(wanted)
+    for commune in communes:
+        commune.province = provinces[commune.province_id]
+
+
+def _prefetch_kind_changes(communes: list[Commune]) -> None:
+    """prefetch_related("kind_changes") (Commune.is_rural_in reads them), with one shared
+    empty answer for the many communes whose kind never changed."""
+    ids = [commune.pk for commune in communes]
+    changed = set()
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        batch = ids[start : start + IDS_PER_QUERY]
+        changed |= set(
+            KindChange.objects.filter(commune__in=batch).values_list("commune_id", flat=True)
+        )
+    prefetch_related_objects([c for c in communes if c.pk in changed], "kind_changes")
+    for commune in communes:
+        if commune.pk not in changed:
+            commune._prefetched_objects_cache = {"kind_changes": NO_KIND_CHANGES}
 
 
 def _commune_change(target: _Target, outcome: str, approving: bool) -> CommuneChange:
@@ -651,14 +790,14 @@ def _to_approve(target: _Target) -> bool:
     """Whether importing as approved moves the target: it is to be created, or it exists and
     is not approved yet."""
     if target.assessment is None:
-        return bool(target.payloads)
+        return target.creates
     return target.assessment.status != APPROVED
 
 
 def _needs_submit(target: _Target) -> bool:
     """Whether approving the target takes the submit step first (which needs an open year)."""
     if target.assessment is None:
-        return bool(target.payloads)
+        return target.creates
     return target.assessment.is_editable
 
 
@@ -676,38 +815,107 @@ def _same(stored: _Stored | None, value: ParsedValue) -> bool:
     )
 
 
-# --- applying -----------------------------------------------------------------------------------
+# --- writing ------------------------------------------------------------------------------------
 
 
-def _apply(plan: _Plan, user, status: str) -> None:
-    targets = [t for t in plan.targets.values() if t is not None]
-    approving = status == APPROVED
-    existing = [
-        t
-        for t in targets
-        if t.assessment is not None and (t.writes or approving and _to_approve(t))
-    ]
-    _lock_as_read(existing)
-    new = [t for t in targets if t.assessment is None and t.payloads]
-    created = create_assessments(
-        entries=[NewAssessment(t.commune, t.year, t.payloads) for t in new], user=user
+def _write_chunk(chunk: _ChunkWrites, user) -> None:
+    """A chunk's values, with the rows and history rows the services write for them
+    (values.write_values_many without its count and rescoring, which complete() does once
+    per assessment): new assessments first, with their "create" step."""
+    _create_assessments([target for target, _m, _v in chunk.new], user)
+    _clear_values(chunk.cleared, user)
+    now = timezone.now()
+    new = [(t.assessment_id, measure_id, value) for t, measure_id, value in chunk.new]
+    _insert_values(new, user, now)
+    with_new = sorted({assessment_id for assessment_id, _m, _v in new})
+    for start in range(0, len(with_new), IDS_PER_QUERY):
+        # The rows just inserted, by their stamp (as write_values_many finds them).
+        batch = with_new[start : start + IDS_PER_QUERY]
+        inserted = AssessmentValue.objects.filter(assessment__in=batch, updated_at=now)
+        copy_to_history(inserted, user=user)
+    later = timezone.now()  # after the inserts' stamp, which told the new rows apart
+    rows = [{"pk": w.stored_id, **_value_row(w, user, later)} for w in chunk.changed]
+    update_rows(
+        AssessmentValue, rows, [*VALUE_FIELDS, "carried_forward", "updated_by_id", "updated_at"]
     )
-    write_values_many(writes=[w for t in existing for w in t.writes], user=user)
-    if status == APPROVED:
-        _approve([*created, *(t.assessment for t in existing)], user)
+    _copy_ids_to_history([w.stored_id for w in chunk.changed], user, "~")
 
 
-def _lock_as_read(targets: list[_Target]) -> None:
-    """Hold the assessments the import changes, in key order after their sets (services.locks);
-    one changed by someone else since the file was checked refuses the import."""
-    if not targets:
+def _insert_values(rows: list[tuple[int, int, ParsedValue]], user, now) -> None:
+    """New values' rows as values.write_values_many writes them: on PostgreSQL by COPY (a
+    fifth of the cost of multi-row INSERTs, all spent preparing parameters), elsewhere by
+    bulk.insert_rows."""
+    if not rows:
         return
-    hold_sets({t.criteria_set.pk for t in targets})
-    read = {t.assessment.pk: t for t in targets}
-    current = Assessment.objects.select_for_update().filter(pk__in=list(read)).order_by("pk")
-    for pk, version in current.values_list("pk", "version"):
-        if version != read[pk].assessment.version:
-            raise StaleVersionError(version, commune=read[pk].commune.name)
+    connection = connections[router.db_for_write(AssessmentValue)]
+    if connection.vendor != "postgresql":
+        writes = [ValueWrite(*row) for row in rows]
+        insert_rows(AssessmentValue, [_value_row(write, user, now) for write in writes])
+        return
+    user_id = _copy_text(user.pk if user else None)
+    tail = f"\tf\t{user_id}\t{now.isoformat()}\n"
+    text = "".join(
+        f"{assessment_id}\t{measure_id}\t{_copy_text(value.number)}\t{_copy_text(value.flag)}"
+        f"\t{_copy_text(value.not_applicable)}\t{_copy_text(value.note)}"
+        f"\t{_copy_text(value.evidence_url)}{tail}"
+        for assessment_id, measure_id, value in rows
+    )
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(AssessmentValue._meta.get_field(name).column) for name in COPIED)
+    table = quote(AssessmentValue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
+
+
+COPIED = [
+    "assessment",
+    "measure",
+    "number",
+    "flag",
+    "not_applicable",
+    "note",
+    "evidence_url",
+    "carried_forward",
+    "updated_by",
+    "updated_at",
+]
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """A value in COPY's text format: \\N for NULL, t/f, text with its specials escaped."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    return str(value)
+
+
+def _create_assessments(targets: list[_Target], user) -> None:
+    """The chunk's commune-years that have no assessment yet: created as create_assessments
+    creates them (a history row and a "create" step each), their ids kept on the targets."""
+    new = list({id(t): t for t in targets if t.assessment_id is None}.values())
+    if not new:
+        return
+    created = bulk_create_with_history(
+        [
+            Assessment(
+                commune=target.commune,
+                year=target.year,
+                criteria_set=target.criteria_set,
+                created_by=user,
+                updated_by=user,
+            )
+            for target in new
+        ],
+        Assessment,
+        default_user=user,
+    )
+    WorkflowStep.objects.bulk_create([_created_step(a, user) for a in created])
+    for target, assessment in zip(new, created, strict=True):
+        target.created_id = assessment.pk
 
 
 def _approve(assessments: list[Assessment], user) -> None:
