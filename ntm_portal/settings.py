@@ -177,6 +177,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 # The shared cache (throttle counts, sessions) is Redis when REDIS_URL is set, so that every
 # worker and server counts together; the embedded default is this process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The statistics' answers stay in the cache this long at most; they are never stale: a write
+# they read makes the next request count again (stats.freshness).
+NTM_STATS_CACHE_SECONDS = int(os.environ.get("NTM_STATS_CACHE_SECONDS", "86400"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,15 @@ class StatsConfig(AppConfig):
 
     name = "stats"
     verbose_name = _("Statistics")
+
+    def ready(self):
+        # After every migrate, once the tables the triggers watch are there (and rebuilt).
+        post_migrate.connect(
+            _install_triggers, sender=self, dispatch_uid="stats-freshness-triggers"
+        )
+
+
+def _install_triggers(sender, using="default", **kwargs):
+    from stats.freshness import install_triggers
+
+    install_triggers(using)

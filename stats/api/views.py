@@ -12,6 +12,7 @@ from accounts.access import access_for
 from core.api import ErrorSerializer
 from stats import selectors as stats
 from stats.api import serializers
+from stats.freshness import cached
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 
@@ -133,8 +134,14 @@ class NationalStatsView(StatsView):
         code_param=False,
     )
     def get(self, request):
-        report = stats.national_stats(**self.query())
-        return Response(serializers.NationalStatsSerializer(report).data)
+        query = self.query()
+        return Response(
+            cached(
+                "national",
+                query,
+                lambda: serializers.NationalStatsSerializer(stats.national_stats(**query)).data,
+            )
+        )
 
 
 class ProvinceStatsView(StatsView):
@@ -146,8 +153,16 @@ class ProvinceStatsView(StatsView):
         {**HEADER, **BINH_DUONG, "districts": []},
     )
     def get(self, request, code):
-        report = stats.province_stats(code, **self.query())
-        return Response(serializers.ProvinceStatsSerializer(report).data)
+        query = self.query()
+        return Response(
+            cached(
+                "province",
+                {**query, "code": code},
+                lambda: (
+                    serializers.ProvinceStatsSerializer(stats.province_stats(code, **query)).data
+                ),
+            )
+        )
 
 
 class DistrictStatsView(StatsView):
@@ -180,8 +195,14 @@ class DistrictStatsView(StatsView):
         },
     )
     def get(self, request, code):
-        report = stats.district_stats(code, **self.query())
-        return Response(serializers.StatsSerializer(report).data)
+        query = self.query()
+        return Response(
+            cached(
+                "district",
+                {**query, "code": code},
+                lambda: serializers.StatsSerializer(stats.district_stats(code, **query)).data,
+            )
+        )
 
 
 class TrendView(StatsView):
@@ -200,9 +221,12 @@ class TrendView(StatsView):
         params = serializers.TrendQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         query = params.validated_data
-        years = stats.trend(query["first_year"], query["last_year"], query.get("province"))
-        unit = years[-1].unit
-        return Response(serializers.TrendSerializer({"unit": unit, "years": years}).data)
+
+        def build():
+            years = stats.trend(query["first_year"], query["last_year"], query.get("province"))
+            return serializers.TrendSerializer({"unit": years[-1].unit, "years": years}).data
+
+        return Response(cached("trend", dict(query), build))
 
 
 class ProgressView(StatsView):

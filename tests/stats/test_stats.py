@@ -473,15 +473,16 @@ def test_the_endpoints_are_read_only(client, data):
     [
         # levels of the set in force, the map valid on 1 January, the provinces, communes with
         # their highest recognition, approved assessments, districts with theirs, certified
-        # OCOP products, targets; the criteria and their results (criteria_difficulty).
-        (NATIONAL, 10),
+        # OCOP products, targets; the criteria and their results (criteria_difficulty); and
+        # first the freshness counters (stats.freshness), the answer being counted anew.
+        (NATIONAL, 11),
         # levels, map, the province, communes, assessments, districts, OCOP products, targets,
         # criteria, criterion results; by district: communes, assessments, OCOP products,
-        # targets, the districts.
-        (PROVINCE.format("74"), 15),
+        # targets, the districts; the freshness counters.
+        (PROVINCE.format("74"), 16),
         # levels, map, the district, communes, assessments, OCOP products, targets, criteria,
-        # criterion results.
-        (DISTRICT.format("719"), 9),
+        # criterion results; the freshness counters.
+        (DISTRICT.format("719"), 10),
     ],
 )
 def test_a_fixed_number_of_queries(get, data, django_assert_max_num_queries, url, queries):

@@ -1,0 +1,114 @@
+"""Statistics from the cache, never stale (stats.freshness): the second identical request is
+answered from the cache for one query, and any committed write the statistics read, by any
+path (the services, a bulk update, raw SQL), makes the next request count again."""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+
+from communes.models import Commune
+from criteria.models import Assessment
+from criteria.services.recognitions import record_recognition, set_target
+from stats import freshness
+from stats.models import DataVersion
+from tests.criteria.builders import approved
+
+pytestmark = pytest.mark.django_db
+PROVINCE = "/api/v1/stats/provinces/74/"
+NATIONAL = "/api/v1/stats/national/"
+
+
+@pytest.fixture
+def communes(db, bach_dang):
+    rural = Commune.objects.rural().filter(structure="2021", province__code="74")
+    return [bach_dang, *rural.exclude(pk=bach_dang.pk).order_by("code")[:2]]
+
+
+@pytest.fixture
+def year_2023(small_set, communes):
+    approved(communes[0], {"income": 55, "irrigation": 85, "plan": True})
+    return small_set
+
+
+def _stats(client, url=PROVINCE):
+    response = client.get(url, {"year": 2023})
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_every_table_the_statistics_read_has_its_triggers():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'stats_bump_%'")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats_bump_%'"
+            )
+        found = {row[0] for row in cursor.fetchall()}
+    expected = {f"stats_bump_{t}_{e}" for t in freshness.TABLES for e in freshness.EVENTS}
+    assert found == expected
+
+
+def test_the_second_request_is_served_from_the_cache(client, year_2023, django_assert_num_queries):
+    first = _stats(client)
+    with django_assert_num_queries(1):  # the counters, nothing counted again
+        assert _stats(client) == first
+    national = _stats(client, NATIONAL)
+    with django_assert_num_queries(1):
+        assert _stats(client, NATIONAL) == national
+
+
+def test_a_new_approval_is_counted_on_the_next_request(client, year_2023, communes):
+    assert _stats(client)["assessed"] == 1
+    approved(communes[1], {"income": 45, "irrigation": 85, "plan": True})
+    assert _stats(client)["assessed"] == 2
+    assert _stats(client, NATIONAL)["assessed"] == 2
+
+
+def test_a_recognition_and_a_target_are_counted_on_the_next_request(client, year_2023, communes):
+    assert _stats(client)["recognized"]["standard"] == 0
+    record_recognition(
+        level_code="standard",
+        title_year=2023,
+        decision_number="5/QĐ-UBND",
+        decision_date=datetime.date(2023, 10, 1),
+        issuer="UBND tỉnh",
+        commune=communes[0],
+    )
+    assert _stats(client)["recognized"]["standard"] == 1
+    assert _stats(client)["targets"] == []
+    set_target(province=communes[0].province, level_code="standard", year=2025, count=3)
+    assert [t["target"] for t in _stats(client)["targets"]] == [3]
+
+
+def test_a_bulk_update_and_raw_sql_are_seen_too(client, year_2023, communes):
+    assert _stats(client)["computed"]["standard"] == 1
+    Assessment.objects.filter(commune=communes[0]).update(level="none")  # no save(), no signal
+    assert _stats(client)["computed"]["standard"] == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE criteria_assessment SET level = %s WHERE commune_id = %s",
+            ["standard", communes[0].pk],
+        )
+    assert _stats(client)["computed"]["standard"] == 1
+
+
+def test_a_write_rolled_back_leaves_the_counters_alone(year_2023, communes):
+    before = freshness.version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Assessment.objects.filter(commune=communes[0]).update(level="none")
+        assert freshness.version() > before  # seen inside the writing transaction only
+        raise RuntimeError
+    assert freshness.version() == before
+
+
+def test_one_statement_bumps_each_province_it_touches_once(year_2023, communes):
+    for commune in communes[1:]:
+        approved(commune, {"income": 45, "irrigation": 85, "plan": True})
+    province = communes[0].province_id
+    before = DataVersion.objects.get(province_id=province).n
+    assert Assessment.objects.filter(commune__in=communes).update(level="none") == 3
+    bumps = DataVersion.objects.get(province_id=province).n - before
+    # PostgreSQL: one statement-level trigger, once per province; SQLite: once per row.
+    assert bumps == (1 if connection.vendor == "postgresql" else 3)
