@@ -91,7 +91,7 @@ STATUSES = (DRAFT, APPROVED)
 NOT_APPLICABLE_WORDS = {"n/a", "không áp dụng"}
 ROWS_PER_CHUNK = 5000
 PARSED_KEPT = 20_000  # distinct (measure, value, note) remembered while reading a file
-RESCORED_TOGETHER = 500  # assessments scored in one go: their values are loaded together
+RESCORED_TOGETHER = 100  # assessments scored in one go: their values are loaded together
 MAX_CELL = 100_000  # characters in one cell (csv's own limit is 131,072)
 
 
