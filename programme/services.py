@@ -101,10 +101,15 @@ def _check_scope(access: Access, province_id: int) -> None:
         )
 
 
+def year_closed(province_id: int, year: int) -> bool:
+    """Whether the province's year is closed (criteria's YearClosure): after the reporting
+    deadline the province's figures of the year stand."""
+    return YearClosure.objects.filter(province=province_id, year=year).exists()
+
+
 def _closed_message(province_id: int, year: int) -> str | None:
-    """Why a record of a closed province-year cannot change (the assessments' closure: after
-    the reporting deadline the province's figures of the year stand), or None."""
-    if not YearClosure.objects.filter(province=province_id, year=year).exists():
+    """Why a record of a closed province-year cannot change, or None."""
+    if not year_closed(province_id, year):
         return None
     return _(
         "Year %(year)d of this province is closed: its records cannot change until the year is "
@@ -469,10 +474,12 @@ def _refuse_stale(current, version) -> None:
 
 
 @transaction.atomic
-def delete(record: Model, *, access: Access, user=None) -> None:
-    """Delete a draft or returned record (e.g. a province total replaced by its detail)."""
+def delete(record: Model, *, access: Access, user=None, version=None) -> None:
+    """Delete a draft or returned record (e.g. a province total replaced by its detail); with
+    ``version``, only if nobody changed it since it was read."""
     _check_scope(access, record.province_id)
     current = type(record).objects.select_for_update().get(pk=record.pk)
+    _refuse_stale(current, version)
     _refuse_closed(current)
     if current.is_locked:
         message = _("This record is %(status)s: return or reopen it before deleting it.")
@@ -488,12 +495,15 @@ def delete(record: Model, *, access: Access, user=None) -> None:
 CLOSED_YEAR_REFUSES = ("submit", "reopen")
 
 
-def available_steps(record, access: Access) -> list[str]:
-    """The steps this user may take on the record now (the assessments' rules)."""
+def available_steps(record, access: Access, *, closed: bool = False) -> list[str]:
+    """The steps this user may take on the record now (the assessments' rules); in a closed
+    year (``closed``, see year_closed), only those move() still allows."""
     return [
         action
         for action, transition in TRANSITIONS.items()
-        if record.status in transition.sources and may_take(access, action, record.province_id)
+        if record.status in transition.sources
+        and may_take(access, action, record.province_id)
+        and not (closed and action in CLOSED_YEAR_REFUSES)
     ]
 
 

@@ -401,7 +401,13 @@ def test_a_submitted_record_is_not_changed_nor_deleted(client, cast, entered):
 
 def test_an_officer_deletes_a_draft(client, cast, entered):
     _budget, _people, road, *_ = entered
-    response = as_user(client, cast.officer_74).post(f"{PAGE}works/{road.pk}/delete/")
+    as_user(client, cast.officer_74)
+    stale = client.post(
+        f"{PAGE}works/{road.pk}/delete/", {"version": road.version + 1}, follow=True
+    )
+    assert "changed by someone else" in messages_of(stale)  # read before someone's change
+    assert Work.objects.filter(pk=road.pk).exists()
+    response = client.post(f"{PAGE}works/{road.pk}/delete/", {"version": road.version})
     assert response.status_code == 302
     assert not Work.objects.filter(pk=road.pk).exists()
 
@@ -623,9 +629,9 @@ def test_the_page_costs_the_same_queries_however_many_records(client, cast, kind
     add(4)
     # The session, the user, the role and the province (twice: the page's and the menu's);
     # one query a kind of record and the models' communes (7); why the returned ones were
-    # returned; province_report's ten; the session saved.
+    # returned; whether the year is closed; province_report's ten; the session saved.
     assert count() == one
-    assert one <= 25
+    assert one <= 26
 
 
 # --- 7. import ------------------------------------------------------------------------------------
@@ -718,6 +724,10 @@ def test_a_closed_year_refuses_new_records_and_submissions_with_a_message(
     assert response.status_code == 400
     assert f"Year {YEAR} of this province is closed" in text(response)
     assert Work.objects.get(pk=road.pk).status == "draft" and Funding.objects.count() == 3
+    # The page no longer offers what the closed year refuses: no submit, no edit, no delete.
+    page = client.get(PAGE, {"year": YEAR}).content.decode()
+    assert 'data-step="submit"' not in page and "data-edit" not in page
+    assert "data-delete" not in page
     # What was submitted before the deadline can still be approved.
     as_user(client, cast.approver_74)
     step = {"action": "approve", "version": people.version}

@@ -307,14 +307,15 @@ class Section:
 
 def sections(province: Province, year: int, access: Access) -> list[Section]:
     """Every kind's records of the province's year: one query a kind (two for the models)."""
-    editable = access.can_edit(province.pk)
+    closed = services.year_closed(province.pk, year)
+    editable = access.can_edit(province.pk) and not closed
     found = []
     for kind in KINDS.values():
         rows = [
             Row(
                 kind,
                 record,
-                services.available_steps(record, access),
+                services.available_steps(record, access, closed=closed),
                 editable and not record.is_locked,
             )
             for record in kind.records(province, year, access)

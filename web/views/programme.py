@@ -220,8 +220,10 @@ def record_delete(request, kind, pk):
     kind = _kind(kind)
     record = get_record_for_user(request, kind, pk)
     page = _page_of(request, record)
+    version = request.POST.get("version", "")
+    version = int(version) if version.isascii() and version.isdigit() else None
     try:
-        services.delete(record, access=page.access, user=request.user)
+        services.delete(record, access=page.access, user=request.user, version=version)
     except services.StateError as error:
         messages.error(request, str(error))
         return redirect(page.url(vm.anchor(kind, record)))
