@@ -288,6 +288,12 @@ class MeasureValue:
 _ABSENT = MeasureValue()
 
 
+def measure_value(value: Decimal | bool | None, not_applicable: bool, note: str) -> MeasureValue:
+    """MeasureValue(value, not_applicable, note), built for reading a year's values (tens of
+    thousands): without the frozen dataclass's field-by-field __init__ (see _built)."""
+    return _built(MeasureValue, {"value": value, "not_applicable": not_applicable, "note": note})
+
+
 # ---------------------------------------------------------------------------------------------
 # Results (output)
 # ---------------------------------------------------------------------------------------------
@@ -631,24 +637,69 @@ def _type_message(indicator: IndicatorRule, wanted: str, value: object) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# The threshold each indicator is judged against, and why none could be applied if so: what
+# depends on the subject (year, province, class) and not on its values.
+Resolved = dict[tuple[str, str, str], tuple[ResolvedThreshold | None, str]]
+
+
+def resolved_thresholds(rules: RuleSet, subject: Subject) -> Resolved:
+    """Every indicator's threshold for ``subject``, keyed by (level, criterion, indicator)
+    codes: an indicator code is unique within its criterion only."""
+    resolved: Resolved = {}
+    for level in rules.levels:
+        for criterion in level.criteria:
+            for indicator in criterion.indicators:
+                try:
+                    found = resolve_threshold(rules, level.code, indicator, subject), ""
+                except RuleError as error:
+                    found = None, str(error)
+                resolved[(level.code, criterion.code, indicator.code)] = found
+    return resolved
+
+
+class Scorer:
+    """A rule set compiled for scoring many communes: its levels put in order once and the
+    thresholds resolved once per subject (year, province, class), however many communes share
+    it. Rule sets are immutable, so a scorer can be kept as long as its rules are current
+    (selectors.scorer_for keeps one per set and rules version)."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.ordered = _ordered_levels(rules)
+        self._resolved: dict[Subject, Resolved] = {}
+
+    def thresholds(self, subject: Subject) -> Resolved:
+        try:
+            return self._resolved[subject]
+        except KeyError:
+            return self._resolved.setdefault(subject, resolved_thresholds(self.rules, subject))
+
+    def score(self, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
+        ctx = _Context(self.rules, subject, values, self.thresholds(subject), self.ordered)
+        levels = _evaluate_levels(ctx)
+        reached, next_level = _climb(levels)
+        return AssessmentResult(
+            level=reached,
+            levels=levels,
+            next_level=next_level.code if next_level else None,
+            gap=_gap(next_level),
+            uses_unverified=any(level.uses_unverified for level in levels),
+        )
+
+
 @dataclass(frozen=True)
 class _Context:
     rules: RuleSet
     subject: Subject
     values: Mapping[str, MeasureValue]
+    thresholds: Resolved
+    ordered: list[LevelRule]
 
 
 def score(rules: RuleSet, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
-    """Judge every indicator, criterion and level of ``rules`` for ``subject``."""
-    levels = _evaluate_levels(_Context(rules, subject, values))
-    reached, next_level = _climb(levels)
-    return AssessmentResult(
-        level=reached,
-        levels=levels,
-        next_level=next_level.code if next_level else None,
-        gap=_gap(next_level),
-        uses_unverified=any(level.uses_unverified for level in levels),
-    )
+    """Judge every indicator, criterion and level of ``rules`` for ``subject`` (many subjects
+    under one rule set: a Scorer, which resolves thresholds once per subject)."""
+    return Scorer(rules).score(subject, values)
 
 
 def _ordered_levels(rules: RuleSet) -> list[LevelRule]:
@@ -663,7 +714,7 @@ def _ordered_levels(rules: RuleSet) -> list[LevelRule]:
 def _evaluate_levels(ctx: _Context) -> tuple[LevelResult, ...]:
     # Lowest rank first, so a requires_level criterion finds its lower level already judged.
     done: dict[str, LevelResult] = {}
-    for level in _ordered_levels(ctx.rules):
+    for level in ctx.ordered:
         done[level.code] = _level_result(ctx, level, done)
     return tuple(done.values())
 
@@ -761,8 +812,9 @@ def _criterion_result(
         status = criterion_status(indicators)
     else:
         status = _required_level_status(ctx.rules, criterion, lower)
-    return CriterionResult(
-        level=level.code, code=criterion.code, status=status, indicators=indicators
+    return _built(
+        CriterionResult,
+        {"level": level.code, "code": criterion.code, "status": status, "indicators": indicators},
     )
 
 
@@ -770,22 +822,32 @@ def _indicator_result(
     ctx: _Context, level: str, criterion: str, indicator: IndicatorRule
 ) -> IndicatorResult:
     measure = ctx.values.get(indicator.measure, _ABSENT)
-    try:
-        threshold, problem = resolve_threshold(ctx.rules, level, indicator, ctx.subject), ""
-    except RuleError as error:
-        threshold, problem = None, str(error)
-    return IndicatorResult(
-        level=level,
-        criterion=criterion,
-        code=indicator.code,
-        measure=indicator.measure,
-        comparison=indicator.comparison,
-        outcome=judge(indicator, measure, threshold),
-        value=measure.value,
-        threshold=threshold,
-        note=measure.note,
-        problem=problem,
+    threshold, problem = ctx.thresholds[(level, criterion, indicator.code)]
+    return _built(
+        IndicatorResult,
+        {
+            "level": level,
+            "criterion": criterion,
+            "code": indicator.code,
+            "measure": indicator.measure,
+            "comparison": indicator.comparison,
+            "outcome": judge(indicator, measure, threshold),
+            "value": measure.value,
+            "threshold": threshold,
+            "note": measure.note,
+            "problem": problem,
+        },
     )
+
+
+def _built(cls: type, fields: dict):
+    """An instance of a frozen result class from every one of its fields, without the
+    dataclass __init__'s field-by-field frozen setattr: the results of a year's communes are
+    tens of thousands of objects, and that __init__ was a third of the time to score them.
+    The instance is the same (equality, hash, repr and immutability are the class's)."""
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
 
 
 def criterion_status(indicators: Iterable[IndicatorResult]) -> CriterionStatus:

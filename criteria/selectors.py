@@ -4,11 +4,13 @@ what the officer pages read (queues, closures, the audit trail). Each costs a fi
 queries.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -153,10 +155,88 @@ def _criterion_rule(criterion: Criterion) -> scoring.CriterionRule:
 
 
 def rules_for(criteria_set: CriteriaSet, levels: list[Level] | None = None) -> scoring.RuleSet:
-    """The criteria set as the scoring engine reads it; ``levels`` when the caller has already
-    loaded them with levels_with_rules (a page that also lists them), else loaded here."""
+    """The criteria set as the scoring engine reads it; built from ``levels`` when the caller
+    has loaded them with levels_with_rules (a page that also lists them, a draft edition's
+    rules as they would stand), else the process's compiled copy (scorer_for)."""
     if levels is None:
-        levels = levels_with_rules(criteria_set)
+        return scorer_for(criteria_set).rules
+    return _build_rules(criteria_set, levels)
+
+
+# --- the compiled rules, kept per process ------------------------------------------------------
+# Building a set's rules costs 4 queries and a few thousand model instances; every request
+# and every rescoring batch would pay it. The copy kept here is keyed by a fingerprint of the
+# rows the rules are built from, read in 1 query: any change to them, made by this process or
+# another, committed or still inside the current transaction, and undone again by a rollback,
+# gives another fingerprint, so a stale copy is never served. A threshold's history, an edition
+# publishing or a province's thresholds, a row created directly by a test: all change rows.
+
+RULE_MODELS = (Level, Criterion, Indicator, Measure, Threshold)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A set's rules compiled for scoring, with its derived measures (code, derived from)."""
+
+    fingerprint: str
+    scorer: scoring.Scorer
+    derived: list[tuple[str, str]]
+
+
+_compiled: dict[int, Compiled] = {}
+
+
+def compiled_rules(criteria_set: CriteriaSet) -> Compiled:
+    """The set's rules compiled for scoring (thresholds resolved once per year, province and
+    class), kept for as long as the rows they are built from do not change: 1 query when
+    kept, 6 when built."""
+    fingerprint = rules_fingerprint()
+    kept = _compiled.get(criteria_set.pk)
+    if kept is not None and kept.fingerprint == fingerprint:
+        return kept
+    rules = _build_rules(criteria_set, levels_with_rules(criteria_set))
+    built = Compiled(fingerprint, scoring.Scorer(rules), _derived_measures(criteria_set))
+    _compiled[criteria_set.pk] = built
+    return built
+
+
+def scorer_for(criteria_set: CriteriaSet) -> scoring.Scorer:
+    return compiled_rules(criteria_set).scorer
+
+
+def forget_rules() -> None:
+    """Drop the compiled rules this process keeps (never needed for correctness: for tests
+    that count the queries of a first build)."""
+    _compiled.clear()
+    _kept_rules.clear()
+
+
+def rules_fingerprint() -> str:
+    """A digest of every row of the rule tables (all sets at once): 1 query. PostgreSQL digests
+    the rows itself; SQLite, in the same process, hands over their text."""
+    tables = [model._meta.db_table for model in RULE_MODELS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT " + ", ".join(_pg_digest(t) for t in tables))
+        else:
+            cursor.execute("SELECT " + ", ".join(_sqlite_text(m) for m in RULE_MODELS))
+        row = cursor.fetchone()
+    return hashlib.sha1(repr(row).encode()).hexdigest()
+
+
+def _pg_digest(table: str) -> str:
+    quoted = connection.ops.quote_name(table)
+    return f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM {quoted} t)"
+
+
+def _sqlite_text(model) -> str:
+    quote = connection.ops.quote_name
+    columns = " || ',' || ".join(f"quote({quote(f.column)})" for f in model._meta.concrete_fields)
+    table = quote(model._meta.db_table)
+    return f"(SELECT group_concat({columns}, '|') FROM (SELECT * FROM {table} ORDER BY id))"
+
+
+def _build_rules(criteria_set: CriteriaSet, levels: list[Level]) -> scoring.RuleSet:
     return scoring.RuleSet(
         code=criteria_set.code,
         levels=tuple(
@@ -194,9 +274,12 @@ def _default_class(commune: Commune, by_region: bool) -> str:
     return DEFAULT_COMMUNE_GROUP
 
 
+_BOOL = Measure.ValueType.BOOL.value  # a plain string: compared once a value
+
+
 def _stored_value(value_type: str, flag: bool | None, number):
     """A value as stored: a yes/no measure keeps it in ``flag``, the others in ``number``."""
-    return flag if value_type == Measure.ValueType.BOOL else number
+    return flag if value_type == _BOOL else number
 
 
 def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scoring.MeasureValue]]:
@@ -214,27 +297,37 @@ def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scori
     )
     for assessment_id, code, value_type, flag, number, not_applicable, note in rows:
         value = _stored_value(value_type, flag, number)
-        result[assessment_id][code] = scoring.MeasureValue(value, not_applicable, note)
+        result[assessment_id][code] = scoring.measure_value(value, not_applicable, note)
     return result
 
 
 def derived_values(
-    criteria_set: CriteriaSet, commune_ids: Collection[int], year: int
+    criteria_set: CriteriaSet,
+    commune_ids: Collection[int],
+    year: int,
+    derived: list[tuple[str, str]] | None = None,
 ) -> dict[int, dict[str, scoring.MeasureValue]]:
     """Values of the set's derived measures from their registered providers; a measure with
-    no provider stays missing."""
+    no provider stays missing. ``derived``: the set's (measure code, derived from) pairs when
+    the caller has them (compiled with the rules), else read here."""
     result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in commune_ids}
-    derived = criteria_set.measures.filter(source=Measure.Source.DERIVED)
-    for measure in derived:
-        provider = registry.provider_for(measure.derived_from)
+    if derived is None:
+        derived = _derived_measures(criteria_set)
+    for code, derived_from in derived:
+        provider = registry.provider_for(derived_from)
         if provider is None:
             continue
         for commune_id, value in provider(commune_ids, year).items():
             value = (
                 Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
             )
-            result[commune_id][measure.code] = scoring.MeasureValue(value=value)
+            result[commune_id][code] = scoring.MeasureValue(value=value)
     return result
+
+
+def _derived_measures(criteria_set: CriteriaSet) -> list[tuple[str, str]]:
+    derived = criteria_set.measures.filter(source=Measure.Source.DERIVED).order_by("pk")
+    return list(derived.values_list("code", "derived_from"))
 
 
 def assessments_for_scoring(ids: Collection[int]):
@@ -267,9 +360,22 @@ def frozen(assessment: Assessment, in_force: dict[int, Edition]) -> bool:
     )
 
 
-def _edition_rules(edition_ids) -> dict[int, scoring.RuleSet]:
-    rows = Edition.objects.filter(pk__in=set(edition_ids), rules__isnull=False)
-    return {pk: scoring.ruleset_from_data(data) for pk, data in rows.values_list("pk", "rules")}
+# A published edition's rules never change once published; keyed with the publication time
+# as well, so that a key reused by another database (a test's, rolled back) is never mistaken.
+_kept_rules: dict[tuple[int, object], scoring.Scorer] = {}
+
+
+def _edition_scorers(edition_ids) -> dict[int, scoring.Scorer]:
+    """The rules kept on these editions, compiled: 1 query, 2 when one is not kept yet."""
+    ids = set(edition_ids)
+    if not ids:
+        return {}
+    editions = Edition.objects.filter(pk__in=ids, rules__isnull=False)
+    keys = dict(editions.values_list("pk", "published_at"))
+    missing = [pk for pk, at in keys.items() if (pk, at) not in _kept_rules]
+    for pk, data in editions.filter(pk__in=missing).values_list("pk", "rules"):
+        _kept_rules[(pk, keys[pk])] = scoring.Scorer(scoring.ruleset_from_data(data))
+    return {pk: _kept_rules[(pk, at)] for pk, at in keys.items()}
 
 
 def results_for(
@@ -280,6 +386,7 @@ def results_for(
     today: bool = False,
     rules: scoring.RuleSet | None = None,
     in_force: dict[int, Edition] | None = None,
+    entered: dict[int, dict[str, scoring.MeasureValue]] | None = None,
 ) -> dict[int, tuple[str, scoring.AssessmentResult]]:
     """Score assessments of one set from their values, in a fixed number of queries:
     {assessment id: (class scored with, result)}. Communes need province__region loaded.
@@ -289,23 +396,30 @@ def results_for(
     frozen), the rules of the edition it was approved under: what it was approved with is
     what it keeps, and what verify_results checks it against. ``today`` scores every one
     with today's rules and classes (re-judging); ``rules`` stand for today's (a draft edition's
-    preview)."""
-    rules = rules or rules_for(criteria_set, levels)
+    preview); ``entered``: the values already read (entered_values), not read again."""
+    if rules is not None or levels is not None:  # rules as they would stand, or as loaded
+        scorer, derived_measures = scoring.Scorer(rules or rules_for(criteria_set, levels)), None
+    else:
+        compiled = compiled_rules(criteria_set)
+        scorer, derived_measures = compiled.scorer, compiled.derived
     in_force = editions_by_year(criteria_set) if in_force is None else in_force
     keeps = (lambda a: False) if today else (lambda a: frozen(a, in_force))
-    kept = _edition_rules(a.edition_id for a in assessments if keeps(a))
-    entered = entered_values([a.pk for a in assessments])
+    kept = _edition_scorers(a.edition_id for a in assessments if keeps(a))
+    if entered is None:
+        entered = entered_values([a.pk for a in assessments])
     results = {}
     for year in {a.year for a in assessments}:
         of_year = [a for a in assessments if a.year == year]
         classes = classes_for([a.commune for a in of_year], criteria_set, year)
-        derived = derived_values(criteria_set, [a.commune_id for a in of_year], year)
+        derived = derived_values(
+            criteria_set, [a.commune_id for a in of_year], year, derived_measures
+        )
         for a in of_year:
             class_value = classes[a.commune_id] if today else _class_judged_in(a, classes)
             subject = scoring.Subject(year, a.commune.province.code, class_value)
             values = entered[a.pk] | derived[a.commune_id]
-            used = kept.get(a.edition_id, rules) if keeps(a) else rules
-            results[a.pk] = (class_value, scoring.score(used, subject, values))
+            used = kept.get(a.edition_id, scorer) if keeps(a) else scorer
+            results[a.pk] = (class_value, used.score(subject, values))
     return results
 
 
@@ -348,11 +462,12 @@ def with_details(
     assessment: Assessment,
     levels: list[Level] | None = None,
     result: scoring.AssessmentResult | None = None,
+    shown: dict[str, dict] | None = None,
 ) -> Assessment:
-    """Attach what the detail view shows: entered values by measure code, the live scoring
-    breakdown (``result`` when the caller has just scored), and the workflow steps (a fixed
-    number of queries)."""
-    assessment.values_by_measure = values_by_measure(assessment)
+    """Attach what the detail view shows: entered values by measure code (``shown`` when the
+    caller has read them with values_of), the live scoring breakdown (``result`` when the
+    caller has just scored), and the workflow steps (a fixed number of queries)."""
+    assessment.values_by_measure = values_by_measure(assessment) if shown is None else shown
     assessment.result = result if result is not None else result_for(assessment, levels)
     assessment.step_list = list(assessment.steps.select_related("user"))
     return assessment
@@ -360,17 +475,34 @@ def with_details(
 
 def values_by_measure(assessment: Assessment) -> dict[str, dict]:
     """The assessment's entered values by measure code, as pages and the API show them."""
-    rows = assessment.values.select_related("measure").order_by("measure__code")
-    return {
-        row.measure.code: {
-            "value": _stored_value(row.measure.value_type, row.flag, row.number),
-            "not_applicable": row.not_applicable,
-            "note": row.note,
-            "evidence_url": row.evidence_url,
-            "updated_at": row.updated_at,
+    return values_of(assessment)[0]
+
+
+def values_of(assessment: Assessment) -> tuple[dict[str, dict], dict[str, scoring.MeasureValue]]:
+    """The assessment's entered values read once (1 query), both as pages and the API show
+    them (values_by_measure) and as the scoring engine reads them (entered_values)."""
+    rows = assessment.values.order_by("measure__code").values_list(
+        "measure__code",
+        "measure__value_type",
+        "flag",
+        "number",
+        "not_applicable",
+        "note",
+        "evidence_url",
+        "updated_at",
+    )
+    shown, entered = {}, {}
+    for code, value_type, flag, number, not_applicable, note, evidence_url, updated_at in rows:
+        value = _stored_value(value_type, flag, number)
+        shown[code] = {
+            "value": value,
+            "not_applicable": not_applicable,
+            "note": note,
+            "evidence_url": evidence_url,
+            "updated_at": updated_at,
         }
-        for row in rows
-    }
+        entered[code] = scoring.measure_value(value, not_applicable, note)
+    return shown, entered
 
 
 # --- units with their picture for a year (the officer overview and the unit API) --------------

@@ -201,19 +201,31 @@ class AssessmentViewSet(
         # be decoded once per row (two thirds of a 500-row page's time).
         return visible.select_related("edition").defer("edition__rules").order_by("pk")
 
-    def _detail(self, assessment, code=status.HTTP_200_OK, result=None):
-        fresh = selectors.assessments_for_list().select_related("edition").get(pk=assessment.pk)
+    def _detail(self, assessment, code=status.HTTP_200_OK, result=None, fresh=None):
+        """The detail of ``assessment`` read again after a write; ``fresh`` when it has just
+        been read through get_queryset (which loads what the detail shows)."""
+        if fresh is None:
+            fresh = (
+                selectors.assessments_for_list()
+                .select_related("edition")
+                .defer("edition__rules")  # the kept rules come compiled (selectors.results_for)
+                .get(pk=assessment.pk)
+            )
         in_force = selectors.editions_by_year(fresh.criteria_set)
+        shown, entered = selectors.values_of(fresh)  # one read for the values and the scoring
         if result is None:
-            scored = selectors.results_for(fresh.criteria_set, [fresh], in_force=in_force)
+            scored = selectors.results_for(
+                fresh.criteria_set, [fresh], in_force=in_force, entered={fresh.pk: entered}
+            )
             result = scored[fresh.pk][1]
-        detail = selectors.with_details(fresh, result=result)
+        detail = selectors.with_details(fresh, result=result, shown=shown)
         detail.result_basis = _result_basis(fresh, in_force)
         context = {"access": access_for(self.request.user)}  # who sees staff names
         return Response(s.AssessmentDetailSerializer(detail, context=context).data, code)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object())
+        assessment = self.get_object()
+        return self._detail(assessment, fresh=assessment)
 
     def create(self, request, *args, **kwargs):
         data = self._valid(s.AssessmentCreateSerializer)
