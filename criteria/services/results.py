@@ -2,6 +2,7 @@
 bulk, and rescores what changed."""
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import transaction
@@ -58,18 +59,14 @@ RESULT_FIELDS = [
     "scored_at",
     "edition_id",
 ]
+COMPARED_FIELDS = [name for name in RESULT_FIELDS if name != "scored_at"]
 
 
-def _criterion_rows(assessment: Assessment, result: scoring.AssessmentResult, ids: dict):
-    return [
-        {
-            "assessment_id": assessment.pk,
-            "criterion_id": ids[(c.level, c.code)],
-            "status": c.status.value,
-        }
-        for level in result.levels
-        for c in level.criteria
-    ]
+def _criterion_statuses(result: scoring.AssessmentResult, ids: dict) -> dict[int, str]:
+    """{criterion id: status} of a result: what is stored of it criterion by criterion."""
+    return {
+        ids[(c.level, c.code)]: c.status.value for level in result.levels for c in level.criteria
+    }
 
 
 def _criterion_ids(criteria_set: CriteriaSet) -> dict[tuple[str, str], int]:
@@ -98,18 +95,25 @@ def _by_set(assessments: list[Assessment]) -> list[list[Assessment]]:
 
 
 def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment], today: bool) -> dict:
+    """Score the group and write only what changed: the result fields of the assessments
+    whose result differs from the stored one (or that were never scored), and the criterion
+    results that differ, are missing or are no longer part of the set."""
     in_force = selectors.editions_by_year(criteria_set)
     scored = selectors.results_for(criteria_set, assessments, today=today, in_force=in_force)
     ids = _criterion_ids(criteria_set)
     scored_at = timezone.now()
-    rows = []
+    changed, wanted = [], {}
     for a in assessments:
         class_value, result = scored[a.pk]
-        apply_result(a, class_value, result, scored_at, scored_with(a, in_force, today))
-        rows += _criterion_rows(a, result, ids)
-    _store_results(assessments)
-    CriterionResult.objects.filter(assessment__in=assessments).delete()
-    insert_rows(CriterionResult, rows)
+        before = [getattr(a, name) for name in COMPARED_FIELDS]
+        apply_result(a, class_value, result, a.scored_at, scored_with(a, in_force, today))
+        if a.scored_at is None or before != [getattr(a, name) for name in COMPARED_FIELDS]:
+            a.scored_at = scored_at
+            changed.append(a)
+        wanted[a.pk] = _criterion_statuses(result, ids)
+    if changed:
+        _store_results(changed)
+    _store_criterion_results(wanted)
     return {pk: result for pk, (_, result) in scored.items()}
 
 
@@ -120,6 +124,35 @@ def _store_results(assessments: list[Assessment]) -> None:
         [{"pk": a.pk, **{name: getattr(a, name) for name in RESULT_FIELDS}} for a in assessments],
         RESULT_FIELDS,
     )
+
+
+def _store_criterion_results(wanted: dict[int, dict[int, str]]) -> None:
+    """Make the stored criterion results of these assessments the ``wanted`` ones
+    ({assessment id: {criterion id: status}}), touching only the rows that differ: 1 query
+    to read them, then at most one statement per status to change, one to insert and one to
+    delete."""
+    stored = CriterionResult.objects.filter(assessment_id__in=list(wanted)).values_list(
+        "pk", "assessment_id", "criterion_id", "status"
+    )
+    to_status: dict[str, list[int]] = defaultdict(list)
+    gone = []
+    for pk, assessment_id, criterion_id, status in stored:
+        want = wanted[assessment_id].pop(criterion_id, None)
+        if want is None:
+            gone.append(pk)
+        elif want != status:
+            to_status[want].append(pk)
+    for status, pks in to_status.items():
+        CriterionResult.objects.filter(pk__in=pks).update(status=status)
+    if gone:
+        CriterionResult.objects.filter(pk__in=gone).delete()
+    new = [
+        {"assessment_id": assessment_id, "criterion_id": criterion_id, "status": status}
+        for assessment_id, statuses in wanted.items()
+        for criterion_id, status in statuses.items()
+    ]
+    if new:
+        insert_rows(CriterionResult, new)
 
 
 def rescore(assessment: Assessment) -> scoring.AssessmentResult:
@@ -179,9 +212,6 @@ def rescore_for_derived_change(key: str, commune_ids) -> int:
         commune_id__in=list(commune_ids), criteria_set__measures__derived_from=key
     ).values_list("pk", flat=True)
     return rescore_open(set(ids))
-
-
-COMPARED_FIELDS = [name for name in RESULT_FIELDS if name != "scored_at"]
 
 
 def disagreements(assessments: list[Assessment]) -> list[tuple[Assessment, dict, dict]]:
