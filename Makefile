@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # Logins of the local demo (viewer_74, officer_74, approver_74, ..., national); never a deployment's.
 DEMO_PASSWORD ?= ntm-demo
 
-.PHONY: install run setup test test-unit test-e2e test-deploy lint migrations-check messages superuser clean serve worker bench bench-quick
+.PHONY: install run setup test test-unit test-e2e test-deploy lint migrations-check messages superuser clean serve worker bench bench-quick load
 
 # The dashboards' chart library (package.json: Chart.js, served as a static file with its
 # licence). Without npm the portal runs and the dashboards show their tables without charts.
@@ -102,6 +102,11 @@ bench: install  ## every province of the 2021 map (long: the national data set)
 
 bench-quick: install  ## three provinces, a few minutes: bench/RESULTS-quick.md
 	$(BIN)/python bench/run.py --quick
+
+# After a bench: 50 clients for 60 s against gunicorn on the bench database, with Redis
+# (BENCH_DATABASE_URL, BENCH_REDIS_URL); writes bench/LOAD.md.
+load: install  ## the load test: gunicorn + PostgreSQL + Redis, driven from a second process
+	$(BIN)/python bench/load.py
 
 lint: install
 	$(BIN)/ruff check .
