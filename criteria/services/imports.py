@@ -286,10 +286,10 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
             message = _("The first row must name the columns %(columns)s.") % {"columns": expected}
             report.add_error(1, "", ",".join(header), message)
             return
-        where = [header.index(name) for name in COLUMNS]
+        code, year, measure, value, note = (header.index(name) for name in COLUMNS)
         for cells in reader:
             number += 1
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue  # a blank row, as core.tables skips them
             report.rows += 1
             if len(cells) != len(COLUMNS):
@@ -298,7 +298,14 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
                     number, "", ",".join(cells), message % {"n": len(COLUMNS), "found": len(cells)}
                 )
                 continue
-            yield _Row(number, *(cells[i].strip() for i in where))
+            yield _Row(
+                number,
+                cells[code].strip(),
+                cells[year].strip(),
+                cells[measure].strip(),
+                cells[value].strip(),
+                cells[note].strip(),
+            )
     except UnicodeDecodeError:
         report.add_error(number + 1, "", "", _("The file is not UTF-8 text."))
     except csv.Error as error:
@@ -443,6 +450,8 @@ class _Plan:
         self.stored: dict[int, dict[int, _Stored]] = {}  # the chunk's assessments' values
         self.chunk = _ChunkWrites()
         self.parsed: dict[tuple[int, str, str], ParsedValue | str] = {}
+        # (code, year as written) -> the row's place, for the commune-years found
+        self.places: dict[tuple[str, str], tuple[_YearRules, Commune, _Target]] = {}
 
     def add(self, rows: list[_Row]) -> None:
         self._load_years({_year(row.year_text) for row in rows} - {None} - set(self.years))
@@ -565,35 +574,52 @@ class _Plan:
         return None
 
     def _check(self, row: _Row) -> None:
-        add = self._error
-        year = _year(row.year_text)
-        if year is None:
-            add(row, "year", row.year_text, _("Write the year as four digits."))
-            return
-        rules = self.years[year]
-        if rules.criteria_set is None:
-            add(row, "year", row.year_text, rules.error)
-            return
-        commune = self._commune(row, year)
-        target = None
-        if commune is None:
-            add(row, "commune_code", row.code, _("No commune has this code."))
-        else:
-            target = self.targets[(commune.pk, year)]
-            if target is None:
-                add(row, *self._refused_cell(commune, year, row))
+        place = self.places.get((row.code, row.year_text))
+        if place is None:
+            place = self._place(row)
+            if place is None:
+                return
+        rules, commune, target = place
         measure = rules.measures.get(row.measure_code)
         if measure is None:
             message = _("No measure has this code in %(set)s.") % {"set": rules.criteria_set.code}
-            add(row, "measure_code", row.measure_code, message)
+            self._error(row, "measure_code", row.measure_code, message)
             return
-        value = self._parse(measure, row.value, self._note(row, target, measure))
-        if isinstance(value, str):
-            add(row, "value", row.value, value)
+        note = row.note
+        if note is None or note:  # an empty note is read as it is
+            note = self._note(row, target, measure)
+        value = self._parse(measure, row.value, note)
+        if value.__class__ is str:
+            self._error(row, "value", row.value, value)
             return
-        if commune is not None and self._first_time(row, commune, year, measure) and target:
-            target.first_row = target.first_row or row.number
+        if commune is not None and self._first_time(row, commune, target, measure) and target:
+            if not target.first_row:
+                target.first_row = row.number
             self._plan(row, target, measure, value)
+
+    def _place(self, row: _Row) -> tuple[_YearRules, Commune | None, _Target | None] | None:
+        """The row's year, commune and commune-year, with the errors of its year and
+        commune; None when the year is wrong (nothing more can be checked). A commune found
+        is remembered for the rows that follow (bounded by the communes and years)."""
+        year = _year(row.year_text)
+        if year is None:
+            self._error(row, "year", row.year_text, _("Write the year as four digits."))
+            return None
+        rules = self.years[year]
+        if rules.criteria_set is None:
+            self._error(row, "year", row.year_text, rules.error)
+            return None
+        commune = self._commune(row, year)
+        target = None
+        if commune is None:
+            self._error(row, "commune_code", row.code, _("No commune has this code."))
+        else:
+            target = self.targets[(commune.pk, year)]
+            if target is None:
+                self._error(row, *self._refused_cell(commune, year, row))
+            else:
+                self.places[(row.code, row.year_text)] = (rules, commune, target)
+        return rules, commune, target
 
     def _parse(self, measure: Measure, raw: str, note: str) -> ParsedValue | str:
         """The cell read by the services' rule (parse_value), or why it is refused. A file
@@ -639,8 +665,10 @@ class _Plan:
             message += " " + _("In a file: 1 or 0, true or false, có or không, đạt or không đạt.")
         return message
 
-    def _first_time(self, row: _Row, commune: Commune, year: int, measure: Measure) -> bool:
-        target = self.targets[(commune.pk, year)]
+    def _first_time(
+        self, row: _Row, commune: Commune, target: _Target | None, measure: Measure
+    ) -> bool:
+        year = _year(row.year_text)
         seen = target.seen if target else self._refused_seen(commune.pk, year)
         slot = self.years[year].slot[measure.pk]
         first = seen[slot]
@@ -660,7 +688,7 @@ class _Plan:
 
     def _plan(self, row: _Row, target: _Target, measure: Measure, value: ParsedValue) -> None:
         stored = self._stored(target, measure)
-        if stored:  # the file has no column for the evidence link: the stored one stays
+        if stored and stored.evidence_url:  # the file has no column for it: the stored stays
             value = replace(value, evidence_url=stored.evidence_url)
         if _same(stored, value):
             self.report.values_unchanged += 1
