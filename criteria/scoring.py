@@ -603,7 +603,9 @@ def judge(
         return Outcome.NOT_CONFIGURED
     if measure.value is None:
         return Outcome.MISSING
-    passes = _COMPARE[indicator.comparison](Decimal(measure.value), threshold.value)
+    value = measure.value
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    passes = _COMPARE[indicator.comparison](number, threshold.value)
     return Outcome.PASS if passes else Outcome.FAIL
 
 
@@ -667,6 +669,7 @@ class Scorer:
         self.rules = rules
         self.ordered = _ordered_levels(rules)
         self._resolved: dict[Subject, Resolved] = {}
+        self._shared: dict[Subject, dict] = {}
 
     def thresholds(self, subject: Subject) -> Resolved:
         try:
@@ -675,7 +678,8 @@ class Scorer:
             return self._resolved.setdefault(subject, resolved_thresholds(self.rules, subject))
 
     def score(self, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
-        ctx = _Context(self.rules, subject, values, self.thresholds(subject), self.ordered)
+        shared = self._shared.setdefault(subject, {})
+        ctx = _Context(self.rules, subject, values, self.thresholds(subject), self.ordered, shared)
         levels = _evaluate_levels(ctx)
         reached, next_level = _climb(levels)
         return AssessmentResult(
@@ -694,6 +698,7 @@ class _Context:
     values: Mapping[str, MeasureValue]
     thresholds: Resolved
     ordered: list[LevelRule]
+    shared: dict  # indicator results shared by the subject's communes (_indicator_result)
 
 
 def score(rules: RuleSet, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
@@ -822,8 +827,18 @@ def _indicator_result(
     ctx: _Context, level: str, criterion: str, indicator: IndicatorRule
 ) -> IndicatorResult:
     measure = ctx.values.get(indicator.measure, _ABSENT)
+    # A result is immutable and depends on nothing but the subject, the indicator and the
+    # value: the yes/no and missing ones, the same for most communes, are built once per
+    # subject and shared (the key holds the value's type: True must not stand for 1).
+    value = measure.value
+    shared = not measure.note and not isinstance(value, Decimal)
+    if shared:
+        key = (level, criterion, indicator.code, type(value), value, measure.not_applicable)
+        found = ctx.shared.get(key)
+        if found is not None:
+            return found
     threshold, problem = ctx.thresholds[(level, criterion, indicator.code)]
-    return _built(
+    result = _built(
         IndicatorResult,
         {
             "level": level,
@@ -838,6 +853,9 @@ def _indicator_result(
             "problem": problem,
         },
     )
+    if shared:
+        ctx.shared[key] = result
+    return result
 
 
 def _built(cls: type, fields: dict):
