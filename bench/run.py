@@ -3,6 +3,7 @@ database alone (a raw psycopg2 query and json.dumps, or COPY), measured in the s
 
     python bench/run.py --quick          # a few provinces, a few minutes
     python bench/run.py                  # every province of the 2021 map: the national data set
+    python bench/run.py --quick --only rescoring,detail   # time those rows alone, not written
 
 It builds its data set in its own PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/ntm_bench) through the project's own bulk path, the import
@@ -159,7 +160,9 @@ def build(provinces: list[str], rebuild: bool) -> dict:
 # --- the measurements --------------------------------------------------------------------------
 
 
-def measure(provinces: list[str], repeat: int, timings: dict) -> list[dict]:
+def measure(
+    provinces: list[str], repeat: int, timings: dict, only: list[str] | None = None
+) -> list[dict]:
     from django.db import connection
     from django.test import Client
 
@@ -190,6 +193,8 @@ def measure(provinces: list[str], repeat: int, timings: dict) -> list[dict]:
         return run
 
     def row(work: str, portal: Callable, floor_work: Callable, note: str = "", n: int = repeat):
+        if only and not any(word in work for word in only):
+            return
         portal()  # warm: the first call of a process loads what every later one reuses
         floor_work()
         portal_ms, floor_ms = median_ms(portal, n), median_ms(floor_work, n)
@@ -286,7 +291,7 @@ def measure(provinces: list[str], repeat: int, timings: dict) -> list[dict]:
         floor("SELECT * FROM ocop_product ORDER BY id LIMIT 500"),
         "the bench data set holds no OCOP products: the cost of an empty list",
     )
-    if timings:  # measured once, while the data set was built
+    if timings and not only:  # measured once, while the data set was built
         rows.append(
             {
                 "work": f"import of {STATS_YEAR}: {timings['rows']:,} values, approved",
@@ -361,6 +366,11 @@ def main() -> None:
     parser.add_argument("--provinces", help="comma-separated province codes (2021 map)")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--only",
+        help="comma-separated words of the rows to time (e.g. rescoring,detail): those rows "
+        "alone, printed and not written to the results file",
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -395,7 +405,12 @@ def main() -> None:
             .values_list("code", flat=True)
         )
         timings = build(provinces, args.rebuild)
-    rows = measure(provinces, args.repeat, timings or {})
+    only = args.only.split(",") if args.only else None
+    rows = measure(provinces, args.repeat, timings or {}, only)
+    if only:
+        for r in rows:
+            say(f"{r['work']}: {r['portal']:.1f} ms / {r['floor']:.1f} ms = {r['ratio']:.1f}x")
+        return
     path = write_results(rows, provinces, args.quick)
     say(f"written: {path.relative_to(ROOT)}")
 
