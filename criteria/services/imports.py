@@ -3,14 +3,19 @@
 (exports.write_template, one row per commune, one column per measure): one service behind the
 command, the API and the pages.
 
-All or nothing. The whole file is read and checked first, in chunks of rows (each chunk's
-communes, assessments and stored values loaded in a few queries), and every error is
-collected with its row, column, value and reason; a single error and nothing is written. A
-valid file is applied in one transaction through the bulk paths of the services: new
-assessments by values.create_assessments, changed values by values.write_values_many (each
-assessment rescored once, its version counted like a save), and with ``status="approved"``
-the workflow steps submit and approve by workflow.move_many, as an approver takes them by hand.
-A value equal to the stored one is not written, so the same file twice changes nothing.
+All or nothing, streamed. The file is read in chunks of rows inside one transaction; each
+chunk's communes, assessments and stored values are loaded in a few queries, every row is
+checked (each error collected with its row, column, value and reason), and, while no error has
+been found, the chunk is written as the services' bulk paths write it: new assessments with
+their "create" step (values.create_assessments' rows), new values (by COPY on PostgreSQL),
+changed and cleared ones, each with its history row (values.write_values_many's rows). After
+the last chunk each assessment touched is counted as saved once and rescored once
+(results.rescore_many, in batches), and with ``status="approved"`` takes the workflow steps
+submit and approve by workflow.move_many, as an approver takes them by hand. An error anywhere
+stops the writing, the rest of the file is still checked, and the whole transaction is rolled
+back: nothing is written. A value equal to the stored one is not written, so the same file
+twice changes nothing. Memory holds the communes and the commune-years of the file (a few
+hundred bytes each), never its rows.
 
 How a cell is read is the services' rule (values.parse_value: numbers with a point or a comma,
 yes/no words); here only what a file adds: an empty value is missing (it clears a stored one),
