@@ -217,11 +217,34 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class ValueSerializer(serializers.Serializer):
+    """One entered value (selectors.values_by_measure's dict), its data written in plain code
+    as ResultSerializer's is (tests compare it with the declared fields')."""
+
     value = MeasureValueField(allow_null=True, help_text="A number, true/false, or null.")
     not_applicable = serializers.BooleanField()
     note = serializers.CharField(allow_blank=True)
     evidence_url = serializers.CharField(allow_blank=True)
     updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return value_data(instance)
+
+
+_DATETIME = serializers.DateTimeField()  # its output format and time zone, for value_data
+
+
+def value_data(row: dict) -> dict:
+    def text(value):
+        return None if value is None else str(value)
+
+    updated_at = row["updated_at"]
+    return {
+        "value": None if row["value"] is None else as_number(row["value"]),
+        "not_applicable": None if row["not_applicable"] is None else bool(row["not_applicable"]),
+        "note": text(row["note"]),
+        "evidence_url": text(row["evidence_url"]),
+        "updated_at": None if updated_at is None else _DATETIME.to_representation(updated_at),
+    }
 
 
 class ResolvedThresholdSerializer(serializers.Serializer):

@@ -131,11 +131,16 @@ def test_a_threshold_made_directly_is_read_at_once_and_forgotten_when_rolled_bac
 
 
 def test_the_detail_breakdown_is_what_the_declared_fields_give(assessment, small_set):
-    """The breakdown is written in plain code for speed (result_data): the same data as the
-    generic serialisation of ResultSerializer's declared fields, for every outcome."""
+    """The breakdown and the values are written in plain code for speed (result_data,
+    value_data): the same data as the generic serialisation of their declared fields."""
     from rest_framework import serializers
 
-    from criteria.api.serializers import ResultSerializer, result_data
+    from criteria.api.serializers import (
+        ResultSerializer,
+        ValueSerializer,
+        result_data,
+        value_data,
+    )
 
     Threshold.objects.create(
         indicator=Threshold.objects.get(
@@ -161,3 +166,7 @@ def test_the_detail_breakdown_is_what_the_declared_fields_give(assessment, small
     generic = serializers.Serializer.to_representation(ResultSerializer(), result)
     assert result_data(result) == generic
     assert list(result_data(result)) == list(generic)
+    for row in selectors.values_by_measure(assessment).values():
+        generic = serializers.Serializer.to_representation(ValueSerializer(), row)
+        assert value_data(row) == generic
+        assert list(value_data(row)) == list(generic)
