@@ -669,17 +669,25 @@ class Scorer:
         self.rules = rules
         self.ordered = _ordered_levels(rules)
         self._resolved: dict[Subject, Resolved] = {}
-        self._shared: dict[Subject, dict] = {}
+        # Equal thresholds of different subjects are one object, so that the indicator
+        # results shared by subjects (_indicator_result) are few, whatever their number.
+        self._interned: dict[ResolvedThreshold, ResolvedThreshold] = {}
+        self._shared: dict[tuple, IndicatorResult] = {}
 
     def thresholds(self, subject: Subject) -> Resolved:
         try:
             return self._resolved[subject]
         except KeyError:
-            return self._resolved.setdefault(subject, resolved_thresholds(self.rules, subject))
+            resolved = {
+                key: (None if found is None else self._interned.setdefault(found, found), why)
+                for key, (found, why) in resolved_thresholds(self.rules, subject).items()
+            }
+            return self._resolved.setdefault(subject, resolved)
 
     def score(self, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
-        shared = self._shared.setdefault(subject, {})
-        ctx = _Context(self.rules, subject, values, self.thresholds(subject), self.ordered, shared)
+        ctx = _Context(
+            self.rules, subject, values, self.thresholds(subject), self.ordered, self._shared
+        )
         levels = _evaluate_levels(ctx)
         reached, next_level = _climb(levels)
         return AssessmentResult(
@@ -698,7 +706,7 @@ class _Context:
     values: Mapping[str, MeasureValue]
     thresholds: Resolved
     ordered: list[LevelRule]
-    shared: dict  # indicator results shared by the subject's communes (_indicator_result)
+    shared: dict  # indicator results shared by communes (_indicator_result)
 
 
 def score(rules: RuleSet, subject: Subject, values: Mapping[str, MeasureValue]) -> AssessmentResult:
@@ -827,17 +835,27 @@ def _indicator_result(
     ctx: _Context, level: str, criterion: str, indicator: IndicatorRule
 ) -> IndicatorResult:
     measure = ctx.values.get(indicator.measure, _ABSENT)
-    # A result is immutable and depends on nothing but the subject, the indicator and the
-    # value: the yes/no and missing ones, the same for most communes, are built once per
-    # subject and shared (the key holds the value's type: True must not stand for 1).
+    threshold, problem = ctx.thresholds[(level, criterion, indicator.code)]
+    # A result is immutable and depends on nothing but the indicator, its threshold and the
+    # value: the yes/no and missing ones, the same for most communes, are built once and
+    # shared. The key holds the value's type (True must not stand for 1) and the threshold's
+    # identity (Scorer interns them, and keeps them alive).
     value = measure.value
     shared = not measure.note and not isinstance(value, Decimal)
     if shared:
-        key = (level, criterion, indicator.code, type(value), value, measure.not_applicable)
+        key = (
+            level,
+            criterion,
+            indicator.code,
+            id(threshold),
+            problem,
+            type(value),
+            value,
+            measure.not_applicable,
+        )
         found = ctx.shared.get(key)
         if found is not None:
             return found
-    threshold, problem = ctx.thresholds[(level, criterion, indicator.code)]
     result = _built(
         IndicatorResult,
         {
