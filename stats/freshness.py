@@ -53,6 +53,8 @@ TABLES = {
     ),
     "communes_commune": (("province_id",), "SELECT r.province_id AS p FROM {rows}"),
     "communes_district": (("province_id",), "SELECT r.province_id AS p FROM {rows}"),
+    # A commune turned ward (or back) on a date: the rural communes of its years change.
+    "communes_kindchange": (("commune_id",), f"SELECT c.province_id AS p FROM {{rows}} {_COMMUNE}"),
     "communes_province": (("id",), "SELECT 0 AS p FROM {rows}"),
     "communes_lineage": (("id",), "SELECT 0 AS p FROM {rows}"),
     "criteria_criteriaset": (("id",), "SELECT 0 AS p FROM {rows}"),

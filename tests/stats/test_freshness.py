@@ -112,3 +112,27 @@ def test_one_statement_bumps_each_province_it_touches_once(year_2023, communes):
     bumps = DataVersion.objects.get(province_id=province).n - before
     # PostgreSQL: one statement-level trigger, once per province; SQLite: once per row.
     assert bumps == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_every_table_the_statistics_read_is_watched(client, year_2023):
+    """Each table the cached answers read has its triggers (or none could change them): a
+    table added to the statistics without a trigger would serve stale figures."""
+    from django.apps import apps
+    from django.test.utils import CaptureQueriesContext
+
+    tables = {model._meta.db_table for model in apps.get_models(include_auto_created=True)}
+    with CaptureQueriesContext(connection) as queries:
+        for url in (PROVINCE, NATIONAL, "/api/v1/stats/districts/719/"):
+            assert client.get(url, {"year": 2023}).status_code == 200
+        trend = {"first_year": 2021, "last_year": 2023, "province": "74"}
+        assert client.get("/api/v1/stats/trend/", trend).status_code == 200
+    read = {
+        table
+        for query in queries.captured_queries
+        for table in tables
+        if f'"{table}"' in query["sql"]
+    }
+    # Read but never changed by users: the regions a province is in (fixtures only).
+    unwatched = {freshness.VERSIONS, "communes_region"}
+    assert read - unwatched <= set(freshness.TABLES), read - unwatched - set(freshness.TABLES)
+    assert "criteria_assessment" in read  # the check looks at the real queries
