@@ -309,11 +309,17 @@ def districts_section(report: AnnualReport) -> list:
         f"nhận đạt chuẩn/hoàn thành nhiệm vụ xây dựng nông thôn mới."
     ]
     codes = report.ladder.codes
+    capital = {
+        row["code"]: _cell(row["actual"])
+        for row in report.programme["resources"].get("by_district", [])
+    }
     header = ["Huyện", "Số xã", "Đã đánh giá"]
     header += [f"Xã {line.phrase}" for line in report.levels]
+    header.append("Vốn huy động thực hiện (triệu đồng)")
     rows = [
         [row.unit.name, row.communes_total, row.assessed]
         + [row.at_least["recognized"][code] for code in codes]
+        + [capital.get(row.unit.code)]
         for row in stats.districts or []
         if row.communes_total  # an urban district has no commune to report
     ]

@@ -250,16 +250,32 @@ class ReportResourcesSerializer(serializers.Serializer):
     by_source = ReportSourceSerializer(many=True)
 
 
+class PlannedActualSerializer(serializers.Serializer):
+    planned = _decimal()
+    actual = _decimal()
+
+
+class DistrictResourcesSerializer(PlannedActualSerializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class ReportResourcesByKindSerializer(serializers.Serializer):
     unit = serializers.CharField()
     planned = ReportResourcesSerializer()
     actual = ReportResourcesSerializer()
+    province_level = PlannedActualSerializer(
+        help_text="Entered for the province as a whole (no district or commune)."
+    )
+    by_district = DistrictResourcesSerializer(
+        many=True,
+        help_text="Each district's own entries with its communes'; with province_level, they "
+        "add up to the totals.",
+    )
 
 
-class PeriodYearSerializer(serializers.Serializer):
+class PeriodYearSerializer(PlannedActualSerializer):
     year = serializers.IntegerField()
-    planned = _decimal()
-    actual = _decimal()
 
 
 class PeriodResourcesSerializer(serializers.Serializer):

@@ -128,8 +128,8 @@ def test_lists_and_statistics_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):  # ... and the communes, prefetched
         assert national.get(f"{BASE}production-models/").json()["count"] == 12
     # the year's map, province, districts, titles, figures, plans, fundings, sources, works,
-    # kinds of work, models
-    with django_assert_max_num_queries(11):
+    # kinds of work, models, fundings by district
+    with django_assert_max_num_queries(12):
         assert api().get(f"{BASE}stats/provinces/20/", {"year": 2021}).status_code == 200
 
 

@@ -142,6 +142,17 @@ def test_capital_and_the_peoples_contribution(api, reported):
     assert shares == 100
 
 
+def test_capital_aggregated_upward_by_district(api, reported, lang_son):
+    """The commune's entry counts in its district, the district's own entry too, the rest is
+    the province's as a whole: together the total, nothing twice."""
+    resources = _stats(api)["resources"]
+    district = lang_son[0].district
+    rows = {row["code"]: row for row in resources["by_district"]}
+    assert _number(rows[district.code]["actual"]) == 90000  # 40,000 (commune) + 50,000
+    assert sum(_number(row["actual"]) for row in rows.values()) == 90000
+    assert _number(resources["province_level"]["actual"]) == 2974000 - 90000
+
+
 def test_works_by_kind(api, reported):
     works = {row["code"]: row for row in _stats(api)["works"]}
     expected = {
