@@ -499,14 +499,15 @@ class _Plan:
                 self.years[year].closed.add(province_id)
 
     def _load_communes(self, codes: set[str]) -> None:
-        self.communes |= {code: [] for code in codes}
+        """The units of these codes (of every map); a code that names none is not kept (a
+        hostile file's millions of made-up codes are asked again chunk by chunk instead)."""
         # Only what can be a code is asked for (a NUL byte would be a database error).
         asked = [code for code in codes if code.isascii() and code.isdigit() and len(code) <= 5]
         found = list(Commune.objects.filter(code__in=asked).only(*COMMUNE_FIELDS))
         _share_provinces(found, self.provinces)
         _prefetch_kind_changes(found)
         for commune in found:
-            self.communes[commune.code].append(commune)
+            self.communes.setdefault(commune.code, []).append(commune)
             self.by_id[commune.pk] = commune
 
     def _commune(self, code: str, year: int) -> Commune | None:
