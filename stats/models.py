@@ -1,20 +1,32 @@
-"""What the statistics keep of their own: the counters that tell a cached figure from a stale
-one (stats.freshness)."""
+"""What the statistics keep of their own: the count of writes that tells a cached figure from a
+stale one (stats.freshness)."""
 
 from django.db import models
 
 
-class DataVersion(models.Model):
-    """How many committed writes a province's statistics have seen, bumped by the triggers of
-    stats.freshness in the same transaction as the write. Province 0: what every province's
-    figures read (the ladder, the lineage, the units). A plain integer, not a foreign key: a
-    province removed keeps its count, and the sum never goes down."""
+class DataChange(models.Model):
+    """One committed write the statistics read (a statement on PostgreSQL, a row on SQLite),
+    inserted by the triggers of stats.freshness in the writing transaction, since the last
+    compaction. Insert-only: a writer takes no lock another transaction could wait for."""
 
-    province_id = models.IntegerField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        db_table = "stats_datachange"
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class DataVersion(models.Model):
+    """The writes compacted out of DataChange: the version is ``n`` plus DataChange's rows, a
+    sum that never goes down."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     n = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "stats_dataversion"
 
     def __str__(self) -> str:
-        return f"{self.province_id}: {self.n}"
+        return str(self.n)

@@ -11,7 +11,7 @@ from communes.models import Commune
 from criteria.models import Assessment
 from criteria.services.recognitions import record_recognition, set_target
 from stats import freshness
-from stats.models import DataVersion
+from stats.models import DataChange
 from tests.criteria.builders import approved
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +40,13 @@ def _stats(client, url=PROVINCE):
 def test_every_table_the_statistics_read_has_its_triggers():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'stats_bump_%'")
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'stats_log_%'")
         else:
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats_bump_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats_log_%'"
             )
         found = {row[0] for row in cursor.fetchall()}
-    expected = {f"stats_bump_{t}_{e}" for t in freshness.TABLES for e in freshness.EVENTS}
+    expected = {f"stats_log_{t}_{e}" for t in freshness.TABLES for e in freshness.EVENTS}
     assert found == expected
 
 
@@ -103,15 +103,29 @@ def test_a_write_rolled_back_leaves_the_counters_alone(year_2023, communes):
     assert freshness.version() == before
 
 
-def test_one_statement_bumps_each_province_it_touches_once(year_2023, communes):
+def test_a_statement_is_logged_once_and_compaction_keeps_the_version(year_2023, communes):
     for commune in communes[1:]:
         approved(commune, {"income": 45, "irrigation": 85, "plan": True})
-    province = communes[0].province_id
-    before = DataVersion.objects.get(province_id=province).n
+    before, rows = freshness.version(), DataChange.objects.count()
     assert Assessment.objects.filter(commune__in=communes).update(level="none") == 3
-    bumps = DataVersion.objects.get(province_id=province).n - before
-    # PostgreSQL: one statement-level trigger, once per province; SQLite: once per row.
-    assert bumps == (1 if connection.vendor == "postgresql" else 3)
+    logged = DataChange.objects.count() - rows
+    # PostgreSQL: one statement-level trigger, one row; SQLite: a row per row changed.
+    assert logged == (1 if connection.vendor == "postgresql" else 3)
+    assert Assessment.objects.filter(pk=-1).update(level="none") == 0  # nothing changed
+    assert DataChange.objects.count() - rows == logged
+    now = freshness.version()
+    assert now == before + logged
+    freshness.compact()
+    assert DataChange.objects.count() == 0
+    assert freshness.version() == now  # moved into the sum, not lost
+
+
+def test_readers_compact_a_long_log(year_2023, monkeypatch):
+    monkeypatch.setattr(freshness, "COMPACT_AT", 5)
+    DataChange.objects.bulk_create([DataChange() for _ in range(10)])
+    before = freshness.version()  # read, then compacted
+    assert DataChange.objects.count() == 0
+    assert freshness.version() == before
 
 
 def test_every_table_the_statistics_read_is_watched(client, year_2023):
@@ -133,6 +147,6 @@ def test_every_table_the_statistics_read_is_watched(client, year_2023):
         if f'"{table}"' in query["sql"]
     }
     # Read but never changed by users: the regions a province is in (fixtures only).
-    unwatched = {freshness.VERSIONS, "communes_region"}
+    unwatched = {freshness.LOG, freshness.BASE, "communes_region"}
     assert read - unwatched <= set(freshness.TABLES), read - unwatched - set(freshness.TABLES)
     assert "criteria_assessment" in read  # the check looks at the real queries
