@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import AlreadyExistsError
@@ -139,3 +140,16 @@ class ConflictSerializer(ErrorSerializer):
 
     current_version = serializers.IntegerField(required=False)
     existing_id = serializers.IntegerField(required=False)
+
+
+def refused_import(refused) -> Response:
+    """A refused import (core.imports.ImportRefused: nothing was written) as the API's 400:
+    the one error shape, every error as a line under ``errors.file``, and the report."""
+    body = {
+        "status": 400,
+        "code": "invalid_file",
+        "message": str(refused),
+        "errors": {"file": refused.report.error_lines()},
+        "report": refused.report.as_dict(),
+    }
+    return Response(body, status=400)

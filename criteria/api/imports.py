@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.access import access_for
 from communes.models import Province
-from core.api import ErrorSerializer
+from core.api import ErrorSerializer, refused_import
 from criteria import jobs as criteria_jobs
 from criteria.services import exports
 from criteria.services.imports import (
@@ -125,7 +125,7 @@ class ImportView(APIView):
                 dry_run=options["dry_run"],
             )
         except ImportRefused as refused:
-            return _refused(refused)
+            return refused_import(refused)
         code = status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED
         return Response(report.as_dict(), status=code)
 
@@ -147,17 +147,6 @@ def _in_background(request, options) -> Response:
     url = reverse("job-detail", args=[job.pk])
     body = {"job": job.pk, "url": url, "status": job.status}
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
-
-
-def _refused(refused: ImportRefused) -> Response:
-    body = {
-        "status": 400,
-        "code": "invalid_file",
-        "message": str(refused),
-        "errors": {"file": refused.report.error_lines()},
-        "report": refused.report.as_dict(),
-    }
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 class CSVRenderer(BaseRenderer):

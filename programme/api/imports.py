@@ -12,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ErrorSerializer
+from core.api import ErrorSerializer, refused_import
 from criteria.api.imports import XLSX, CSVRenderer, FileView, XLSXRenderer
 from programme import imports
 
@@ -102,20 +102,9 @@ class ProgrammeImportView(APIView):
                 dry_run=options["dry_run"],
             )
         except imports.ProgrammeImportRefused as refused:
-            return _refused(refused)
+            return refused_import(refused)
         code = status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED
         return Response(report.as_dict(), status=code)
-
-
-def _refused(refused: imports.ProgrammeImportRefused) -> Response:
-    body = {
-        "status": 400,
-        "code": "invalid_file",
-        "message": str(refused),
-        "errors": {"file": refused.report.error_lines()},
-        "report": refused.report.as_dict(),
-    }
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 class TemplateQuerySerializer(serializers.Serializer):
