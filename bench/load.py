@@ -49,7 +49,11 @@ def _ids(database_url: str) -> dict:
     import psycopg2
 
     with psycopg2.connect(database_url) as db, db.cursor() as cursor:
-        cursor.execute("SELECT id FROM criteria_assessment ORDER BY random() LIMIT 2000")
+        # Approved ones: the public's clients would get a 404 for a draft, as they should.
+        cursor.execute(
+            "SELECT id FROM criteria_assessment WHERE status = 'approved' "
+            "ORDER BY random() LIMIT 2000"
+        )
         assessments = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             "SELECT DISTINCT p.code FROM criteria_assessment a JOIN communes_commune c "
