@@ -120,11 +120,13 @@ def test_a_statement_is_logged_once_and_compaction_keeps_the_version(year_2023, 
     assert freshness.version() == now  # moved into the sum, not lost
 
 
-def test_readers_compact_a_long_log(year_2023, monkeypatch):
+def test_readers_compact_a_long_log_on_postgresql_only(year_2023, monkeypatch):
     monkeypatch.setattr(freshness, "COMPACT_AT", 5)
     DataChange.objects.bulk_create([DataChange() for _ in range(10)])
-    before = freshness.version()  # read, then compacted
-    assert DataChange.objects.count() == 0
+    logged = DataChange.objects.count()
+    before = freshness.version()  # read, then compacted (PostgreSQL)
+    # SQLite: a write in a read would lock the log against other threads' reads.
+    assert DataChange.objects.count() == (0 if connection.vendor == "postgresql" else logged)
     assert freshness.version() == before
 
 
