@@ -85,20 +85,47 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]])
 
 
 def update_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]], fields) -> None:
-    """Set ``fields`` (attnames) of each row given as {"pk": key, field: value}: one statement,
-    executed once a row. Unlike bulk_update, nothing is built per row and field but the value,
-    and no statement can touch more than its row."""
+    """Set ``fields`` (attnames) of each row given as {"pk": key, field: value}. Unlike
+    bulk_update, nothing is built per row and field but the value, and no row is touched but
+    those given.
+
+    On SQLite, one statement per ROWS_PER_STATEMENT rows, joining the table to the rows' values
+    (UPDATE ... FROM): a statement that fires the statistics' triggers opens a statement
+    journal, and under an open savepoint each one cost 35 ms (the demo's 1,510 results took
+    53 s a row at a time, 0.1 s this way). On PostgreSQL, one prepared statement executed once a
+    row: its untyped parameters cannot travel in a VALUES list (results.py writes its many rows
+    from typed arrays instead)."""
     connection = connections[router.db_for_write(model)]
     meta = model._meta
     targets = [meta.get_field(name) for name in fields]
     prepares = [(f.attname, _preparer(f, connection)) for f in targets]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+
+    def values(row) -> list:
+        return [prepare(row[f]) for f, prepare in prepares]
+
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, [[prepare(row[f]) for f, prepare in prepares] + [row["pk"]] for row in rows]
+        if connection.vendor != "sqlite":
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {pk} = %s",
+                [values(row) + [row["pk"]] for row in rows],
+            )
+            return
+        names = [f"v{index}" for index in range(len(targets))]
+        assignments = ", ".join(
+            f"{quote(f.column)} = given.{name}" for f, name in zip(targets, names, strict=True)
         )
+        row_marks = "(" + ", ".join(["%s"] * (len(targets) + 1)) + ")"
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            batch = rows[start : start + ROWS_PER_STATEMENT]
+            given = ", ".join([row_marks] * len(batch))
+            cursor.execute(
+                f"WITH given(key, {', '.join(names)}) AS (VALUES {given}) "
+                f"UPDATE {table} SET {assignments} FROM given WHERE {table}.{pk} = given.key",
+                [param for row in batch for param in [row["pk"], *values(row)]],
+            )
 
 
 def copy_to_history(
