@@ -10,6 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from communes.models import Commune
 from communes.services import load_admin_units
@@ -18,6 +20,21 @@ from tests.factories import portal_user
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by
 # fixtures in that thread are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# The live server answers one request at a time. Its threads would share one in-memory SQLite
+# database in shared-cache mode, where a write (every request saves the session, for the idle
+# timeout) makes a concurrent read fail at once with "database table is locked" instead of
+# waiting as a file database does: the browser's parallel requests (a page and its favicon)
+# then made a test fail one run in a few. Single-threaded, Django closes each connection after
+# its answer, so the browser's requests queue rather than collide.
+class _OneRequestAtATime(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The server thread itself holds the test's connections (LiveServerThread.run).
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
