@@ -1,0 +1,60 @@
+"""The assessments list is written from plain rows (assessment_rows), not model instances: the
+same data, key for key, as AssessmentSerializer's declared fields give, for every shape a row
+can take (a commune without a district, no edition, never scored, a time in UTC)."""
+
+import datetime
+
+import pytest
+
+from communes.models import Commune
+from criteria import selectors
+from criteria.api.serializers import ASSESSMENT_ROW_FIELDS, AssessmentSerializer, assessment_rows
+from criteria.models import Assessment
+from criteria.services import create_assessment, save_values
+from tests.criteria.builders import first_edition
+
+
+@pytest.fixture
+def assessments(small_set, bach_dang, lang_son_commune):
+    first_edition(small_set)
+    scored = create_assessment(commune=bach_dang, year=2024)
+    save_values(assessment=scored, values={"income": 55, "irrigation": 85.5}, version=1)
+    bare = create_assessment(commune=lang_son_commune, year=2023)
+    Commune.objects.filter(pk=lang_son_commune.pk).update(district=None)
+    Assessment.objects.filter(pk=bare.pk).update(
+        edition=None,
+        scored_at=None,
+        updated_at=datetime.datetime(2024, 1, 2, 3, 4, 5, 678, tzinfo=datetime.UTC),
+    )
+    return [scored, bare]
+
+
+def test_the_rows_are_what_the_declared_fields_give(assessments):
+    queryset = selectors.assessments_for_list().select_related("edition").order_by("pk")
+    generic = AssessmentSerializer(list(queryset), many=True).data
+    fast = assessment_rows(queryset.values(*ASSESSMENT_ROW_FIELDS))
+    assert [dict(row) for row in generic] == fast
+    assert [list(row) for row in generic] == [list(row) for row in fast]
+    scored, bare = fast
+    assert scored["district"] is not None and scored["edition"] == 1
+    assert scored["criteria_met_by_level"] and scored["scored_at"].endswith("+07:00")
+    assert bare["district"] is None and bare["edition"] is None and bare["scored_at"] is None
+    assert bare["updated_at"] == "2024-01-02T10:04:05.000678+07:00"
+
+
+def test_the_list_endpoint_reads_them_in_three_queries(
+    api, cast, assessments, django_assert_num_queries
+):
+    client = api(cast.national)
+    with django_assert_num_queries(3):  # the reader's access, the count, the rows
+        response = client.get("/api/v1/assessments/?ordering=id")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    expected = AssessmentSerializer(
+        selectors.assessments_for_list().select_related("edition").order_by("pk"), many=True
+    ).data
+    assert body["results"] == [dict(row) for row in expected]
+    assert [row["commune"]["code"] for row in body["results"]] == [
+        a.commune.code for a in sorted(assessments, key=lambda a: a.pk)
+    ]
