@@ -84,6 +84,81 @@ class CommuneYearSerializer(unit_serializers.CommuneSerializer):
         }
 
 
+# What a page of the commune list reads: plain rows, no model instances (commune_rows writes
+# them; a test holds them equal to CommuneYearSerializer's declared fields).
+COMMUNE_ROW_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "rural_today",
+    "structure",
+    "province__code",
+    "province__name",
+    "district_id",
+    "district__code",
+    "district__name",
+    "province__region_id",
+    "province__region__code",
+    "province__region__name_vi",
+    "province__region__name_en",
+    "valid_from",
+    "valid_to",
+    "latitude",
+    "longitude",
+)
+YEAR_FIELDS = ("assessment_id", "assessment_status", "computed_level", "criteria_met")
+
+
+def commune_row_fields(queryset) -> tuple[str, ...]:
+    """COMMUNE_ROW_FIELDS, and the year's annotations where the filters added them."""
+    year = [
+        name for name in (*YEAR_FIELDS, "recognized_level") if name in queryset.query.annotations
+    ]
+    return (*COMMUNE_ROW_FIELDS, *year)
+
+
+def commune_rows(rows) -> list[dict]:
+    """CommuneYearSerializer's data for rows read with commune_row_fields, in plain code."""
+
+    def day(value):
+        return None if value is None else value.isoformat()
+
+    return [
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "kind": row["kind"],
+            "is_rural": None if row["rural_today"] is None else bool(row["rural_today"]),
+            "structure": row["structure"],
+            "province": {"code": row["province__code"], "name": row["province__name"]},
+            "district": None
+            if row["district_id"] is None
+            else {"code": row["district__code"], "name": row["district__name"]},
+            "region": None
+            if row["province__region_id"] is None
+            else {
+                "code": row["province__region__code"],
+                "name_vi": row["province__region__name_vi"],
+                "name_en": row["province__region__name_en"],
+            },
+            "valid_from": day(row["valid_from"]),
+            "valid_to": day(row["valid_to"]),
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "assessment": None
+            if row.get("assessment_id") is None
+            else {
+                "id": row["assessment_id"],
+                "status": row["assessment_status"],
+                "level": row["computed_level"],
+                "criteria_met": row["criteria_met"],
+            },
+            "recognized_level": row.get("recognized_level"),
+        }
+        for row in rows
+    ]
+
+
 class PredecessorResultSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     criteria_set = serializers.CharField(source="criteria_set.code")
@@ -243,3 +318,8 @@ class CommuneViewSet(unit_views.CommuneViewSet):
         if self.action == "retrieve":
             return CommuneDetailSerializer
         return CommuneYearSerializer
+
+    def list(self, request, *args, **kwargs):
+        communes = self.filter_queryset(self.get_queryset())
+        rows = communes.values(*commune_row_fields(communes))
+        return self.get_paginated_response(commune_rows(self.paginate_queryset(rows)))

@@ -159,3 +159,43 @@ def test_communes_carry_their_point_for_the_map(api, client):
     for name in ("latitude", "longitude"):
         assert fields[name]["nullable"] is True
         assert "WGS 84" in fields[name]["description"]
+
+
+@pytest.mark.parametrize("year", [None, 2023])
+def test_the_list_rows_are_what_the_declared_fields_give(api, cast, picture, year):
+    """The list is written from plain rows (commune_rows) for speed: the same data, key for
+    key, as CommuneYearSerializer's declared fields give, with a year and without, for a
+    commune without a district, a province without a region, and one with no point."""
+    from accounts.access import access_for
+    from communes.selectors import communes_for_list
+    from criteria.selectors import communes_for_year
+    from stats.api.units import CommuneYearSerializer, commune_row_fields, commune_rows
+
+    bach_dang, others = picture
+    Commune.objects.filter(pk=others[2].pk).update(district=None, latitude=None, longitude=None)
+    bach_dang.province.__class__.objects.filter(pk=bach_dang.province_id).update(region=None)
+    communes = communes_for_list().filter(structure="2021", province__code="74")
+    communes = communes.order_by("code")
+    if year:
+        communes = communes_for_year(communes, access_for(cast.viewer_74), year)
+    generic = CommuneYearSerializer(list(communes), many=True).data
+    fast = commune_rows(communes.values(*commune_row_fields(communes)))
+    assert [dict(row) for row in generic] == fast
+    assert [list(row) for row in generic] == [list(row) for row in fast]
+    shown = {row["code"]: row for row in fast}
+    assert shown[others[2].code]["district"] is None and shown[others[2].code]["latitude"] is None
+    assert shown[bach_dang.code]["region"] is None
+    assert (shown[bach_dang.code]["assessment"] is not None) == bool(year)
+    assert shown[bach_dang.code]["recognized_level"] == ("standard" if year else None)
+    listed = api(cast.viewer_74).get(
+        "/api/v1/communes/?structure=2021&province=74&page_size=500"
+        + (f"&year={year}" if year else "")
+    )
+    assert listed.json()["results"] == [
+        {**row, "latitude": _number(row["latitude"]), "longitude": _number(row["longitude"])}
+        for row in fast
+    ]
+
+
+def _number(value):
+    return None if value is None else float(value)
