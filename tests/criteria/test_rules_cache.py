@@ -170,3 +170,38 @@ def test_the_detail_breakdown_is_what_the_declared_fields_give(assessment, small
         generic = serializers.Serializer.to_representation(ValueSerializer(), row)
         assert value_data(row) == generic
         assert list(value_data(row)) == list(generic)
+
+
+def test_the_criteria_sets_detail_is_kept_and_never_served_stale(api, small_set):
+    """The set's detail is built once per process and kept beside what it is made of: the
+    next read costs 3 queries; a threshold changed directly, an edition published and a
+    change rolled back are each read at once."""
+    client = api()
+    url = f"/api/v1/criteria-sets/{small_set.code}/"
+
+    def income_threshold() -> float:
+        body = client.get(url).json()
+        standard = next(level for level in body["levels"] if level["code"] == "standard")
+        indicator = standard["criteria"][0]["indicators"][0]
+        return next(t["value"] for t in indicator["thresholds"] if t["scope"] == "national")
+
+    assert income_threshold() == 40
+    with CaptureQueriesContext(connection) as queries:
+        assert income_threshold() == 40
+    assert len(queries) == 3, [q["sql"] for q in queries]  # the set, its editions, fingerprint
+    national = Threshold.objects.get(
+        indicator__criterion__level__code="standard", indicator__code="1.1", scope="national"
+    )
+    Threshold.objects.filter(pk=national.pk).update(value=45)
+    assert income_threshold() == 45
+    try:
+        with transaction.atomic():
+            Threshold.objects.filter(pk=national.pk).update(value=47)
+            assert income_threshold() == 47
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert income_threshold() == 45
+    assert client.get(url).json()["editions_in_force"] == {}
+    first_edition(small_set)
+    assert set(client.get(url).json()["editions_in_force"].values()) == {1}
