@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
+from django.db import transaction
 from django.test.testcases import LiveServerThread
 
-from communes.models import Commune
+from communes.models import Commune, District, Province, Region
 from communes.services import load_admin_units
 from tests.factories import portal_user
 
@@ -93,11 +94,36 @@ def screenshot(page, request):
     return take
 
 
+_UNIT_ROWS: dict[str, list[tuple[type, list[dict]]]] = {}
+
+
+def units(structure: str) -> None:
+    """The structure's units, as load_admin_units leaves them. Live-server tests empty the
+    database after each test, and loading the files again cost 1.4 s a test: the rows the
+    first load wrote are kept here and inserted again in bulk."""
+    if Commune.objects.filter(structure=structure).exists():
+        return
+    kept = _UNIT_ROWS.get(structure)
+    if kept is None:
+        load_admin_units(structure=structure)
+        _UNIT_ROWS[structure] = [
+            (Region, list(Region.objects.values())),
+            *(
+                (model, list(model.objects.filter(structure=structure).values()))
+                for model in (Province, District, Commune)
+            ),
+        ]
+        return
+    with transaction.atomic():
+        for model, rows in kept:
+            if model is not Region or not Region.objects.exists():
+                model.objects.bulk_create(model(**row) for row in rows)
+
+
 @pytest.fixture
 def binh_duong(transactional_db, small_set):
     """Bình Dương's staff and Xã Bạch Đằng, with a stranger from Lạng Sơn."""
-    # Live-server tests empty the database after each test: load what the pages show.
-    load_admin_units(structure="2021")
+    units("2021")  # what the pages show
 
     return SimpleNamespace(
         bach_dang=Commune.objects.get(structure="2021", code="25930"),

@@ -7,10 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from communes.models import Commune
-from communes.services import load_admin_units
 from criteria.loading import load_all
 from criteria.models import Measure
 from criteria.services import create_assessment, save_values
+from tests.e2e.conftest import units
 from tests.factories import PASSWORD, portal_user
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +143,7 @@ def test_a_stale_save_is_refused_and_the_typing_kept(
 
 
 def test_the_real_criteria_set_reads_clearly(page, transactional_db, screenshot):
-    load_admin_units(structure="2021")
+    units("2021")
     load_all()
     portal_user("officer_74", "officer", "74")
     bach_dang = Commune.objects.get(structure="2021", code="25930")

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from communes.services import load_admin_units
 from programme.models import Funding, HamletTitle, Step
+from tests.e2e.conftest import units
 from tests.factories import PASSWORD, portal_user
 
 pytestmark = pytest.mark.e2e
@@ -21,8 +21,7 @@ YEAR = 2025  # Bình Dương's last year on the 2021 map: the page's default for
 
 @pytest.fixture
 def staff(transactional_db):
-    # Live-server tests empty the database after each test: load what the pages show.
-    load_admin_units(structure="2021")
+    units("2021")  # what the pages show
     call_command("load_programme_kinds", verbosity=0)
     return (
         portal_user("officer_74", "officer", "74"),
