@@ -217,29 +217,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 # What a page of the list reads: plain rows, no model instances (500 rows built as instances
-# and serialised field by field cost 70 ms against a 5 ms read; assessment_row writes them).
-ASSESSMENT_ROW_FIELDS = (
-    "id",
-    "commune__code",
-    "commune__name",
-    "commune__province__code",
-    "commune__province__name",
-    "commune__district_id",
-    "commune__district__code",
-    "commune__district__name",
-    "year",
-    "criteria_set__code",
-    "status",
-    "version",
-    "level",
-    "criteria_met",
-    "criteria_met_by_level",
-    "complete",
-    "uses_unverified",
-    "class_value",
-    "edition__number",
-    "scored_at",
-    "updated_at",
+# and serialised field by field cost 70 ms against a 5 ms read; assessment_rows writes them).
+# Each declared field is read as its own column but those of related rows.
+_JOINED_READS = {
+    "commune": ("commune__code", "commune__name"),
+    "province": ("commune__province__code", "commune__province__name"),
+    "district": ("commune__district_id", "commune__district__code", "commune__district__name"),
+    "criteria_set": ("criteria_set__code",),
+    "edition": ("edition__number",),
+}
+ASSESSMENT_ROW_FIELDS = tuple(
+    read for name in AssessmentSerializer.Meta.fields for read in _JOINED_READS.get(name, (name,))
 )
 
 
