@@ -8,9 +8,12 @@ database alone (a raw psycopg2 query and json.dumps, or COPY), measured in the s
 It builds its data set in its own PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/ntm_bench) through the project's own bulk path, the import
 service (criteria.services.imports.import_values) fed one long CSV per year, so that the data
-is what officers' files make; then times every row of issue #14's table, medians of
-``--repeat`` runs, and writes bench/RESULTS.md (table, machine, date, commit). A data set
-already built for the same provinces and years is reused (``--rebuild`` to start again).
+is what officers' files make. It builds it in steps (1, 8 and 63 provinces; 1 and 3 with
+--quick; ``--steps``) and after each step times every row of issue #14's table, medians of
+``--repeat`` runs, so that what grows with the data shows; it writes bench/RESULTS.md (a
+summary of the ratios by step, then each step's table, with the machine, date and commit). A
+data set already built for the same provinces and years is reused and measured alone
+(``--rebuild`` drops the bench database and starts again).
 
 Values are drawn at random (fixed seed) within each measure's type; they are not legal
 figures and never leave the bench database.
@@ -65,6 +68,20 @@ def _create_database(url: str) -> None:
     admin.close()
 
 
+def _drop_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    admin.close()
+    (ROOT / "bench" / f".dataset-{name}.json").unlink(missing_ok=True)
+    say(f"dropped the bench database {name}: building it again")
+
+
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -101,7 +118,12 @@ def year_csv(year: int, communes, measures, rng: random.Random) -> bytes:
     return out.getvalue().encode()
 
 
-def build(provinces: list[str], rebuild: bool) -> dict:
+def build(provinces: list[str], have: list[str], rebuild: bool) -> dict:
+    """Bring the bench database to ``provinces`` (the 2021 map's codes), importing those not in
+    ``have`` (what an earlier step of this run built): each year's long CSV of their rural
+    communes through the import service. Returns the import's timing of STATS_YEAR, {} when
+    nothing was imported (a data set already built for the same provinces and years is
+    reused, unless ``rebuild``)."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -118,24 +140,26 @@ def build(provinces: list[str], rebuild: bool) -> dict:
     if built and {k: built.get(k) for k in marker} == marker and not rebuild:
         say("the data set is already built: reusing it (--rebuild to start again)")
         return built.get("import", {})
-    if Assessment.objects.exists():
+    if not have and Assessment.objects.exists():
         raise SystemExit(
             "the bench database holds another data set: drop it first "
-            "(dropdb -h 127.0.0.1 -U postgres ntm_bench) or use --rebuild on an empty one"
+            "(--rebuild drops and builds it again)"
         )
-    say("loading the map and the criteria sets")
-    for structure in ("2021", "2025"):
-        call_command("load_admin_units", structure=structure, verbosity=0)
-    call_command("load_lineage", verbosity=0)
-    call_command("load_criteria", verbosity=0)
-    rng = random.Random(14)
+    if not have:
+        say("loading the map and the criteria sets")
+        for structure in ("2021", "2025"):
+            call_command("load_admin_units", structure=structure, verbosity=0)
+        call_command("load_lineage", verbosity=0)
+        call_command("load_criteria", verbosity=0)
+    added = [code for code in provinces if code not in have]
+    rng = random.Random(14 + len(have))
     timings = {}
     for year in YEARS:
         cset = ladder_for_year(year).criteria_set
         measures = list(Measure.objects.filter(criteria_set=cset).exclude(source="derived"))
         communes = list(
             Commune.objects.rural()
-            .filter(structure="2021", province__code__in=provinces)
+            .filter(structure="2021", province__code__in=added)
             .order_by("code")
         )
         data = year_csv(year, communes, measures, rng)
@@ -153,6 +177,7 @@ def build(provinces: list[str], rebuild: bool) -> dict:
     rows_n, seconds, data = timings[STATS_YEAR]
     measured = {"rows": rows_n, "seconds": seconds, "copy_ms": _copy_ms(data)}
     measured["when"] = datetime.date.today().isoformat()
+    measured["provinces"] = len(added)
     state.write_text(json.dumps({**marker, "import": measured}))
     return measured
 
@@ -295,6 +320,7 @@ def measure(
         rows.append(
             {
                 "work": f"import of {STATS_YEAR}: {timings['rows']:,} values, approved",
+                "scale_note": f"the {timings.get('provinces', '?')} province(s) this step added",
                 "portal": timings["seconds"] * 1000,
                 "floor": timings["copy_ms"],
                 "ratio": timings["seconds"] * 1000 / timings["copy_ms"],
@@ -323,7 +349,9 @@ def _copy_ms(data: bytes) -> float:
 # --- the report ------------------------------------------------------------------------------
 
 
-def write_results(rows: list[dict], provinces: list[str], quick: bool) -> Path:
+def write_results(steps: list[tuple[list[str], list[dict]]], quick: bool) -> Path:
+    """The results of each step (the provinces in the database, the rows measured on them):
+    a summary of the ratios by step, then each step's table."""
     from communes.models import Commune
     from criteria.models import Assessment, AssessmentValue
 
@@ -331,7 +359,9 @@ def write_results(rows: list[dict], provinces: list[str], quick: bool) -> Path:
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    provinces = steps[-1][0]
     communes = Commune.objects.rural().filter(structure="2021", province__code__in=provinces)
+    sizes = ", ".join(str(len(p)) for p, _rows in steps)
     lines = [
         "# Benchmark results",
         "",
@@ -340,42 +370,75 @@ def write_results(rows: list[dict], provinces: list[str], quick: bool) -> Path:
         f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, "
         "PostgreSQL (the bench database).",
         "",
-        f"Data set: {len(provinces)} province(s) ({', '.join(provinces)}), "
+        f"Data set, built step by step ({sizes} province(s)) through the import service: in "
+        f"the end {len(provinces)} province(s) ({', '.join(provinces)}), "
         f"{communes.count():,} rural communes x {len(YEARS)} years = "
         f"{Assessment.objects.count():,} assessments, {AssessmentValue.objects.count():,} values "
-        f"(years approved, {DRAFT_YEAR} left open), analysed (ANALYZE) before measuring. "
-        "Medians; each figure beside its floor, measured in the same run.",
+        f"(years approved, {DRAFT_YEAR} left open), analysed (ANALYZE) before each step's "
+        "measures. Medians; each figure beside its floor, measured in the same step.",
         "",
-        "| work | portal (ms) | floor (ms) | ratio | note |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "## Ratios to the floor, by the provinces in the database",
+        "",
+        "| work | " + " | ".join(f"{len(p)} province(s)" for p, _rows in steps) + " |",
+        "| --- |" + " ---: |" * len(steps),
     ]
-    for r in rows:
-        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
-        lines.append(
-            f"| {r['work']} | {r['portal']:.1f} | {r['floor']:.1f} | {ratio} | {r['note']} |"
-        )
+    works = list(dict.fromkeys(_work(r) for _p, rows in steps for r in rows))
+    for work in works:
+        cells = []
+        for _p, rows in steps:
+            found = next((r for r in rows if _work(r) == work), None)
+            cells.append(
+                "-" if found is None or found["ratio"] is None else f"{found['ratio']:.1f}x"
+            )
+        lines.append(f"| {work} | " + " | ".join(cells) + " |")
+    for step_provinces, rows in steps:
+        lines += [
+            "",
+            f"## {len(step_provinces)} province(s) in the database",
+            "",
+            "| work | portal (ms) | floor (ms) | ratio | note |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for r in rows:
+            ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+            note = "; ".join(filter(None, [r.get("scale_note"), r["note"]]))
+            lines.append(
+                f"| {r['work']} | {r['portal']:.1f} | {r['floor']:.1f} | {ratio} | {note} |"
+            )
     lines.append("")
     path = ROOT / "bench" / ("RESULTS-quick.md" if quick else "RESULTS.md")
     path.write_text("\n".join(lines))
     return path
 
 
+def _work(row: dict) -> str:
+    """A row's work without what varies by step (the values an import held)."""
+    return row["work"].split(":")[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few provinces (20, 22, 74)")
     parser.add_argument("--provinces", help="comma-separated province codes (2021 map)")
+    parser.add_argument(
+        "--steps",
+        help="comma-separated numbers of provinces to measure at, the data set growing from "
+        "one to the next (default: 1,8,63 for the whole country, 1,3 with --quick)",
+    )
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument(
         "--only",
         help="comma-separated words of the rows to time (e.g. rescoring,detail): those rows "
-        "alone, printed and not written to the results file",
+        "alone, on the data set as it is, printed and not written to the results file",
     )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         raise SystemExit("the benchmark runs on PostgreSQL (BENCH_DATABASE_URL)")
     _environment(url)
+    if args.rebuild:
+        _drop_database(url)
     _create_database(url)
 
     import logging
@@ -384,6 +447,8 @@ def main() -> None:
 
     django.setup()
     logging.getLogger("ntm.security").setLevel(logging.WARNING)  # the bench's own steps
+    from django.core.management import call_command
+
     from communes.models import Province
 
     if args.provinces:
@@ -391,11 +456,6 @@ def main() -> None:
     elif args.quick:
         provinces = QUICK_PROVINCES
     else:
-        provinces = None
-    timings = build(provinces or [], args.rebuild) if provinces else None
-    if provinces is None:
-        from django.core.management import call_command
-
         call_command("migrate", verbosity=0)
         if not Province.objects.exists():
             call_command("load_admin_units", structure="2021", verbosity=0)
@@ -404,15 +464,44 @@ def main() -> None:
             .order_by("code")
             .values_list("code", flat=True)
         )
-        timings = build(provinces, args.rebuild)
     only = args.only.split(",") if args.only else None
-    rows = measure(provinces, args.repeat, timings or {}, only)
     if only:
-        for r in rows:
+        timings = build(provinces, [], args.rebuild)
+        for r in measure(provinces, args.repeat, timings, only):
             say(f"{r['work']}: {r['portal']:.1f} ms / {r['floor']:.1f} ms = {r['ratio']:.1f}x")
         return
-    path = write_results(rows, provinces, args.quick)
+    sizes = _steps(args.steps, len(provinces), args.quick or bool(args.provinces))
+    if _built() == provinces and not args.rebuild and len(sizes) > 1:
+        say(
+            "the whole data set is already built: measuring it alone (drop the database to "
+            f"measure it growing: {', '.join(map(str, sizes))} provinces)"
+        )
+        sizes = sizes[-1:]
+    steps: list[tuple[list[str], list[dict]]] = []
+    have: list[str] = []
+    for size in sizes:
+        now = provinces[:size]
+        timings = build(now, have, args.rebuild)
+        say(f"--- measuring with {len(now)} province(s) in the database")
+        steps.append((now, measure(now, args.repeat, timings)))
+        have = now
+    path = write_results(steps, args.quick)
     say(f"written: {path.relative_to(ROOT)}")
+
+
+def _built() -> list[str] | None:
+    """The provinces the bench database holds, as the last build wrote them down."""
+    from django.db import connection
+
+    state = ROOT / "bench" / f".dataset-{connection.settings_dict['NAME']}.json"
+    return json.loads(state.read_text()).get("provinces") if state.exists() else None
+
+
+def _steps(asked: str | None, total: int, few: bool) -> list[int]:
+    """The numbers of provinces to measure at, ascending and within the data set's."""
+    default = [1, total] if few else [1, 8, total]
+    sizes = [int(n) for n in asked.split(",")] if asked else default
+    return sorted({min(max(1, n), total) for n in sizes})
 
 
 if __name__ == "__main__":
