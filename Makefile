@@ -79,15 +79,18 @@ superuser: install
 
 test: install test-unit test-e2e  ## the whole suite (browser tests skip without Chromium, outside CI)
 
-# In parallel, one worker per core (pytest-xdist); each worker has its own test database, and
-# a module's tests stay on one worker so that module fixtures (the demo) are built once.
+# In parallel, one worker per core (pytest-xdist); each worker has its own test database. Tests
+# are dealt out one by one, but those of a module with module fixtures (the demo), marked
+# xdist_group, stay on one worker so that the fixtures are built once (--dist loadgroup): by
+# module, a long module dealt out last kept the other worker idle.
 test-unit: install
-	$(BIN)/python -m pytest -m "not e2e and not deploy" -n auto --dist loadscope
+	$(BIN)/python -m pytest -m "not e2e and not deploy" -n auto --dist loadgroup
 
 # Browser tests, one worker per core: each worker has its own live server, test database and
-# Chromium (live-server tests empty their database after each test).
+# Chromium (live-server tests empty their database after each test). Each test stands alone,
+# so they are dealt out one by one (--dist load): by file, one worker idled at the end.
 test-e2e: install
-	$(BIN)/python -m pytest -m e2e -n auto --dist loadfile
+	$(BIN)/python -m pytest -m e2e -n auto --dist load
 
 # Two gunicorn servers sharing one PostgreSQL database and one Redis: needs DATABASE_URL (a
 # database it may fill) and REDIS_URL (a db it may flush); skipped without them outside CI.

@@ -32,6 +32,9 @@ from criteria.services.editions import (
 )
 from tests.criteria.builders import first_edition
 
+# Its module fixtures are built once: its tests stay on one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("criteria.test_editions")
+
 PASSING = {"income": 55, "irrigation": 85, "plan": True}
 DECISION = {"decision_number": "211/QĐ-TTg", "decision_date": datetime.date(2024, 3, 1)}
 

@@ -16,7 +16,8 @@ from criteria.services.editions import draft_edition
 from tests.criteria.builders import first_edition
 from tests.criteria.files import upload
 
-pytestmark = pytest.mark.django_db
+# Its module fixtures are built once: its tests stay on one worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("criteria.test_editions_api")]
 
 EDITIONS = "/api/v1/editions/"
 THRESHOLDS = "/api/v1/thresholds/"

@@ -25,7 +25,8 @@ from criteria.loading import (
 )
 from criteria.models import CriteriaSet, Criterion, Indicator, Level, Measure, Threshold
 
-pytestmark = pytest.mark.django_db
+# Its module fixtures are built once: its tests stay on one worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("criteria.test_loading")]
 
 REAL_FILE = CRITERIA_DIR / "ntm-2021-2025.json"
 D70 = Decimal("0.70")

@@ -40,7 +40,8 @@ from demo.models import Seeding
 from programme.models import Funding, HamletTitle, Step, YearPlan
 from stats import annual
 
-pytestmark = pytest.mark.django_db
+# Its module fixtures are built once: its tests stay on one worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo.test_seed_demo")]
 
 OCOP = "ocop.certified_products"
 DEMO_CODES = {"74", "22", "20"}

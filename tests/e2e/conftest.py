@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
-from django.db import transaction
+from django.db import connections, transaction
 from django.test.testcases import LiveServerThread
 
 from communes.models import Commune, District, Province, Region
@@ -33,6 +33,15 @@ class _OneRequestAtATime(WSGIServer):
     def __init__(self, *args, connections_override=None, **kwargs):
         # The server thread itself holds the test's connections (LiveServerThread.run).
         super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        # As the threaded server does after each request: a PostgreSQL connection left open
+        # kept the test database from being dropped at the end (an in-memory SQLite one is
+        # never closed by Django).
+        try:
+            super().process_request(request, client_address)
+        finally:
+            connections.close_all()
 
 
 LiveServerThread.server_class = _OneRequestAtATime

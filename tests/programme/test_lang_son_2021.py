@@ -25,7 +25,8 @@ from communes.models import Commune
 from tests.factories import portal_user
 from tests.programme.conftest import BASE, entering
 
-pytestmark = pytest.mark.django_db
+# Its module fixtures are built once: its tests stay on one worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("programme.test_lang_son_2021")]
 
 # Million VND per source: 2,974,000 in all, of which the community's 111,000.
 FUNDING = [

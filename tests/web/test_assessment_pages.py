@@ -32,7 +32,8 @@ from criteria.services import (
 from tests.criteria.builders import indicator
 from tests.criteria.files import PDF, upload
 
-pytestmark = pytest.mark.django_db
+# Its module fixtures are built once: its tests stay on one worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("web.test_assessment_pages")]
 
 COMMUNE = "/communes/2021/25930/"  # Xã Bạch Đằng, Bình Dương (74)
 PAGE = f"{COMMUNE}2023/"
