@@ -90,12 +90,12 @@ test-unit: install
 # Chromium (live-server tests empty their database after each test). Each test stands alone,
 # so they are dealt out one by one (--dist load): by file, one worker idled at the end.
 test-e2e: install
-	$(BIN)/python -m pytest -m e2e -n auto --dist load
+	$(BIN)/python -m pytest tests/e2e -m e2e -n auto --dist load
 
 # Two gunicorn servers sharing one PostgreSQL database and one Redis: needs DATABASE_URL (a
 # database it may fill) and REDIS_URL (a db it may flush); skipped without them outside CI.
 test-deploy: install
-	$(BIN)/python -m pytest -m deploy -p no:randomly --create-db
+	$(BIN)/python -m pytest tests/deploy -m deploy -p no:randomly --create-db
 
 # The benchmark (bench/run.py): builds its data set through the import service in its own
 # PostgreSQL database (BENCH_DATABASE_URL, default ntm_bench on 127.0.0.1), times each
