@@ -9,6 +9,7 @@ bulk_update of 1,500 results, against 0.02 s with update_rows), and a history ro
 copied by the database from the row it records (copy_to_history). Smaller tables keep
 bulk_create and simple_history's own bulk functions."""
 
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 
@@ -118,14 +119,25 @@ def update_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]],
             f"{quote(f.column)} = given.{name}" for f, name in zip(targets, names, strict=True)
         )
         row_marks = "(" + ", ".join(["%s"] * (len(targets) + 1)) + ")"
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            batch = rows[start : start + ROWS_PER_STATEMENT]
+        size = max(1, min(ROWS_PER_STATEMENT, _sqlite_parameters(connection) // (len(targets) + 1)))
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
             given = ", ".join([row_marks] * len(batch))
             cursor.execute(
                 f"WITH given(key, {', '.join(names)}) AS (VALUES {given}) "
                 f"UPDATE {table} SET {assignments} FROM given WHERE {table}.{pk} = given.key",
                 [param for row in batch for param in [row["pk"], *values(row)]],
             )
+
+
+def _sqlite_parameters(connection) -> int:
+    """How many parameters one SQLite statement takes: the library's own limit (32,766 by
+    default since SQLite 3.32), where Python can ask it; else Django's conservative 999."""
+    connection.ensure_connection()
+    try:
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python before 3.11
+        return connection.features.max_query_params
 
 
 def copy_to_history(
