@@ -10,10 +10,8 @@ fingerprint of what the demo is built from is stored with it (demo.models.Seedin
 later run can see that the demo in the database is current and leave it alone.
 """
 
-import gc
 import hashlib
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.memory import without_cyclic_gc
 from criteria.models import (
     Assessment,
     AssessmentValue,
@@ -226,21 +225,7 @@ def _set_targets(planned: list[records.PlannedTarget]) -> None:
         )
 
 
-@contextmanager
-def _without_cyclic_gc():
-    """The demo holds some hundred thousand rows and model instances until it ends, and the
-    cyclic garbage collector would walk them all again at every full collection: a third of
-    the run. Reference counting still frees what goes."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_without_cyclic_gc()
+@without_cyclic_gc()
 @transaction.atomic
 def seed(plan: DemoPlan) -> Written:
     """Replace the demo data with the plan's, and store what it was built from."""

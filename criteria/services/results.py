@@ -2,15 +2,14 @@
 bulk, and rescores what changed."""
 
 import copy
-import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.memory import without_cyclic_gc
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -102,7 +101,7 @@ def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment], tod
     whose result differs from the stored one (or that were never scored), and the criterion
     results that differ, are missing or are no longer part of the set."""
     in_force = selectors.editions_by_year(criteria_set)
-    with _no_cycle_collection():
+    with without_cyclic_gc():
         scored = selectors.results_for(criteria_set, assessments, today=today, in_force=in_force)
     ids = _criterion_ids(criteria_set)
     scored_at = timezone.now()
@@ -119,21 +118,6 @@ def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment], tod
         _store_results(changed)
     _store_criterion_results(wanted)
     return {pk: result for pk, (_, result) in scored.items()}
-
-
-@contextmanager
-def _no_cycle_collection():
-    """Score a batch without the cyclic garbage collector: the results are tens of thousands
-    of small acyclic objects, whose allocation set off collections of the whole process that
-    took a quarter of a year's rescoring. Reference counting still frees them; the collector
-    runs again (if it was on) once the batch is scored."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _store_results(assessments: list[Assessment]) -> None:
