@@ -6,16 +6,20 @@ The log (stats.models.DataChange) is written by database triggers, not by the se
 that no write path can forget it: the services' saves, the bulk paths (bulk_update, queryset
 updates, COPY-fed imports), admin and a raw SQL fix alike. On PostgreSQL one statement-level
 trigger per table and event adds one row per statement that changed rows (read from its
-transition table); on SQLite, the embedded default, a row-level trigger adds one per row. A
-write rolled back takes its rows with it; a reader never sees them before the data they stand
-for (both commit together), and reads the count before the data, so what it caches under a
-count is at least as new as that count.
+transition table). A write rolled back takes its rows with it; a reader never sees them before
+the data they stand for (both commit together), and reads the count before the data, so what
+it caches under a count is at least as new as that count.
 
 Insert-only, so a writer takes no lock another transaction waits for (a counter row would be
 one more lock, taken in the middle of the services' own, and two writers could deadlock on
-it). On PostgreSQL the log is compacted by readers once it passes COMPACT_AT rows: the rows
-deleted are added to DataVersion in the same transaction, so the version (DataVersion.n plus
-the log's rows, read in one statement) never goes down.
+it). The log is compacted by readers once it passes COMPACT_AT rows: the rows deleted are added
+to DataVersion in the same transaction, so the version (DataVersion.n plus the log's rows, read
+in one statement) never goes down.
+
+On SQLite, the embedded default, writers take the whole database one at a time, so no counter
+lock can deadlock them: a row-level trigger adds 1 to DataVersion.n directly and the log stays
+empty (a log there would grow for good: a fold is a write, and a write inside a read would lock
+out the other threads' reads).
 
 The triggers are (re)installed after every ``migrate`` (post_migrate), idempotently: SQLite
 rebuilds a table on many schema changes and drops its triggers with it.
@@ -71,11 +75,17 @@ def _postgresql(table: str) -> list[str]:
 
 
 def _sqlite(table: str) -> list[str]:
-    # DEFAULT VALUES is not allowed in an SQLite trigger: a NULL id takes the next one.
+    # An upsert, not a plain UPDATE: a test emptying every table (transactional tests) takes
+    # the counter row with it. DROP first: a database of the log's days has other bodies.
+    count = f"INSERT INTO {BASE} (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1"
     return [
-        f"CREATE TRIGGER IF NOT EXISTS stats_log_{table}_{suffix} AFTER {event} ON {table} "
-        f"FOR EACH ROW BEGIN INSERT INTO {LOG} (id) VALUES (NULL); END"
+        statement
         for suffix, (event, _which) in EVENTS.items()
+        for statement in (
+            f"DROP TRIGGER IF EXISTS stats_log_{table}_{suffix}",
+            f"CREATE TRIGGER stats_log_{table}_{suffix} AFTER {event} ON {table} "
+            f"FOR EACH ROW BEGIN {count}; END",
+        )
     ]
 
 
@@ -116,10 +126,8 @@ def compact() -> None:
 
 
 def version() -> int:
-    """A number that grows with every committed write the statistics read. On PostgreSQL a
-    reader folds a long log (MVCC: nobody waits for it). Not on SQLite, where a write in a
-    read would lock the log against the other threads' reads (the embedded default serves
-    one machine; its log is folded when the test units are loaded, or by compact())."""
+    """A number that grows with every committed write the statistics read. A reader folds a
+    long log on PostgreSQL (MVCC: nobody waits for it); SQLite's writers count directly."""
     found, logged = _read()
     if logged > COMPACT_AT and connection.vendor == "postgresql":
         compact()

@@ -5,9 +5,10 @@ from django.db import models
 
 
 class DataChange(models.Model):
-    """One committed write the statistics read (a statement on PostgreSQL, a row on SQLite),
-    inserted by the triggers of stats.freshness in the writing transaction, since the last
-    compaction. Insert-only: a writer takes no lock another transaction could wait for."""
+    """One committed write the statistics read (a statement), inserted by the PostgreSQL
+    triggers of stats.freshness in the writing transaction, since the last compaction.
+    Insert-only: a writer takes no lock another transaction could wait for. SQLite's triggers
+    add to DataVersion directly."""
 
     id = models.BigAutoField(primary_key=True)
 
@@ -19,8 +20,8 @@ class DataChange(models.Model):
 
 
 class DataVersion(models.Model):
-    """The writes compacted out of DataChange: the version is ``n`` plus DataChange's rows, a
-    sum that never goes down."""
+    """The writes compacted out of DataChange (on SQLite, every write): the version is ``n``
+    plus DataChange's rows, a sum that never goes down."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     n = models.BigIntegerField(default=0)
