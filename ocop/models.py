@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -80,19 +81,30 @@ class Producer(models.Model):
         super().save(*args, **kwargs)
 
 
+# What ProductQuerySet.with_current annotates of a product's current evaluation.
+CURRENT = ("id", "stars", "decision_date", "valid_until", "revoked_date")
+
+
 class ProductQuerySet(SearchableQuerySet):
     def with_current(self, day: datetime.date) -> "ProductQuerySet":
         """Annotate each product with its current evaluation on ``day`` (rating.current: the
         latest decided on or before it): current_id, current_stars, current_decision_date,
-        current_valid_until, current_revoked_date; all None for a product not yet evaluated."""
+        current_valid_until, current_revoked_date; all None for a product not yet evaluated.
+
+        From today on, when no evaluation is decided after ``day`` (the services refuse a
+        decision in the future), each product's current evaluation is its latest, which the
+        database keeps on the product (ocop.latest): a join, after one indexed look for a
+        later decision. Otherwise (an earlier day), each product's latest decided by then."""
+        today_or_after = day >= timezone.localdate()  # an earlier day: no need to look
+        if today_or_after and not Evaluation.objects.filter(decision_date__gt=day).exists():
+            return self.annotate(
+                **{f"current_{field}": F(f"latest_evaluation__{field}") for field in CURRENT}
+            )
         latest = Evaluation.objects.filter(
             product=models.OuterRef("pk"), decision_date__lte=day
         ).order_by("-decision_date", "-pk")
         return self.annotate(
-            **{
-                f"current_{field}": models.Subquery(latest.values(field)[:1])
-                for field in ("id", "stars", "decision_date", "valid_until", "revoked_date")
-            }
+            **{f"current_{field}": models.Subquery(latest.values(field)[:1]) for field in CURRENT}
         )
 
     # The SQL form of rating.status_on, for filters over a queryset annotated by
@@ -150,9 +162,22 @@ class Product(models.Model):
     )
     # Folded copy of the name (communes.text.fold), kept in step by save().
     search_key = models.CharField(_("search key"), max_length=255, editable=False)
+    # The latest evaluation recorded (latest decision date, then the latest recorded), kept by
+    # the database itself (ocop.latest: triggers on the evaluations), so that a product's rating
+    # today is a join (ProductQuerySet.with_current), not a search through its evaluations.
+    latest_evaluation = models.ForeignKey(
+        "Evaluation",
+        verbose_name=_("latest evaluation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = ProductQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The pointer is derived from the evaluations, which have a history of their own.
+    history = HistoricalRecords(excluded_fields=["latest_evaluation"])
 
     class Meta:
         ordering = ["name"]
@@ -247,7 +272,9 @@ class Evaluation(models.Model):
         # Serves "the latest evaluation of a product on a day": ProductQuerySet.with_current
         # and the certified-products count behind NTM indicator 13.2.
         indexes = [
-            models.Index(fields=["product", "-decision_date"], name="evaluation_product_latest")
+            models.Index(fields=["product", "-decision_date"], name="evaluation_product_latest"),
+            # Serves "is any evaluation decided after this day?" (ProductQuerySet.with_current).
+            models.Index(fields=["decision_date"], name="evaluation_decided"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -16,37 +16,6 @@ pytestmark = pytest.mark.django_db
 day = datetime.date
 
 
-def _revoke(evaluation, on: datetime.date) -> None:
-    services.revoke_evaluation(
-        evaluation=evaluation, revoked_date=on, reason="vi phạm", decision=f"R-{evaluation.pk}"
-    )
-
-
-@pytest.fixture
-def histories(producer):
-    """Products with varied histories, by name."""
-    made = {}
-
-    def product(name: str) -> Product:
-        made[name] = services.create_product(producer=producer, name=name, group="food")
-        return made[name]
-
-    evaluate(product("expires 2024-02-29"), day(2021, 3, 1), score="55")
-    _revoke(evaluate(product("revoked 2023-09-01"), day(2022, 6, 15)), day(2023, 9, 1))
-    evaluate(product("two stars"), day(2023, 1, 10), score="40")
-    superseded = product("superseded then revoked")
-    evaluate(superseded, day(2021, 1, 5), score="60")
-    newer = evaluate(superseded, day(2023, 5, 20), score="95", level="central")
-    _revoke(newer, day(2024, 8, 1))
-    evaluate(product("valid through 2025-12-30"), day(2022, 12, 31))
-    product("never evaluated")
-    same_day = product("same day")
-    evaluate(same_day, day(2023, 7, 1), score="60", decision_number="1/QĐ")
-    evaluate(same_day, day(2023, 7, 1), score="80", decision_number="2/QĐ")
-    evaluate(product("district 2024"), day(2024, 12, 1), score="92", level="district")
-    return made
-
-
 DAYS = [
     day(2021, 12, 31),
     day(2022, 12, 31),
