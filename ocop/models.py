@@ -183,6 +183,9 @@ class Product(models.Model):
         ordering = ["name"]
         verbose_name = _("OCOP product")
         verbose_name_plural = _("OCOP products")
+        # Serves the lists' order (name, then id): a page is read in order, not sorted out of
+        # every product that passes the filters.
+        indexes = [models.Index(fields=["name", "id"], name="product_by_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["producer", "name"],
