@@ -58,3 +58,43 @@ def test_the_list_endpoint_reads_them_in_three_queries(
     assert [row["commune"]["code"] for row in body["results"]] == [
         a.commune.code for a in sorted(assessments, key=lambda a: a.pk)
     ]
+
+
+@pytest.mark.parametrize("reader", ["national", "anonymous"])
+def test_the_detail_is_what_the_declared_fields_give(assessments, cast, reader):
+    """The detail is written in plain code too (assessment_detail_data): the same data, key
+    for key, as AssessmentDetailSerializer's declared fields give, a workflow step's user and
+    comment shown to staff only."""
+    from rest_framework import serializers
+
+    from accounts.access import ANONYMOUS, access_for
+    from criteria.api.serializers import AssessmentDetailSerializer, assessment_detail_data
+    from criteria.services import move
+
+    scored, _bare = assessments
+    move(assessment=scored, action="submit", version=2, user=cast.officer_74, comment="Xong")
+    context = {"access": access_for(cast.national) if reader == "national" else ANONYMOUS}
+    fast = {}
+    for assessment in assessments:
+        loaded = selectors.assessments_for_list().select_related("edition").get(pk=assessment.pk)
+        detail = selectors.with_details(loaded)
+        detail.result_basis = {
+            "stored_edition": 1,
+            "edition_in_force": 1,
+            "breakdown": "live",
+            "rejudge_pending": False,
+        }
+        generic = serializers.ModelSerializer.to_representation(
+            AssessmentDetailSerializer(context=context), detail
+        )
+        fast[assessment.pk] = assessment_detail_data(detail, context)
+        assert fast[assessment.pk] == generic
+        assert list(fast[assessment.pk]) == list(generic)
+    shown = fast[scored.pk]
+    assert shown["values"]["income"]["value"] == 55 and shown["result"]["levels"]
+    step = shown["steps"][-1]
+    assert step["action"] == "submit" and len(shown["steps"]) >= 2  # created, then submitted
+    staff = reader == "national"
+    assert (step["user"], step["comment"]) == (("officer_74", "Xong") if staff else (None, None))
+    bare = fast[_bare.pk]
+    assert bare["values"] == {} and [s["action"] for s in bare["steps"]] == ["create"]
