@@ -11,7 +11,6 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -91,20 +90,22 @@ class ProductQuerySet(SearchableQuerySet):
         latest decided on or before it): current_id, current_stars, current_decision_date,
         current_valid_until, current_revoked_date; all None for a product not yet evaluated.
 
-        From today on, when no evaluation is decided after ``day`` (the services refuse a
-        decision in the future), each product's current evaluation is its latest, which the
-        database keeps on the product (ocop.latest): a join, after one indexed look for a
-        later decision. Otherwise (an earlier day), each product's latest decided by then."""
-        today_or_after = day >= timezone.localdate()  # an earlier day: no need to look
-        if today_or_after and not Evaluation.objects.filter(decision_date__gt=day).exists():
-            return self.annotate(
-                **{f"current_{field}": F(f"latest_evaluation__{field}") for field in CURRENT}
-            )
+        A product whose latest evaluation (kept on it by the database, ocop.latest) is
+        decided on or before ``day`` has it as its current one: read through a join. Only the
+        others (an earlier day than their latest decision, or never evaluated) are searched
+        for their latest decided by then: on today's lists, none but the unevaluated."""
         latest = Evaluation.objects.filter(
             product=models.OuterRef("pk"), decision_date__lte=day
         ).order_by("-decision_date", "-pk")
+        kept = Q(latest_evaluation__decision_date__lte=day)
         return self.annotate(
-            **{f"current_{field}": models.Subquery(latest.values(field)[:1]) for field in CURRENT}
+            **{
+                f"current_{field}": models.Case(
+                    models.When(kept, then=F(f"latest_evaluation__{field}")),
+                    default=models.Subquery(latest.values(field)[:1]),
+                )
+                for field in CURRENT
+            }
         )
 
     # The SQL form of rating.status_on, for filters over a queryset annotated by
@@ -275,9 +276,7 @@ class Evaluation(models.Model):
         # Serves "the latest evaluation of a product on a day": ProductQuerySet.with_current
         # and the certified-products count behind NTM indicator 13.2.
         indexes = [
-            models.Index(fields=["product", "-decision_date"], name="evaluation_product_latest"),
-            # Serves "is any evaluation decided after this day?" (ProductQuerySet.with_current).
-            models.Index(fields=["decision_date"], name="evaluation_decided"),
+            models.Index(fields=["product", "-decision_date"], name="evaluation_product_latest")
         ]
         constraints = [
             models.UniqueConstraint(

@@ -33,10 +33,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
-            model_name="evaluation",
-            index=models.Index(fields=["decision_date"], name="evaluation_decided"),
-        ),
-        migrations.AddIndex(
             model_name="product",
             index=models.Index(fields=["name", "id"], name="product_by_name"),
         ),

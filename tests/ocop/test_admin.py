@@ -62,11 +62,9 @@ def test_product_list_shows_stars_and_validity_in_fixed_queries(
     admin_client, catalogue, django_assert_max_num_queries
 ):
     # session, user, the provinces of the province filter, filtered and total counts, the
-    # page with its current evaluation annotated and producer, commune, province joined,
-    # after a look for a decision later than today (ocop.latest: twice, as the changelist
-    # builds its queryset twice); the session renewed (savepoint, update, release: the idle
-    # timeout)
-    with django_assert_max_num_queries(11):
+    # page with its current evaluation annotated and producer, commune, province joined;
+    # the session renewed (savepoint, update, release: the idle timeout)
+    with django_assert_max_num_queries(9):
         response = admin_client.get(PRODUCTS)
     assert response.status_code == 200
     assert len(_listed(response)) == Product.objects.count() == 10

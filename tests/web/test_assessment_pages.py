@@ -349,10 +349,9 @@ def test_the_commune_page_costs_a_fixed_number_of_queries(
     as_user(client, cast.officer_74)
     # Session, user, commune, access; assessments, their ladders, recognitions; years
     # offered; one per panel another app registers (criteria.registry: ocop's); the header's
-    # province; its predecessors on the old map (none here); the maps of the years offered;
-    # ocop's panel looks for a decision later than today (ocop.latest).
+    # province; its predecessors on the old map (none here); the maps of the years offered.
     # +3: the session renewed (savepoint, update, release), the idle timeout
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         assert client.get(COMMUNE).status_code == 200
 
 

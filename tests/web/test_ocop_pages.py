@@ -203,10 +203,9 @@ def test_the_list_costs_the_same_queries_however_many_products(
         )
     assert count() == few
     # Session, user, access; the user's province, its districts; the products counted, the
-    # page of products (their current rating, producer, commune and district joined), each
-    # after a look for a decision later than today (ocop.latest); the header's province; the
-    # session renewed (savepoint, update, release: the idle timeout).
-    with django_assert_max_num_queries(13):
+    # page of products (their current rating, producer, commune and district joined); the
+    # header's province; the session renewed (savepoint, update, release: the idle timeout).
+    with django_assert_max_num_queries(11):
         client.get(LIST, {"certified": "yes", "search": "banh"})
     # A national user's list: the same, and the newest map to read the province code on.
     as_user(client, cast.national)
