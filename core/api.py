@@ -66,6 +66,22 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
+class CountedRows:
+    """A page's object list: the rows of a values() queryset, counted as the queryset they
+    were read from. The joins that read related columns change no count, but a count made
+    through them cost a third of a 500-row page on the national data set."""
+
+    def __init__(self, rows, counted) -> None:
+        self.rows, self.counted = rows, counted
+        self.ordered = rows.ordered  # the paginator warns of an unordered list
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+
 def _as_drf(exc: Exception) -> Exception:
     # Services raise Django's ValidationError; here it becomes a 400 like any other.
     if isinstance(exc, AlreadyExistsError):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from accounts.access import access_for, visible_work
 from communes.models import Commune, District, Province
-from core.api import Conflict, ConflictSerializer, ErrorSerializer, require
+from core.api import Conflict, ConflictSerializer, CountedRows, ErrorSerializer, require
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
@@ -227,7 +227,8 @@ class AssessmentViewSet(
         return visible.select_related("edition").defer("edition__rules").order_by("pk")
 
     def list(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).values(*s.ASSESSMENT_ROW_FIELDS)
+        assessments = self.filter_queryset(self.get_queryset())
+        rows = CountedRows(assessments.values(*s.ASSESSMENT_ROW_FIELDS), assessments)
         return self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows)))
 
     def _detail(self, assessment, code=status.HTTP_200_OK, result=None, fresh=None):

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.access import access_for
 from communes.api import serializers as unit_serializers
 from communes.api import views as unit_views
+from core.api import CountedRows
 from criteria.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
 from criteria.selectors import levels_by_unit, predecessors_with_results
 
@@ -321,5 +322,5 @@ class CommuneViewSet(unit_views.CommuneViewSet):
 
     def list(self, request, *args, **kwargs):
         communes = self.filter_queryset(self.get_queryset())
-        rows = communes.values(*commune_row_fields(communes))
+        rows = CountedRows(communes.values(*commune_row_fields(communes)), communes)
         return self.get_paginated_response(commune_rows(self.paginate_queryset(rows)))

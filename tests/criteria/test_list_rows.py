@@ -46,11 +46,16 @@ def test_the_list_endpoint_reads_them_in_three_queries(
     api, cast, assessments, django_assert_num_queries
 ):
     client = api(cast.national)
-    with django_assert_num_queries(3):  # the reader's access, the count, the rows
+    with django_assert_num_queries(3) as captured:  # the reader's access, the count, the rows
         response = client.get("/api/v1/assessments/?ordering=id")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 2
+    # Counted as the assessments, not through the joins that read the rows' related columns.
+    (count,) = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert "JOIN" not in count
+    in_74 = client.get("/api/v1/assessments/?province=74").json()  # a filter that joins
+    assert in_74["count"] == 1 and in_74["results"][0]["province"]["code"] == "74"
     expected = AssessmentSerializer(
         selectors.assessments_for_list().select_related("edition").order_by("pk"), many=True
     ).data
