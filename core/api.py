@@ -82,6 +82,15 @@ class CountedRows:
         return self.rows[index]
 
 
+def followed(instance, path: str):
+    """The value at a values() path (commune__district__code) of a loaded instance: what a
+    row read with values() would hold, for writing an instance with the rows' writer."""
+    value = instance
+    for name in path.split("__"):
+        value = None if value is None else getattr(value, name)
+    return value
+
+
 def _as_drf(exc: Exception) -> Exception:
     # Services raise Django's ValidationError; here it becomes a 400 like any other.
     if isinstance(exc, AlreadyExistsError):

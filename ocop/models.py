@@ -85,7 +85,9 @@ CURRENT = ("id", "stars", "decision_date", "valid_until", "revoked_date")
 
 
 class ProductQuerySet(SearchableQuerySet):
-    def with_current(self, day: datetime.date) -> "ProductQuerySet":
+    def with_current(
+        self, day: datetime.date, *, latest_is_current: bool = False
+    ) -> "ProductQuerySet":
         """Annotate each product with its current evaluation on ``day`` (rating.current: the
         latest decided on or before it): current_id, current_stars, current_decision_date,
         current_valid_until, current_revoked_date; all None for a product not yet evaluated.
@@ -93,7 +95,17 @@ class ProductQuerySet(SearchableQuerySet):
         A product whose latest evaluation (kept on it by the database, ocop.latest) is
         decided on or before ``day`` has it as its current one: read through a join. Only the
         others (an earlier day than their latest decision, or never evaluated) are searched
-        for their latest decided by then: on today's lists, none but the unevaluated."""
+        for their latest decided by then: on today's lists, none but the unevaluated.
+
+        ``latest_is_current``: the caller has found no evaluation decided after ``day``
+        (ocop.selectors.latest_is_current), so every product's latest is its current one:
+        the join alone, which the database plans by what its columns hold (it cannot weigh
+        the search's expressions, and sorted every certified product of a list to find the
+        first page)."""
+        if latest_is_current:
+            return self.annotate(
+                **{f"current_{field}": F(f"latest_evaluation__{field}") for field in CURRENT}
+            )
         latest = Evaluation.objects.filter(
             product=models.OuterRef("pk"), decision_date__lte=day
         ).order_by("-decision_date", "-pk")
@@ -276,7 +288,9 @@ class Evaluation(models.Model):
         # Serves "the latest evaluation of a product on a day": ProductQuerySet.with_current
         # and the certified-products count behind NTM indicator 13.2.
         indexes = [
-            models.Index(fields=["product", "-decision_date"], name="evaluation_product_latest")
+            models.Index(fields=["product", "-decision_date"], name="evaluation_product_latest"),
+            # Serves "is any evaluation decided after this day?" (selectors.latest_is_current).
+            models.Index(fields=["decision_date"], name="evaluation_decided"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -45,11 +45,19 @@ def certified_products_count(commune_ids: Collection[int], year: int) -> dict[in
     return {commune_id: Decimal(count) for commune_id, count in counts.items()}
 
 
-def products_with_rating(as_of: datetime.date) -> ProductQuerySet:
+def latest_is_current(day: datetime.date) -> bool:
+    """Whether no evaluation is decided after ``day`` (1 query on an index): then each
+    product's latest evaluation is its current one (ProductQuerySet.with_current). So it is
+    from today on: the services refuse a decision in the future."""
+    return not Evaluation.objects.filter(decision_date__gt=day).exists()
+
+
+def products_with_rating(as_of: datetime.date, latest_is_current: bool = False) -> ProductQuerySet:
     """Products with their producer, commune and province joined and their current evaluation
     on ``as_of`` annotated (see ProductQuerySet.with_current): one query for any length.
     ``current_of(product)`` turns the annotation into the rules' data."""
-    return Product.objects.with_current(as_of).select_related("producer", "commune__province")
+    products = Product.objects.with_current(as_of, latest_is_current=latest_is_current)
+    return products.select_related("producer", "commune__province")
 
 
 def current_of(product: Product) -> rating.Evaluation | None:
@@ -73,9 +81,11 @@ def current_of(product: Product) -> rating.Evaluation | None:
 # read by the staff of its province and at national scope only (accounts.access).
 
 
-def visible_products(access: Access, day: datetime.date) -> ProductQuerySet:
+def visible_products(
+    access: Access, day: datetime.date, latest_is_current: bool = False
+) -> ProductQuerySet:
     """products_with_rating(day) (district joined too), limited to what this user may read."""
-    products = products_with_rating(day).select_related("commune__district")
+    products = products_with_rating(day, latest_is_current).select_related("commune__district")
     if access.country_wide:
         return products
     public = products.certified_on(day)
@@ -122,10 +132,40 @@ class Standing:
 
 
 def standing_on(evaluation: Evaluation, day: datetime.date) -> Standing:
-    rule_data = evaluation.as_rule_data()
-    status = rating.status_on(rule_data, day)
-    certified = status == rating.Status.IN_FORCE and rule_data.certified
+    status, certified = _stands(evaluation.as_rule_data(), day)
     return Standing(evaluation=evaluation, status=status, certified=certified)
+
+
+def _stands(rule_data: rating.Evaluation, day: datetime.date) -> tuple[rating.Status, bool]:
+    status = rating.status_on(rule_data, day)
+    return status, status == rating.Status.IN_FORCE and rule_data.certified
+
+
+# What a product's rating shows of its evaluation (the API's rating), read as plain rows.
+RATING_FIELDS = (
+    "pk",
+    "stars",
+    "score",
+    "level",
+    "decision_number",
+    "decision_date",
+    "valid_until",
+    "revoked_date",
+)
+
+
+def ratings_on(
+    evaluation_ids: Collection[int], day: datetime.date
+) -> dict[int, tuple[dict, rating.Status, bool]]:
+    """{evaluation id: (its RATING_FIELDS, where it stands on ``day``, whether it certifies)}
+    for a page of products' current evaluations: one query, no model instances."""
+    found = {}
+    for row in Evaluation.objects.filter(pk__in=evaluation_ids).values(*RATING_FIELDS):
+        rule_data = rating.Evaluation(
+            row["decision_date"], row["stars"], row["valid_until"], row["revoked_date"], row["pk"]
+        )
+        found[row["pk"]] = (row, *_stands(rule_data, day))
+    return found
 
 
 def attach_ratings(products: Iterable[Product], day: datetime.date) -> list[Product]:

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.access import ANONYMOUS
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
+from core.api import followed
 from core.text import MAX_TEXT
 from criteria.models import (
     Assessment,
@@ -520,7 +521,7 @@ def assessment_detail_data(assessment, context: dict) -> dict:
     what selectors.with_details attaches and its result_basis, written in plain code (a test
     compares it with the declared fields' serialisation): building a model serializer's
     fields on every read cost more than the assessment's read."""
-    row = {read: _followed(assessment, read) for read in ASSESSMENT_ROW_FIELDS}
+    row = {read: followed(assessment, read) for read in ASSESSMENT_ROW_FIELDS}
     return assessment_rows([row])[0] | {
         "values": {
             str(code): value_data(shown) for code, shown in assessment.values_by_measure.items()
@@ -529,14 +530,6 @@ def assessment_detail_data(assessment, context: dict) -> dict:
         "result_basis": ResultBasisSerializer(assessment.result_basis).data,
         "steps": StepSerializer(assessment.step_list, many=True, context=context).data,
     }
-
-
-def _followed(instance, path: str):
-    """The value at a values() path (commune__district__code) of a loaded instance."""
-    value = instance
-    for name in path.split("__"):
-        value = None if value is None else getattr(value, name)
-    return value
 
 
 class AssessmentCreateSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from accounts.access import Access, access_for
 from communes.models import Commune, newest_structure
-from core.api import Conflict, ConflictSerializer, ErrorSerializer, require
+from core.api import Conflict, ConflictSerializer, CountedRows, ErrorSerializer, require
 from ocop import selectors, services
 from ocop.api import serializers as s
 from ocop.filters import (
@@ -380,11 +380,19 @@ class ProductViewSet(mixins.UpdateModelMixin, OcopViewSet):
         "Only officers of this province and national users register or change its products."
     )
 
-    def get_queryset(self):
-        return selectors.visible_products(self.access, self.day).order_by("name", "pk")
+    def get_queryset(self, latest_is_current: bool = False):
+        products = selectors.visible_products(self.access, self.day, latest_is_current)
+        return products.order_by("name", "pk")
 
-    def paginate_queryset(self, queryset):
-        return selectors.attach_ratings(super().paginate_queryset(queryset), self.day)
+    def list(self, request, *args, **kwargs):
+        # Where no rating is decided after the day (from today on), the latest evaluations
+        # kept on the products are read by a join alone (ProductQuerySet.with_current).
+        fast = selectors.latest_is_current(self.day)
+        products = self.filter_queryset(self.get_queryset(latest_is_current=fast))
+        rows = self.paginate_queryset(CountedRows(products.values(*s.PRODUCT_ROW_FIELDS), products))
+        current = [row["current_id"] for row in rows if row["current_id"]]
+        ratings = selectors.ratings_on(current, self.day)
+        return self.get_paginated_response(s.product_rows(rows, ratings))
 
     def get_object(self):
         return selectors.attach_ratings([super().get_object()], self.day)[0]

@@ -36,5 +36,9 @@ class Migration(migrations.Migration):
             model_name="product",
             index=models.Index(fields=["name", "id"], name="product_by_name"),
         ),
+        migrations.AddIndex(
+            model_name="evaluation",
+            index=models.Index(fields=["decision_date"], name="evaluation_decided"),
+        ),
         migrations.RunPython(point_at_the_latest, migrations.RunPython.noop),
     ]

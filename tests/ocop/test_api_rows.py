@@ -11,8 +11,9 @@ from rest_framework import serializers
 
 from accounts.access import Access
 from communes.models import Commune
+from core.api import CountedRows
 from ocop import selectors, services
-from ocop.api.serializers import ProductSerializer, product_data
+from ocop.api.serializers import PRODUCT_ROW_FIELDS, ProductSerializer, product_data, product_rows
 from ocop.models import Product
 from tests.ocop.builders import evaluate
 
@@ -46,3 +47,11 @@ def test_the_plain_rows_are_what_the_declared_fields_give(histories):
         assert list(product_data(product)) == list(generic)
         if product.rating:
             assert list(product_data(product)["rating"]) == list(generic["rating"])
+    # The list's path: plain rows and their current evaluations, for each way of reading them.
+    for latest_is_current in (False, True):
+        visible = selectors.visible_products(
+            Access(role=None, province_id=None, superuser=True), day, latest_is_current
+        ).order_by("pk")
+        rows = list(CountedRows(visible.values(*PRODUCT_ROW_FIELDS), visible)[0:100])
+        ratings = selectors.ratings_on([r["current_id"] for r in rows if r["current_id"]], day)
+        assert product_rows(rows, ratings) == [_generic(p) for p in products]

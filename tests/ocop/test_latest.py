@@ -152,3 +152,19 @@ def test_a_decision_after_the_day_is_never_read_as_current(histories, producer):
     assert _latest(late) == future.pk
     today = Product.objects.with_current(timezone.localdate()).get(pk=late.pk)
     assert today.current_decision_date == day(2024, 6, 1)
+
+
+def test_the_latest_is_current_from_the_last_decision_on(histories):
+    from ocop import selectors
+
+    last = max(Evaluation.objects.values_list("decision_date", flat=True))
+    assert selectors.latest_is_current(timezone.localdate())
+    assert selectors.latest_is_current(last)
+    assert not selectors.latest_is_current(last - datetime.timedelta(days=1))
+    # Where it holds, the join alone answers as the search does.
+    for on in (last, timezone.localdate()):
+        joined = Product.objects.with_current(on, latest_is_current=True).order_by("pk")
+        searched = Product.objects.with_current(on).order_by("pk")
+        fields = [f"current_{field}" for field in ("id", "stars", "valid_until", "revoked_date")]
+        assert list(joined.values_list(*fields)) == list(searched.values_list(*fields))
+        assert str(joined.query).count("SELECT") == 1
