@@ -86,11 +86,12 @@ CURRENT = ("id", "stars", "decision_date", "valid_until", "revoked_date")
 
 class ProductQuerySet(SearchableQuerySet):
     def with_current(
-        self, day: datetime.date, *, latest_is_current: bool = False
+        self, day: datetime.date, *, latest_is_current: bool = False, fields=CURRENT
     ) -> "ProductQuerySet":
         """Annotate each product with its current evaluation on ``day`` (rating.current: the
         latest decided on or before it): current_id, current_stars, current_decision_date,
-        current_valid_until, current_revoked_date; all None for a product not yet evaluated.
+        current_valid_until, current_revoked_date (``fields`` of them); all None for a product
+        not yet evaluated.
 
         A product whose latest evaluation (kept on it by the database, ocop.latest) is
         decided on or before ``day`` has it as its current one: read through a join. Only the
@@ -104,7 +105,7 @@ class ProductQuerySet(SearchableQuerySet):
         first page)."""
         if latest_is_current:
             return self.annotate(
-                **{f"current_{field}": F(f"latest_evaluation__{field}") for field in CURRENT}
+                **{f"current_{field}": F(f"latest_evaluation__{field}") for field in fields}
             )
         latest = Evaluation.objects.filter(
             product=models.OuterRef("pk"), decision_date__lte=day
@@ -116,7 +117,7 @@ class ProductQuerySet(SearchableQuerySet):
                     models.When(kept, then=F(f"latest_evaluation__{field}")),
                     default=models.Subquery(latest.values(field)[:1]),
                 )
-                for field in CURRENT
+                for field in fields
             }
         )
 
@@ -124,15 +125,13 @@ class ProductQuerySet(SearchableQuerySet):
     # with_current(day); tests/ocop/test_selectors.py checks that the two agree.
 
     def in_force_on(self, day: datetime.date) -> "ProductQuerySet":
-        not_revoked = Q(current_revoked_date__isnull=True) | Q(current_revoked_date__gt=day)
-        return self.filter(not_revoked, current_valid_until__gte=day)
+        return self.filter(rating_in_force(day, "current_"))
 
     def revoked_on(self, day: datetime.date) -> "ProductQuerySet":
         return self.filter(current_revoked_date__lte=day)
 
     def expired_on(self, day: datetime.date) -> "ProductQuerySet":
-        not_revoked = Q(current_revoked_date__isnull=True) | Q(current_revoked_date__gt=day)
-        return self.filter(not_revoked, current_valid_until__lt=day)
+        return self.filter(_not_revoked(day, "current_"), current_valid_until__lt=day)
 
     def expiring_within(self, day: datetime.date, days: int) -> "ProductQuerySet":
         horizon = day + datetime.timedelta(days=days)
@@ -140,6 +139,16 @@ class ProductQuerySet(SearchableQuerySet):
 
     def certified_on(self, day: datetime.date) -> "ProductQuerySet":
         return self.in_force_on(day).filter(current_stars__gte=rating.CERTIFIED_MIN_STARS)
+
+
+def rating_in_force(day: datetime.date, prefix: str = "") -> Q:
+    """The SQL form of rating.in_force on an evaluation's fields (named ``prefix`` + field:
+    "current_" for a product annotated by with_current)."""
+    return _not_revoked(day, prefix) & Q(**{f"{prefix}valid_until__gte": day})
+
+
+def _not_revoked(day: datetime.date, prefix: str) -> Q:
+    return Q(**{f"{prefix}revoked_date__isnull": True}) | Q(**{f"{prefix}revoked_date__gt": day})
 
 
 class Product(models.Model):

@@ -10,11 +10,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.access import Access
 from ocop import rating
-from ocop.models import Evaluation, Producer, Product, ProductQuerySet
+from ocop.models import Evaluation, Producer, Product, ProductQuerySet, rating_in_force
 
 RULE_FIELDS = ("pk", "decision_date", "stars", "valid_until", "revoked_date")
 
@@ -184,18 +184,32 @@ def attach_ratings(products: Iterable[Product], day: datetime.date) -> list[Prod
 
 def certified_counts(
     products: ProductQuerySet, day: datetime.date, by: str, expiring_days: int
-) -> QuerySet:
+) -> list[dict]:
     """The products of ``products`` certified on ``day``, counted in one grouped query: rows of
     ``by`` (a field path, e.g. commune__province_id), producer_id, group, stars, products,
-    and expiring (those of them whose rating expires within ``expiring_days`` days)."""
-    # The same rules as the lists (ProductQuerySet), over the same products, in one query.
-    expiring = products.with_current(day).expiring_within(day, expiring_days)
-    return (
-        products.with_current(day)
-        .certified_on(day)
-        .values(by, "producer_id", "group", stars=F("current_stars"))
-        .annotate(
-            products=Count("pk"), expiring=Count("pk", filter=Q(pk__in=expiring.values("pk")))
+    and expiring (those of them whose rating expires within ``expiring_days`` days).
+
+    Counted over the products' current evaluations, each found once (its id: the kept latest
+    one, or the search on a day before it) and judged on its own columns by the rules of the
+    lists (rating_in_force): five searches a product made a past year's count slow."""
+    current = products.with_current(day, fields=("id",)).values("current_id")
+    horizon = day + datetime.timedelta(days=expiring_days)
+    rows = (
+        Evaluation.objects.filter(
+            rating_in_force(day), pk__in=current, stars__gte=rating.CERTIFIED_MIN_STARS
         )
+        .values(f"product__{by}", "product__producer_id", "product__group", "stars")
+        .annotate(products=Count("pk"), expiring=Count("pk", filter=Q(valid_until__lt=horizon)))
         .order_by()
     )
+    return [
+        {
+            by: row[f"product__{by}"],
+            "producer_id": row["product__producer_id"],
+            "group": row["product__group"],
+            "stars": row["stars"],
+            "products": row["products"],
+            "expiring": row["expiring"],
+        }
+        for row in rows
+    ]
