@@ -91,6 +91,11 @@ def followed(instance, path: str):
     return value
 
 
+def iso_date(value) -> str | None:
+    """A date as DateField writes it (ISO 8601), None kept: for the rows' writers."""
+    return None if value is None else value.isoformat()
+
+
 def _as_drf(exc: Exception) -> Exception:
     # Services raise Django's ValidationError; here it becomes a 400 like any other.
     if isinstance(exc, AlreadyExistsError):

@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 
@@ -122,60 +123,55 @@ def visible_producers(access: Access, day: datetime.date) -> QuerySet:
 # --- A product's rating on a day --------------------------------------------------------------
 
 
+class RatedEvaluation(NamedTuple):
+    """What a product's rating shows of its evaluation (the API's rating), read as a row."""
+
+    pk: int
+    stars: int
+    score: Decimal
+    level: str
+    decision_number: str
+    decision_date: datetime.date
+    valid_until: datetime.date
+    revoked_date: datetime.date | None
+
+
 @dataclass(frozen=True)
 class Standing:
-    """Where a recorded evaluation stands on a day, by the rules of ocop/rating.py."""
+    """A product's current evaluation on a day, where it stands by the rules of
+    ocop/rating.py, and whether it certifies (in force, 3 stars or more)."""
 
-    evaluation: Evaluation
+    evaluation: RatedEvaluation
     status: rating.Status
-    certified: bool  # in force on the day, with 3 stars or more
+    certified: bool
 
 
-def standing_on(evaluation: Evaluation, day: datetime.date) -> Standing:
-    status, certified = _stands(evaluation.as_rule_data(), day)
-    return Standing(evaluation=evaluation, status=status, certified=certified)
-
-
-def _stands(rule_data: rating.Evaluation, day: datetime.date) -> tuple[rating.Status, bool]:
-    status = rating.status_on(rule_data, day)
-    return status, status == rating.Status.IN_FORCE and rule_data.certified
-
-
-# What a product's rating shows of its evaluation (the API's rating), read as plain rows.
-RATING_FIELDS = (
-    "pk",
-    "stars",
-    "score",
-    "level",
-    "decision_number",
-    "decision_date",
-    "valid_until",
-    "revoked_date",
-)
-
-
-def ratings_on(
-    evaluation_ids: Collection[int], day: datetime.date
-) -> dict[int, tuple[dict, rating.Status, bool]]:
-    """{evaluation id: (its RATING_FIELDS, where it stands on ``day``, whether it certifies)}
-    for a page of products' current evaluations: one query, no model instances."""
+def ratings_on(evaluation_ids: Collection[int], day: datetime.date) -> dict[int, Standing]:
+    """{evaluation id: its Standing on ``day``} for a page of products' current evaluations
+    (their current_id): one query, no model instances."""
+    rows = Evaluation.objects.filter(pk__in=evaluation_ids).values_list(*RatedEvaluation._fields)
     found = {}
-    for row in Evaluation.objects.filter(pk__in=evaluation_ids).values(*RATING_FIELDS):
+    for evaluation in map(RatedEvaluation._make, rows):
         rule_data = rating.Evaluation(
-            row["decision_date"], row["stars"], row["valid_until"], row["revoked_date"], row["pk"]
+            evaluation.decision_date,
+            evaluation.stars,
+            evaluation.valid_until,
+            evaluation.revoked_date,
+            evaluation.pk,
         )
-        found[row["pk"]] = (row, *_stands(rule_data, day))
+        status = rating.status_on(rule_data, day)
+        certified = status == rating.Status.IN_FORCE and rule_data.certified
+        found[evaluation.pk] = Standing(evaluation, status, certified)
     return found
 
 
 def attach_ratings(products: Iterable[Product], day: datetime.date) -> list[Product]:
     """Set ``product.rating``: the Standing of its current evaluation on ``day``, or None,
-    for products loaded by products_with_rating(day). One query for the whole page."""
+    for products loaded by products_with_rating(day) (ratings_on: one query for them all)."""
     products = list(products)
-    current = Evaluation.objects.in_bulk([p.current_id for p in products if p.current_id])
+    current = ratings_on([p.current_id for p in products if p.current_id], day)
     for product in products:
-        evaluation = current.get(product.current_id)
-        product.rating = standing_on(evaluation, day) if evaluation else None
+        product.rating = current.get(product.current_id)
     return products
 
 

@@ -6,13 +6,12 @@ from rest_framework import serializers
 
 from communes.api.serializers import UnitSummarySerializer
 from communes.models import Structure
-from core.api import followed
+from core.api import followed, iso_date
 from core.schema import NamedChoiceField
 from core.text import MAX_TEXT
 from ocop import rating
 from ocop.filters import MAX_ID, MOST_STARS
 from ocop.models import Evaluation, Producer, Product
-from ocop.selectors import RATING_FIELDS
 
 
 def _kind(**kwargs) -> NamedChoiceField:
@@ -171,12 +170,9 @@ PRODUCT_ROW_FIELDS = (
 
 
 def product_rows(rows, ratings: dict) -> list[dict]:
-    """ProductSerializer's data for rows read with PRODUCT_ROW_FIELDS, their current
-    evaluations' by id (ocop.selectors.ratings_on), written in plain code."""
-    return [
-        _product_data(row, _rating_data(*ratings[row["current_id"]]) if row["current_id"] else None)
-        for row in rows
-    ]
+    """ProductSerializer's data for rows read with PRODUCT_ROW_FIELDS, with their current
+    evaluations' standings by id (ocop.selectors.ratings_on), written in plain code."""
+    return [_product_data(row, ratings.get(row["current_id"])) for row in rows]
 
 
 def product_data(product: Product) -> dict:
@@ -184,14 +180,10 @@ def product_data(product: Product) -> dict:
     its rating attached (attach_ratings), by the rows' writer (a test compares the two with
     the declared fields' serialisation)."""
     row = {name: followed(product, name) for name in PRODUCT_ROW_FIELDS}
-    standing = product.rating
-    if standing is None:
-        return _product_data(row, None)
-    fields = {name: getattr(standing.evaluation, name) for name in RATING_FIELDS}
-    return _product_data(row, _rating_data(fields, standing.status, standing.certified))
+    return _product_data(row, product.rating)
 
 
-def _product_data(row: dict, rating_data: dict | None) -> dict:
+def _product_data(row: dict, standing) -> dict:
     def unit(prefix: str) -> dict:
         return {"code": str(row[f"{prefix}code"]), "name": str(row[f"{prefix}name"])}
 
@@ -211,28 +203,27 @@ def _product_data(row: dict, rating_data: dict | None) -> dict:
         "district": None if row["commune__district_id"] is None else unit("commune__district__"),
         "province": unit("commune__province__"),
         "structure": str(row["commune__structure"]),
-        "rating": rating_data,
+        "rating": None if standing is None else _rating_data(standing),
     }
 
 
 _SCORE = _decimal(5)  # the score as RatingSerializer writes it: a number, two decimals
 
 
-def _rating_data(fields: dict, status: rating.Status, certified: bool) -> dict:
-    def day(value) -> str | None:
-        return None if value is None else value.isoformat()
-
+def _rating_data(standing) -> dict:
+    """RatingSerializer's data for an ocop.selectors.Standing."""
+    evaluation = standing.evaluation
     return {
-        "evaluation": fields["pk"],
-        "stars": int(fields["stars"]),
-        "certified": bool(certified),
-        "score": _SCORE.to_representation(fields["score"]),
-        "level": str(fields["level"]),
-        "decision_number": str(fields["decision_number"]),
-        "decision_date": day(fields["decision_date"]),
-        "valid_until": day(fields["valid_until"]),
-        "revoked_date": day(fields["revoked_date"]),
-        "status": str(status.value),
+        "evaluation": evaluation.pk,
+        "stars": int(evaluation.stars),
+        "certified": bool(standing.certified),
+        "score": _SCORE.to_representation(evaluation.score),
+        "level": str(evaluation.level),
+        "decision_number": str(evaluation.decision_number),
+        "decision_date": iso_date(evaluation.decision_date),
+        "valid_until": iso_date(evaluation.valid_until),
+        "revoked_date": iso_date(evaluation.revoked_date),
+        "status": str(standing.status.value),
     }
 
 

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from accounts.access import access_for
 from communes.api import serializers as unit_serializers
 from communes.api import views as unit_views
-from core.api import CountedRows
+from core.api import CountedRows, iso_date
 from criteria.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
 from criteria.selectors import levels_by_unit, predecessors_with_results
 
@@ -120,10 +120,6 @@ def commune_row_fields(queryset) -> tuple[str, ...]:
 
 def commune_rows(rows) -> list[dict]:
     """CommuneYearSerializer's data for rows read with commune_row_fields, in plain code."""
-
-    def day(value):
-        return None if value is None else value.isoformat()
-
     return [
         {
             "code": row["code"],
@@ -142,8 +138,8 @@ def commune_rows(rows) -> list[dict]:
                 "name_vi": row["province__region__name_vi"],
                 "name_en": row["province__region__name_en"],
             },
-            "valid_from": day(row["valid_from"]),
-            "valid_to": day(row["valid_to"]),
+            "valid_from": iso_date(row["valid_from"]),
+            "valid_to": iso_date(row["valid_to"]),
             "latitude": row["latitude"],
             "longitude": row["longitude"],
             "assessment": None
