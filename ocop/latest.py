@@ -23,16 +23,17 @@ EVALUATIONS = Evaluation._meta.db_table
 NAME = "ocop_latest_evaluation"
 
 
-def _point(product: str) -> str:
+def _point(product: str, differs: str = "IS DISTINCT FROM") -> str:
     """The statement pointing ``product`` (an expression: NEW.product_id, OLD.product_id) at
-    its latest evaluation."""
+    its latest evaluation, where it points elsewhere (``differs``: the null-safe inequality,
+    IS NOT on SQLite)."""
     latest = (
         f"(SELECT e.id FROM {EVALUATIONS} e WHERE e.product_id = {product} "
         "ORDER BY e.decision_date DESC, e.id DESC LIMIT 1)"
     )
     return (
         f"UPDATE {PRODUCTS} SET latest_evaluation_id = {latest} "
-        f"WHERE id = {product} AND latest_evaluation_id IS DISTINCT FROM {latest}"
+        f"WHERE id = {product} AND latest_evaluation_id {differs} {latest}"
     )
 
 
@@ -49,9 +50,9 @@ def _postgresql() -> list[str]:
 
 
 def _sqlite() -> list[str]:
-    # SQLite has IS NOT where PostgreSQL has IS DISTINCT FROM; one trigger per event.
+    # One trigger per event; IS NOT is SQLite's null-safe inequality.
     def point(product: str) -> str:
-        return _point(product).replace("IS DISTINCT FROM", "IS NOT")
+        return _point(product, "IS NOT")
 
     bodies = {
         "ins": ("INSERT", [point("NEW.product_id")]),
