@@ -9,8 +9,11 @@ bulk_update of 1,500 results, against 0.02 s with update_rows), and a history ro
 copied by the database from the row it records (copy_to_history). Smaller tables keep
 bulk_create and simple_history's own bulk functions."""
 
+import datetime
+import io
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from itertools import groupby
 
 from django.db import connections, models, router
@@ -58,13 +61,28 @@ def _preparer(field: models.Field, connection):
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]]) -> None:
-    """Insert rows given as {field attname: value}, many rows per statement. Values are of the
-    Python types the model's fields hold (no lazy strings, no expressions); a field a row
-    leaves out takes its default (so auto_now fields must be given); the auto-incremented key
-    is the database's. Nothing is read back."""
+    """Insert rows given as {field attname: value}. Values are of the Python types the model's
+    fields hold (no lazy strings, no expressions); a field a row leaves out takes its default
+    (so auto_now fields must be given); the auto-incremented key is the database's. Nothing is
+    read back.
+
+    On PostgreSQL by COPY (copy_into), where every field's value has a text form here: the
+    multi-row INSERTs spent most of their time binding parameters (a year's 324,000 criterion
+    results: 2.5 s, against 0.5 s copied). Elsewhere, many rows per INSERT statement."""
+    if not rows:
+        return
     connection = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, AUTO_FIELDS)]
     defaults = {f.attname: f.get_default() for f in fields}
+    if connection.vendor == "postgresql":
+        writers = [(f.attname, _copy_writer(f, connection)) for f in fields]
+        if all(writer for _name, writer in writers):
+            lines = (
+                "\t".join([write(row.get(name, defaults[name])) for name, write in writers]) + "\n"
+                for row in rows
+            )
+            copy_into(model, [f.attname for f in fields], lines)
+            return
     prepares = [(f.attname, _preparer(f, connection)) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -83,6 +101,64 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]])
         # and in debug mode the query log does not quote every parameter of every batch.
         for count, same_size in groupby(batches, key=len):
             cursor.executemany(statement(count), [params(batch) for batch in same_size])
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+LINES_PER_COPY = 20_000  # what one COPY holds in memory as text: a few megabytes
+
+
+def copy_text(value) -> str:
+    """A value in COPY's text format: \\N for NULL, t/f, text with its specials escaped,
+    numbers, dates and times as PostgreSQL reads them."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, datetime.date):  # a datetime too (with its offset)
+        return value.isoformat()
+    return str(value)
+
+
+COPY_TYPES = (str, int, Decimal, datetime.date)  # what copy_text writes (bool is an int)
+
+
+def _copy_writer(field: models.Field, connection) -> Callable[[object], str] | None:
+    """How a value of the field is written for COPY; None for a field whose value this does
+    not know how to write (insert_rows then inserts by statements)."""
+    if _as_is(field):
+        return copy_text  # integers, text and booleans as they are
+    prepare = _preparer(field, connection)
+
+    def write(value) -> str:
+        prepared = prepare(value)
+        if prepared is not None and not isinstance(prepared, COPY_TYPES):
+            raise TypeError(f"{field} has no COPY text form for {type(prepared).__name__}")
+        return copy_text(prepared)
+
+    if isinstance(field, models.DecimalField | models.DateField | models.DateTimeField):
+        return write
+    return None
+
+
+def copy_into(model: type[models.Model], attnames: Sequence[str], lines: Iterable[str]) -> None:
+    """PostgreSQL: the rows given as lines of COPY's text format (copy_text's values, tab
+    separated, each line ending with a newline), for the model's fields ``attnames``, copied
+    into its table LINES_PER_COPY at a time."""
+    connection = connections[router.db_for_write(model)]
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in attnames)
+    statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    batch: list[str] = []
+    with connection.cursor() as cursor:
+        for line in lines:
+            batch.append(line)
+            if len(batch) == LINES_PER_COPY:
+                cursor.copy_expert(statement, io.StringIO("".join(batch)))
+                batch = []
+        if batch:
+            cursor.copy_expert(statement, io.StringIO("".join(batch)))
 
 
 def update_rows(model: type[models.Model], rows: Sequence[Mapping[str, object]], fields) -> None:
