@@ -132,7 +132,7 @@ async def _client(number, args, ids, token, deadline, results, errors):
     rng = random.Random(number)
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
     authorisation = f"Authorization: Token {token}\r\n" if token else ""
-    reader, writer = await asyncio.open_connection(args.host, args.port)
+    reader = writer = None  # connected when a request is to be sent
     sent = 0
     try:
         while time.monotonic() < deadline and sent < MAX_REQUESTS:
@@ -144,6 +144,8 @@ async def _client(number, args, ids, token, deadline, results, errors):
             started = time.perf_counter()
             answer = None
             for attempt in (1, 2):
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(args.host, args.port)
                 try:
                     writer.write(request)
                     await writer.drain()
@@ -151,7 +153,7 @@ async def _client(number, args, ids, token, deadline, results, errors):
                     break
                 except (ConnectionError, asyncio.IncompleteReadError) as failure:
                     writer.close()
-                    reader, writer = await asyncio.open_connection(args.host, args.port)
+                    writer = None
                     unanswered = isinstance(failure, ClosedUnanswered | ConnectionResetError)
                     if attempt == 1 and unanswered:
                         errors[RETRIED] += 1
@@ -167,9 +169,10 @@ async def _client(number, args, ids, token, deadline, results, errors):
                 errors[f"{kind} ({status})"] += 1
             if closing:
                 writer.close()
-                reader, writer = await asyncio.open_connection(args.host, args.port)
+                writer = None
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
 
 
 RETRIED = "retried"  # not an error: a GET sent again on a new connection (_client)
