@@ -3,10 +3,12 @@ bulk, and rescores what changed."""
 
 import copy
 import json
+import multiprocessing
+import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from core.memory import without_cyclic_gc
@@ -236,19 +238,66 @@ def recompute(
     province_code: str | None = None,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Rescore the open assessments (not approved) in batches, e.g. after thresholds changed;
     returns how many. Approved ones keep the result they were approved with. ``progress``
-    hears (done, total) before the first batch and after each one."""
+    hears (done, total) before the first batch and after each one. ``workers`` > 1: the
+    batches are scored by that many processes at once where that is safe (parallel_workers),
+    else here one after another."""
     ids = selectors.assessment_ids(year=year, province_code=province_code, open_only=True)
-    rescored = 0
+    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+    rescored = done = 0
     if progress:
         progress(0, len(ids))
-    for start in range(0, len(ids), batch_size):
-        rescored += rescore_open(ids[start : start + batch_size])
+    for batch, count in _rescored(batches, parallel_workers(workers, len(batches))):
+        rescored += count
+        done += len(batch)
         if progress:
-            progress(min(start + batch_size, len(ids)), len(ids))
+            progress(done, len(ids))
     return rescored
+
+
+def default_workers() -> int:
+    """The processes a bulk rescoring at the terminal uses: one a core."""
+    return os.cpu_count() or 1
+
+
+def parallel_workers(asked: int, batches: int) -> int:
+    """How many processes may score ``batches`` at once: 1 (here, one batch after another)
+    unless the database is PostgreSQL (each process opens its own connection; SQLite's
+    in-memory and single-writer databases cannot be shared so), no transaction is open here
+    (the batches commit on their own, which a forked process could not join), and this
+    process may have children (not a daemon, as a job queue's worker is)."""
+    if asked <= 1 or batches <= 1 or os.name != "posix":
+        return 1
+    if any(c.vendor != "postgresql" or c.in_atomic_block for c in connections.all()):
+        return 1
+    if multiprocessing.current_process().daemon:
+        return 1
+    return min(asked, batches)
+
+
+def _rescored(batches: list[list[int]], workers: int) -> Iterator[tuple[list[int], int]]:
+    """Each batch rescored (rescore_open, a transaction each), with how many, in order: here,
+    or by ``workers`` forked processes. Batches are disjoint and lock their rows in key order
+    after the set's shared hold (services.locks), so processes never wait on each other."""
+    if workers <= 1:
+        for batch in batches:
+            yield batch, rescore_open(batch)
+        return
+    connections.close_all()  # a forked process must never use this one's connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from zip(batches, pool.imap(_rescore_batch, batches), strict=True)
+
+
+def _rescore_batch(ids: list[int]) -> int:
+    """rescore_open in a forked process, its connection closed after each batch (the pool
+    ends its processes without asking)."""
+    try:
+        return rescore_open(ids)
+    finally:
+        connections.close_all()
 
 
 def rescore_for_derived_change(key: str, commune_ids) -> int:
