@@ -1,10 +1,15 @@
 """gunicorn's settings for `make serve`, from the environment (read by gunicorn at start).
 
 WEB_CONCURRENCY (or GUNICORN_WORKERS): worker processes, by default 2 x cores + 1, gunicorn's
-own advice; GUNICORN_THREADS: threads per worker (default 4), which overlap the waits on
-PostgreSQL and Redis; GUNICORN_BIND, else 127.0.0.1:PORT (PORT default 8000); GUNICORN_TIMEOUT:
-seconds before a stuck request's worker is restarted (default 60). Long work belongs in a
-background job (jobs/), not in a request.
+own advice; GUNICORN_THREADS: threads per worker, by default 1: gunicorn's sync worker, which
+takes one request at a time and accepts the next connection only when it is free, so that the
+requests go to the processes free to answer them (with threads, a gthread worker accepts
+connections however busy it is: measured in bench/LOAD.md, keep-alive clients piled up 24, 20,
+5, 1 and 0 on the five workers, p95 1.2-1.5 s, against 0.42-0.48 s with sync workers). Behind
+the reverse proxy of a deployment, which buffers slow clients; threads (more than 1) take the
+gthread worker instead. GUNICORN_BIND, else 127.0.0.1:PORT (PORT default 8000);
+GUNICORN_TIMEOUT: seconds before a stuck request's worker is restarted (default 60). Long work
+belongs in a background job (jobs/), not in a request.
 """
 
 import os
@@ -22,8 +27,8 @@ def _default_workers() -> int:
 
 
 workers = _whole("WEB_CONCURRENCY", _whole("GUNICORN_WORKERS", _default_workers()))
-threads = _whole("GUNICORN_THREADS", 4)
-worker_class = "gthread"
+threads = _whole("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{_whole('PORT', 8000)}"
 timeout = _whole("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30

@@ -1,9 +1,11 @@
 """A load test of the portal as it is served: gunicorn (gunicorn.conf.py, production settings)
 on the bench database, with Redis for the cache, the throttle counts and sessions, driven from
-this second process by N clients for S seconds, each on its own keep-alive connection, each
-sending the next request as soon as the last one is answered.
+this second process by N clients for S seconds, each sending the next request as soon as the
+last one is answered: a run with each client on its own keep-alive connection, then a run with
+a new connection for each request, as a reverse proxy in front of gunicorn opens them
+(--connections to run one of them).
 
-    python bench/load.py                       # 50 clients, 60 s, against the bench database
+    python bench/load.py                       # 50 clients, 60 s a run, on the bench database
     python bench/load.py --clients 10 --seconds 15 --database-url postgres://.../ntm_bench_quick
 
 The mix is the issue's: lists, details and statistics, 70% of the clients anonymous, the
@@ -132,6 +134,8 @@ async def _client(number, args, ids, token, deadline, results, errors):
     rng = random.Random(number)
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
     authorisation = f"Authorization: Token {token}\r\n" if token else ""
+    if getattr(args, "per_request", False):  # as a reverse proxy asks its upstream by default
+        authorisation += "Connection: close\r\n"
     reader = writer = None  # connected when a request is to be sent
     sent = 0
     try:
@@ -146,6 +150,7 @@ async def _client(number, args, ids, token, deadline, results, errors):
             for attempt in (1, 2):
                 if writer is None:
                     reader, writer = await asyncio.open_connection(args.host, args.port)
+                    errors[OPENED] += 1
                 try:
                     writer.write(request)
                     await writer.drain()
@@ -176,6 +181,7 @@ async def _client(number, args, ids, token, deadline, results, errors):
 
 
 RETRIED = "retried"  # not an error: a GET sent again on a new connection (_client)
+OPENED = "opened"  # not an error: the connections a client opened
 
 
 async def _run(args, ids, token, seconds: int):
@@ -263,29 +269,55 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def _report(args, ids, results, errors, elapsed, memory) -> str:
-    every = [value for values in results.values() for value in values]
-    total = len(every)
-    retried = errors.pop(RETRIED, 0)
+def _header(args, ids) -> list[str]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
-    lines = [
+    return [
         "# Load test",
         "",
         f"Written by `python bench/load.py` on {datetime.date.today()}, commit {commit}; "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; gunicorn "
-        f"({args.workers or '2 x cores + 1'} workers x {os.environ.get('GUNICORN_THREADS', 4)} "
-        f"threads), PostgreSQL, Redis, on one machine with the load generator.",
+        f"({args.workers or '2 x cores + 1'} workers, {_threads()}), PostgreSQL, Redis, on one "
+        f"machine with the load generator.",
         "",
         f"{args.clients} clients ({round(args.clients * 0.3)} with a national user's token), "
-        f"{args.seconds} s after {args.warmup} s of warm-up, each on a keep-alive connection "
-        f"sending its next request when the last is answered; data set: "
-        f"{len(ids['provinces'])} province(s), years {ids['years'][0]}-{ids['years'][-1]}.",
+        f"each sending its next request when the last is answered, {args.seconds} s a run after "
+        f"{args.warmup} s of warm-up; data set: {len(ids['provinces'])} province(s), years "
+        f"{ids['years'][0]}-{ids['years'][-1]}.",
+    ]
+
+
+def _threads() -> str:
+    threads = int(os.environ.get("GUNICORN_THREADS") or 1)
+    return f"gthread, {threads} threads each" if threads > 1 else "sync: one request at a time"
+
+
+MODES = {
+    "keep-alive": "Each client keeps its connection open for as long as the server keeps it "
+    "(a gthread worker keeps it, and it stays with that worker; a sync worker closes it after "
+    "each answer, `Connection: close`, and the client opens another).",
+    "per-request": "A new connection for each request (`Connection: close`), as a reverse "
+    "proxy in front of gunicorn asks by default (nginx's upstream HTTP/1.0): each request "
+    "goes to a worker free to accept it.",
+}
+
+
+def _section(mode, results, errors, elapsed) -> list[str]:
+    every = [value for values in results.values() for value in values]
+    total = len(every)
+    errors = dict(errors)
+    retried = errors.pop(RETRIED, 0)
+    opened = errors.pop(OPENED, 0)
+    lines = [
+        "",
+        f"## {mode}",
+        "",
+        MODES[mode],
         "",
         f"**{total / elapsed:.1f} requests/s**, p50 {_percentile(every, 0.5) * 1000:.0f} ms, "
         f"p95 {_percentile(every, 0.95) * 1000:.0f} ms, p99 {_percentile(every, 0.99) * 1000:.0f} "
-        f"ms, {sum(errors.values())} errors of {total} requests.",
+        f"ms, {sum(errors.values())} errors of {total} requests; {opened} connections opened.",
         "",
         "| request | count | p50 (ms) | p95 (ms) | mean (ms) |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -305,13 +337,7 @@ def _report(args, ids, results, errors, elapsed, memory) -> str:
         f"one before answering (a worker replaced after max_requests): {retried} request(s); "
         f"their time counts from the first sending.",
     ]
-    if memory:
-        lines += [
-            "",
-            "Resident memory of the gunicorn workers at the end: "
-            + ", ".join(f"{size:.0f} MB" for size in memory),
-        ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main() -> None:
@@ -326,6 +352,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: its config)")
+    parser.add_argument(
+        "--connections",
+        choices=[*MODES, "both"],
+        default="both",
+        help="keep-alive connections, a connection per request, or a run of each (default)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "LOAD.md")
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 1 <= args.seconds <= 600 or args.warmup > 60:
@@ -354,13 +386,23 @@ def main() -> None:
         if args.warmup:  # every worker's first requests (connections, rules) not counted
             print(f"load: warming up for {args.warmup} s ...", file=sys.stderr)
             asyncio.run(_run(args, ids, token, args.warmup))
-        print(f"load: {args.clients} clients for {args.seconds} s ...", file=sys.stderr)
-        results, errors, elapsed = asyncio.run(_run(args, ids, token, args.seconds))
+        lines = _header(args, ids)
+        for mode in MODES if args.connections == "both" else [args.connections]:
+            args.per_request = mode == "per-request"
+            print(f"load: {args.clients} clients for {args.seconds} s, {mode} ...", file=sys.stderr)
+            results, errors, elapsed = asyncio.run(_run(args, ids, token, args.seconds))
+            lines += _section(mode, results, errors, elapsed)
         memory = _worker_memory(server)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    text = _report(args, ids, results, errors, elapsed, memory)
+    if memory:
+        lines += [
+            "",
+            "Resident memory of the gunicorn workers at the end: "
+            + ", ".join(f"{size:.0f} MB" for size in memory),
+        ]
+    text = "\n".join(lines) + "\n"
     args.output.write_text(text)
     print(text)
 

@@ -70,7 +70,9 @@ def _run(load, script, seconds=10):
             server.close()
 
     asyncio.run(asyncio.wait_for(main(), 20))
-    return sum(len(times) for times in results.values()), dict(errors), counts["connections"]
+    errors = dict(errors)
+    assert errors.pop(load.OPENED) == counts["connections"]  # each one it opened, counted
+    return sum(len(times) for times in results.values()), errors, counts["connections"]
 
 
 def test_connection_close_is_followed_by_a_new_connection_not_an_error(load):
@@ -96,3 +98,51 @@ def test_a_second_failure_is_an_error(load):
     assert answered == 2
     assert errors[load.RETRIED] >= 1
     assert sum(n for kind, n in errors.items() if kind.endswith("(connection)")) >= 1
+
+
+def test_a_connection_per_request_asks_the_server_to_close_it(load):
+    asked = []
+
+    def script(connection, request):
+        asked.append(request)
+        return CLOSING
+
+    handle, counts = _serve(script)
+    results, errors = defaultdict(list), defaultdict(int)
+
+    async def main():
+        server = await asyncio.start_server(_asking(handle), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        args = SimpleNamespace(host="127.0.0.1", port=port, per_request=True)
+        try:
+            await load._client(0, args, {}, None, time.monotonic() + 10, results, errors)
+        finally:
+            server.close()
+
+    asyncio.run(asyncio.wait_for(main(), 20))
+    answered = sum(len(times) for times in results.values())
+    errors = dict(errors)
+    assert errors.pop(load.OPENED) == 6
+    # Six requests, each the first and only one of its own connection, each asking to close.
+    assert (answered, counts["connections"], set(asked), errors) == (6, 6, {1}, {})
+    assert len(HEADS) == 6 and all(b"Connection: close" in head for head in HEADS)
+
+
+HEADS: list[bytes] = []
+
+
+def _asking(handle):
+    """The handler, with every request's head kept in HEADS."""
+
+    async def wrapped(reader, writer):
+        original = reader.readuntil
+
+        async def readuntil(separator):
+            head = await original(separator)
+            HEADS.append(head)
+            return head
+
+        reader.readuntil = readuntil
+        await handle(reader, writer)
+
+    return wrapped

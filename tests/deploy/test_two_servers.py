@@ -58,7 +58,6 @@ def _environment(services: dict[str, str]) -> dict[str, str]:
             "DJANGO_HSTS_SECONDS": "0",
             "DJANGO_ANON_THROTTLE": f"{ANON_LIMIT}/minute",
             "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "2",
         }
     )
 
