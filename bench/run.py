@@ -352,6 +352,9 @@ def measure(
         ),
         "anonymous: the products certified today, with their rating",
     )
+    stored_work = f"storing the values of {STATS_YEAR} as an import must, SQL alone"
+    if not only or any(word in stored_work for word in only):
+        rows.append(_database_share(stored_work, STATS_YEAR, max(3, repeat // 3)))
     if timings and not only:  # measured once, while the data set was built
         rows.append(
             {
@@ -365,6 +368,66 @@ def measure(
             }
         )
     return rows
+
+
+VALUE_COLUMNS = (
+    "assessment_id, measure_id, number, flag, not_applicable, note, evidence_url, "
+    "carried_forward, updated_by_id, updated_at"
+)
+
+
+class _Undo(Exception):
+    """Raised to roll a measurement's writes back."""
+
+
+def _database_share(work: str, year: int, repeat: int) -> dict:
+    """What PostgreSQL alone spends storing a year's values as an import must store them: COPY
+    into the values table (its keys checked at once, its indexes), then their history rows as
+    the import copies them (bulk.copy_to_history), each time in a transaction rolled back;
+    beside COPY of the same rows into a plain table of the same columns."""
+    from django.db import connection, transaction
+
+    from criteria.models import AssessmentValue
+    from criteria.services.bulk import copy_to_history
+
+    of_year = "assessment_id IN (SELECT id FROM criteria_assessment WHERE year = %s)"
+    text = io.StringIO()
+    with connection.cursor() as cursor:
+        select = f"SELECT {VALUE_COLUMNS} FROM criteria_assessmentvalue WHERE {of_year}"
+        cursor.copy_expert(cursor.mogrify(f"COPY ({select}) TO STDOUT", [year]).decode(), text)
+    data = text.getvalue()
+    stored, plain = [], []
+    for _ in range(repeat):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM criteria_assessmentvalue WHERE {of_year}", [year])
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                start = time.perf_counter()
+                copy = f"COPY criteria_assessmentvalue ({VALUE_COLUMNS}) FROM STDIN"
+                cursor.copy_expert(copy, io.StringIO(data))
+                copy_to_history(AssessmentValue.objects.filter(assessment__year=year))
+                stored.append((time.perf_counter() - start) * 1000)
+                cursor.execute(
+                    "CREATE TEMP TABLE bench_plain AS "
+                    f"SELECT {VALUE_COLUMNS} FROM criteria_assessmentvalue WITH NO DATA"
+                )
+                start = time.perf_counter()
+                cursor.copy_expert("COPY bench_plain FROM STDIN", io.StringIO(data))
+                plain.append((time.perf_counter() - start) * 1000)
+                raise _Undo
+        except _Undo:
+            pass
+    portal, floor = statistics.median(stored), statistics.median(plain)
+    say(f"{work}: {portal:.1f} ms against {floor:.1f} ms")
+    return {
+        "work": work,
+        "portal": portal,
+        "floor": floor,
+        "ratio": portal / floor,
+        "note": f"the database's share of an import of {data.count(chr(10)):,} values: COPY into "
+        "the values table (keys checked, indexes) and the history rows, rolled back; floor: "
+        "COPY of the same rows into a plain table",
+    }
 
 
 def _copy_ms(data: bytes) -> float:
