@@ -31,16 +31,9 @@ def _value_rows(assessment, user):
     ]
 
 
+# Every column but the key and the assessment (the same for all the rows).
 FIELDS = [
-    "measure_id",
-    "number",
-    "flag",
-    "not_applicable",
-    "note",
-    "evidence_url",
-    "carried_forward",
-    "updated_by_id",
-    "updated_at",
+    f.attname for f in AssessmentValue._meta.concrete_fields if f.name not in ("id", "assessment")
 ]
 
 
