@@ -91,3 +91,13 @@ def test_a_daemon_process_scores_alone(reloads_units_after, transactional_db, mo
     daemon = SimpleNamespace(daemon=True)
     monkeypatch.setattr(multiprocessing, "current_process", lambda: daemon)
     assert parallel_workers(2, 10) == 1
+
+
+def test_sqlite_is_scored_in_this_process(reloads_units_after, transactional_db):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL forks: test_a_daemon_process_scores_alone")
+    # No transaction open: only the database keeps the work here.
+    assert not connection.in_atomic_block
+    assert parallel_workers(2, 10) == 1
