@@ -5,7 +5,7 @@ own advice; GUNICORN_THREADS: threads per worker, by default 1: gunicorn's sync 
 takes one request at a time and accepts the next connection only when it is free, so that the
 requests go to the processes free to answer them (with threads, a gthread worker accepts
 connections however busy it is: measured in bench/LOAD.md, keep-alive clients piled up 24, 20,
-5, 1 and 0 on the five workers, p95 1.2-1.5 s, against 0.42-0.48 s with sync workers). Behind
+5, 1 and 0 on the five workers, p95 1.2-1.5 s, against 0.41-0.55 s with sync workers). Behind
 the reverse proxy of a deployment, which buffers slow clients; threads (more than 1) take the
 gthread worker instead. GUNICORN_BIND, else 127.0.0.1:PORT (PORT default 8000);
 GUNICORN_TIMEOUT: seconds before a stuck request's worker is restarted (default 60). Long work
