@@ -527,9 +527,27 @@ def assessment_detail_data(assessment, context: dict) -> dict:
             str(code): value_data(shown) for code, shown in assessment.values_by_measure.items()
         },
         "result": result_data(assessment.result),
-        "result_basis": ResultBasisSerializer(assessment.result_basis).data,
-        "steps": StepSerializer(assessment.step_list, many=True, context=context).data,
+        "result_basis": dict(assessment.result_basis),  # plain values (views._result_basis)
+        "steps": step_rows(assessment, context.get("access", ANONYMOUS)),
     }
+
+
+def step_rows(assessment, access) -> list[dict]:
+    """StepSerializer's data for the assessment's step_list (its steps, oldest first), in plain
+    code: who took a step and its comment for the province's staff alone."""
+    moment = _moment_writer()
+    staff = access.sees_staff_details(assessment.commune.province_id)
+    return [
+        {
+            "action": step.action,
+            "from_status": step.from_status,
+            "to_status": step.to_status,
+            "comment": step.comment if staff else None,
+            "user": (step.user.username if step.user_id else None) if staff else None,
+            "at": moment(step.at),
+        }
+        for step in assessment.step_list
+    ]
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
