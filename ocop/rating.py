@@ -196,6 +196,12 @@ def in_force(evaluation: Evaluation, day: datetime.date) -> bool:
     return status_on(evaluation, day) == Status.IN_FORCE
 
 
+def certifies(evaluation: Evaluation, day: datetime.date) -> bool:
+    """Whether the evaluation makes its product certified on ``day``: in force, 3 stars or
+    more."""
+    return in_force(evaluation, day) and evaluation.certified
+
+
 def expires_within(evaluation: Evaluation, day: datetime.date, days: int) -> bool:
     """In force on ``day`` and no longer in force ``days`` days later because it expired:
     with days=90, whether the product needs re-evaluating within the next 90 days."""
@@ -223,5 +229,5 @@ def rating_on(evaluations: Iterable[Evaluation], day: datetime.date) -> Evaluati
 
 def certified_on(evaluations: Iterable[Evaluation], day: datetime.date) -> bool:
     """Whether the product holds a certified rating (3 stars or more) in force on ``day``."""
-    rating = rating_on(evaluations, day)
-    return rating is not None and rating.certified
+    latest = current(evaluations, day)
+    return latest is not None and certifies(latest, day)

@@ -160,8 +160,7 @@ def ratings_on(evaluation_ids: Collection[int], day: datetime.date) -> dict[int,
             evaluation.pk,
         )
         status = rating.status_on(rule_data, day)
-        certified = status == rating.Status.IN_FORCE and rule_data.certified
-        found[evaluation.pk] = Standing(evaluation, status, certified)
+        found[evaluation.pk] = Standing(evaluation, status, rating.certifies(rule_data, day))
     return found
 
 

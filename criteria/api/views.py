@@ -228,10 +228,6 @@ class AssessmentViewSet(
 
     def list(self, request, *args, **kwargs):
         assessments = self.filter_queryset(self.get_queryset())
-        if request.query_params.get("year"):
-            # The key order of one year, said as (year, key): read off the index
-            # assessment_year_order (AssessmentFilterSet.filter_year).
-            assessments = assessments.order_by("year", "pk")
         rows = CountedRows(assessments.values(*s.ASSESSMENT_ROW_FIELDS), assessments)
         return self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows)))
 

@@ -248,6 +248,26 @@ def test_expires_within(on: datetime.date, days: int, expiring: bool) -> None:
     assert rating.expires_within(ev(day(2023, 3, 15)), on, days) is expiring
 
 
+@pytest.mark.parametrize(
+    ("stars", "on", "revoked", "certifies"),
+    [
+        (3, day(2023, 3, 15), None, True),  # 3 stars, on the decision day
+        (2, day(2023, 3, 15), None, False),  # in force, below 3 stars
+        (5, day(2026, 3, 14), None, True),  # the last valid day
+        (5, day(2026, 3, 15), None, False),  # expired
+        (4, day(2023, 3, 14), None, False),  # not yet decided
+        (4, day(2024, 6, 1), day(2024, 6, 1), False),  # revoked that day
+        (4, day(2024, 6, 1), day(2024, 6, 2), True),  # revoked the day after
+    ],
+)
+def test_an_evaluation_certifies_in_force_with_three_stars(
+    stars: int, on: datetime.date, revoked: datetime.date | None, certifies: bool
+) -> None:
+    evaluation = ev(day(2023, 3, 15), stars=stars, revoked=revoked)
+    assert rating.certifies(evaluation, on) is certifies
+    assert rating.certified_on([evaluation], on) is certifies
+
+
 def test_revoked_rating_is_not_expiring() -> None:
     evaluation = ev(day(2023, 3, 15), revoked=day(2026, 1, 1))
     assert not rating.expires_within(evaluation, day(2026, 1, 1), 90)
