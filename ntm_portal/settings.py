@@ -295,6 +295,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    # DRF's JSON, written by orjson (core.renderers), and the browsable API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # DRF's parsers, with the JSON one bounded (nesting depth, storable text): core.parsers.
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",

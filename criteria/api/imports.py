@@ -13,13 +13,14 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import access_for
 from communes.models import Province
 from core.api import ErrorSerializer, refused_import
+from core.renderers import JSONRenderer
 from criteria import jobs as criteria_jobs
 from criteria.services import exports
 from criteria.services.imports import (

@@ -8,11 +8,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ErrorSerializer, refused_import
+from core.renderers import JSONRenderer
 from criteria.api.imports import XLSX, CSVRenderer, FileView, XLSXRenderer
 from programme import imports
 

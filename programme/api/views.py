@@ -26,7 +26,6 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,6 +33,7 @@ from accounts.access import Access, access_for
 from communes.models import Commune, Province, Structure, structure_for_year
 from core.api import Conflict, ConflictSerializer, ErrorSerializer
 from core.filters import YEARS
+from core.renderers import JSONRenderer
 from criteria.api.imports import XLSX, FileView, XLSXRenderer
 from programme import filters, report, selectors, services
 from programme.api import serializers as s

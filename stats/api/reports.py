@@ -12,11 +12,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from accounts.access import access_for
 from core.api import ErrorSerializer
+from core.renderers import JSONRenderer
 from criteria.api.imports import XLSX, FileView, XLSXRenderer
 from stats import annual, reports
 from stats.api.serializers import AnnualReportSerializer
