@@ -70,12 +70,15 @@ def access_for(user) -> Access:
     return cached
 
 
-def visible_work(access: Access, province_field: str = "commune__province") -> Q:
+def visible_work(
+    access: Access, province_field: str = "commune__province", status_field: str = "status"
+) -> Q:
     """Rows an assessment-like queryset shows this user: approved ones, plus everything of the
-    provinces the user is staff of."""
+    provinces the user is staff of. The fields are named from the queryset's model (for a
+    commune's assessments joined to it: ``province`` and ``assessments__status``)."""
     if access.country_wide:
         return Q()
-    approved = Q(status="approved")
+    approved = Q(**{status_field: "approved"})
     if access.role is None:
         return approved
     return approved | Q(**{f"{province_field}_id": access.province_id})

@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from accounts.access import Access, visible_work
@@ -525,15 +535,21 @@ def _highest_recognition(year: int, **unit) -> Subquery:
 
 def communes_for_year(queryset: QuerySet, access: Access, year: int) -> QuerySet:
     """Annotate each commune with its assessment of the year that this user may see (id,
-    status, level, criteria met) and its highest recognised level on 31 December."""
-    # One assessment per commune, year and set (a constraint): no ordering needed, and the
-    # model's default one would join and sort the communes again inside every subquery.
-    latest = _visible_assessments(access, year).filter(commune=OuterRef("pk")).order_by()
-    return queryset.annotate(
-        assessment_id=Subquery(latest.values("pk")[:1]),
-        assessment_status=Subquery(latest.values("status")[:1]),
-        computed_level=Subquery(latest.values("level")[:1]),
-        criteria_met=Subquery(latest.values("criteria_met")[:1]),
+    status, level, criteria met) and its highest recognised level on 31 December.
+
+    The assessment is joined once (one per commune, year and set: a constraint): four
+    subqueries, one a column, cost a 500-commune page 7 of its 18 ms in PostgreSQL. The join's
+    condition names the commune's province where visible_work names the assessment's: they are
+    the same row's."""
+    governing = Subquery(CriteriaSet.objects.governing(year).values("pk"))
+    seen = Q(assessments__year=year, assessments__criteria_set_id=governing)
+    seen &= visible_work(access, province_field="province", status_field="assessments__status")
+    joined = queryset.annotate(year_assessment=FilteredRelation("assessments", condition=seen))
+    return joined.annotate(
+        assessment_id=F("year_assessment__id"),
+        assessment_status=F("year_assessment__status"),
+        computed_level=F("year_assessment__level"),
+        criteria_met=F("year_assessment__criteria_met"),
         recognized_level=_highest_recognition(year, commune=OuterRef("pk")),
     )
 
