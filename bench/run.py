@@ -289,23 +289,38 @@ def measure(
     row(
         "assessments list, 500",
         api(f"/api/v1/assessments/?year={STATS_YEAR}&page_size=500"),
-        floor(  # the rows an anonymous reader gets, read as the list reads them
-            "SELECT * FROM criteria_assessment WHERE year >= %s AND year <= %s "
-            "AND status = 'approved' ORDER BY year, id LIMIT 500",
+        floor(  # the rows an anonymous reader gets with what they show, read as the list reads
+            "SELECT a.id, c.code, c.name, p.code, p.name, d.code, d.name, a.year, s.code, "
+            "a.status, a.version, a.level, a.criteria_met, a.criteria_met_by_level, a.complete, "
+            "a.uses_unverified, a.class_value, e.number, a.scored_at, a.updated_at "
+            "FROM criteria_assessment a JOIN communes_commune c ON c.id = a.commune_id "
+            "JOIN communes_province p ON p.id = c.province_id "
+            "LEFT JOIN communes_district d ON d.id = c.district_id "
+            "JOIN criteria_criteriaset s ON s.id = a.criteria_set_id "
+            "LEFT JOIN criteria_edition e ON e.id = a.edition_id "
+            "WHERE a.year >= %s AND a.year <= %s AND a.status = 'approved' "
+            "ORDER BY a.year, a.id LIMIT 500",
             [STATS_YEAR, STATS_YEAR],
         ),
+        "floor: the same rows with the names they show (commune, province, district, set, "
+        "edition joined)",
     )
     province = provinces[0]
     row(
         f"communes ?year&province={province}, 500",
         api(f"/api/v1/communes/?year={STATS_YEAR}&province={province}&page_size=500"),
         floor(
-            "SELECT c.*, a.level, a.criteria_met FROM communes_commune c "
+            "SELECT c.*, p.code, p.name, d.code, d.name, r.code, r.name_vi, r.name_en, a.id, "
+            "a.status, a.level, a.criteria_met FROM communes_commune c "
             "JOIN communes_province p ON p.id = c.province_id "
+            "LEFT JOIN communes_district d ON d.id = c.district_id "
+            "LEFT JOIN communes_region r ON r.id = p.region_id "
             "LEFT JOIN criteria_assessment a ON a.commune_id = c.id AND a.year = %s "
             "WHERE p.code = %s AND c.structure = '2021' ORDER BY c.code LIMIT 500",
             [STATS_YEAR, province],
         ),
+        "floor: the communes with the names they show and their assessment (joined); the "
+        "portal also reads each one's recognised level",
     )
     grouped = (
         "SELECT c.province_id, a.level, count(*), sum(a.criteria_met) "

@@ -253,10 +253,8 @@ def assessment_rows(rows) -> list[dict]:
             "version": row["version"],
             "level": row["level"],
             "criteria_met": row["criteria_met"],
-            "criteria_met_by_level": {
-                str(code): [int(n) for n in counts]
-                for code, counts in row["criteria_met_by_level"].items()
-            },
+            # Stored by the scoring as {level code: [met, total]}, integers: written as read.
+            "criteria_met_by_level": row["criteria_met_by_level"],
             "complete": row["complete"],
             "uses_unverified": row["uses_unverified"],
             "class_value": row["class_value"],
