@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy
 
 
@@ -21,3 +22,11 @@ class CriteriaConfig(AppConfig):
         job_kinds.register(
             "import_values", run=criteria_jobs.import_values, check=criteria_jobs.import_params
         )
+        # The rules' version (criteria.rules_version), once the rule tables are there (rebuilt).
+        post_migrate.connect(_install_triggers, sender=self, dispatch_uid="criteria-rules-version")
+
+
+def _install_triggers(sender, using="default", **kwargs):
+    from criteria.rules_version import install_triggers
+
+    install_triggers(using)

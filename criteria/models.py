@@ -385,6 +385,21 @@ class Threshold(models.Model):
         return f"{self.indicator.code} {self.scope} {where.get(self.scope, '')}".strip()
 
 
+class RulesVersion(models.Model):
+    """One row: a token the database changes whenever a row of the rule tables (levels,
+    criteria, indicators, measures, thresholds) is written, by triggers (criteria.rules_version).
+    The rules compiled per process are kept under it."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("version of the rules")
+        verbose_name_plural = _("versions of the rules")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class CommuneClass(models.Model):
     """The class (region or commune group) a commune is judged in, for a set and a year,
     where it is not simply its province's region: an override or a yearly assignment."""

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.access import Access, visible_work
 from communes.models import Commune, Province
 from communes.selectors import predecessors
-from criteria import registry, scoring
+from criteria import registry, rules_version, scoring
 from criteria.models import (
     DEFAULT_COMMUNE_GROUP,
     Assessment,
@@ -175,13 +175,14 @@ def rules_for(criteria_set: CriteriaSet, levels: list[Level] | None = None) -> s
 
 # --- the compiled rules, kept per process ------------------------------------------------------
 # Building a set's rules costs 4 queries and a few thousand model instances; every request
-# and every rescoring batch would pay it. The copy kept here is keyed by a fingerprint of the
-# rows the rules are built from, read in 1 query: any change to them, made by this process or
-# another, committed or still inside the current transaction, and undone again by a rollback,
-# gives another fingerprint, so a stale copy is never served. A threshold's history, an edition
-# publishing or a province's thresholds, a row created directly by a test: all change rows.
+# and every rescoring batch would pay it. The copy kept here is keyed by the rules' version,
+# a token the database draws anew whenever a rule row is written (criteria.rules_version), read
+# in 1 query: any change to them, made by this process or another, committed or still inside
+# the current transaction, and undone again by a rollback, gives another token, so a stale copy
+# is never served. A threshold's history, an edition publishing or a province's thresholds, a
+# row created directly by a test: all write rule rows.
 
-RULE_MODELS = (Level, Criterion, Indicator, Measure, Threshold)
+RULE_MODELS = rules_version.RULE_MODELS
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,11 @@ def forget_rules() -> None:
 
 
 def rules_fingerprint() -> str:
-    """A digest of every row of the rule tables (all sets at once): 1 query. PostgreSQL digests
-    the rows itself; SQLite, in the same process, hands over their text."""
+    """What the rule tables hold (all sets at once), named in 1 query: the rules' version;
+    where its row is missing (a database emptied by a flush), a digest of every rule row."""
+    token = rules_version.current_token()
+    if token is not None:
+        return token
     tables = [model._meta.db_table for model in RULE_MODELS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

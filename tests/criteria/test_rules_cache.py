@@ -44,7 +44,8 @@ def read(api, cast):
 
 
 def _rule_reads(queries) -> list[str]:
-    """The queries that load rule rows (the fingerprint reads them digested, not loaded)."""
+    """The queries that load rule rows (not the digest that names them where the rules'
+    version is missing)."""
     tables = ("criteria_level", "criteria_criterion", "criteria_indicator", "criteria_threshold")
     return [
         q["sql"]
@@ -62,7 +63,7 @@ def test_the_second_read_reuses_the_compiled_rules(read, assessment):
     with CaptureQueriesContext(connection) as second:
         read(assessment)
     # Levels, criteria, indicators and thresholds (4 queries) and the derived measures (1)
-    # are read once; the second read only checks the rules' fingerprint.
+    # are read once; the second read only checks the rules' version (one row).
     assert len(_rule_reads(first.captured_queries)) == 4
     assert _rule_reads(second.captured_queries) == []
     assert len(second.captured_queries) <= len(first.captured_queries) - 5
