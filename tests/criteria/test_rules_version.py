@@ -82,11 +82,10 @@ def test_a_token_drawn_in_a_rolled_back_transaction_is_gone(small_set):
     rolled-back one is never drawn again (a copy compiled under it reaches nobody)."""
     before = current_token()
     seen_inside = None
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            Threshold.objects.filter(pk=_threshold().pk).update(value=99)
-            seen_inside = current_token()
-            raise RuntimeError("roll back")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Threshold.objects.filter(pk=_threshold().pk).update(value=99)
+        seen_inside = current_token()
+        raise RuntimeError("roll back")
     assert seen_inside not in (None, before)
     assert current_token() == before
     Threshold.objects.filter(pk=_threshold().pk).update(value=99)
@@ -98,7 +97,7 @@ def test_the_check_is_one_small_read_whatever_the_rules(small_set):
     with CaptureQueriesContext(connection) as queries:
         kept = selectors.compiled_rules(small_set)
     assert [q["sql"] for q in queries] == [
-        f'SELECT token FROM {RulesVersion._meta.db_table} WHERE id = 1'
+        f"SELECT token FROM {RulesVersion._meta.db_table} WHERE id = 1"
     ]
     assert selectors.compiled_rules(small_set) is kept
 
