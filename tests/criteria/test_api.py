@@ -144,8 +144,9 @@ def test_saving_through_the_api_scores_once(cast, api, binh_duong):
             f"{URL}{draft.pk}/", {"version": 1, "values": {"income": 55}}, "json"
         )
     assert response.json()["result"]["levels"][0]["criteria_met"] == 1
-    # One scoring loads the set's thresholds once; the response shows that same result.
-    assert sum('FROM "criteria_threshold"' in q["sql"] for q in queries) == 1
+    # One scoring checks the rules' version once (the rules compiled before are kept); the
+    # response shows that same result.
+    assert sum("criteria_rulesversion" in q["sql"] for q in queries) == 1
 
 
 def test_a_stale_version_gets_409_and_changes_nothing(cast, api, binh_duong):

@@ -445,7 +445,9 @@ def test_a_successful_save_scores_once_and_builds_no_page(client, cast, draft):
     # access, assessment, the set's rules for the form, the stored values): no breakdown,
     # history or evidence of a page that is not shown. A second scoring would add 8 or more.
     rules_loaded = [q for q in queries if 'FROM "criteria_threshold"' in q["sql"]]
-    assert len(rules_loaded) == 2  # the form's fields, and the service's one scoring
+    assert len(rules_loaded) == 1  # the form's fields
+    # The service's one scoring checks the rules' version once (its rules compiled are kept).
+    assert sum("criteria_rulesversion" in q["sql"] for q in queries) == 1
     # With the editions in force, the set's shared lock, and the session renewed (3); the
     # values still carried forward, for the form's "confirm" boxes (#15).
     assert len(queries) <= 43
