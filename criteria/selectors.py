@@ -525,12 +525,19 @@ def values_of(assessment: Assessment) -> tuple[dict[str, dict], dict[str, scorin
 # district's and province's communes counted by computed level. Fixed number of queries.
 
 
+def _seen_in_year(access: Access, year: int, prefix: str = "", province: str = "") -> Q:
+    """The year's assessments under the set governing it that this user may see, as a
+    condition on an assessment's fields named with ``prefix`` (a commune's joined ones:
+    ``assessments__``), its province named ``province`` (default: its commune's)."""
+    governing = Subquery(CriteriaSet.objects.governing(year).values("pk"))
+    seen = Q(**{f"{prefix}year": year, f"{prefix}criteria_set_id": governing})
+    province_field = province or f"{prefix}commune__province"
+    return seen & visible_work(access, province_field, status_field=f"{prefix}status")
+
+
 def _visible_assessments(access: Access, year: int) -> QuerySet:
     """The year's assessments (under the set governing it) that this user may see."""
-    governed = Assessment.objects.filter(
-        year=year, criteria_set__in=CriteriaSet.objects.governing(year)
-    )
-    return governed.filter(visible_work(access))
+    return Assessment.objects.filter(_seen_in_year(access, year))
 
 
 def _highest_recognition(year: int, **unit) -> Subquery:
@@ -543,11 +550,9 @@ def communes_for_year(queryset: QuerySet, access: Access, year: int) -> QuerySet
 
     The assessment is joined once (one per commune, year and set: a constraint): four
     subqueries, one a column, cost a 500-commune page 7 of its 18 ms in PostgreSQL. The join's
-    condition names the commune's province where visible_work names the assessment's: they are
-    the same row's."""
-    governing = Subquery(CriteriaSet.objects.governing(year).values("pk"))
-    seen = Q(assessments__year=year, assessments__criteria_set_id=governing)
-    seen &= visible_work(access, province_field="province", status_field="assessments__status")
+    condition names the commune's province where an assessment's commune's is named elsewhere:
+    they are the same row's."""
+    seen = _seen_in_year(access, year, prefix="assessments__", province="province")
     joined = queryset.annotate(year_assessment=FilteredRelation("assessments", condition=seen))
     return joined.annotate(
         assessment_id=F("year_assessment__id"),
