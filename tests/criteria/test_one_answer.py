@@ -12,7 +12,7 @@ from accounts.access import ANONYMOUS, Access
 from accounts.models import Role
 from communes.models import Commune
 from criteria import scoring, selectors
-from criteria.models import CriteriaSet, Level, Recognition
+from criteria.models import Assessment, CriteriaSet, Level, Recognition
 from criteria.services import create_assessment, workflow
 
 # --- the set that governs a year ------------------------------------------------------------
@@ -62,7 +62,21 @@ def test_where_two_sets_overlap_the_one_that_began_last_governs(db):
     assert CriteriaSet.objects.for_year(2026) == new
     # Every caller follows: the ladder of the pages and statistics, and new assessments.
     assert selectors.ladder_for_year(2026).criteria_set == new
-    assert create_assessment(commune=commune, year=2026).criteria_set == new
+    governed = create_assessment(commune=commune, year=2026)
+    assert governed.criteria_set == new
+    # The unit lists and overview join the commune's assessment of the year once, under the
+    # set that governs it: the old set's assessment of the same year is not the commune's.
+    Assessment.objects.create(commune=commune, year=2026, criteria_set=old, level="standard")
+    country = Access(Role.APPROVER, None, authenticated=True)
+    own = Access(Role.OFFICER, commune.province_id, authenticated=True)
+    for access in (country, own):
+        rows = selectors.communes_for_year(Commune.objects.filter(pk=commune.pk), access, 2026)
+        assert [(c.assessment_id, c.computed_level) for c in rows] == [(governed.pk, "none")]
+        counts = selectors.levels_by_unit(access, 2026, "commune__province", [commune.province_id])
+        assert counts == {commune.province_id: {"none": 1}}
+    # A draft of the governing set is the staff's alone; the public sees no assessment.
+    public = selectors.communes_for_year(Commune.objects.filter(pk=commune.pk), ANONYMOUS, 2026)
+    assert [c.assessment_id for c in public] == [None]
 
 
 # --- the title held ------------------------------------------------------------------------
