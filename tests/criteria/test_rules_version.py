@@ -11,8 +11,6 @@ from criteria import selectors
 from criteria.models import Criterion, Indicator, Level, Measure, RulesVersion, Threshold
 from criteria.rules_version import RULE_MODELS, current_token, install_triggers
 
-pytestmark = pytest.mark.django_db
-
 
 def _threshold() -> Threshold:
     return Threshold.objects.filter(scope="national").order_by("pk").first()
@@ -124,10 +122,12 @@ def test_a_migrate_installs_the_triggers_again_and_draws_anew(small_set):
     assert current_token() not in (before, installed_again)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_flush_empties_the_rule_tables_and_the_version_alike(small_set):
+def test_a_flush_empties_the_rule_tables_and_the_version_alike(
+    reloads_units_after, transactional_db, small_set
+):
     """Live-server tests empty the database after each test (TRUNCATE on PostgreSQL, where the
-    triggers also run on TRUNCATE; DELETE on SQLite): no copy of the rules outlives it."""
+    triggers also run on TRUNCATE; DELETE on SQLite): no copy of the rules outlives it. (The
+    units every other test expects are loaded again afterwards.)"""
     selectors.compiled_rules(small_set)
     before = selectors.rules_fingerprint()
     call_command("flush", interactive=False, verbosity=0)
