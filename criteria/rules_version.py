@@ -27,6 +27,7 @@ triggers of a rebuilt table.
 
 from django.db import connection, connections
 
+from core import triggers
 from criteria.models import Criterion, Indicator, Level, Measure, RulesVersion, Threshold
 
 RULE_MODELS = (Level, Criterion, Indicator, Measure, Threshold)
@@ -79,18 +80,11 @@ def _sqlite() -> list[str]:
     return statements
 
 
-def trigger_statements(vendor: str) -> list[str]:
-    build = {"postgresql": _postgresql, "sqlite": _sqlite}.get(vendor)
-    return build() if build else []
-
-
 def install_triggers(using: str = "default", **kwargs) -> None:
     """Create (or replace) the triggers, and draw a new token."""
-    vendor = connections[using].vendor
-    with connections[using].cursor() as cursor:
-        for statement in trigger_statements(vendor):
-            cursor.execute(statement)
-        if vendor in _NEW_TOKEN:
+    vendor = triggers.install(using, {"postgresql": _postgresql, "sqlite": _sqlite})
+    if vendor is not None:
+        with connections[using].cursor() as cursor:
             cursor.execute(_draw(vendor))
 
 

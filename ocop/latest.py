@@ -14,8 +14,7 @@ Installed after every ``migrate`` (post_migrate), idempotently, as the statistic
 are: SQLite drops a table's triggers when a schema change rebuilds it.
 """
 
-from django.db import connections
-
+from core import triggers
 from ocop.models import Evaluation, Product
 
 PRODUCTS = Product._meta.db_table
@@ -72,13 +71,6 @@ def _sqlite() -> list[str]:
     return statements
 
 
-def trigger_statements(vendor: str) -> list[str]:
-    build = {"postgresql": _postgresql, "sqlite": _sqlite}.get(vendor)
-    return build() if build else []
-
-
 def install_triggers(using: str = "default", **kwargs) -> None:
     """Create (or replace) the trigger keeping each product's latest evaluation."""
-    with connections[using].cursor() as cursor:
-        for statement in trigger_statements(connections[using].vendor):
-            cursor.execute(statement)
+    triggers.install(using, {"postgresql": _postgresql, "sqlite": _sqlite})

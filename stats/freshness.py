@@ -29,9 +29,10 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from core import triggers
 from stats.models import DataChange, DataVersion
 
 # The tables the statistics read (stats.selectors and what they call); a test reads the
@@ -89,16 +90,15 @@ def _sqlite(table: str) -> list[str]:
     ]
 
 
-def trigger_statements(vendor: str) -> list[str]:
-    build = {"postgresql": _postgresql, "sqlite": _sqlite}.get(vendor)
-    return [statement for table in TABLES for statement in build(table)] if build else []
-
-
 def install_triggers(using: str = "default", **kwargs) -> None:
     """Create (or replace) the triggers on every table the statistics read."""
-    with connections[using].cursor() as cursor:
-        for statement in trigger_statements(connections[using].vendor):
-            cursor.execute(statement)
+
+    def on_every_table(build):
+        return lambda: [statement for table in TABLES for statement in build(table)]
+
+    triggers.install(
+        using, {"postgresql": on_every_table(_postgresql), "sqlite": on_every_table(_sqlite)}
+    )
 
 
 def _read() -> tuple[int, int]:
