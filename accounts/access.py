@@ -45,6 +45,15 @@ class Access:
         )
 
     @property
+    def sight(self) -> str:
+        """What the user may see, as a key: users with the same sight see the same rows
+        (visible_work) and the same staff details, so an answer built for one of them may be
+        served to the others (core.answers)."""
+        if self.country_wide:
+            return "country"
+        return "public" if self.role is None else f"province:{self.province_id}"
+
+    @property
     def follows_entry(self) -> bool:
         """Whether the user follows data entry (drafts included) by province: the national
         office and superusers every province, a province's staff their own."""

@@ -208,6 +208,7 @@ def seed_ocop(provinces: list[str]) -> None:
 def measure(
     provinces: list[str], repeat: int, timings: dict, only: list[str] | None = None
 ) -> list[dict]:
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
 
@@ -277,14 +278,29 @@ def measure(
         n=max(3, repeat // 3),
     )
     one = Assessment.objects.filter(year=STATS_YEAR).order_by("pk").first()
+    detail = api(f"/api/v1/assessments/{one.pk}/")
+    detail_floor = floor(
+        "SELECT a.*, v.* FROM criteria_assessment a "
+        "JOIN criteria_assessmentvalue v ON v.assessment_id = a.id WHERE a.id = %s",
+        [one.pk],
+    )
     row(
         "assessment detail",
-        api(f"/api/v1/assessments/{one.pk}/"),
-        floor(
-            "SELECT a.*, v.* FROM criteria_assessment a "
-            "JOIN criteria_assessmentvalue v ON v.assessment_id = a.id WHERE a.id = %s",
-            [one.pk],
-        ),
+        detail,
+        detail_floor,
+        "read again, nothing written since: from the cache (core.answers)",
+    )
+
+    def detail_built():
+        caches["details"].clear()
+        return detail()
+
+    row(
+        "assessment detail, built (not in the cache)",
+        detail_built,
+        detail_floor,
+        "the first read after a write: the assessment, values and steps read, the breakdown "
+        "scored",
     )
     row(
         "assessments list, 500",

@@ -180,13 +180,25 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # The statistics' answers stay in the cache this long at most; they are never stale: a write
 # they read makes the next request count again (stats.freshness).
 NTM_STATS_CACHE_SECONDS = int(os.environ.get("NTM_STATS_CACHE_SECONDS", "86400"))
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# An assessment's detail likewise (core.answers, the version stats.freshness counts); entries
+# are many and larger, so they live apart from the statistics' (in their own part of the local
+# memory, which drops the oldest third when full) and expire sooner.
+NTM_DETAIL_CACHE_SECONDS = int(os.environ.get("NTM_DETAIL_CACHE_SECONDS", "3600"))
+NTM_DETAIL_CACHE_ENTRIES = int(os.environ.get("NTM_DETAIL_CACHE_ENTRIES", "1000"))
+
+
+def _cache(prefix: str, entries: int | None = None) -> dict:
+    if REDIS_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
+    return local | ({"OPTIONS": {"MAX_ENTRIES": entries}} if entries else {})
+
+
+CACHES = {"default": _cache(""), "details": _cache("details", NTM_DETAIL_CACHE_ENTRIES)}
 # Sessions are read from the shared cache and written through to the database, so that every
 # server sees a login (and a logout) at once and a flushed Redis logs nobody out. Without
 # Redis they stay in the database alone: a per-process cache would keep a logged-out session

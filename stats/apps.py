@@ -11,6 +11,12 @@ class StatsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self):
+        from core import answers
+        from stats import freshness
+
+        # The version the cached answers are kept under (the statistics, an assessment's
+        # detail): the count of committed writes to the tables they read.
+        answers.provide(freshness.version)
         # After every migrate, once the tables the triggers watch are there (and rebuilt).
         post_migrate.connect(
             _install_triggers, sender=self, dispatch_uid="stats-freshness-triggers"

@@ -1,6 +1,7 @@
-"""Statistics served from the cache, never stale: every write the statistics read adds a row
-to a log in the same transaction, and a cached answer is keyed by the count of writes, so the
-next request after a commit misses the cache and counts again.
+"""Statistics and assessment details served from the cache, never stale: every write they
+read adds a row to a log in the same transaction, and a cached answer is keyed by the count of
+writes (core.answers, to which the stats app gives ``version``), so the next request after a
+commit misses the cache and builds its answer again.
 
 The log (stats.models.DataChange) is written by database triggers, not by the services, so
 that no write path can forget it: the services' saves, the bulk paths (bulk_update, queryset
@@ -25,18 +26,15 @@ The triggers are (re)installed after every ``migrate`` (post_migrate), idempoten
 rebuilds a table on many schema changes and drops its triggers with it.
 """
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils import timezone, translation
 
-from core import triggers
+from core import answers, triggers
 from stats.models import DataChange, DataVersion
 
-# The tables the statistics read (stats.selectors and what they call); a test reads the
-# cached answers' queries and fails on a table missing here.
+# The tables the cached answers read (stats.selectors and what they call; an assessment's
+# detail, criteria.api.views); a test for each reads their queries and fails on a table
+# missing here.
 TABLES = (
     "criteria_assessment",
     "criteria_criterionresult",
@@ -53,7 +51,20 @@ TABLES = (
     "criteria_criteriaset",
     "criteria_level",
     "criteria_criterion",
+    # An assessment's detail: its values, steps and live breakdown under the rules in force.
+    "criteria_assessmentvalue",
+    "criteria_workflowstep",
+    "criteria_edition",
+    "criteria_indicator",
+    "criteria_measure",
+    "criteria_threshold",
+    "criteria_communeclass",
 )
+# Tables of which the answers read some columns only, and whose other columns change often:
+# only an update of these counts (a user's name shows in a detail's steps; the last login,
+# written at every login, would empty the cache each time). Their rows are neither deleted
+# (the steps protect them) nor read before they exist.
+COLUMNS = {"auth_user": ("username",)}
 EVENTS = {"ins": ("INSERT", "NEW"), "upd": ("UPDATE", "NEW"), "del": ("DELETE", "OLD")}
 LOG = DataChange._meta.db_table
 BASE = DataVersion._meta.db_table
@@ -75,29 +86,59 @@ def _postgresql(table: str) -> list[str]:
     return statements
 
 
-def _sqlite(table: str) -> list[str]:
+def _postgresql_columns(table: str, columns: tuple[str, ...]) -> list[str]:
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
+    return [
+        f"CREATE OR REPLACE FUNCTION stats_log_{table}() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN INSERT INTO {LOG} DEFAULT VALUES; RETURN NULL; END $$",
+        f"CREATE OR REPLACE TRIGGER stats_log_{table}_upd AFTER UPDATE OF {', '.join(columns)} "
+        f"ON {table} FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION stats_log_{table}()",
+    ]
+
+
+def _sqlite_count() -> str:
     # An upsert, not a plain UPDATE: a test emptying every table (transactional tests) takes
-    # the counter row with it. DROP first: a database of the log's days has other bodies.
-    count = f"INSERT INTO {BASE} (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1"
+    # the counter row with it.
+    return f"INSERT INTO {BASE} (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1"
+
+
+def _sqlite(table: str) -> list[str]:
+    # DROP first: a database of the log's days has other bodies.
     return [
         statement
         for suffix, (event, _which) in EVENTS.items()
         for statement in (
             f"DROP TRIGGER IF EXISTS stats_log_{table}_{suffix}",
             f"CREATE TRIGGER stats_log_{table}_{suffix} AFTER {event} ON {table} "
-            f"FOR EACH ROW BEGIN {count}; END",
+            f"FOR EACH ROW BEGIN {_sqlite_count()}; END",
         )
     ]
 
 
-def install_triggers(using: str = "default", **kwargs) -> None:
-    """Create (or replace) the triggers on every table the statistics read."""
+def _sqlite_columns(table: str, columns: tuple[str, ...]) -> list[str]:
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns)
+    return [
+        f"DROP TRIGGER IF EXISTS stats_log_{table}_upd",
+        f"CREATE TRIGGER stats_log_{table}_upd AFTER UPDATE OF {', '.join(columns)} ON {table} "
+        f"FOR EACH ROW WHEN {changed} BEGIN {_sqlite_count()}; END",
+    ]
 
-    def on_every_table(build):
-        return lambda: [statement for table in TABLES for statement in build(table)]
+
+def install_triggers(using: str = "default", **kwargs) -> None:
+    """Create (or replace) the triggers on every table the cached answers read."""
+
+    def on_every_table(build, build_columns):
+        return lambda: [
+            *(statement for table in TABLES for statement in build(table)),
+            *(s for table, columns in COLUMNS.items() for s in build_columns(table, columns)),
+        ]
 
     triggers.install(
-        using, {"postgresql": on_every_table(_postgresql), "sqlite": on_every_table(_sqlite)}
+        using,
+        {
+            "postgresql": on_every_table(_postgresql, _postgresql_columns),
+            "sqlite": on_every_table(_sqlite, _sqlite_columns),
+        },
     )
 
 
@@ -136,19 +177,6 @@ def version() -> int:
 
 def cached(name: str, params: dict, build):
     """``build()``'s answer for these parameters, from the cache while no write the statistics
-    read has committed since it was counted (and the day is the same: OCOP ratings expire)."""
-    parts = [
-        "stats",
-        connection.settings_dict["NAME"],  # two databases on one cache never share a figure
-        name,
-        repr(sorted(params.items())),
-        translation.get_language() or "",
-        timezone.localdate().isoformat(),
-        str(version()),
-    ]
-    key = "stats:" + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = build()
-        cache.set(key, found, settings.NTM_STATS_CACHE_SECONDS)
-    return found
+    read has committed since it was counted (core.answers keys it by this module's version)."""
+    parts = ("stats", name, repr(sorted(params.items())))
+    return answers.cached(parts, build, settings.NTM_STATS_CACHE_SECONDS)

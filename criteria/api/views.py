@@ -7,6 +7,7 @@ user may not change is 403; an anonymous write is 401.
 
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 
 from accounts.access import access_for, visible_work
 from communes.models import Commune, District, Province
+from core import answers
 from core.api import Conflict, ConflictSerializer, CountedRows, ErrorSerializer, require
 from criteria import selectors, services
 from criteria.api import serializers as s
@@ -234,6 +236,9 @@ class AssessmentViewSet(
     def _detail(self, assessment, code=status.HTTP_200_OK, result=None, fresh=None):
         """The detail of ``assessment`` read again after a write; ``fresh`` when it has just
         been read through get_queryset (which loads what the detail shows)."""
+        return Response(self._detail_data(assessment, result, fresh), code)
+
+    def _detail_data(self, assessment, result=None, fresh=None) -> dict:
         if fresh is None:
             fresh = (
                 selectors.assessments_for_list()
@@ -251,11 +256,22 @@ class AssessmentViewSet(
         detail = selectors.with_details(fresh, result=result, shown=shown)
         detail.result_basis = _result_basis(fresh, in_force)
         context = {"access": access_for(self.request.user)}  # who sees staff names
-        return Response(s.AssessmentDetailSerializer(detail, context=context).data, code)
+        return s.AssessmentDetailSerializer(detail, context=context).data
 
     def retrieve(self, request, *args, **kwargs):
-        assessment = self.get_object()
-        return self._detail(assessment, fresh=assessment)
+        """From the cache while nothing it reads has changed (core.answers, under the count of
+        writes stats.freshness keeps): users who see the same rows and staff details share an
+        entry. A lookup narrowed by filters in the query string is read each time."""
+
+        def build():
+            assessment = self.get_object()  # 404 for a row this user may not see: not kept
+            return self._detail_data(assessment, fresh=assessment)
+
+        if request.query_params:
+            return Response(build())
+        parts = ("assessment", self.kwargs["pk"], access_for(request.user).sight)
+        seconds = settings.NTM_DETAIL_CACHE_SECONDS
+        return Response(answers.cached(parts, build, seconds, alias="details"))
 
     def create(self, request, *args, **kwargs):
         data = self._valid(s.AssessmentCreateSerializer)

@@ -47,6 +47,7 @@ def test_every_table_the_statistics_read_has_its_triggers():
             )
         found = {row[0] for row in cursor.fetchall()}
     expected = {f"stats_log_{t}_{e}" for t in freshness.TABLES for e in freshness.EVENTS}
+    expected |= {f"stats_log_{t}_upd" for t in freshness.COLUMNS}  # updates of some columns
     assert found == expected
 
 

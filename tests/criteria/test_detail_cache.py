@@ -1,0 +1,169 @@
+"""An assessment's detail from the cache, never stale (core.answers under stats.freshness's
+count of writes): the second read is one query; any committed write the detail reads, by any
+path, is seen by the next read; users who see different things never share an entry."""
+
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import answers
+from criteria.models import AssessmentValue, Threshold
+from criteria.services import create_assessment, move, save_values
+from stats import freshness
+from tests.criteria.builders import approved
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/assessments/"
+
+
+@pytest.fixture
+def draft(cast, small_set, bach_dang):
+    """Bạch Đằng (74, Southeast: income >= 50), 2023: entered and submitted by its officer."""
+    assessment = create_assessment(commune=bach_dang, year=2023, user=cast.officer_74)
+    save_values(
+        assessment=assessment,
+        values={"income": 45, "irrigation": 85, "plan": True},
+        version=1,
+        user=cast.officer_74,
+    )
+    return move(assessment=assessment, action="submit", version=2, user=cast.officer_74)
+
+
+def _detail(client, assessment, status=200, **params):
+    response = client.get(f"{URL}{assessment.pk}/", params)
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+def test_the_second_read_is_one_query(api, small_set, bach_dang, django_assert_num_queries):
+    assessment = approved(bach_dang, {"income": 55, "irrigation": 85, "plan": True})
+    client = api()
+    first = _detail(client, assessment)
+    assert first["level"] == "standard" and first["values"]["income"]["value"] == 55
+    with django_assert_num_queries(1):  # the count of writes; nothing built again
+        assert _detail(client, assessment) == first
+
+
+def test_without_a_version_every_read_is_built(api, small_set, bach_dang, monkeypatch):
+    assessment = approved(bach_dang, {"income": 55, "irrigation": 85, "plan": True})
+    monkeypatch.setattr(answers, "_provider", [])
+    client = api()
+    _detail(client, assessment)
+    with CaptureQueriesContext(connection) as queries:
+        _detail(client, assessment)
+    assert len(queries) > 3  # read again: the assessment, its values, its steps...
+
+
+def test_a_saved_value_is_read_at_once(api, cast, draft):
+    client = api(cast.officer_74)
+    assert _detail(client, draft)["values"]["income"]["value"] == 45
+    move(assessment=draft, action="return", version=3, user=cast.approver_74, comment="Sửa")
+    save_values(assessment=draft, values={"income": 65}, version=4, user=cast.officer_74)
+    after = _detail(client, draft)
+    assert after["values"]["income"]["value"] == 65
+    assert after["status"] == "returned" and after["version"] == 5
+    advanced = after["result"]["levels"][1]
+    assert advanced["code"] == "advanced" and advanced["criteria_met"] == 1  # income >= 60 now
+
+
+def test_a_write_by_raw_sql_is_read_at_once(api, cast, draft):
+    """No write path can forget it: the count is kept by triggers, not by the services."""
+    client = api(cast.officer_74)
+    assert _detail(client, draft)["values"]["irrigation"]["value"] == 85
+    value = AssessmentValue.objects.get(assessment=draft, measure__code="irrigation")
+    with connection.cursor() as cursor:
+        table = AssessmentValue._meta.db_table
+        cursor.execute(f"UPDATE {table} SET number = 70 WHERE id = %s", [value.pk])
+    after = _detail(client, draft)
+    assert after["values"]["irrigation"]["value"] == 70
+    statuses = {c["code"]: c["status"] for c in after["result"]["levels"][0]["criteria"]}
+    assert statuses["2"] == "not_met"  # the live breakdown scored the new value
+
+
+def test_a_changed_threshold_is_read_at_once(api, cast, draft):
+    client = api(cast.officer_74)
+
+    def income_met(detail):
+        standard = detail["result"]["levels"][0]
+        return {c["code"]: c["status"] for c in standard["criteria"]}["1"]
+
+    assert income_met(_detail(client, draft)) == "not_met"  # 45 < 50 in the Southeast
+    Threshold.objects.filter(
+        indicator__code="1.1", indicator__criterion__level__code="standard", scope="class"
+    ).update(value=Decimal("44"))
+    assert income_met(_detail(client, draft)) == "met"
+
+
+def test_a_step_and_a_renamed_user_are_read_at_once(api, cast, draft):
+    client = api(cast.approver_74)
+    assert [s["user"] for s in _detail(client, draft)["steps"]] == ["officer_74"] * 2
+    move(assessment=draft, action="approve", version=3, user=cast.approver_74)
+    steps = _detail(client, draft)["steps"]
+    assert [s["action"] for s in steps][-1] == "approve"
+    get_user_model().objects.filter(pk=cast.officer_74.pk).update(username="can_bo_74")
+    assert _detail(client, draft)["steps"][0]["user"] == "can_bo_74"
+
+
+def test_a_login_leaves_the_cache_alone(api, cast, draft, django_assert_num_queries):
+    """A user's last login is written on every login: it is not what the detail shows, so it
+    does not count as a change (else each login would empty the cache)."""
+    client = api(cast.officer_74)
+    before = freshness.version()
+    _detail(client, draft)
+    get_user_model().objects.filter(pk=cast.approver_74.pk).update(last_login="2026-01-01T00:00Z")
+    assert freshness.version() == before
+
+
+def test_the_public_never_gets_what_the_staff_see(api, cast, draft):
+    """The staff's answer is kept first; the public, users of another province and a login with
+    no role still get theirs: no draft, no names."""
+    assert _detail(api(cast.officer_74), draft)["steps"][0]["user"] == "officer_74"
+    for who in (None, cast.officer_20, cast.no_role):
+        _detail(api(who), draft, status=404)  # a submitted assessment is the province's own
+    move(assessment=draft, action="approve", version=3, user=cast.approver_74)
+    assert _detail(api(cast.national), draft)["steps"][-1]["user"] == "approver_74"
+    for who in (None, cast.officer_20, cast.no_role):
+        steps = _detail(api(who), draft)["steps"]
+        assert [s["user"] for s in steps] == [None] * 3  # create, submit, approve
+    assert _detail(api(cast.viewer_74), draft)["steps"][-1]["user"] == "approver_74"
+
+
+def test_a_404_is_not_kept(api, cast, draft):
+    _detail(api(), draft, status=404)
+    move(assessment=draft, action="approve", version=3, user=cast.approver_74)
+    assert _detail(api(), draft)["status"] == "approved"
+
+
+def test_a_lookup_narrowed_by_filters_is_read_each_time(api, small_set, bach_dang):
+    assessment = approved(bach_dang, {"income": 55, "irrigation": 85, "plan": True})
+    client = api()
+    assert _detail(client, assessment)["year"] == 2023
+    _detail(client, assessment, status=404, year=2022)  # not the one asked for
+    assert _detail(client, assessment, year=2023)["year"] == 2023
+
+
+def test_every_table_the_detail_reads_is_watched(api, cast, draft, monkeypatch):
+    """Each table a detail is built from has its triggers (or none could change it): a table
+    added to the detail without a trigger would serve stale details."""
+    move(assessment=draft, action="approve", version=3, user=cast.approver_74)
+    monkeypatch.setattr(answers, "_provider", [])  # built each time: every read is seen
+    tables = {model._meta.db_table for model in apps.get_models(include_auto_created=True)}
+    with CaptureQueriesContext(connection) as queries:
+        for who in (None, cast.approver_74):
+            _detail(api(who), draft)
+    read = {
+        table
+        for query in queries.captured_queries
+        for table in tables
+        if f'"{table}"' in query["sql"]
+    }
+    # Read but never changed by users (fixtures only), or read for the login, not the answer.
+    unwatched = {"communes_region", "accounts_portalaccess"}
+    watched = set(freshness.TABLES) | set(freshness.COLUMNS)
+    assert read - unwatched <= watched, read - unwatched - watched
+    assert {"criteria_assessmentvalue", "criteria_workflowstep"} <= read  # the real queries
