@@ -183,8 +183,8 @@ NTM_STATS_CACHE_SECONDS = int(os.environ.get("NTM_STATS_CACHE_SECONDS", "86400")
 # An assessment's detail likewise (core.answers, the version stats.freshness counts); entries
 # are many and larger, so they live apart from the statistics' (in their own part of the local
 # memory, which drops the oldest third when full) and expire sooner.
-NTM_DETAIL_CACHE_SECONDS = int(os.environ.get("NTM_DETAIL_CACHE_SECONDS", "3600"))
-NTM_DETAIL_CACHE_ENTRIES = int(os.environ.get("NTM_DETAIL_CACHE_ENTRIES", "1000"))
+NTM_DETAIL_CACHE_SECONDS = int(os.environ.get("NTM_DETAIL_CACHE_SECONDS", "600"))
+NTM_DETAIL_CACHE_ENTRIES = int(os.environ.get("NTM_DETAIL_CACHE_ENTRIES", "500"))
 
 
 def _cache(prefix: str, entries: int | None = None) -> dict:
