@@ -187,11 +187,13 @@ RULE_MODELS = rules_version.RULE_MODELS
 
 @dataclass(frozen=True)
 class Compiled:
-    """A set's rules compiled for scoring, with its derived measures (code, derived from)."""
+    """A set's rules compiled for scoring, with its derived measures (code, derived from) and
+    every measure by id (code, whether yes/no), which a rescoring reads values by."""
 
     fingerprint: str
     scorer: scoring.Scorer
     derived: list[tuple[str, str]]
+    measures: dict[int, tuple[str, bool]]
 
 
 _compiled: dict[int, Compiled] = {}
@@ -206,7 +208,14 @@ def compiled_rules(criteria_set: CriteriaSet) -> Compiled:
     if kept is not None and kept.fingerprint == fingerprint:
         return kept
     rules = _build_rules(criteria_set, levels_with_rules(criteria_set))
-    built = Compiled(fingerprint, scoring.Scorer(rules), _derived_measures(criteria_set))
+    measures = criteria_set.measures.order_by("pk")
+    rows = measures.values_list("pk", "code", "value_type", "source", "derived_from")
+    built = Compiled(
+        fingerprint,
+        scoring.Scorer(rules),
+        [(code, origin) for _pk, code, _type, source, origin in rows if source == _DERIVED],
+        {pk: (code, value_type == _BOOL) for pk, code, value_type, _source, _origin in rows},
+    )
     _compiled[criteria_set.pk] = built
     return built
 
@@ -296,22 +305,39 @@ def _stored_value(value_type: str, flag: bool | None, number):
     return flag if value_type == _BOOL else number
 
 
-def entered_values(assessment_ids: Collection[int]) -> dict[int, dict[str, scoring.MeasureValue]]:
+def entered_values(
+    assessment_ids: Collection[int], measures: dict[int, tuple[str, bool]] | None = None
+) -> dict[int, dict[str, scoring.MeasureValue]]:
     """Entered values of many assessments in one query: {assessment id: {measure code: value}}.
-    Plain rows, not model instances: every rescoring reads through here."""
+    Plain rows, not model instances: every rescoring reads through here (a year's half a
+    million values). ``measures``: the assessments' set's measures by id (Compiled.measures),
+    else read with the values; the values without a note that are not numbers (yes, no, none),
+    the same for most communes, share one immutable MeasureValue each."""
     result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in assessment_ids}
-    rows = AssessmentValue.objects.filter(assessment_id__in=assessment_ids).values_list(
-        "assessment_id",
-        "measure__code",
-        "measure__value_type",
-        "flag",
-        "number",
-        "not_applicable",
-        "note",
-    )
-    for assessment_id, code, value_type, flag, number, not_applicable, note in rows:
-        value = _stored_value(value_type, flag, number)
-        result[assessment_id][code] = scoring.measure_value(value, not_applicable, note)
+    values = AssessmentValue.objects.filter(assessment_id__in=assessment_ids)
+    if measures is None:
+        rows = values.values_list(
+            "assessment_id", "measure__code", "measure__value_type", "flag", "number",
+            "not_applicable", "note",
+        )  # fmt: skip
+        rows = ((a, (code, kind == _BOOL), *rest) for a, code, kind, *rest in rows)
+    else:
+        rows = values.values_list(
+            "assessment_id", "measure_id", "flag", "number", "not_applicable", "note"
+        )
+        rows = ((a, measures[measure_id], *rest) for a, measure_id, *rest in rows)
+    shared: dict[tuple, scoring.MeasureValue] = {}
+    build = scoring.measure_value
+    for assessment_id, (code, is_bool), flag, number, not_applicable, note in rows:
+        value = flag if is_bool else number
+        if note or value.__class__ is Decimal:
+            result[assessment_id][code] = build(value, not_applicable, note)
+            continue
+        key = (value, not_applicable)  # value: True, False or None (never 1 for True here)
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = build(value, not_applicable, note)
+        result[assessment_id][code] = found
     return result
 
 
@@ -339,8 +365,11 @@ def derived_values(
     return result
 
 
+_DERIVED = Measure.Source.DERIVED.value
+
+
 def _derived_measures(criteria_set: CriteriaSet) -> list[tuple[str, str]]:
-    derived = criteria_set.measures.filter(source=Measure.Source.DERIVED).order_by("pk")
+    derived = criteria_set.measures.filter(source=_DERIVED).order_by("pk")
     return list(derived.values_list("code", "derived_from"))
 
 
@@ -411,16 +440,17 @@ def results_for(
     what it keeps, and what verify_results checks it against. ``today`` scores every one
     with today's rules and classes (re-judging); ``rules`` stand for today's (a draft edition's
     preview); ``entered``: the values already read (entered_values), not read again."""
+    measures = None  # read with the values when the rules are not the compiled ones
     if rules is not None or levels is not None:  # rules as they would stand, or as loaded
         scorer, derived_measures = scoring.Scorer(rules or rules_for(criteria_set, levels)), None
     else:
         compiled = compiled_rules(criteria_set)
-        scorer, derived_measures = compiled.scorer, compiled.derived
+        scorer, derived_measures, measures = compiled.scorer, compiled.derived, compiled.measures
     in_force = editions_by_year(criteria_set) if in_force is None else in_force
     keeps = (lambda a: False) if today else (lambda a: frozen(a, in_force))
     kept = _edition_scorers(a.edition_id for a in assessments if keeps(a))
     if entered is None:
-        entered = entered_values([a.pk for a in assessments])
+        entered = entered_values([a.pk for a in assessments], measures)
     results = {}
     for year in {a.year for a in assessments}:
         of_year = [a for a in assessments if a.year == year]
