@@ -299,8 +299,7 @@ def measure(
         "assessment detail, built (not in the cache)",
         detail_built,
         detail_floor,
-        "the first read after a write: the assessment, values and steps read, the breakdown "
-        "scored",
+        "the first read after a write: the assessment, values and steps read, the breakdown scored",
     )
     row(
         "assessments list, 500",

@@ -178,7 +178,10 @@ def _store_criterion_results(wanted: dict[int, dict[int, str]]) -> None:
     """Make the stored criterion results of these assessments the ``wanted`` ones
     ({assessment id: {criterion id: status}}), touching only the rows that differ: 1 query
     to read them, then at most one statement per status to change, one to insert and one to
-    delete."""
+    delete; on PostgreSQL one statement that compares them where they are."""
+    if connection.vendor == "postgresql":
+        _store_criterion_results_at_once(wanted)
+        return
     stored = CriterionResult.objects.filter(assessment_id__in=list(wanted)).values_list(
         "pk", "assessment_id", "criterion_id", "status"
     )
@@ -201,6 +204,56 @@ def _store_criterion_results(wanted: dict[int, dict[int, str]]) -> None:
     ]
     if new:
         insert_rows(CriterionResult, new)
+
+
+def _store_criterion_results_at_once(wanted: dict[int, dict[int, str]]) -> None:
+    """PostgreSQL: the wanted statuses sent as arrays, compared with the stored rows where
+    they are, and the rows that differ changed, deleted or added by one statement: the
+    stored rows are never read into Python (a year's rescoring compared 324,000 of them
+    there, a fifth of its time). The arrays travel as one literal each ('{1,2}'), which the
+    server reads at once (a list, sent as ARRAY[1, 2, ...], is parsed constant by constant:
+    30 ms a batch)."""
+    assessments, criteria, statuses = [], [], []
+    for assessment_id, by_criterion in wanted.items():
+        for criterion_id, status in by_criterion.items():
+            assessments.append(assessment_id)
+            criteria.append(criterion_id)
+            statuses.append(status)
+    if not set(statuses) <= _STATUS_WORDS:  # words an array literal holds unquoted
+        raise ValueError(f"unknown criterion statuses: {set(statuses) - _STATUS_WORDS}")
+    table = connection.ops.quote_name(CriterionResult._meta.db_table)
+    sql = (
+        "WITH wanted AS MATERIALIZED (SELECT * FROM unnest(%(a)s::bigint[], %(c)s::bigint[], "
+        "%(s)s::text[]) AS w(assessment_id, criterion_id, status)), "
+        "stored AS MATERIALIZED (SELECT id, assessment_id, criterion_id, status "
+        f"FROM {table} WHERE assessment_id = ANY(%(ids)s::bigint[])), "
+        "diff AS MATERIALIZED (SELECT s.id, w.assessment_id, w.criterion_id, "
+        "w.status AS wanted, s.status AS had FROM wanted AS w FULL JOIN stored AS s "
+        "ON s.assessment_id = w.assessment_id AND s.criterion_id = w.criterion_id "
+        "WHERE w.status IS DISTINCT FROM s.status), "
+        f"changed AS (UPDATE {table} AS r SET status = d.wanted FROM diff AS d "
+        "WHERE r.id = d.id AND d.wanted IS NOT NULL), "
+        f"gone AS (DELETE FROM {table} AS r USING diff AS d WHERE r.id = d.id "
+        "AND d.wanted IS NULL) "
+        f"INSERT INTO {table} (assessment_id, criterion_id, status) "
+        "SELECT assessment_id, criterion_id, wanted FROM diff WHERE id IS NULL"
+    )
+    params = {
+        "a": _array(assessments),
+        "c": _array(criteria),
+        "s": _array(statuses),
+        "ids": _array(wanted),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+_STATUS_WORDS = {status.value for status in CriterionResult.Status}
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of integers or plain words."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def rescore(assessment: Assessment) -> scoring.AssessmentResult:
