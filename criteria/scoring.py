@@ -734,7 +734,6 @@ def _evaluate_levels(ctx: _Context) -> tuple[LevelResult, ...]:
 
 def _level_result(ctx: _Context, level: LevelRule, lower: Mapping[str, LevelResult]) -> LevelResult:
     criteria = tuple(_criterion_result(ctx, level, c, lower) for c in level.criteria)
-    indicators = [i for c in criteria for i in c.indicators]
     contents = _content_results(level, criteria)
     problem = ""
     if level.rule == LevelRuleKind.SHARE:
@@ -742,19 +741,32 @@ def _level_result(ctx: _Context, level: LevelRule, lower: Mapping[str, LevelResu
         status = CriterionStatus.INCOMPLETE if problem else _share_status(level, criteria)
     else:
         status = _all_status(criteria)
+    # Complete: no missing value or unconfigured threshold, no undecided criterion (an
+    # undefined level or criterion lacks data as surely as a missing value does); unverified:
+    # a verdict drawn from an unverified threshold. One pass over the indicators (a year's
+    # rescoring walks three quarters of a million of them).
+    gaps = unverified = False
+    for criterion in criteria:
+        for indicator in criterion.indicators:
+            outcome = indicator.outcome
+            if outcome in _OPEN:
+                gaps = True
+            elif not unverified and _judged_on_unverified(indicator):
+                unverified = True
+    undecided = any(c.status == CriterionStatus.INCOMPLETE for c in criteria)
     return LevelResult(
         code=level.code,
         rank=level.rank,
         criteria=criteria,
-        criteria_met=sum(c.met for c in criteria),
+        criteria_met=sum(c.status == CriterionStatus.MET for c in criteria),
         criteria_total=len(criteria),
         met=status == CriterionStatus.MET,
-        complete=_complete(criteria, indicators),
-        uses_unverified=any(_judged_on_unverified(i) for i in indicators),
+        complete=bool(criteria) and not gaps and not undecided,
+        uses_unverified=unverified,
         status=status,
         rule=level.rule,
         share=level.share,
-        indicators_passed=sum(i.passed for i in contents),
+        indicators_passed=sum(i.outcome in _PASSING for i in contents),
         indicators_total=len(contents),
         problem=problem,
     )
@@ -769,6 +781,7 @@ def _all_status(criteria: tuple[CriterionResult, ...]) -> CriterionStatus:
 
 
 _OPEN = (Outcome.MISSING, Outcome.NOT_CONFIGURED)
+_PASSING = (Outcome.PASS, Outcome.NOT_APPLICABLE)  # IndicatorResult.passed
 
 
 def _content_results(
@@ -799,13 +812,6 @@ def _share_status(level: LevelRule, criteria: tuple[CriterionResult, ...]) -> Cr
     if passed >= needed and all(i.passed for i in mandatory) and all(g.met for g in gates):
         return CriterionStatus.MET
     return CriterionStatus.INCOMPLETE
-
-
-def _complete(criteria: tuple[CriterionResult, ...], indicators: list[IndicatorResult]) -> bool:
-    # An undefined level or criterion lacks data as surely as a missing value does.
-    gaps = any(i.outcome in (Outcome.MISSING, Outcome.NOT_CONFIGURED) for i in indicators)
-    undecided = any(c.status == CriterionStatus.INCOMPLETE for c in criteria)
-    return bool(criteria) and not gaps and not undecided
 
 
 def _judged_on_unverified(result: IndicatorResult) -> bool:

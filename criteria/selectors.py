@@ -310,25 +310,25 @@ def entered_values(
 ) -> dict[int, dict[str, scoring.MeasureValue]]:
     """Entered values of many assessments in one query: {assessment id: {measure code: value}}.
     Plain rows, not model instances: every rescoring reads through here (a year's half a
-    million values). ``measures``: the assessments' set's measures by id (Compiled.measures),
-    else read with the values; the values without a note that are not numbers (yes, no, none),
-    the same for most communes, share one immutable MeasureValue each."""
+    million values). ``measures``: the assessments' sets' measures by id (Compiled.measures),
+    else read first, apart from the values (a join would repeat them on every row). The values
+    without a note that are not numbers (yes, no, none), the same for most communes, share
+    one immutable MeasureValue each."""
     result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in assessment_ids}
-    values = AssessmentValue.objects.filter(assessment_id__in=assessment_ids)
     if measures is None:
-        rows = values.values_list(
-            "assessment_id", "measure__code", "measure__value_type", "flag", "number",
-            "not_applicable", "note",
-        )  # fmt: skip
-        rows = ((a, (code, kind == _BOOL), *rest) for a, code, kind, *rest in rows)
-    else:
-        rows = values.values_list(
-            "assessment_id", "measure_id", "flag", "number", "not_applicable", "note"
-        )
-        rows = ((a, measures[measure_id], *rest) for a, measure_id, *rest in rows)
+        sets = Assessment.objects.filter(pk__in=assessment_ids).values("criteria_set_id")
+        rows = Measure.objects.filter(criteria_set_id__in=sets)
+        measures = {
+            pk: (code, value_type == _BOOL)
+            for pk, code, value_type in rows.values_list("pk", "code", "value_type")
+        }
+    values = AssessmentValue.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "assessment_id", "measure_id", "flag", "number", "not_applicable", "note"
+    )
     shared: dict[tuple, scoring.MeasureValue] = {}
     build = scoring.measure_value
-    for assessment_id, (code, is_bool), flag, number, not_applicable, note in rows:
+    for assessment_id, measure_id, flag, number, not_applicable, note in values:
+        code, is_bool = measures[measure_id]
         value = flag if is_bool else number
         if note or value.__class__ is Decimal:
             result[assessment_id][code] = build(value, not_applicable, note)
