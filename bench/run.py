@@ -277,31 +277,32 @@ def measure(
         "as the background job runs it (criteria.jobs.rescore_year)",
         n=max(3, repeat // 3),
     )
+
+    def cached_and_built(work: str, portal, floor_work, built_note: str, alias: str, note=""):
+        """Two rows: the answer read again (from the cache, core.answers) and built (the cache
+        emptied first, as the first read after a write finds it)."""
+        row(work, portal, floor_work, f"read again, nothing written since: from the cache; {note}")
+
+        def built():
+            caches[alias].clear()
+            return portal()
+
+        row(f"{work}, built (not in the cache)", built, floor_work, f"{built_note}; {note}")
+
     one = Assessment.objects.filter(year=STATS_YEAR).order_by("pk").first()
-    detail = api(f"/api/v1/assessments/{one.pk}/")
-    detail_floor = floor(
-        "SELECT a.*, v.* FROM criteria_assessment a "
-        "JOIN criteria_assessmentvalue v ON v.assessment_id = a.id WHERE a.id = %s",
-        [one.pk],
-    )
-    row(
+    cached_and_built(
         "assessment detail",
-        detail,
-        detail_floor,
-        "read again, nothing written since: from the cache (core.answers)",
-    )
-
-    def detail_built():
-        caches["details"].clear()
-        return detail()
-
-    row(
-        "assessment detail, built (not in the cache)",
-        detail_built,
-        detail_floor,
+        api(f"/api/v1/assessments/{one.pk}/"),
+        floor(
+            "SELECT a.*, v.* FROM criteria_assessment a "
+            "JOIN criteria_assessmentvalue v ON v.assessment_id = a.id WHERE a.id = %s",
+            [one.pk],
+        ),
         "the first read after a write: the assessment, values and steps read, the breakdown scored",
+        "details",
+        "floor: the assessment and its values",
     )
-    row(
+    cached_and_built(
         "assessments list, 500",
         api(f"/api/v1/assessments/?year={STATS_YEAR}&page_size=500"),
         floor(  # the rows an anonymous reader gets with what they show, read as the list reads
@@ -317,11 +318,13 @@ def measure(
             "ORDER BY a.year, a.id LIMIT 500",
             [STATS_YEAR, STATS_YEAR],
         ),
+        "the first read after a write: counted, read and written",
+        "lists",
         "floor: the same rows with the names they show (commune, province, district, set, "
         "edition joined)",
     )
     province = provinces[0]
-    row(
+    cached_and_built(
         f"communes ?year&province={province}, 500",
         api(f"/api/v1/communes/?year={STATS_YEAR}&province={province}&page_size=500"),
         floor(
@@ -334,6 +337,8 @@ def measure(
             "WHERE p.code = %s AND c.structure = '2021' ORDER BY c.code LIMIT 500",
             [STATS_YEAR, province],
         ),
+        "the first read after a write: counted, read and written",
+        "lists",
         "floor: the communes with the names they show and their assessment (joined); the "
         "portal also reads each one's recognised level",
     )

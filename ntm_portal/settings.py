@@ -185,6 +185,9 @@ NTM_STATS_CACHE_SECONDS = int(os.environ.get("NTM_STATS_CACHE_SECONDS", "86400")
 # memory, which drops the oldest third when full) and expire sooner.
 NTM_DETAIL_CACHE_SECONDS = int(os.environ.get("NTM_DETAIL_CACHE_SECONDS", "600"))
 NTM_DETAIL_CACHE_ENTRIES = int(os.environ.get("NTM_DETAIL_CACHE_ENTRIES", "500"))
+# And the pages of the assessments' and communes' lists (up to 250 KB each for 500 rows).
+NTM_LIST_CACHE_SECONDS = int(os.environ.get("NTM_LIST_CACHE_SECONDS", "600"))
+NTM_LIST_CACHE_ENTRIES = int(os.environ.get("NTM_LIST_CACHE_ENTRIES", "50"))
 
 
 def _cache(prefix: str, entries: int | None = None) -> dict:
@@ -198,7 +201,11 @@ def _cache(prefix: str, entries: int | None = None) -> dict:
     return local | ({"OPTIONS": {"MAX_ENTRIES": entries}} if entries else {})
 
 
-CACHES = {"default": _cache(""), "details": _cache("details", NTM_DETAIL_CACHE_ENTRIES)}
+CACHES = {
+    "default": _cache(""),
+    "details": _cache("details", NTM_DETAIL_CACHE_ENTRIES),
+    "lists": _cache("lists", NTM_LIST_CACHE_ENTRIES),
+}
 # Sessions are read from the shared cache and written through to the database, so that every
 # server sees a login (and a logout) at once and a flushed Redis logs nobody out. Without
 # Redis they stay in the database alone: a per-process cache would keep a logged-out session

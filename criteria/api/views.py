@@ -229,9 +229,16 @@ class AssessmentViewSet(
         return visible.select_related("edition").defer("edition__rules").order_by("pk")
 
     def list(self, request, *args, **kwargs):
+        """A page from the cache while nothing it reads has changed (core.answers): users who
+        see the same rows share it; the whole address (host and query) names it."""
+        parts = ("assessments", request.build_absolute_uri(), access_for(request.user).sight)
+        seconds = settings.NTM_LIST_CACHE_SECONDS
+        return Response(answers.cached(parts, self._page, seconds, alias="lists"))
+
+    def _page(self) -> dict:
         assessments = self.filter_queryset(self.get_queryset())
         rows = CountedRows(assessments.values(*s.ASSESSMENT_ROW_FIELDS), assessments)
-        return self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows)))
+        return self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows))).data
 
     def _detail(self, assessment, code=status.HTTP_200_OK, result=None, fresh=None):
         """The detail of ``assessment`` read again after a write; ``fresh`` when it has just

@@ -1,6 +1,7 @@
-"""An assessment's detail from the cache, never stale (core.answers under stats.freshness's
-count of writes): the second read is one query; any committed write the detail reads, by any
-path, is seen by the next read; users who see different things never share an entry."""
+"""An assessment's detail and the pages of the assessments' and communes' lists from the
+cache, never stale (core.answers under stats.freshness's count of writes): the second read is
+one query; any committed write they read, by any path, is seen by the next read; users who see
+different things never share an entry."""
 
 from decimal import Decimal
 
@@ -167,3 +168,93 @@ def test_every_table_the_detail_reads_is_watched(api, cast, draft, monkeypatch):
     watched = set(freshness.TABLES) | set(freshness.COLUMNS)
     assert read - unwatched <= watched, read - unwatched - watched
     assert {"criteria_assessmentvalue", "criteria_workflowstep"} <= read  # the real queries
+
+
+# --- the lists' pages ----------------------------------------------------------------------
+
+LISTS = (
+    "/api/v1/assessments/?year=2023",
+    "/api/v1/communes/?year=2023&province=74&page_size=500",
+)
+
+
+def _page(client, path, status=200, **extra):
+    response = client.get(path, **extra)
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_page_read_again_is_one_query(api, cast, draft, path, django_assert_num_queries):
+    client = api(cast.officer_74)
+    first = _page(client, path)
+    with django_assert_num_queries(1):
+        assert _page(client, path) == first
+
+
+def test_a_step_is_on_the_next_page_read(api, cast, draft):
+    """The staff's page shows the submitted assessment; the public's shows none; once
+    approved, both show it at once."""
+    staff, public = api(cast.officer_74), api()
+    (row,) = _page(staff, LISTS[0])["results"]
+    assert row["status"] == "submitted"
+    assert _page(public, LISTS[0])["results"] == []
+    communes = {r["code"]: r for r in _page(public, LISTS[1])["results"]}
+    assert communes["25930"]["assessment"] is None
+
+    move(assessment=draft, action="approve", version=3, user=cast.approver_74)
+
+    assert [r["status"] for r in _page(staff, LISTS[0])["results"]] == ["approved"]
+    assert [r["status"] for r in _page(public, LISTS[0])["results"]] == ["approved"]
+    communes = {r["code"]: r for r in _page(public, LISTS[1])["results"]}
+    assert communes["25930"]["assessment"]["status"] == "approved"
+
+
+def test_a_raw_write_is_on_the_next_page_read(api, cast, draft):
+    client = api(cast.officer_74)
+    assert _page(client, LISTS[0])["results"][0]["level"] == "none"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE criteria_assessment SET level = 'advanced' WHERE id = %s", [draft.pk]
+        )
+    assert _page(client, LISTS[0])["results"][0]["level"] == "advanced"
+    communes = {r["code"]: r for r in _page(client, LISTS[1])["results"]}
+    assert communes["25930"]["assessment"]["level"] == "advanced"
+
+
+def test_each_host_gets_its_own_links(api, cast, draft):
+    """The page names the next one by its full address: a page built for one host is never
+    served to another."""
+    client = api(cast.national)
+    path = "/api/v1/communes/?year=2023&province=74&page_size=2"
+    one = _page(client, path, HTTP_HOST="localhost")
+    other = _page(client, path, HTTP_HOST="127.0.0.1")
+    assert one["next"].startswith("http://localhost/")
+    assert other["next"].startswith("http://127.0.0.1/")
+
+
+def test_a_bad_query_is_answered_each_time(api, cast, draft):
+    client = api()
+    for _ in range(2):
+        body = _page(client, "/api/v1/communes/?level=standard", status=400)
+        assert "Give a year" in str(body)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_table_the_pages_read_is_watched(api, cast, draft, path, monkeypatch):
+    move(assessment=draft, action="approve", version=3, user=cast.approver_74)
+    monkeypatch.setattr(answers, "_provider", [])
+    tables = {model._meta.db_table for model in apps.get_models(include_auto_created=True)}
+    with CaptureQueriesContext(connection) as queries:
+        for who in (None, cast.approver_74):
+            assert api(who).get(path).status_code == 200
+    read = {
+        table
+        for query in queries.captured_queries
+        for table in tables
+        if f'"{table}"' in query["sql"]
+    }
+    unwatched = {"communes_region", "accounts_portalaccess"}
+    watched = set(freshness.TABLES) | set(freshness.COLUMNS)
+    assert read - unwatched <= watched, read - unwatched - watched
+    assert "criteria_assessment" in read
