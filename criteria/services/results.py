@@ -207,12 +207,33 @@ def _store_criterion_results(wanted: dict[int, dict[int, str]]) -> None:
 
 
 def _store_criterion_results_at_once(wanted: dict[int, dict[int, str]]) -> None:
-    """PostgreSQL: the wanted statuses sent as arrays, compared with the stored rows where
-    they are, and the rows that differ changed, deleted or added by one statement: the
-    stored rows are never read into Python (a year's rescoring compared 324,000 of them
-    there, a fifth of its time). The arrays travel as one literal each ('{1,2}'), which the
-    server reads at once (a list, sent as ARRAY[1, 2, ...], is parsed constant by constant:
-    30 ms a batch)."""
+    """PostgreSQL: the stored rows are never read into Python (a year's rescoring compared
+    324,000 of them there, a fifth of its time). Each assessment's stored statuses come as one
+    line, compared with the wanted one; those that differ are mended by one statement."""
+    table = connection.ops.quote_name(CriterionResult._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT assessment_id, string_agg(criterion_id || ' ' || status, ',' "
+            f"ORDER BY criterion_id) FROM {table} WHERE assessment_id = ANY(%s::bigint[]) "
+            "GROUP BY assessment_id",
+            [_array(wanted)],
+        )
+        stored = dict(cursor.fetchall())
+    differ = {
+        assessment_id: statuses
+        for assessment_id, statuses in wanted.items()
+        if stored.get(assessment_id, "")
+        != ",".join(f"{pk} {status}" for pk, status in sorted(statuses.items()))
+    }
+    if differ:
+        _mend_criterion_results(differ)
+
+
+def _mend_criterion_results(wanted: dict[int, dict[int, str]]) -> None:
+    """The wanted statuses sent as arrays, compared with the stored rows where they are, and
+    the rows that differ changed, deleted or added by one statement. The arrays travel as one
+    literal each ('{1,2}'), which the server reads at once (a list, sent as ARRAY[1, 2, ...],
+    is parsed constant by constant: 30 ms a batch of 500 assessments)."""
     assessments, criteria, statuses = [], [], []
     for assessment_id, by_criterion in wanted.items():
         for criterion_id, status in by_criterion.items():

@@ -286,8 +286,8 @@ def test_a_save_scores_once_in_a_fixed_number_of_queries(
     # classes, criterion ids; result update, criterion results read and updated in place
     # (one statement per new status: here met and not met); the editions in force; refresh;
     # 4 savepoints. Scoring twice (or a query per indicator) would show. On PostgreSQL the
-    # criterion results are compared and changed by one statement (read and 2 updates: 1).
-    with django_assert_num_queries(23 if connection.vendor == "postgresql" else 25):
+    # criterion results are read as one line and changed by one statement (not 2 updates).
+    with django_assert_num_queries(24 if connection.vendor == "postgresql" else 25):
         save_values(assessment=assessment, values=ALL_STANDARD, version=1)
 
 
