@@ -178,7 +178,8 @@ def _store_criterion_results(wanted: dict[int, dict[int, str]]) -> None:
     """Make the stored criterion results of these assessments the ``wanted`` ones
     ({assessment id: {criterion id: status}}), touching only the rows that differ: 1 query
     to read them, then at most one statement per status to change, one to insert and one to
-    delete; on PostgreSQL one statement that compares them where they are."""
+    delete; on PostgreSQL one line of statuses an assessment read and compared, then one
+    statement for the assessments whose line differs."""
     if connection.vendor == "postgresql":
         _store_criterion_results_at_once(wanted)
         return
