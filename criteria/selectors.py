@@ -188,12 +188,12 @@ RULE_MODELS = rules_version.RULE_MODELS
 @dataclass(frozen=True)
 class Compiled:
     """A set's rules compiled for scoring, with its derived measures (code, derived from) and
-    every measure by id (code, whether yes/no), which a rescoring reads values by."""
+    every measure by id (code, value type), which a rescoring reads values by."""
 
     fingerprint: str
     scorer: scoring.Scorer
     derived: list[tuple[str, str]]
-    measures: dict[int, tuple[str, bool]]
+    measures: dict[int, tuple[str, str]]
 
 
 _compiled: dict[int, Compiled] = {}
@@ -208,14 +208,7 @@ def compiled_rules(criteria_set: CriteriaSet) -> Compiled:
     if kept is not None and kept.fingerprint == fingerprint:
         return kept
     rules = _build_rules(criteria_set, levels_with_rules(criteria_set))
-    measures = criteria_set.measures.order_by("pk")
-    rows = measures.values_list("pk", "code", "value_type", "source", "derived_from")
-    built = Compiled(
-        fingerprint,
-        scoring.Scorer(rules),
-        [(code, origin) for _pk, code, _type, source, origin in rows if source == _DERIVED],
-        {pk: (code, value_type == _BOOL) for pk, code, value_type, _source, _origin in rows},
-    )
+    built = Compiled(fingerprint, scoring.Scorer(rules), *_measures(criteria_set.measures))
     _compiled[criteria_set.pk] = built
     return built
 
@@ -306,7 +299,7 @@ def _stored_value(value_type: str, flag: bool | None, number):
 
 
 def entered_values(
-    assessment_ids: Collection[int], measures: dict[int, tuple[str, bool]] | None = None
+    assessment_ids: Collection[int], measures: dict[int, tuple[str, str]] | None = None
 ) -> dict[int, dict[str, scoring.MeasureValue]]:
     """Entered values of many assessments in one query: {assessment id: {measure code: value}}.
     Plain rows, not model instances: every rescoring reads through here (a year's half a
@@ -317,19 +310,15 @@ def entered_values(
     result: dict[int, dict[str, scoring.MeasureValue]] = {pk: {} for pk in assessment_ids}
     if measures is None:
         sets = Assessment.objects.filter(pk__in=assessment_ids).values("criteria_set_id")
-        rows = Measure.objects.filter(criteria_set_id__in=sets)
-        measures = {
-            pk: (code, value_type == _BOOL)
-            for pk, code, value_type in rows.values_list("pk", "code", "value_type")
-        }
+        measures = _measures(Measure.objects.filter(criteria_set_id__in=sets))[1]
     values = AssessmentValue.objects.filter(assessment_id__in=assessment_ids).values_list(
         "assessment_id", "measure_id", "flag", "number", "not_applicable", "note"
     )
     shared: dict[tuple, scoring.MeasureValue] = {}
     build = scoring.measure_value
     for assessment_id, measure_id, flag, number, not_applicable, note in values:
-        code, is_bool = measures[measure_id]
-        value = flag if is_bool else number
+        code, value_type = measures[measure_id]
+        value = _stored_value(value_type, flag, number)
         if note or value.__class__ is Decimal:
             result[assessment_id][code] = build(value, not_applicable, note)
             continue
@@ -368,9 +357,16 @@ def derived_values(
 _DERIVED = Measure.Source.DERIVED.value
 
 
+def _measures(measures: QuerySet) -> tuple[list[tuple[str, str]], dict[int, tuple[str, str]]]:
+    """These measures read once: the derived ones (code, derived from), and every one by id
+    (code, value type)."""
+    rows = measures.order_by("pk").values_list("pk", "code", "value_type", "source", "derived_from")
+    derived = [(code, origin) for _pk, code, _type, source, origin in rows if source == _DERIVED]
+    return derived, {pk: (code, value_type) for pk, code, value_type, _source, _origin in rows}
+
+
 def _derived_measures(criteria_set: CriteriaSet) -> list[tuple[str, str]]:
-    derived = criteria_set.measures.filter(source=_DERIVED).order_by("pk")
-    return list(derived.values_list("code", "derived_from"))
+    return _measures(criteria_set.measures)[0]
 
 
 def assessments_for_scoring(ids: Collection[int]):
