@@ -242,3 +242,26 @@ def test_every_table_the_answers_read_is_watched(api, cast, draft, path, monkeyp
     assert "criteria_assessment" in read  # the check looks at the real queries
     if path.endswith(f"{draft.pk}/"):
         assert {"criteria_assessmentvalue", "criteria_workflowstep"} <= read
+
+
+def test_users_of_one_sight_see_the_same(cast, draft, lang_son_commune):
+    """Access.sight names what an answer may be shared by: users with the same sight must see
+    the same rows (visible_work) and the same staff details (sees_staff_details), else one of
+    them would be served what the other may see. Held here against the policy itself, so a
+    change to it that splits a sight fails."""
+    from accounts.access import ANONYMOUS, access_for, visible_work
+    from communes.models import Province
+    from criteria.models import Assessment
+
+    create_assessment(commune=lang_son_commune, year=2023, user=cast.officer_20)
+    approved(lang_son_commune, {"income": 55}, year=2024)
+    provinces = list(Province.objects.values_list("pk", flat=True))
+    users = [None, *vars(cast).values()]
+    seen_by: dict[str, set] = {}
+    for user in users:
+        access = access_for(user) if user else ANONYMOUS
+        rows = frozenset(Assessment.objects.filter(visible_work(access)).values_list("pk"))
+        staff = frozenset(pk for pk in provinces if access.sees_staff_details(pk))
+        seen_by.setdefault(access.sight, set()).add((rows, staff))
+    assert all(len(seen) == 1 for seen in seen_by.values()), seen_by.keys()
+    assert {"public", "country", "province:" + str(draft.commune.province_id)} <= set(seen_by)
