@@ -28,9 +28,18 @@ triggers of a rebuilt table.
 from django.db import connection, connections
 
 from core import triggers
-from criteria.models import Criterion, Indicator, Level, Measure, RulesVersion, Threshold
+from criteria.models import (
+    Criterion,
+    Edition,
+    Indicator,
+    Level,
+    Measure,
+    RulesVersion,
+    Threshold,
+)
 
-RULE_MODELS = (Level, Criterion, Indicator, Measure, Threshold)
+# Editions are rule rows: which one is in force for a year is read with the compiled rules.
+RULE_MODELS = (Level, Criterion, Indicator, Measure, Threshold, Edition)
 VERSION = RulesVersion._meta.db_table
 NAME = "criteria_rules_version"
 _NEW_TOKEN = {

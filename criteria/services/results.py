@@ -102,9 +102,10 @@ def _rescore_group(criteria_set: CriteriaSet, assessments: list[Assessment], tod
     """Score the group and write only what changed: the result fields of the assessments
     whose result differs from the stored one (or that were never scored), and the criterion
     results that differ, are missing or are no longer part of the set."""
-    in_force = selectors.editions_by_year(criteria_set)
+    compiled = selectors.compiled_rules(criteria_set)
+    in_force = compiled.in_force
     with without_cyclic_gc():
-        scored = selectors.results_for(criteria_set, assessments, today=today, in_force=in_force)
+        scored = selectors.results_for(criteria_set, assessments, today=today, compiled=compiled)
     ids = _criterion_ids(criteria_set)
     scored_at = timezone.now()
     changed, wanted = [], {}
@@ -393,8 +394,9 @@ def disagreements(assessments: list[Assessment]) -> list[tuple[Assessment, dict,
     criteria_set and commune__province__region loaded (selectors.assessments_for_scoring)."""
     found = []
     for group in _by_set(assessments):
-        in_force = selectors.editions_by_year(group[0].criteria_set)
-        scored = selectors.results_for(group[0].criteria_set, group, in_force=in_force)
+        compiled = selectors.compiled_rules(group[0].criteria_set)
+        in_force = compiled.in_force
+        scored = selectors.results_for(group[0].criteria_set, group, compiled=compiled)
         for assessment in group:
             live = copy.copy(assessment)
             edition_id = scored_with(assessment, in_force)

@@ -134,19 +134,27 @@ def test_an_officer_creates_an_assessment_and_saves_values(cast, api, small_set,
     assert [step["action"] for step in result["steps"]] == ["create"]
 
 
-def test_saving_through_the_api_scores_once(cast, api, binh_duong):
+def test_saving_through_the_api_scores_once(cast, api, binh_duong, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from criteria import scoring
+
     draft, _ = binh_duong
+    scorings = []
+    score = scoring.Scorer.score
+    monkeypatch.setattr(scoring.Scorer, "score", lambda *a: scorings.append(a) or score(*a))
     with CaptureQueriesContext(connection) as queries:
         response = api(cast.officer_74).patch(
             f"{URL}{draft.pk}/", {"version": 1, "values": {"income": 55}}, "json"
         )
     assert response.json()["result"]["levels"][0]["criteria_met"] == 1
-    # One scoring checks the rules' version once (the rules compiled before are kept); the
-    # response shows that same result.
-    assert sum("criteria_rulesversion" in q["sql"] for q in queries) == 1
+    # One scoring; the response shows that same result.
+    assert len(scorings) == 1
+    # The rules' version is read by the scoring, and by the detail for the editions in force
+    # (kept with the rules): the rules compiled before are kept, never read again.
+    assert sum("criteria_rulesversion" in q["sql"] for q in queries) == 2
+    assert not [q for q in queries if 'FROM "criteria_threshold"' in q["sql"]]
 
 
 def test_a_stale_version_gets_409_and_changes_nothing(cast, api, binh_duong):
@@ -364,10 +372,14 @@ def test_the_detail_costs_a_fixed_number_of_queries(
 
 
 def test_a_criteria_set_in_full(api, small_set, django_assert_max_num_queries):
-    # The set with its levels (2), its rules (4), its measures, and its published editions
-    # (one query: the edition in force each year, and so the newest).
-    with django_assert_max_num_queries(8):
+    # Built: the set and the rules' version; the rules compiled with the editions in force
+    # (the version again, the levels with their rules, the measures, the editions); the
+    # body's levels with their rules and measures.
+    with django_assert_max_num_queries(14):
         body = api().get("/api/v1/criteria-sets/TEST-2021-2025/").json()
+    # Kept while the set's row and the rules (editions included) hold: the set and the version.
+    with django_assert_max_num_queries(2):
+        assert api().get("/api/v1/criteria-sets/TEST-2021-2025/").json() == body
     assert [level["code"] for level in body["levels"]] == ["standard", "advanced"]
     income = body["levels"][0]["criteria"][0]["indicators"][0]
     assert (income["code"], income["measure"], income["comparison"]) == ("1.1", "income", ">=")

@@ -8,8 +8,17 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from criteria import selectors
-from criteria.models import Criterion, Indicator, Level, Measure, RulesVersion, Threshold
+from criteria.models import (
+    Criterion,
+    Edition,
+    Indicator,
+    Level,
+    Measure,
+    RulesVersion,
+    Threshold,
+)
 from criteria.rules_version import RULE_MODELS, current_token, install_triggers
+from tests.criteria.builders import first_edition
 
 
 def _threshold() -> Threshold:
@@ -17,7 +26,7 @@ def _threshold() -> Threshold:
 
 
 def test_every_rule_table_is_covered():
-    assert set(RULE_MODELS) == {Level, Criterion, Indicator, Measure, Threshold}
+    assert set(RULE_MODELS) == {Level, Criterion, Indicator, Measure, Threshold, Edition}
 
 
 @pytest.mark.parametrize(
@@ -31,6 +40,7 @@ def test_every_rule_table_is_covered():
         "an indicator changed",
         "a criterion renamed",
         "a level changed",
+        "an edition published",
         "raw SQL",
     ],
 )
@@ -58,6 +68,8 @@ def test_each_kind_of_write_draws_a_new_token(small_set, write):
         Criterion.objects.filter(pk=threshold.indicator.criterion_id).update(name_vi="Tiêu chí")
     elif write == "a level changed":
         Level.objects.filter(criteria_set=small_set, code="standard").update(name_vi="Đạt chuẩn")
+    elif write == "an edition published":
+        first_edition(small_set)
     else:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -133,3 +145,16 @@ def test_a_flush_empties_the_rule_tables_and_the_version_alike(
     call_command("flush", interactive=False, verbosity=0)
     assert Threshold.objects.count() == 0
     assert selectors.rules_fingerprint() != before
+
+
+def test_the_editions_in_force_are_kept_with_the_rules_and_follow_a_publication(small_set):
+    """Which edition is in force for a year is read with the compiled rules (1 query while
+    they hold); publishing one is a rule write, read at once."""
+    assert selectors.editions_by_year(small_set) == {}
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.editions_by_year(small_set) == {}
+    assert len(queries) == 1  # the rules' version
+    edition = first_edition(small_set)
+    in_force = selectors.editions_by_year(small_set)
+    assert set(in_force) == set(range(small_set.first_year, small_set.last_year + 1))
+    assert {e.pk for e in in_force.values()} == {edition.pk}
