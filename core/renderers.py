@@ -19,12 +19,28 @@ _default = JSONEncoder().default
 _LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
 
+class Written(bytes):
+    """An answer already written as JSONRenderer writes it by default (``written``): given as
+    a response's data, it is sent as it is. What the cache keeps of a page, so that a page read
+    again is neither rebuilt into objects nor written again, and a page built is pickled as
+    one string. Asked for otherwise (indented, the browsable API), it is read back first."""
+
+
+def written(data) -> Written:
+    return Written(JSONRenderer().render(data))
+
+
 class JSONRenderer(DRFJSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
         indent = self.get_indent(accepted_media_type, renderer_context or {})
-        if indent is not None or self.ensure_ascii or not self.compact:
+        plain = indent is None and not self.ensure_ascii and self.compact
+        if isinstance(data, Written):
+            if plain:
+                return bytes(data)
+            data = orjson.loads(bytes(data))  # orjson reads no subclass of bytes
+        if not plain:
             return super().render(data, accepted_media_type, renderer_context)
         try:
             text = orjson.dumps(data, default=_default, option=OPTIONS)

@@ -22,6 +22,7 @@ from accounts.access import access_for, visible_work
 from communes.models import Commune, District, Province
 from core import answers
 from core.api import Conflict, ConflictSerializer, CountedRows, ErrorSerializer, require
+from core.renderers import Written, written
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
@@ -240,10 +241,11 @@ class AssessmentViewSet(
         seconds = settings.NTM_LIST_CACHE_SECONDS
         return Response(answers.cached(parts, self._page, seconds, alias="lists"))
 
-    def _page(self) -> dict:
+    def _page(self) -> Written:
         assessments = self.filter_queryset(self.get_queryset())
-        rows = CountedRows(assessments.values(*s.ASSESSMENT_ROW_FIELDS), assessments)
-        return self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows))).data
+        rows = CountedRows(s.assessment_list_values(assessments), assessments)
+        page = self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows)))
+        return written(page.data)
 
     def _detail(self, assessment, code=status.HTTP_200_OK, result=None, fresh=None):
         """The detail of ``assessment`` read again after a write; ``fresh`` when it has just

@@ -16,6 +16,7 @@ from communes.api import serializers as unit_serializers
 from communes.api import views as unit_views
 from core import answers
 from core.api import CountedRows, iso_date
+from core.renderers import Written, written
 from criteria.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
 from criteria.selectors import levels_by_unit, predecessors_with_results
 
@@ -121,6 +122,12 @@ def commune_row_fields(queryset) -> tuple[str, ...]:
     return (*COMMUNE_ROW_FIELDS, *year)
 
 
+def _number(value):
+    """A coordinate as DecimalField's data is written (a JSON number), made a float here
+    rather than by the JSON writer's fallback, value by value."""
+    return None if value is None else float(value)
+
+
 def commune_rows(rows) -> list[dict]:
     """CommuneYearSerializer's data for rows read with commune_row_fields, in plain code."""
     return [
@@ -143,8 +150,8 @@ def commune_rows(rows) -> list[dict]:
             },
             "valid_from": iso_date(row["valid_from"]),
             "valid_to": iso_date(row["valid_to"]),
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
+            "latitude": _number(row["latitude"]),
+            "longitude": _number(row["longitude"]),
             "assessment": None
             if row.get("assessment_id") is None
             else {
@@ -326,7 +333,7 @@ class CommuneViewSet(unit_views.CommuneViewSet):
         seconds = settings.NTM_LIST_CACHE_SECONDS
         return Response(answers.cached(parts, self._page, seconds, alias="lists"))
 
-    def _page(self) -> dict:
+    def _page(self) -> Written:
         communes = self.filter_queryset(self.get_queryset())
         rows = CountedRows(communes.values(*commune_row_fields(communes)), communes)
-        return self.get_paginated_response(commune_rows(self.paginate_queryset(rows))).data
+        return written(self.get_paginated_response(commune_rows(self.paginate_queryset(rows))).data)

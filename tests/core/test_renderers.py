@@ -12,7 +12,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from core.renderers import JSONRenderer
+from core.renderers import JSONRenderer, Written, written
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -77,6 +77,27 @@ def test_an_indented_answer_is_drfs():
     written = JSONRenderer().render(data, media, {})
     assert written == DRFJSONRenderer().render(data, media, {})
     assert b'\n  "a"' in written
+
+
+def test_an_answer_written_before_is_sent_as_it_is_or_read_back():
+    """A page kept written (Written, as the cache keeps the lists' pages) is sent as it is;
+    asked indented, it is read back and written as DRF writes the data it holds."""
+    data = {"count": 1, "results": [{"code": "01", "at": SHAPES["UTC moment"]}]}
+    kept = written(data)
+    assert isinstance(kept, Written) and kept == JSONRenderer().render(data)
+    assert JSONRenderer().render(kept) == kept
+    media = "application/json; indent=2"
+    plain = {"count": 1, "results": [{"code": "01", "at": "2026-11-30T09:05:01Z"}]}
+    assert JSONRenderer().render(kept, media, {}) == DRFJSONRenderer().render(plain, media, {})
+
+
+def test_the_browsable_api_reads_a_written_page(client, db):
+    """The lists' pages are kept written: a browser asking for HTML gets them shown."""
+    url = "/api/v1/communes/?year=2024&page_size=2"
+    count = client.get(url, HTTP_ACCEPT="application/json").json()["count"]
+    response = client.get(url, HTTP_ACCEPT="text/html")  # the page is kept written by now
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert f"{{\n    &quot;count&quot;: {count},\n".encode() in response.content
 
 
 def test_what_drf_refuses_is_refused():

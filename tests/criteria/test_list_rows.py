@@ -4,11 +4,18 @@ can take (a commune without a district, no edition, never scored, a time in UTC)
 
 import datetime
 
+import orjson
 import pytest
 
 from communes.models import Commune
+from core.renderers import written
 from criteria import selectors
-from criteria.api.serializers import ASSESSMENT_ROW_FIELDS, AssessmentSerializer, assessment_rows
+from criteria.api.serializers import (
+    ASSESSMENT_ROW_FIELDS,
+    AssessmentSerializer,
+    assessment_list_values,
+    assessment_rows,
+)
 from criteria.models import Assessment
 from criteria.services import create_assessment, save_values
 from tests.criteria.builders import first_edition
@@ -40,6 +47,16 @@ def test_the_rows_are_what_the_declared_fields_give(assessments):
     assert scored["criteria_met_by_level"] and scored["scored_at"].endswith("+07:00")
     assert bare["district"] is None and bare["edition"] is None and bare["scored_at"] is None
     assert bare["updated_at"] == "2024-01-02T10:04:05.000678+07:00"
+
+
+def test_a_pages_rows_are_written_byte_for_byte_as_the_declared_fields_give(assessments):
+    """A page reads the counts per level as the text stored and writes it as it is
+    (assessment_list_values): the bytes are those of the declared fields' data."""
+    queryset = selectors.assessments_for_list().select_related("edition").order_by("pk")
+    generic = [dict(row) for row in AssessmentSerializer(list(queryset), many=True).data]
+    fast = assessment_rows(assessment_list_values(queryset))
+    assert written(fast) == written(generic)
+    assert all(row["criteria_met_by_level"] for row in orjson.loads(bytes(written(fast))))
 
 
 def test_the_list_endpoint_reads_them_in_four_queries(
