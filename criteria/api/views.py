@@ -275,8 +275,9 @@ class AssessmentViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         """From the cache while nothing it reads has changed (core.answers, under the count of
-        writes stats.freshness keeps): users who see the same rows and staff details share an
-        entry. A lookup narrowed by filters in the query string is read each time."""
+        writes stats.freshness keeps), kept written (core.renderers.Written): users who see the
+        same rows and staff details share an entry. A lookup narrowed by filters in the query
+        string is read each time."""
 
         def build():
             assessment = self.get_object()  # 404 for a row this user may not see: not kept
@@ -286,7 +287,8 @@ class AssessmentViewSet(
             return Response(build())
         parts = ("assessment", self.kwargs["pk"], access_for(request.user).sight)
         seconds = settings.NTM_DETAIL_CACHE_SECONDS
-        return Response(answers.cached(parts, build, seconds, alias="details"))
+        kept = answers.cached(parts, lambda: written(build()), seconds, alias="details")
+        return Response(kept)
 
     def create(self, request, *args, **kwargs):
         data = self._valid(s.AssessmentCreateSerializer)
