@@ -42,6 +42,8 @@ TABLES = (
     "criteria_target",
     "ocop_product",
     "ocop_evaluation",
+    # The products' list shows their producer's name and kind.
+    "ocop_producer",
     "communes_commune",
     # A commune turned ward (or back) on a date: the rural communes of its years change.
     "communes_kindchange",

@@ -110,7 +110,7 @@ class CriteriaSetViewSet(viewsets.ReadOnlyModelViewSet):
         kept = _set_details.get(criteria_set.pk)
         if kept is None or kept[0] != made_of:
             in_force = selectors.editions_by_year(criteria_set)
-            kept = made_of, self._set_detail(criteria_set, in_force)
+            kept = made_of, written(self._set_detail(criteria_set, in_force))
             _set_details[criteria_set.pk] = kept
         return Response(kept[1])
 

@@ -207,9 +207,6 @@ def _product_data(row: dict, standing) -> dict:
     }
 
 
-_SCORE = _decimal(5)  # the score as RatingSerializer writes it: a number, two decimals
-
-
 def _rating_data(standing) -> dict:
     """RatingSerializer's data for an ocop.selectors.Standing."""
     evaluation = standing.evaluation
@@ -217,7 +214,9 @@ def _rating_data(standing) -> dict:
         "evaluation": evaluation.pk,
         "stars": int(evaluation.stars),
         "certified": bool(standing.certified),
-        "score": _SCORE.to_representation(evaluation.score),
+        # Stored with two decimals (numeric(5, 2)): the number RatingSerializer writes, without
+        # its rounding context per value (a tenth of a 500-product page).
+        "score": float(evaluation.score),
         "level": str(evaluation.level),
         "decision_number": str(evaluation.decision_number),
         "decision_date": iso_date(evaluation.decision_date),

@@ -10,9 +10,17 @@ from rest_framework.views import APIView
 
 from accounts.access import access_for
 from core.api import ErrorSerializer
+from core.renderers import written
+from stats import freshness
 from stats import selectors as stats
 from stats.api import serializers
-from stats.freshness import cached
+
+
+def cached(name: str, params: dict, build):
+    """freshness.cached, the answer kept as the JSON it is sent as (core.renderers.Written):
+    read again, it is sent as it is."""
+    return freshness.cached(name, params, lambda: written(build()))
+
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 

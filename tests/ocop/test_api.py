@@ -367,14 +367,38 @@ def test_the_list_costs_a_fixed_number_of_queries(
         evaluate(made, day(2024, 1, 1) + datetime.timedelta(days=n), score="75")
     client = _client(api, cast.officer_74)
     for size in (5, 39):
-        # portal access, whether any rating is decided after as_of (selectors.
-        # latest_is_current), count, page (producer, commune, district, province joined; the
-        # current evaluation's key fields annotated), the page's current evaluations
-        with django_assert_max_num_queries(5):
+        # the count of writes the cached pages are kept under (core.answers), portal access,
+        # whether any rating is decided after as_of (selectors.latest_is_current), count, page
+        # (producer, commune, district, province joined; the current evaluation's key fields
+        # annotated), the page's current evaluations
+        with django_assert_max_num_queries(6):
             response = client.get(PRODUCTS, {"as_of": D, "page_size": size})
         rows = response.json()["results"]
         assert len(rows) == size
         assert all(row["rating"] is not None for row in rows if row["name"] != "Nón lá")
+        with django_assert_max_num_queries(1):  # read again: the count of writes alone
+            assert client.get(PRODUCTS, {"as_of": D, "page_size": size}).json()["results"] == rows
+
+
+def test_the_products_page_is_kept_and_never_served_stale(api, cast, registry):
+    """The page is kept (core.answers) while nothing it reads changes: a rating recorded, a
+    revocation, a producer renamed by a direct update, each is on the next read; the public
+    and a province's staff never share a page."""
+    public, staff = _client(api), _client(api, cast.viewer_74)
+
+    def rows(client) -> dict:
+        body = client.get(PRODUCTS, {"as_of": D, "page_size": 100}).json()
+        return {row["name"]: row for row in body["results"]}
+
+    assert "Chè lam" not in rows(public) and "Chè lam" in rows(staff)  # 2 stars: staff only
+    evaluate(registry.products.cake, day(2025, 2, 1), score="50")  # 3 stars, exactly
+    assert rows(public)["Chè lam"]["rating"]["stars"] == 3
+    assert rows(public)["Chè lam"]["rating"]["score"] == 50
+    _revoke(Evaluation.objects.get(product=registry.products.honey), day(2025, 6, 1))
+    assert "Mật ong rừng" not in rows(public)
+    assert rows(staff)["Mật ong rừng"]["rating"]["status"] == "revoked"
+    Producer.objects.filter(pk=registry.weavers.pk).update(name="HTX Nón lá")
+    assert rows(staff)["Nón lá"]["producer"]["name"] == "HTX Nón lá"
 
 
 def test_the_other_lists_cost_a_fixed_number_of_queries(
