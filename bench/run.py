@@ -223,7 +223,16 @@ def measure(
     client = Client()
     rows: list[dict] = []
 
-    def floor(sql: str, params=()) -> Callable[[], object]:
+    def floor(sql: str, params=(), with_governing: int | None = None) -> Callable[[], object]:
+        """The raw query and json.dumps of its rows; ``with_governing``: a year whose
+        governing criteria set the query names as ``governing`` (as CriteriaSet.governing)."""
+        if with_governing is not None:
+            sql = (
+                "WITH governing AS (SELECT id FROM criteria_criteriaset WHERE first_year <= "
+                f"{int(with_governing)} AND last_year >= {int(with_governing)} "
+                "ORDER BY first_year DESC, id DESC LIMIT 1) " + sql
+            )
+
         def run():
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -327,20 +336,42 @@ def measure(
     cached_and_built(
         f"communes ?year&province={province}, 500",
         api(f"/api/v1/communes/?year={STATS_YEAR}&province={province}&page_size=500"),
-        floor(
-            "SELECT c.*, p.code, p.name, d.code, d.name, r.code, r.name_vi, r.name_en, a.id, "
-            "a.status, a.level, a.criteria_met FROM communes_commune c "
-            "JOIN communes_province p ON p.id = c.province_id "
+        floor(  # what the page shows of each commune, read as the portal reads it
+            "SELECT c.code, c.name, c.kind, COALESCE("
+            "(SELECT k.new_kind FROM communes_kindchange k WHERE k.commune_id = c.id "
+            "AND k.date <= current_date ORDER BY k.date DESC LIMIT 1), "
+            "(SELECT k.old_kind FROM communes_kindchange k WHERE k.commune_id = c.id "
+            "AND k.date > current_date ORDER BY k.date LIMIT 1), c.kind) = 'xa', "
+            "c.structure, p.code, p.name, c.district_id, d.code, d.name, p.region_id, r.code, "
+            "r.name_vi, r.name_en, c.valid_from, c.valid_to, c.latitude, c.longitude, "
+            "a.id, a.status, a.level, a.criteria_met, "
+            "(SELECT l.code FROM criteria_recognition g JOIN criteria_level l "
+            "ON l.id = g.level_id WHERE g.commune_id = c.id AND g.title_year <= %(year)s "
+            "AND g.decision_date <= %(end)s AND (g.revoked_date IS NULL OR g.revoked_date > "
+            "%(end)s) AND l.criteria_set_id = (SELECT id FROM governing) "
+            "ORDER BY l.rank DESC LIMIT 1) "
+            "FROM communes_commune c JOIN communes_province p ON p.id = c.province_id "
             "LEFT JOIN communes_district d ON d.id = c.district_id "
             "LEFT JOIN communes_region r ON r.id = p.region_id "
-            "LEFT JOIN criteria_assessment a ON a.commune_id = c.id AND a.year = %s "
-            "WHERE p.code = %s AND c.structure = '2021' ORDER BY c.code LIMIT 500",
-            [STATS_YEAR, province],
+            "LEFT JOIN criteria_assessment a ON a.commune_id = c.id AND a.year = %(year)s "
+            "AND a.status = 'approved' AND a.criteria_set_id = (SELECT id FROM governing) "
+            "WHERE p.code = %(province)s AND c.structure = '2021' "
+            "AND (c.valid_from IS NULL OR c.valid_from <= %(end)s) "
+            "AND (c.valid_to IS NULL OR c.valid_to >= %(start)s) "
+            "ORDER BY c.structure, c.code LIMIT 500",
+            {
+                "year": STATS_YEAR,
+                "start": datetime.date(STATS_YEAR, 1, 1),
+                "end": datetime.date(STATS_YEAR, 12, 31),
+                "province": province,
+            },
+            with_governing=STATS_YEAR,
         ),
         "the first read after a write: counted, read and written",
         "lists",
-        "floor: the communes with the names they show and their assessment (joined); the "
-        "portal also reads each one's recognised level",
+        "floor: the same rows with what they show (names, region, the year's approved "
+        "assessment under the governing set joined; the kind on the day and the recognised "
+        "level in subqueries)",
     )
     grouped = (
         "SELECT c.province_id, a.level, count(*), sum(a.criteria_met) "
