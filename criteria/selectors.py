@@ -6,9 +6,10 @@ queries.
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.db import connection
 from django.db.models import (
@@ -196,7 +197,7 @@ class Compiled:
     scorer: scoring.Scorer
     derived: list[tuple[str, str]]
     measures: dict[int, tuple[str, str]]
-    in_force: dict[int, Edition]
+    in_force: Mapping[int, Edition]
 
 
 _compiled: dict[int, Compiled] = {}
@@ -215,7 +216,7 @@ def compiled_rules(criteria_set: CriteriaSet) -> Compiled:
         fingerprint,
         scoring.Scorer(rules),
         *_measures(criteria_set.measures),
-        _editions_by_year(criteria_set),
+        MappingProxyType(_editions_by_year(criteria_set)),  # shared: read, never changed
     )
     _compiled[criteria_set.pk] = built
     return built
@@ -383,7 +384,7 @@ def assessments_for_scoring(ids: Collection[int]):
     )
 
 
-def editions_by_year(criteria_set: CriteriaSet) -> dict[int, Edition]:
+def editions_by_year(criteria_set: CriteriaSet) -> Mapping[int, Edition]:
     """The edition in force for each year of the set's period (Edition.objects.in_force); a
     year no published edition covers is absent. Kept with the compiled rules: 1 query (the
     rules' version) while they hold. The editions come without their kept rules (deferred),
@@ -402,7 +403,7 @@ def _editions_by_year(criteria_set: CriteriaSet) -> dict[int, Edition]:
     return by_year
 
 
-def frozen(assessment: Assessment, in_force: dict[int, Edition]) -> bool:
+def frozen(assessment: Assessment, in_force: Mapping[int, Edition]) -> bool:
     """Whether an assessment keeps the rules it was judged under rather than today's: an
     approved one scored under an edition that is no longer the one in force for its year
     (until a national user re-judges it, services.editions.rejudge)."""
@@ -439,7 +440,7 @@ def results_for(
     *,
     today: bool = False,
     rules: scoring.RuleSet | None = None,
-    in_force: dict[int, Edition] | None = None,
+    in_force: Mapping[int, Edition] | None = None,
     entered: dict[int, dict[str, scoring.MeasureValue]] | None = None,
     compiled: Compiled | None = None,
 ) -> dict[int, tuple[str, scoring.AssessmentResult]]:

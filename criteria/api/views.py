@@ -5,6 +5,7 @@ render. A province's unapproved work is invisible (404) outside its staff; a vis
 user may not change is 403; an anonymous write is 401.
 """
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -115,7 +116,7 @@ class CriteriaSetViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(kept[1])
 
     @staticmethod
-    def _set_detail(criteria_set: CriteriaSet, in_force: dict[int, Edition]) -> dict:
+    def _set_detail(criteria_set: CriteriaSet, in_force: Mapping[int, Edition]) -> dict:
         criteria_set.levels_with_rules = selectors.levels_with_rules(criteria_set)
         criteria_set.editions_in_force = {year: e.number for year, e in in_force.items()}
         # The newest published edition is in force in each of its years: it is among these.
@@ -362,7 +363,7 @@ class AssessmentViewSet(
         require(access.can_edit(province_id), authenticated=access.authenticated, message=message)
 
 
-def _result_basis(assessment, in_force: dict) -> dict:
+def _result_basis(assessment, in_force: Mapping) -> dict:
     """Which rules the live breakdown was scored under (selectors.frozen decides)."""
     current = in_force.get(assessment.year)
     kept = selectors.frozen(assessment, in_force)

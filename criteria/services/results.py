@@ -6,7 +6,7 @@ import json
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -45,7 +45,7 @@ def apply_result(
     assessment.edition_id = edition_id
 
 
-def scored_with(assessment: Assessment, in_force: dict, today: bool = False) -> int | None:
+def scored_with(assessment: Assessment, in_force: Mapping, today: bool = False) -> int | None:
     """The edition an assessment's result is scored under (selectors.results_for's choice)."""
     if not today and selectors.frozen(assessment, in_force):
         return assessment.edition_id
