@@ -291,14 +291,19 @@ def assessment_rows(rows) -> list[dict]:
 
 def _moment_writer():
     """DateTimeField's output (in the current time zone, UTC written Z) without its per-value
-    time zone lookups: the zone is asked once per page."""
+    time zone lookups: the zone is asked once per page, and each moment written once (a bulk
+    import or rescoring stamps thousands of rows with one moment)."""
     zone = _DATETIME.default_timezone()
+    written: dict = {}
 
     def write(value):
         if value is None:
             return None
-        text = (value.astimezone(zone) if zone is not None else value).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
+        text = written.get(value)
+        if text is None:
+            text = (value.astimezone(zone) if zone is not None else value).isoformat()
+            text = written[value] = text[:-6] + "Z" if text.endswith("+00:00") else text
+        return text
 
     return write
 
