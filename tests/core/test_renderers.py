@@ -100,6 +100,34 @@ def test_the_browsable_api_reads_a_written_page(client, db):
     assert f"{{\n    &quot;count&quot;: {count},\n".encode() in response.content
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/assessments/{pk}/",
+        "/api/v1/assessments/?year=2023",
+        "/api/v1/ocop/products/",
+        "/api/v1/stats/national/?year=2023",
+        "/api/v1/criteria-sets/TEST-2021-2025/",
+    ],
+)
+def test_every_kept_answer_is_read_back_when_asked_otherwise(api, cast, small_set, bach_dang, path):
+    """Each answer kept written (a detail, a list's page, statistics, a set's body) is the
+    same data asked plainly, indented, or in the browsable API, read again or not."""
+    from criteria.services import create_assessment
+
+    path = path.format(pk=create_assessment(commune=bach_dang, year=2023).pk)
+    client = api(cast.national)
+    plain = client.get(path, HTTP_ACCEPT="application/json")
+    assert plain.status_code == 200
+    for _ in range(2):  # built, then from the cache
+        indented = client.get(path, HTTP_ACCEPT="application/json; indent=2")
+        assert indented.json() == plain.json() and b'\n  "' in indented.content
+        page = client.get(path, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+        first_key = next(iter(plain.json()))
+        assert f"&quot;{first_key}&quot;: ".encode() in page.content
+
+
 def test_what_drf_refuses_is_refused():
     with pytest.raises(TypeError):
         JSONRenderer().render({"x": object()})
