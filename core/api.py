@@ -5,6 +5,7 @@ Every error body is {"status": 400, "code": "invalid", "message": "...", "errors
 where "errors" maps a field name to its messages (400 only).
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -15,7 +16,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import answers
 from core.errors import AlreadyExistsError
+from core.renderers import written
 
 
 class Conflict(exceptions.APIException):
@@ -64,6 +67,17 @@ class Pagination(PageNumberPagination):
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
         return parameters
+
+
+def kept_page(name: str, request, sight: str, build) -> Response:
+    """A list's page, ``build()``'s paginated data, from the cache (core.answers, alias
+    "lists") while nothing it reads has changed, kept as the JSON it is sent as. Named by the
+    whole address, host and query included (a page links the next by it), and by the reader's
+    sight (accounts.access.Access.sight): users who see the same rows share it. A page that
+    fails (an invalid query) is never kept."""
+    seconds = settings.NTM_LIST_CACHE_SECONDS
+    parts = (name, request.build_absolute_uri(), sight)
+    return Response(answers.cached(parts, lambda: written(build()), seconds, alias="lists"))
 
 
 class CountedRows:

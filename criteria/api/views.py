@@ -22,8 +22,15 @@ from rest_framework.response import Response
 from accounts.access import access_for, visible_work
 from communes.models import Commune, District, Province
 from core import answers
-from core.api import Conflict, ConflictSerializer, CountedRows, ErrorSerializer, require
-from core.renderers import Written, written
+from core.api import (
+    Conflict,
+    ConflictSerializer,
+    CountedRows,
+    ErrorSerializer,
+    kept_page,
+    require,
+)
+from core.renderers import written
 from criteria import selectors, services
 from criteria.api import serializers as s
 from criteria.filters import AssessmentFilterSet, RecognitionFilterSet, TargetFilterSet
@@ -236,17 +243,12 @@ class AssessmentViewSet(
         return super().filter_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
-        """A page from the cache while nothing it reads has changed (core.answers): users who
-        see the same rows share it; the whole address (host and query) names it."""
-        parts = ("assessments", request.build_absolute_uri(), access_for(request.user).sight)
-        seconds = settings.NTM_LIST_CACHE_SECONDS
-        return Response(answers.cached(parts, self._page, seconds, alias="lists"))
+        return kept_page("assessments", request, access_for(request.user).sight, self._page)
 
-    def _page(self) -> Written:
+    def _page(self) -> dict:
         assessments = self.filter_queryset(self.get_queryset())
         rows = CountedRows(s.assessment_list_values(assessments), assessments)
-        page = self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows)))
-        return written(page.data)
+        return self.get_paginated_response(s.assessment_rows(self.paginate_queryset(rows))).data
 
     def _detail(self, assessment, code=status.HTTP_200_OK, result=None, fresh=None):
         """The detail of ``assessment`` read again after a write; ``fresh`` when it has just

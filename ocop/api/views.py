@@ -9,7 +9,6 @@ Views are thin: check, validate, call ocop.services (which compute stars and val
 have the communes concerned rescored), render.
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -29,9 +28,14 @@ from rest_framework.response import Response
 
 from accounts.access import Access, access_for
 from communes.models import Commune, newest_structure
-from core import answers
-from core.api import Conflict, ConflictSerializer, CountedRows, ErrorSerializer, require
-from core.renderers import Written, written
+from core.api import (
+    Conflict,
+    ConflictSerializer,
+    CountedRows,
+    ErrorSerializer,
+    kept_page,
+    require,
+)
 from ocop import selectors, services
 from ocop.api import serializers as s
 from ocop.filters import (
@@ -388,14 +392,10 @@ class ProductViewSet(mixins.UpdateModelMixin, OcopViewSet):
         return products.order_by("name", "pk")
 
     def list(self, request, *args, **kwargs):
-        """A page from the cache while nothing it reads has changed (core.answers, which keys
-        it by the day as well): users who see the same products share it; the whole address
-        names it."""
-        parts = ("ocop-products", request.build_absolute_uri(), self.access.sight)
-        seconds = settings.NTM_LIST_CACHE_SECONDS
-        return Response(answers.cached(parts, self._page, seconds, alias="lists"))
+        # Kept by the day as well (core.answers): certificates expire.
+        return kept_page("ocop-products", request, self.access.sight, self._page)
 
-    def _page(self) -> Written:
+    def _page(self) -> dict:
         # Where no rating is decided after the day (from today on), the latest evaluations
         # kept on the products are read by a join alone (ProductQuerySet.with_current).
         fast = selectors.latest_is_current(self.day)
@@ -403,7 +403,7 @@ class ProductViewSet(mixins.UpdateModelMixin, OcopViewSet):
         rows = self.paginate_queryset(CountedRows(products.values(*s.PRODUCT_ROW_FIELDS), products))
         current = [row["current_id"] for row in rows if row["current_id"]]
         ratings = selectors.ratings_on(current, self.day)
-        return written(self.get_paginated_response(s.product_rows(rows, ratings)).data)
+        return self.get_paginated_response(s.product_rows(rows, ratings)).data
 
     def get_object(self):
         return selectors.attach_ratings([super().get_object()], self.day)[0]

@@ -6,17 +6,13 @@ communes counted by computed level. What a user sees follows accounts.access: ap
 assessments for everyone, a province's unfinished work for its staff.
 """
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from accounts.access import access_for
 from communes.api import serializers as unit_serializers
 from communes.api import views as unit_views
-from core import answers
-from core.api import CountedRows, iso_date
-from core.renderers import Written, written
+from core.api import CountedRows, iso_date, kept_page
 from criteria.filters import CommuneYearFilterSet, DistrictYearFilterSet, ProvinceYearFilterSet
 from criteria.selectors import levels_by_unit, predecessors_with_results
 
@@ -327,13 +323,9 @@ class CommuneViewSet(unit_views.CommuneViewSet):
         return CommuneYearSerializer
 
     def list(self, request, *args, **kwargs):
-        """A page from the cache while nothing it reads has changed (core.answers): users who
-        see the same year's assessments share it; the whole address names it."""
-        parts = ("communes", request.build_absolute_uri(), access_for(request.user).sight)
-        seconds = settings.NTM_LIST_CACHE_SECONDS
-        return Response(answers.cached(parts, self._page, seconds, alias="lists"))
+        return kept_page("communes", request, access_for(request.user).sight, self._page)
 
-    def _page(self) -> Written:
+    def _page(self) -> dict:
         communes = self.filter_queryset(self.get_queryset())
         rows = CountedRows(communes.values(*commune_row_fields(communes)), communes)
-        return written(self.get_paginated_response(commune_rows(self.paginate_queryset(rows))).data)
+        return self.get_paginated_response(commune_rows(self.paginate_queryset(rows))).data
