@@ -227,13 +227,13 @@ class AssessmentViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        access = access_for(self.request.user)
-        visible = selectors.assessments_for_list().filter(visible_work(access))
-        if self.action == "retrieve":  # the detail's columns alone (selectors.DETAIL_COLUMNS)
-            return visible.select_related("edition").only(*selectors.DETAIL_COLUMNS)
+        visible = visible_work(access_for(self.request.user))
+        if self.action == "retrieve":
+            return selectors.assessments_for_detail().filter(visible)
+        listed = selectors.assessments_for_list().filter(visible)
         # The edition's number is shown, never its rules: a whole rule set of JSON that would
         # be decoded once per row (two thirds of a 500-row page's time).
-        return visible.select_related("edition").defer("edition__rules").order_by("pk")
+        return listed.select_related("edition").defer("edition__rules").order_by("pk")
 
     def filter_queryset(self, queryset):
         # A detail named by its id alone has nothing to filter: building the filter set for
@@ -257,12 +257,7 @@ class AssessmentViewSet(
 
     def _detail_data(self, assessment, result=None, fresh=None) -> dict:
         if fresh is None:
-            fresh = (
-                selectors.assessments_for_list()
-                .select_related("edition")
-                .defer("edition__rules")  # the kept rules come compiled (selectors.results_for)
-                .get(pk=assessment.pk)
-            )
+            fresh = selectors.assessments_for_detail().get(pk=assessment.pk)
         compiled = selectors.compiled_rules(fresh.criteria_set)  # with the editions in force
         in_force = compiled.in_force
         shown, entered = selectors.values_of(fresh)  # one read for the values and the scoring
