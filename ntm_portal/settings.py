@@ -185,7 +185,8 @@ NTM_STATS_CACHE_SECONDS = int(os.environ.get("NTM_STATS_CACHE_SECONDS", "86400")
 # memory, which drops the oldest third when full) and expire sooner.
 NTM_DETAIL_CACHE_SECONDS = int(os.environ.get("NTM_DETAIL_CACHE_SECONDS", "600"))
 NTM_DETAIL_CACHE_ENTRIES = int(os.environ.get("NTM_DETAIL_CACHE_ENTRIES", "500"))
-# And the pages of the assessments' and communes' lists (up to 250 KB each for 500 rows).
+# And the pages of the assessments', communes' and OCOP products' lists (core.api.kept_page;
+# up to 250 KB each for 500 rows).
 NTM_LIST_CACHE_SECONDS = int(os.environ.get("NTM_LIST_CACHE_SECONDS", "600"))
 NTM_LIST_CACHE_ENTRIES = int(os.environ.get("NTM_LIST_CACHE_ENTRIES", "50"))
 

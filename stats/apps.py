@@ -15,7 +15,7 @@ class StatsConfig(AppConfig):
         from stats import freshness
 
         # The version the cached answers are kept under (the statistics, an assessment's
-        # detail): the count of committed writes to the tables they read.
+        # detail, the lists' pages): the count of committed writes to the tables they read.
         answers.provide(freshness.version)
         # After every migrate, once the tables the triggers watch are there (and rebuilt).
         post_migrate.connect(

@@ -1,5 +1,5 @@
-"""Statistics and assessment details served from the cache, never stale: every write they
-read adds a row to a log in the same transaction, and a cached answer is keyed by the count of
+"""Statistics, assessment details and the lists' pages served from the cache, never stale:
+every write they read adds a row to a log in the same transaction, and a cached answer is keyed by the count of
 writes (core.answers, to which the stats app gives ``version``), so the next request after a
 commit misses the cache and builds its answer again.
 
@@ -33,8 +33,8 @@ from core import answers, triggers
 from stats.models import DataChange, DataVersion
 
 # The tables the cached answers read (stats.selectors and what they call; an assessment's
-# detail, criteria.api.views); a test for each reads their queries and fails on a table
-# missing here.
+# detail and the assessments', communes' and OCOP products' pages); a test for each reads
+# their queries and fails on a table missing here.
 TABLES = (
     "criteria_assessment",
     "criteria_criterionresult",
