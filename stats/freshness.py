@@ -1,7 +1,7 @@
 """Statistics, assessment details and the lists' pages served from the cache, never stale:
-every write they read adds a row to a log in the same transaction, and a cached answer is keyed by the count of
-writes (core.answers, to which the stats app gives ``version``), so the next request after a
-commit misses the cache and builds its answer again.
+every write they read adds a row to a log in the same transaction, and a cached answer is
+keyed by the count of writes (core.answers, to which the stats app gives ``version``), so the
+next request after a commit misses the cache and builds its answer again.
 
 The log (stats.models.DataChange) is written by database triggers, not by the services, so
 that no write path can forget it: the services' saves, the bulk paths (bulk_update, queryset
