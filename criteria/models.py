@@ -715,8 +715,14 @@ class WorkflowStep(models.Model):
 
 
 class AssessmentValue(models.Model):
+    # No index of its own: the unique (assessment, measure) below leads with it and serves every
+    # lookup by assessment; a second index only slowed a national import's half a million rows.
     assessment = models.ForeignKey(
-        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="values"
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
+        related_name="values",
+        db_index=False,
     )
     measure = models.ForeignKey(
         Measure, verbose_name=_("measure"), on_delete=models.PROTECT, related_name="+"
@@ -741,7 +747,9 @@ class AssessmentValue(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    # The history is read by assessment (selectors.value_history) and by row (the admin);
+    # never by measure or by who last saved: those columns are not indexed there.
+    history = HistoricalRecords(no_db_index=["measure", "updated_by"])
 
     class Meta:
         verbose_name = _("value")
@@ -913,6 +921,7 @@ class CriterionResult(models.Model):
         verbose_name=_("assessment"),
         on_delete=models.CASCADE,
         related_name="criterion_results",
+        db_index=False,  # the unique (assessment, criterion) below leads with it
     )
     criterion = models.ForeignKey(
         Criterion, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="+"
