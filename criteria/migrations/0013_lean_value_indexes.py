@@ -33,6 +33,24 @@ DROPPED = [
 ]
 
 
+def _history_key(name: str, to: str, verbose_name: str) -> migrations.AlterField:
+    """A key of the value history as simple_history declares it, without its index."""
+    return migrations.AlterField(
+        model_name="historicalassessmentvalue",
+        name=name,
+        field=models.ForeignKey(
+            blank=True,
+            db_constraint=False,
+            db_index=False,
+            null=True,
+            on_delete=django.db.models.deletion.DO_NOTHING,
+            related_name="+",
+            to=to,
+            verbose_name=verbose_name,
+        ),
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("criteria", "0012_rules_version"),
@@ -71,34 +89,8 @@ class Migration(migrations.Migration):
                         verbose_name="assessment",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="historicalassessmentvalue",
-                    name="measure",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="criteria.measure",
-                        verbose_name="measure",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="historicalassessmentvalue",
-                    name="updated_by",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="updated by",
-                    ),
-                ),
+                _history_key("measure", "criteria.measure", "measure"),
+                _history_key("updated_by", settings.AUTH_USER_MODEL, "updated by"),
             ],
         )
     ]
