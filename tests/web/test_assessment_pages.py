@@ -76,8 +76,9 @@ def as_user(client, user):
 def _form_data(response) -> dict:
     """The entry form's fields as the browser would send them back unchanged."""
     body = response.content.decode()
+    # An input with nothing in it has no value attribute, and is sent empty.
     data = dict(
-        re.findall(r'<input type="(?:text|url|hidden)" name="([^"]+)" value="([^"]*)"', body)
+        re.findall(r'<input type="(?:text|url|hidden)" name="([^"]+)"(?: value="([^"]*)")?', body)
     )
     data.update(
         {
@@ -532,6 +533,45 @@ def test_a_stale_save_is_refused_shows_what_changed_and_keeps_the_typing(client,
     again = client.post(PAGE, _form_data(response))
     assert again.status_code == 302
     assert AssessmentValue.objects.get(assessment=draft, measure__code="income").number == 52
+
+
+def test_saving_again_after_a_stale_save_keeps_what_the_other_person_saved(client, cast, draft):
+    """Two people open the page; one saves the income; the other changed only the irrigation:
+    refused, their page shows the income saved by the first, and saving again writes only the
+    irrigation."""
+    save_values(assessment=draft, values={"income": 50, "irrigation": 70}, version=1)
+    as_user(client, cast.officer_74)
+    seen = _form_data(client.get(PAGE))
+    assert (seen["income"], seen["initial-income"]) == ("50", "50")  # what the page showed
+    save_values(assessment=draft, values={"income": 61}, version=2, user=cast.approver_74)
+
+    response = client.post(PAGE, seen | {"irrigation": "90"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert '<tr data-measure="irrigation">' in body
+    assert '<tr data-measure="income">' not in body  # not this person's change
+    shown = _form_data(response)
+    assert (shown["income"], shown["irrigation"], shown["version"]) == ("61", "90", "3")
+
+    assert client.post(PAGE, shown).status_code == 302
+    stored = dict(
+        AssessmentValue.objects.filter(assessment=draft).values_list("measure__code", "number")
+    )
+    assert (stored["income"], stored["irrigation"]) == (61, 90)
+    draft.refresh_from_db()
+    assert draft.version == 4
+
+
+def test_a_change_is_counted_from_what_the_page_showed(client, cast, draft):
+    """The page sends back what it showed: a value typed back to what it showed is no change,
+    even where someone else has saved another value since (their save is not undone)."""
+    save_values(assessment=draft, values={"income": 50}, version=1)
+    as_user(client, cast.officer_74)
+    seen = _form_data(client.get(PAGE))
+    save_values(assessment=draft, values={"income": 61}, version=2, user=cast.approver_74)
+    response = client.post(PAGE, seen, follow=True)
+    assert "Không có thay đổi nào để lưu." in text(response)
+    assert AssessmentValue.objects.get(assessment=draft, measure__code="income").number == 61
 
 
 def test_submitted_and_approved_assessments_are_read_only(client, cast, draft):

@@ -112,6 +112,14 @@ def _value_field(measure: Measure) -> forms.Field:
     return NumberField(required=False, max_length=30, widget=forms.TextInput(attrs=attrs))
 
 
+INITIAL = "initial-"  # the prefix of what the page showed, sent back (BoundField.html_initial_name)
+
+
+def _sent(value) -> str:
+    """An initial value as its hidden input sends it back."""
+    return str(value)
+
+
 def _stored_initial(measure: Measure, stored: dict) -> dict:
     row = stored.get(measure.code) or {}
     value = row.get("value")
@@ -158,11 +166,18 @@ class ValuesForm(forms.Form):
         initial = {"version": version}
         for measure in measures:
             initial |= _stored_initial(measure, stored)
-        if data is not None and data.get(CONFIRM_CARRIED):
-            # "Confirm every value carried forward": as if each one's box were ticked.
+        if data is not None:
             data = data.copy()
-            for code in carried:
-                data[f"{code}__confirm"] = "on"
+            # What the page showed is sent back beside each input (show_hidden_initial): a
+            # change is a difference from it, so that after someone else's save only this
+            # person's own changes count. Sent without it, the values stored now stand in.
+            for name, value in initial.items():
+                if name != "version":
+                    data.setdefault(f"{INITIAL}{name}", _sent(value))
+            if data.get(CONFIRM_CARRIED):
+                # "Confirm every value carried forward": as if each one's box were ticked.
+                for code in carried:
+                    data[f"{code}__confirm"] = "on"
         super().__init__(data, initial=initial)
         self.measures = measures
         self.stored = stored
@@ -171,22 +186,26 @@ class ValuesForm(forms.Form):
             code = measure.code
             self.fields[code] = _value_field(measure)
             self.fields[code].widget.attrs["id"] = f"id_{code}"
+            self.fields[code].show_hidden_initial = True
             if code in carried:
                 # Ticked, the value counts as changed: saving it as it stands confirms it.
                 self.fields[f"{code}__confirm"] = forms.BooleanField(
                     required=False, label=_("Confirm last year's value")
                 )
             if measure.allows_not_applicable:
-                na = forms.BooleanField(required=False, label=_("Not applicable"))
+                na = forms.BooleanField(
+                    required=False, label=_("Not applicable"), show_hidden_initial=True
+                )
                 na.widget.attrs["data-na-for"] = f"id_{code}"
                 self.fields[f"{code}__na"] = na
             self.fields[f"{code}__note"] = forms.CharField(
-                label=_("Note"), required=False, widget=forms.TextInput()
+                label=_("Note"), required=False, widget=forms.TextInput(), show_hidden_initial=True
             )
             self.fields[f"{code}__evidence"] = forms.CharField(
                 label=_("Evidence link"),
                 required=False,
                 widget=forms.URLInput(attrs={"placeholder": "https://"}),
+                show_hidden_initial=True,
             )
 
     def _names(self, measure: Measure) -> list[str]:
@@ -255,10 +274,24 @@ class ValuesForm(forms.Form):
 
 
 def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
-    """The same typing over the values stored now: saving it again replaces them (the person
-    has seen what changed); its changed measures are the differences."""
+    """The person's own changes (from the page they loaded) over the values stored now, after
+    someone else saved first: a measure they did not change shows what is stored now and is
+    not saved again; one they changed keeps their typing, and saving again puts it over what
+    is stored now (they have seen both). Its changed measures are the differences left."""
+    own = {measure.code for measure in form.changed_measures()}
     data = form.data.copy()
     data["version"] = str(version)
+    for measure in form.measures:
+        for name, value in _stored_initial(measure, stored).items():
+            data[f"{INITIAL}{name}"] = _sent(value)  # the page now shows what is stored now
+            if measure.code in own:
+                continue
+            if value is True:
+                data[name] = "on"
+            elif value is False:
+                data.pop(name, None)  # an unticked box is not sent
+            else:
+                data[name] = value
     rebased_form = ValuesForm(
         data, measures=form.measures, stored=stored, version=version, carried=form.carried
     )

@@ -136,8 +136,9 @@ def _save_values(request, assessment):
 
 
 def _stale(request, assessment, form, error):
-    """Someone saved first: show what they stored against what this person typed, and keep the
-    typing in the form (now over the current version, so saving again replaces theirs)."""
+    """Someone saved first: show what they stored against what this person changed, and keep
+    those changes in the form, now over the current version (forms.rebased): saving again puts
+    them over the other save, and leaves what this person did not change as the other saved it."""
     page = assessments_vm.assessment_page(
         selectors.assessment_for(assessment.commune, assessment.year)
     )
