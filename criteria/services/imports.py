@@ -28,7 +28,7 @@ import codecs
 import csv
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
@@ -119,6 +119,7 @@ class CommuneChange:
     values_created: int
     values_changed: int
     values_cleared: int
+    version: int | None = None  # the assessment's version as the import found it (None: none)
 
 
 CREATED, CHANGED, UNCHANGED = "created", "changed", "unchanged"
@@ -230,6 +231,7 @@ def import_values(
     status: str = DRAFT,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    seen: Mapping[tuple[str, int], int | None] | None = None,
 ) -> ImportReport:
     """Import ``file`` (a binary file object: the long CSV, or the Excel template filled in)
     as ``user`` (None: the operator at the server's terminal, with national scope). Returns
@@ -240,11 +242,16 @@ def import_values(
     a dry run) written, inside the one transaction; an error anywhere rolls back everything
     written before it, and the rest of the file is still checked so that every error is
     reported. What stays in memory is bounded by the communes and years of the file, not by
-    its rows."""
+    its rows.
+
+    ``seen``: what a preview (a dry run of the same file) found, each commune-year's
+    assessment version by (commune code, year) (CommuneChange.version, None: no assessment):
+    an assessment saved, or created, since is an error, and nothing is written, so that what
+    is confirmed is what was previewed."""
     access = import_access(user, status)
     report = ImportReport(dry_run=dry_run, status=status)
     with transaction.atomic():
-        plan = _Plan(access, report, user, status, writing=not dry_run)
+        plan = _Plan(access, report, user, status, writing=not dry_run, seen=seen)
         for chunk in _chunks(_records(file, report), ROWS_PER_CHUNK):
             plan.add(chunk)
             if progress:
@@ -447,9 +454,12 @@ class _Plan:
     the communes by code and each commune-year (_Target) are loaded once each and kept; the
     stored values only for the chunk at hand."""
 
-    def __init__(self, access: Access, report: ImportReport, user, status: str, writing: bool):
+    def __init__(
+        self, access: Access, report: ImportReport, user, status: str, writing: bool, seen=None
+    ):
         self.access, self.report, self.user, self.status = access, report, user, status
         self.writing = writing  # False in a dry run, and once an error is found
+        self.seen_versions = seen  # what a preview found (import_values), or None
         self.years: dict[int, _YearRules] = {}
         self.maps: dict[int, str | None] = {}
         self.communes: dict[str, list[Commune]] = {}  # by code: a unit of each map
@@ -747,7 +757,24 @@ class _Plan:
                 if _needs_submit(target) and not target.first_change:
                     target.first_change = target.first_row
                     self._refuse_if_closed(target, target.first_row)
+        if self.seen_versions is not None:
+            self._refuse_if_moved(targets)
         self._count(targets)
+
+    def _refuse_if_moved(self, targets: list[_Target]) -> None:
+        """An error for each commune-year whose assessment is not as the preview found it:
+        saved since (another version), or created since."""
+        for target in sorted(targets, key=lambda t: t.first_row):
+            key = (target.commune.code, target.year)
+            now = target.assessment.version if target.assessment is not None else None
+            if key in self.seen_versions and self.seen_versions[key] == now:
+                continue
+            message = _(
+                "%(commune)s's assessment of %(year)d was saved by someone else after the "
+                "preview: nothing was imported. Check the file again to see what it would "
+                "change now."
+            ) % {"commune": target.commune.name, "year": target.year}
+            self.report.add_error(target.first_row, "commune_code", target.commune.code, message)
 
     def _count(self, targets: list[_Target]) -> None:
         report = self.report
@@ -823,6 +850,7 @@ def _commune_change(target: _Target, outcome: str, approving: bool) -> CommuneCh
         values_created=counts.get("values_created", 0),
         values_changed=counts.get("values_changed", 0),
         values_cleared=counts.get("values_cleared", 0),
+        version=target.assessment.version if target.assessment is not None else None,
     )
 
 

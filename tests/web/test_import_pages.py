@@ -62,9 +62,11 @@ def _preview_rows(response) -> dict[str, str]:
     return {code: " ".join(re.sub(r"<[^>]+>", " ", row).split()) for code, row in found}
 
 
-def _pending(media) -> list[str]:
+def _pending(media, *, beside: bool = False) -> list[str]:
+    """The files kept for confirmation (``beside``: with what each check found)."""
     root = media / "imports" / "pending"
-    return [name for _d, _s, names in os.walk(root) for name in names] if root.exists() else []
+    names = [name for _d, _s, names in os.walk(root) for name in names] if root.exists() else []
+    return [name for name in names if beside or not name.endswith(".seen.json")]
 
 
 def test_the_preview_writes_nothing_and_lists_each_commune(
@@ -97,7 +99,7 @@ def test_confirming_applies_the_file_and_links_to_the_overview(
     page = text(response)
     assert "Imported: 2 assessment(s) created and 0 changed; 4 value(s) created" in page
     assert 'href="/?year=2023"' in response.content.decode()
-    assert _pending(media) == []  # the file is forgotten once applied
+    assert _pending(media, beside=True) == []  # the file is forgotten once applied
     again = client.post(CONFIRM, {"token": token})  # the same confirmation twice
     assert "no longer kept" in text(again)
 
@@ -212,6 +214,51 @@ def test_confirm_checks_again_and_writes_nothing_if_the_data_moved_on(
     response = client.post(CONFIRM, {"token": token})
     assert _snapshot() == before
     assert "The file was refused" in text(response)
+
+
+def test_confirm_writes_nothing_if_an_assessment_was_saved_after_the_preview(
+    client, cast, bach_dang, neighbour
+):
+    """The preview said what the file would change; someone saves the commune's values before
+    the confirmation: confirming would overwrite a save the preview did not show."""
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 30}, version=1)
+    client = as_user(client, cast.officer_74)
+    token = _token(_check(client, _csv(_good(neighbour))))
+    save_values(assessment=assessment, values={"income": 40}, version=2, user=cast.approver_74)
+    before = _snapshot()
+    response = client.post(CONFIRM, {"token": token})
+    assert response.status_code == 400
+    assert _snapshot() == before
+    page = text(response)
+    assert "Xã Bạch Đằng's assessment of 2023 was saved by someone else after the preview" in page
+    assert neighbour.name not in page.split("was saved by someone else")[0]  # only the one moved
+    assert AssessmentValue.objects.get(assessment=assessment, measure__code="income").number == 40
+
+
+def test_confirm_writes_nothing_if_an_assessment_was_created_after_the_preview(
+    client, cast, bach_dang, neighbour
+):
+    client = as_user(client, cast.officer_74)
+    token = _token(_check(client, _csv(_good(neighbour))))  # both to be created
+    create_assessment(commune=neighbour, year=2023, user=cast.approver_74)
+    before = _snapshot()
+    response = client.post(CONFIRM, {"token": token})
+    assert _snapshot() == before
+    assert f"{neighbour.name}'s assessment of 2023 was saved by someone else" in text(response)
+    assert not Assessment.objects.filter(commune=bach_dang, year=2023).exists()
+
+
+def test_confirming_what_was_previewed_after_an_unrelated_save_applies_it(
+    client, cast, bach_dang, neighbour, small_set
+):
+    """A save elsewhere in the province is no reason to refuse."""
+    client = as_user(client, cast.officer_74)
+    token = _token(_check(client, _csv(_good(neighbour))))
+    other = bach_dang.province.communes.rural(2023).exclude(pk__in=[bach_dang.pk, neighbour.pk])
+    create_assessment(commune=other.order_by("code")[0], year=2023)
+    assert client.post(CONFIRM, {"token": token}).status_code == 302
+    assert Assessment.objects.filter(commune=bach_dang, year=2023).exists()
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,13 @@
 confirmation of a checked file, and the Excel template to download.
 
 Between the check and the confirmation the file stays on the server: the upload is kept in
-the default storage under the uploader's id and a random token, and the confirmation names
-only the token. Another user's token, or one older than an hour, finds nothing. What the
-file holds and who may import it is the import service's to judge, not these forms'."""
+the default storage under the uploader's id and a random token, beside what the check found
+(each commune-year's assessment version: the confirmation imports only if none has moved),
+and the confirmation names only the token. Another user's token, or one older than an hour,
+finds nothing. What the file holds and who may import it is the import service's to judge,
+not these forms'."""
 
+import json
 import re
 import secrets
 from datetime import timedelta
@@ -18,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import tables
-from criteria.services.imports import APPROVED, DRAFT, import_access
+from criteria.services.imports import APPROVED, DRAFT, CommuneChange, import_access
 
 PENDING = "imports/pending"
+SEEN = ".seen.json"  # beside a kept file: what its check found
 KEPT_FOR = timedelta(hours=1)
 EXTENSIONS = (".csv", ".xlsx")
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -62,8 +66,9 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
 
-    def keep(self, user) -> str:
-        """Store the upload for ``user`` until confirmed; returns its token."""
+    def keep(self, user, communes: list[CommuneChange]) -> str:
+        """Store the upload for ``user`` until confirmed, with the versions its check found
+        (``communes``, the report's); returns its token."""
         forget_expired()
         upload = self.cleaned_data["file"]
         token = secrets.token_urlsafe(24)
@@ -71,6 +76,8 @@ class UploadForm(forms.Form):
         name = f"{_folder(user)}/{token}.{self.cleaned_data['status']}.{extension}"
         upload.seek(0)
         default_storage.save(name, ContentFile(upload.read()))
+        seen = [[c.commune_code, c.year, c.version] for c in communes]
+        default_storage.save(name + SEEN, ContentFile(json.dumps(seen).encode()))
         return token
 
 
@@ -106,8 +113,19 @@ def _find(user, token: str) -> str | None:
         _dirs, names = default_storage.listdir(_folder(user))
     except FileNotFoundError:
         return None
-    found = [name for name in names if name.startswith(token + ".")]
+    found = [name for name in names if name.startswith(token + ".") and not name.endswith(SEEN)]
     return f"{_folder(user)}/{found[0]}" if found else None
+
+
+def seen_versions(name: str) -> dict[tuple[str, int], int | None]:
+    """What the check of the kept file ``name`` found: each commune-year's assessment
+    version (import_values' ``seen``); nothing kept (an upload kept before the versions
+    were): every commune-year counts as moved, and the file is checked again."""
+    try:
+        with default_storage.open(name + SEEN, "rb") as file:
+            return {(code, year): version for code, year, version in json.load(file)}
+    except FileNotFoundError:
+        return {}
 
 
 def _expired(name: str) -> bool:
@@ -119,6 +137,7 @@ def _expired(name: str) -> bool:
 
 def forget(name: str) -> None:
     default_storage.delete(name)
+    default_storage.delete(name + SEEN)
 
 
 def forget_expired() -> None:

@@ -48,7 +48,8 @@ def import_page(request):
     except (PermissionDenied, *REFUSALS) as error:
         upload.add_error(None, _messages(error))
         return _render(request, upload, status=400)
-    confirm = forms.ConfirmForm(initial={"token": upload.keep(request.user)}, user=request.user)
+    token = upload.keep(request.user, report.communes)
+    confirm = forms.ConfirmForm(initial={"token": token}, user=request.user)
     return _render(request, upload, preview=vm.preview(report), confirm=confirm)
 
 
@@ -63,7 +64,12 @@ def import_confirm(request):
     name = confirm.cleaned_data["token"]
     try:
         with default_storage.open(name, "rb") as file:
-            report = import_values(file=file, user=request.user, status=confirm.status)
+            report = import_values(
+                file=file,
+                user=request.user,
+                status=confirm.status,
+                seen=forms.seen_versions(name),  # as previewed, or nothing is written
+            )
     except ImportRefused as refused:
         refusal = vm.refusal(str(refused), refused.report)
         return _render(request, _upload_form(request), refusal=refusal, status=400)
