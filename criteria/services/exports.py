@@ -10,7 +10,7 @@ change measure may be negative) and must stay one to round-trip; "1"/"0" for yes
 """
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -77,12 +77,25 @@ def value_rows(
         yield [code, str(year), measure, value_text(number, flag, na), neutralise(note)]
 
 
+def _row_writer(out) -> Callable[[list[str]], object]:
+    """csv.writer's writerow, lines ending in a line feed; a row with a carriage return in a
+    cell (a note typed so) has every cell quoted, since csv quotes only the characters of its
+    line ending, and the CR left bare would end the line when the file is read back."""
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def write(row: list[str]):
+        return (quoted if any("\r" in cell for cell in row) else plain).writerow(row)
+
+    return write
+
+
 def write_values_csv(out, **filters) -> int:
     """value_rows written to the text stream ``out``; returns how many values."""
-    writer = csv.writer(out, lineterminator="\n")
+    write = _row_writer(out)
     count = -1
     for count, row in enumerate(value_rows(**filters)):  # noqa: B007 (the count is used after)
-        writer.writerow(row)
+        write(row)
     return count
 
 
@@ -96,8 +109,8 @@ class Echo:
 
 def csv_lines(**filters) -> Iterator[str]:
     """value_rows as CSV lines, for a streaming response."""
-    writer = csv.writer(Echo(), lineterminator="\n")
-    return (writer.writerow(row) for row in value_rows(**filters))
+    write = _row_writer(Echo())
+    return (write(row) for row in value_rows(**filters))
 
 
 # --- the Excel template -------------------------------------------------------------------------

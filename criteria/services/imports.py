@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import connections, router, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -47,6 +48,7 @@ from core import files, imports
 from core.imports import ErrorReport
 from core.imports import RowError as RowError  # the pages name the errors of this import
 from core.tables import _cell_text
+from core.text import clean_text
 from criteria import selectors
 from criteria.models import (
     Assessment,
@@ -67,7 +69,6 @@ from criteria.services.closures import refuse_if_closed
 from criteria.services.errors import YearClosedError
 from criteria.services.exports import (
     COLUMNS,
-    FIRST_DATA_ROW,
     FIXED,
     NOTE_SUFFIX,
     VALUES_SHEET,
@@ -294,8 +295,11 @@ def _records(file, report: ImportReport) -> Iterator[_Row]:
 def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
     """The CSV's data rows; a header, encoding or layout problem is an error in the report
     (and ends the reading where the file cannot be read on)."""
-    # Line by line (a Django upload, an open file), decoded as it goes: never the whole file.
-    reader = csv.reader(codecs.iterdecode(iter(file), "utf-8-sig"))
+    # Line by line, decoded as it goes: never the whole file. Lines split as Django's File
+    # splits an upload (at LF, CRLF or a lone CR), whoever opened the file: the command, the
+    # API and the page read the same file the same way.
+    lines = file if isinstance(file, File) else File(file)
+    reader = csv.reader(codecs.iterdecode(iter(lines), "utf-8-sig"))
     number = 1
     try:
         header = [name.strip().casefold() for name in next(reader, [])]
@@ -343,19 +347,55 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
             max_total_bytes=files.ZIP_MAX_UNPACKED_BYTES,
             max_ratio=files.ZIP_MAX_RATIO,
         )
-        book = load_workbook(file, read_only=True, data_only=True)
-        sheet = book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        columns = _template_columns([_cell_text(cell).strip() for cell in next(rows, ())])
-        number = 2
-        next(rows, None)  # the Vietnamese names
-        for number, cells in enumerate(rows, start=FIRST_DATA_ROW):
-            yield from _template_row(number, [_cell_text(cell).strip() for cell in cells], columns)
-            report.rows = number - FIRST_DATA_ROW + 1
+        # Read twice, in step: the values as last computed, and the cells as written, which
+        # tell a formula with no computed value (a file written by a program, not saved by a
+        # spreadsheet) from an empty cell: read as empty, it would clear the stored value.
+        rows, written = (_values_sheet(file, computed) for computed in (True, False))
+        header = next(rows, ())
+        next(written, None)
+        columns = _template_columns([_cell_text(cell).strip() for cell in header])
+        for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
+            texts = [_cell_text(cell).strip() for cell in cells]
+            if number == 2 and not _looks_like_data(texts, columns):
+                continue  # the Vietnamese names (a file may have lost that row)
+            texts = _without_uncomputed(number, texts, cells, as_written, report)
+            yield from _template_row(number, texts, columns)
+            report.rows += any(texts)
     except ValidationError as error:
         report.add_error(number, "", name, " ".join(error.messages))
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file, as core.tables)
         report.add_error(number, "", name, _("The file is not a readable .xlsx workbook."))
+
+
+def _values_sheet(file, computed: bool) -> Iterator[tuple]:
+    """The rows of the template's values sheet (or the first), as computed or as written."""
+    book = load_workbook(file, read_only=True, data_only=computed)
+    sheet = book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
+    return sheet.iter_rows(values_only=True)
+
+
+def _looks_like_data(texts: list[str], columns: "_TemplateColumns") -> bool:
+    """Whether row 2 holds a commune's values (a code in its commune column) rather than the
+    template's names of the columns."""
+    code = texts[columns.code] if columns.code < len(texts) else ""
+    return code.isascii() and code.isdigit()
+
+
+UNCOMPUTED = ""  # what a formula with no computed value is read as: nothing
+
+
+def _without_uncomputed(number, texts, cells, as_written, report: "ImportReport") -> list[str]:
+    """The row's cells, each formula with no computed value an error in the report (and read
+    as nothing, the file being refused)."""
+    for index, (cell, written) in enumerate(zip(cells, as_written, strict=False)):
+        if cell is None and isinstance(written, str) and written.startswith("="):
+            message = _(
+                "The cell holds a formula with no computed value: type the value itself, or "
+                "open and save the file in a spreadsheet program so that it is computed."
+            )
+            report.add_error(number, get_column_letter(index + 1), written, message)
+            texts[index] = UNCOMPUTED
+    return texts
 
 
 @dataclass(frozen=True)
@@ -377,9 +417,18 @@ def _template_columns(header: list[str]) -> _TemplateColumns:
         return f"{get_column_letter(index + 1)} ({header[index]})"
 
     measures = []
+    first: dict[str, int] = {}
     for index, code in enumerate(header):
         if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
             continue
+        if code in first:
+            message = _("Columns %(a)s and %(b)s both name %(code)s: keep one.") % {
+                "a": get_column_letter(first[code] + 1),
+                "b": get_column_letter(index + 1),
+                "code": code,
+            }
+            raise ValidationError(message)
+        first[code] = index
         note = place.get(code + NOTE_SUFFIX)
         labels = {"commune_code": label(place["commune_code"]), "year": label(place["year"])}
         labels |= {"measure_code": label(index), "value": label(index)}
@@ -433,8 +482,25 @@ def _not_a_flag(raw: str) -> bool:
     return False
 
 
+def _note_at_fault(row: _Row, note: str) -> bool:
+    """Whether a refused cell's fault is in the row's note (text that cannot be stored, or
+    none where "not applicable" needs one), so that the report points at the note's cell."""
+    if row.note is None:
+        return False  # the file has no note for it: the value is at fault
+    if not note:
+        return "not_applicable" in _payload(row.value, "")
+    try:
+        clean_text(note)
+    except ValidationError:
+        return True
+    return False
+
+
 def _year(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+    """A year written as four digits (0000 is none: no calendar has it)."""
+    if text.isascii() and text.isdigit() and len(text) == 4 and text != "0000":
+        return int(text)
+    return None
 
 
 # --- checking -----------------------------------------------------------------------------------
@@ -613,7 +679,10 @@ class _Plan:
             note = self._note(row, target, measure)
         value = self._parse(measure, row.value, note)
         if value.__class__ is str:
-            self._error(row, "value", row.value, value)
+            if _note_at_fault(row, note):
+                self._error(row, "note", row.note, value)
+            else:
+                self._error(row, "value", row.value, value)
             return
         if commune is not None and self._first_time(row, year, commune, target, measure) and target:
             if not target.first_row:

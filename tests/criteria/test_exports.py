@@ -14,7 +14,14 @@ from communes.models import Commune
 from criteria.loading import load_all
 from criteria.models import AssessmentValue, CriteriaSet, Measure
 from criteria.services import create_assessment, move, save_values
-from criteria.services.exports import COLUMNS, neutralise, restore, value_rows, write_template
+from criteria.services.exports import (
+    COLUMNS,
+    neutralise,
+    restore,
+    value_rows,
+    write_template,
+    write_values_csv,
+)
 from criteria.services.imports import ImportRefused, import_values
 from tests.criteria.builders import measure
 from tests.criteria.test_imports import _snapshot
@@ -261,3 +268,83 @@ def test_the_real_sets_round_trip_through_both_formats(cast, code):
     report = import_values(file=_saved(book), user=cast.national)
     assert report.values_changed == report.values_created == report.values_cleared == 0
     assert _snapshot() == before
+
+
+def test_a_note_with_a_carriage_return_survives_export_and_import(small_set, bach_dang, cast):
+    """csv quotes only the characters of its line ending: a CR left bare in a note ended the
+    line when the exported file was read back."""
+    _assess(bach_dang, {"income": {"value": 50, "note": "dòng 1\rdòng 2"}, "plan": True})
+    text = io.StringIO()
+    access = access_for(cast.officer_74)
+    write_values_csv(text, province=bach_dang.province, year=2023, access=access)
+    assert '"25930","2023","income","50","dòng 1\rdòng 2"\n' in text.getvalue()
+    before = _snapshot()
+    report = import_values(file=io.BytesIO(text.getvalue().encode()), user=cast.officer_74)
+    assert (report.values_unchanged, report.values_changed) == (2, 0)
+    assert _snapshot() == before
+
+
+def test_a_file_of_lone_carriage_returns_is_read_as_an_upload_is(small_set, bach_dang, cast):
+    """The command opens the file itself; the page and the API get Django's upload, which
+    splits lines at a lone CR too: both read the same rows."""
+    body = "commune_code,year,measure_code,value,note\r25930,2023,income,50,\r25930,2023,plan,1,\r"
+    report = import_values(file=io.BytesIO(body.encode()), user=cast.officer_74, dry_run=True)
+    assert (report.rows, report.values_created, report.error_count) == (2, 2, 0)
+
+
+def _year_error(year: str, cast):
+    body = f"commune_code,year,measure_code,value,note\n25930,{year},income,50,\n"
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=io.BytesIO(body.encode()), user=cast.national)
+    [error] = refused.value.report.errors
+    return error.row, error.column, error.value, error.message
+
+
+def test_the_year_0000_is_an_error_not_a_crash(small_set, bach_dang, cast):
+    assert _year_error("0000", cast) == (2, "year", "0000", "Write the year as four digits.")
+    assert _year_error("0001", cast)[3] == "No criteria set is in force in 1."
+
+
+def _template_refused(book, cast) -> list:
+    before = _snapshot()
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=_saved(book), user=cast.officer_74)
+    assert _snapshot() == before
+    return [(e.row, e.column, e.value, e.message) for e in refused.value.report.errors]
+
+
+def test_a_formula_with_no_computed_value_is_an_error_not_a_cleared_value(
+    small_set, bach_dang, cast
+):
+    """A workbook written by a program keeps a formula without its result: read for its value
+    alone, the cell looked empty, and the import cleared the stored value."""
+    _assess(bach_dang, {"income": 50, "irrigation": 80})
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    number = _row_of(sheet, "25930")
+    sheet[f"F{number}"] = "=50+49"
+    [(row, column, value, message)] = _template_refused(book, cast)
+    assert (row, column, value) == (number, "F", "=50+49")
+    assert message.startswith("The cell holds a formula with no computed value")
+    assert AssessmentValue.objects.get(measure__code="income").number == 50
+
+
+def test_a_template_without_its_row_of_names_loses_no_commune(small_set, bach_dang, cast):
+    """Row 2 names the columns in Vietnamese; a file that lost it starts its communes there,
+    and the first is read, not skipped."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    first = sheet["A3"].value
+    sheet["F3"] = 61
+    sheet.delete_rows(2)
+    report = import_values(file=_saved(book), user=cast.officer_74, dry_run=True)
+    assert report.values_created == 1
+    assert [c.commune_code for c in report.communes if c.values_created] == [first]
+
+
+def test_a_measure_named_by_two_columns_is_one_error_on_the_first_row(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet.cell(row=1, column=sheet.max_column + 1, value="income")
+    [(row, _column, _value, message)] = _template_refused(book, cast)
+    assert row == 1 and "both name income" in message

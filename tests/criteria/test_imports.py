@@ -132,7 +132,7 @@ def test_every_error_is_listed_and_nothing_is_written(small_set, bach_dang, cast
         (6, "value"),
         (7, "value"),
         (8, "value"),
-        (9, "value"),
+        (9, "note"),  # not applicable needs a note: at the note
         (11, "measure_code"),
         (12, "year"),
         (13, ""),
@@ -260,10 +260,10 @@ def test_hostile_cells_are_errors_not_crashes(small_set, bach_dang, cast):
     assert [(row, column) for row, column, _v, _m in errors] == [
         (2, "commune_code"),
         (3, "commune_code"),
-        (4, "value"),
+        (4, "note"),  # the note's fault, at the note
         (5, "value"),
         (6, "value"),
-        (8, "value"),
+        (8, "note"),
     ]
     assert "null character" in errors[2][3] and "at most 2000 characters" in errors[5][3]
 

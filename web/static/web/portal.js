@@ -57,9 +57,10 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     if (links.length) reach(links[0]);
   }
-  // Warn before leaving a form with unsaved typing.
+  // Warn before leaving a form with unsaved typing: typed here, or typed before and sent back
+  // unsaved (a refused or stale save shows it again, data-warn-unsaved="kept").
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
-    var dirty = false;
+    var dirty = form.dataset.warnUnsaved === "kept";
     // Only the form's own fields count: a file chosen for another form (the evidence uploads
     // sit inside the entry form through their form attribute) is not unsaved typing.
     form.addEventListener("input", function (event) {
