@@ -134,3 +134,41 @@ def test_an_approver_approves_several_then_closes_the_year_after_confirming(
     page.click("#confirm-close")
     expect(page.locator("#closure-2023")).to_contain_text("Đã khóa sổ")
     assert YearClosure.objects.get().note == "Hết hạn báo cáo"
+
+
+def test_on_a_phone_the_save_bar_never_hides_the_field_in_focus(page, binh_duong):
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 560})  # the page runs well below it
+    page.goto(ASSESSMENT)
+    assert page.locator("#savebar").bounding_box()["height"] < 560 * 0.25
+    page.locator("#id_income").focus()
+    scrolled = 0
+    for _ in range(40):  # through the page's inputs, as a keyboard goes
+        page.keyboard.press("Tab")
+        name, bottom, inside = page.evaluate(
+            "() => { const e = document.activeElement, r = e.getBoundingClientRect();"
+            " return [e.id || e.name || e.tagName, r.bottom,"
+            " !!document.getElementById('savebar').contains(e)]; }"
+        )
+        if inside:
+            break  # the bar's own buttons: the end of the form
+        top = page.locator("#savebar").bounding_box()["y"]
+        assert bottom <= top + 1, f"{name} is under the save bar"
+        scrolled += page.evaluate("window.scrollY") > 0
+    assert scrolled  # the check ran where the page had to scroll
+
+
+def test_typing_sent_back_unsaved_still_warns_before_leaving(page, binh_duong):
+    """A refused save shows the typing again, unsaved: leaving asks first."""
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    page.fill("#id_income", "abc")
+    page.click("#save")
+    expect(page.locator("#errors")).to_be_visible()
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.locator("a[href='/']").first.click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]

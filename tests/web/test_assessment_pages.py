@@ -472,6 +472,10 @@ def test_bad_values_are_refused_at_their_fields_and_nothing_is_saved(client, cas
     assert "Hãy ghi rõ lý do chỉ tiêu không áp dụng (bắt buộc có ghi chú)." in page
     assert "Đường dẫn minh chứng phải là địa chỉ web (http:// hoặc https://)." in page
     assert 'name="income" value="abc"' in response.content.decode()  # the typing is kept
+    # "Not applicable" without a note: the note is what to fix (the value's input is disabled).
+    links = re.findall(r'<li data-field="([^"]+)"><a href="#([^"]+)"', response.content.decode())
+    assert ("crafts__note", "id_crafts__note") in links
+    assert all(field != "crafts" for field, _anchor in links)
     draft.refresh_from_db()
     assert draft.version == 1 and not AssessmentValue.objects.filter(assessment=draft).exists()
 

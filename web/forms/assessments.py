@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import Access
 from communes.models import Province
 from core.formatting import format_number, localized
+from core.forms import add_service_errors
 from core.text import MAX_TEXT
 from criteria import scoring, selectors
 from criteria.models import Assessment, Measure
@@ -222,6 +223,16 @@ class ValuesForm(forms.Form):
             "note": self[f"{code}__note"],
             "evidence": self[f"{code}__evidence"],
         }
+
+    def add_service_errors(self, error) -> None:
+        """The service's errors at their inputs (core.forms.add_service_errors), except that
+        "not applicable" without a note is the note's to fix: shown at the note, since the
+        value's input is disabled while the box is ticked."""
+        add_service_errors(self, error)
+        for measure in self.measures:
+            code, note = measure.code, f"{measure.code}__note"
+            if code in self.errors and self.data.get(f"{code}__na") and not self.data.get(note):
+                self.add_error(note, list(self.errors.pop(code)))
 
     def error_links(self) -> list["ErrorLink"]:
         """Each field in error, in the order the page shows them, with the id of its input:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import access_for
-from core.forms import add_service_errors, error_text
+from core.forms import error_text
 from criteria import selectors, services
 from criteria.services import workflow
 from web import scope
@@ -121,7 +121,7 @@ def _save_values(request, assessment):
             user=request.user,
         )
     except ValidationError as error:
-        add_service_errors(form, error)
+        form.add_service_errors(error)
         page = assessments_vm.assessment_page(assessment, entry.levels)
         return render_assessment(request, page, form, status=400)
     except services.StaleVersionError as error:

@@ -57,6 +57,14 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     if (links.length) reach(links[0]);
   }
+  // The sticky save bar covers the bottom of the page: what takes the focus (Tab, the links to
+  // an error) is scrolled into the part above it, whatever its height on this screen.
+  var savebar = document.getElementById("savebar");
+  if (savebar && window.ResizeObserver) {
+    new ResizeObserver(function () {
+      document.documentElement.style.scrollPaddingBottom = savebar.offsetHeight + 16 + "px";
+    }).observe(savebar);
+  }
   // Warn before leaving a form with unsaved typing: typed here, or typed before and sent back
   // unsaved (a refused or stale save shows it again, data-warn-unsaved="kept").
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
