@@ -26,6 +26,7 @@ evidence link of a stored value is kept: the file has no column for it.
 
 import codecs
 import csv
+import os
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -104,7 +105,6 @@ NOTHING_STORED: dict = {}
 PARSED_KEPT = 20_000  # distinct (measure, value, note) remembered while reading a file
 RESCORED_TOGETHER = 100  # assessments scored in one go: their values are loaded together
 MOVED_TOGETHER = 1000  # assessments approved in one go (workflow.move_many): no values loaded
-MAX_CELL = 100_000  # characters in one cell (csv's own limit is 131,072)
 
 
 @dataclass(frozen=True)
@@ -300,13 +300,12 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
     # API and the page read the same file the same way.
     lines = file if isinstance(file, File) else File(file)
     reader = csv.reader(codecs.iterdecode(iter(lines), "utf-8-sig"))
-    number = 1
+    number = 0  # the last row read: an error in reading is in the next one
     try:
         header = [name.strip().casefold() for name in next(reader, [])]
+        number = 1
         if sorted(header) != sorted(COLUMNS):
-            expected = ",".join(COLUMNS)
-            message = _("The first row must name the columns %(columns)s.") % {"columns": expected}
-            report.add_error(1, "", ",".join(header), message)
+            report.add_error(1, "", ",".join(header), _header_message(header))
             return
         code, year, measure, value, note = (header.index(name) for name in COLUMNS)
         for cells in reader:
@@ -322,7 +321,7 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
                 continue
             yield _Row(
                 number,
-                cells[code].strip(),
+                _commune_code(cells[code].strip()),
                 cells[year].strip(),
                 cells[measure].strip(),
                 cells[value].strip(),
@@ -331,14 +330,39 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
     except UnicodeDecodeError:
         report.add_error(number + 1, "", "", _("The file is not UTF-8 text."))
     except csv.Error as error:
-        report.add_error(number + 1, "", "", _("The file is not valid CSV: %(e)s") % {"e": error})
+        if "field larger than field limit" in str(error):
+            message = _("A cell holds more than %(n)d characters: no value or note is that long.")
+            report.add_error(number + 1, "", "", message % {"n": csv.field_size_limit()})
+        else:
+            message = _("The file is not valid CSV: %(e)s") % {"e": error}
+            report.add_error(number + 1, "", "", message)
+
+
+def _header_message(header: list[str]) -> str:
+    """Why the first row is not the expected header: the columns, and where a spreadsheet
+    separated them with another character than the comma, which."""
+    expected = ",".join(COLUMNS)
+    for separator, name in ((";", _("semicolons")), ("\t", _("tabs"))):
+        if len(header) == 1 and sorted(header[0].split(separator)) == sorted(COLUMNS):
+            message = _(
+                "The columns are separated by %(separator)s: save the file as CSV with commas "
+                "(UTF-8)."
+            )
+            return message % {"separator": name}
+    return _("The first row must name the columns %(columns)s.") % {"columns": expected}
+
+
+def _commune_code(code: str) -> str:
+    """A commune's code as the map writes it: five digits (a spreadsheet that read the file
+    as numbers dropped the leading zeros of Hà Nội's and others' codes)."""
+    return code.zfill(5) if code.isascii() and code.isdigit() else code
 
 
 def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
     """The template's values (exports.write_template): a row per commune, a value per
     measure column, read as they come (openpyxl's read-only mode). A measure with no note
     column keeps its stored note. A damaged or oversized workbook is an error in the report."""
-    name = getattr(file, "name", "") or "workbook.xlsx"
+    name = os.path.basename(getattr(file, "name", "") or "") or "workbook.xlsx"
     number = 1
     try:
         files.check_zip_package(
@@ -444,9 +468,7 @@ def _template_row(number: int, cells: list[str], columns: _TemplateColumns) -> I
     def cell(index: int) -> str:
         return cells[index] if index < len(cells) else ""
 
-    code, year = cell(columns.code), cell(columns.year)
-    if code.isascii() and code.isdigit():
-        code = code.zfill(5)  # a code retyped as a number loses its leading zeros
+    code, year = _commune_code(cell(columns.code)), cell(columns.year)
     for index, measure, note, labels in columns.measures:
         note_text = cell(note) if note is not None else None
         yield _Row(number, code, year, measure, cell(index), note_text, labels)
@@ -669,7 +691,9 @@ class _Plan:
             if place is None:
                 return
         year, rules, commune, target = place
-        measure = rules.measures.get(row.measure_code)
+        measure = rules.measures.get(row.measure_code) or rules.measures.get(
+            row.measure_code.lower()  # the codes are lower case; a file's may not be
+        )
         if measure is None:
             message = _("No measure has this code in %(set)s.") % {"set": rules.criteria_set.code}
             self._error(row, "measure_code", row.measure_code, message)

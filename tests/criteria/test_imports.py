@@ -279,7 +279,44 @@ def test_a_flood_of_errors_is_counted_and_the_first_ten_thousand_listed(small_se
 def test_a_cell_beyond_the_csv_limit_is_reported(small_set, cast):
     body = '25930,2023,income,50,"' + "x" * 200_000 + '"\n'
     [(row, column, _value, message)] = _refused(body, user=cast.national)
-    assert (row, column) == (2, "") and message.startswith("The file is not valid CSV")
+    assert (row, column, message) == (
+        2,
+        "",
+        "A cell holds more than 131072 characters: no value or note is that long.",
+    )
+
+
+def test_a_code_without_its_leading_zeros_and_a_code_in_capitals_are_read(
+    small_set, bach_dang, cast
+):
+    """A spreadsheet that opened the CSV as numbers dropped the zeros of a code (as the
+    template's reader restores them); measure codes are lower case whatever the file says."""
+    body = "25930,2023,INCOME,50,\n25930,2023,Irrigation,85,\n"
+    report = import_values(file=_file(body), user=cast.officer_74, dry_run=True)
+    assert (report.values_created, report.error_count) == (2, 0)
+    [(_row, column, value, _message)] = _refused("930,2023,income,50,\n", user=cast.national)
+    assert (column, value) == ("commune_code", "00930")  # 930 is read as the map writes it
+
+
+def test_a_file_the_header_cannot_be_read_of_is_refused_at_row_1(small_set, cast):
+    for data in ("commune_code,year".encode("utf-16"), b"\xff\xfe\x00binary"):
+        [(row, _column, _value, message)] = _refused_bytes(data, cast.national)
+        assert row == 1 and message == "The file is not UTF-8 text."
+
+
+def test_a_header_separated_by_semicolons_says_so(small_set, cast):
+    data = "commune_code;year;measure_code;value;note\n25930;2023;income;50;\n".encode()
+    [(row, _column, _value, message)] = _refused_bytes(data, cast.national)
+    assert (row, message) == (
+        1,
+        "The columns are separated by semicolons: save the file as CSV with commas (UTF-8).",
+    )
+
+
+def _refused_bytes(data: bytes, user) -> list:
+    with pytest.raises(ImportRefused) as refused:
+        import_values(file=io.BytesIO(data), user=user)
+    return [(e.row, e.column, e.value, e.message) for e in refused.value.report.errors]
 
 
 def _queries(body: str, user) -> int:
