@@ -172,3 +172,22 @@ def test_typing_sent_back_unsaved_still_warns_before_leaving(page, binh_duong):
     page.locator("a[href='/']").first.click()
     page.wait_for_timeout(300)
     assert asked == ["beforeunload"]
+
+
+def test_the_approvals_queue_fits_a_phone(page, binh_duong, screenshot):
+    new = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    save_values(assessment=new, values={"income": 55, "irrigation": 85}, version=1)
+    new.refresh_from_db()
+    move(assessment=new, action="submit", version=new.version)
+    log_in(page, "approver_74")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/approvals/")
+    row = page.locator("table.queue tr[data-commune='25930']")
+    expect(row).to_contain_text("Xã Bạch Đằng")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for cell in row.locator("td").all():  # the level, the criteria met and the date not cut off
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    expect(row.locator("td[data-label] .badge").first).to_be_in_viewport()
+    row.locator("input[type=checkbox]").check()
+    screenshot("approvals-phone")
