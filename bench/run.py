@@ -103,6 +103,8 @@ def _value(measure, rng: random.Random) -> str:
         return "1" if rng.random() < 0.85 else "0"
     if measure.value_type == "percent":
         return f"{rng.uniform(40, 100):.1f}"
+    if measure.value_type == "count":
+        return str(rng.randint(0, 12))
     if measure.value_type == "change":
         return f"{rng.uniform(-5, 15):.1f}"
     return f"{rng.uniform(10, 120):.1f}"

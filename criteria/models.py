@@ -158,6 +158,8 @@ class Measure(models.Model):
     class ValueType(models.TextChoices):
         BOOL = "bool", _("Yes / no")
         NUMBER = "number", _("Number")
+        # How many of something (villages, products, fields): a whole number.
+        COUNT = "count", _("Count (a whole number)")
         PERCENT = "percent", _("Percentage (0-100)")
         MONEY = "money", _("Million VND per person per year")
         # A rate of change (income growth, 2026-2030): a fall is a negative number.

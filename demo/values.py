@@ -63,7 +63,7 @@ def _orders(shape: Shape, commune: Commune) -> Orders:
 
 
 # The smallest difference between two generated values: counts and m² per person are whole.
-GRAIN = {Measure.ValueType.NUMBER: Decimal(1)}
+GRAIN = {Measure.ValueType.NUMBER: Decimal(1), Measure.ValueType.COUNT: Decimal(1)}
 DECIMAL_GRAIN = Decimal("0.1")
 
 
@@ -117,7 +117,7 @@ def _width(value_type: str, low: Decimal, grain: Decimal) -> int:
     """How far from its threshold a value may wander, in grains."""
     if value_type == Measure.ValueType.MONEY and low > 0:
         return max(1, int(low * Decimal("0.15") / grain))
-    return 3 if value_type == Measure.ValueType.NUMBER else 150
+    return 3 if value_type in (Measure.ValueType.NUMBER, Measure.ValueType.COUNT) else 150
 
 
 def _number(measure: Measure, verdicts: list[Verdict], rng) -> Decimal:

@@ -62,6 +62,8 @@ def _parse_number(measure: Measure, raw: object) -> Decimal:
         raise ValidationError(_("The value cannot be negative."))
     if measure.value_type == Measure.ValueType.PERCENT and number > 100:
         raise ValidationError(_("A percentage is between 0 and 100."))
+    if measure.value_type == Measure.ValueType.COUNT and number != number.to_integral_value():
+        raise ValidationError(_("A count is a whole number."))
     if number.as_tuple().exponent < -4 or number.adjusted() >= MAX_INTEGER_DIGITS:
         raise ValidationError(_("Use at most 10 digits before and 4 after the decimal point."))
     return number

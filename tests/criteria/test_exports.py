@@ -243,7 +243,14 @@ def test_the_command_writes_the_template(small_set, bach_dang, tmp_path, capsys)
         call_command("export_assessments", "--province", "74", "--year", "2023", "--template")
 
 
-SAMPLE = {"bool": "Đạt", "number": "3", "percent": "87,5", "money": "61,25", "change": "-1,5"}
+SAMPLE = {
+    "bool": "Đạt",
+    "number": "3.5",
+    "count": "3",
+    "percent": "87,5",
+    "money": "61,25",
+    "change": "-1,5",
+}
 
 
 @pytest.mark.parametrize("code", ["NTM-2021-2025", "NTM-2026-2030"])

@@ -305,7 +305,7 @@ def test_a_file_the_header_cannot_be_read_of_is_refused_at_row_1(small_set, cast
 
 
 def test_a_header_separated_by_semicolons_says_so(small_set, cast):
-    data = "commune_code;year;measure_code;value;note\n25930;2023;income;50;\n".encode()
+    data = b"commune_code;year;measure_code;value;note\n25930;2023;income;50;\n"
     [(row, _column, _value, message)] = _refused_bytes(data, cast.national)
     assert (row, message) == (
         1,

@@ -334,6 +334,34 @@ def test_a_change_measure_takes_a_negative_rate_and_others_do_not(small_set):
         parse_value(money, "-3")
 
 
+def test_a_count_is_a_whole_number(small_set):
+    from criteria.models import Measure
+    from criteria.services import parse_value
+
+    villages = Measure(criteria_set=small_set, code="villages", value_type="count")
+    assert parse_value(villages, "4").number == 4
+    assert parse_value(villages, "4,0").number == 4  # written with a decimal, still whole
+    for typed in ("2.7", "1,5", "0.0001"):
+        with pytest.raises(ValidationError, match="A count is a whole number."):
+            parse_value(villages, typed)
+    with pytest.raises(ValidationError, match="cannot be negative"):
+        parse_value(villages, "-1")
+
+
+def test_the_real_sets_counts_are_counts(db):
+    """The 2021-2025 set's villages, products and fields are counted, not measured."""
+    from criteria.loading import CRITERIA_DIR, read_criteria_file
+
+    doc = read_criteria_file(CRITERIA_DIR / "ntm-2021-2025.json")
+    types = {code: m["value_type"] for code, m in doc.measures.items()}
+    assert {code for code, kind in types.items() if kind == "count"} == {
+        "ocop_certified_products",
+        "smart_villages_count",
+        "outstanding_fields_count",
+    }
+    assert types["public_green_land_per_capita"] == "number"  # m² a person: not whole
+
+
 def test_minus_zero_is_zero_and_a_comma_is_a_decimal_point(small_set):
     from criteria.models import Measure
     from criteria.services import parse_value

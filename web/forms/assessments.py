@@ -109,7 +109,8 @@ def _value_field(measure: Measure) -> forms.Field:
     if measure.value_type == Measure.ValueType.BOOL:
         choices = [("", _("— not entered —")), (YES, _("Yes (achieved)")), (NO, _("No"))]
         return forms.ChoiceField(choices=choices, required=False)
-    attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "num"}
+    whole = measure.value_type == Measure.ValueType.COUNT
+    attrs = {"inputmode": "numeric" if whole else "decimal", "autocomplete": "off", "class": "num"}
     return NumberField(required=False, max_length=30, widget=forms.TextInput(attrs=attrs))
 
 
