@@ -23,6 +23,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.access import Access, visible_work
@@ -744,12 +745,24 @@ def open_work(province: Province) -> list[Assessment]:
 
 def approval_queue(access: Access) -> list[Assessment]:
     """Submitted assessments of the approver's province (every province for national users),
-    oldest submission first, each with when it was submitted (``submitted_at``): 1 query."""
+    oldest submission first, each with when it was submitted (``submitted_at``) and how many
+    of its values are still last year's, carried forward and never confirmed (``carried``):
+    1 query."""
     queue = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
     if not access.country_wide:
         queue = queue.filter(commune__province_id=access.province_id)
     queue = queue.select_related("commune__province", "commune__district", "criteria_set")
-    queue = queue.annotate(submitted_at=Max("steps__at", filter=Q(steps__action="submit")))
+    carried = (
+        AssessmentValue.objects.filter(assessment=OuterRef("pk"), carried_forward=True)
+        .order_by()
+        .values("assessment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    queue = queue.annotate(
+        submitted_at=Max("steps__at", filter=Q(steps__action="submit")),
+        carried=Coalesce(Subquery(carried), 0),
+    )
     return list(queue.order_by("submitted_at", "commune__sort_key"))
 
 

@@ -295,3 +295,27 @@ def test_the_overview_offers_the_province_years_files_and_dashboard(client, cast
     report = client.get("/api/v1/exports/report.xlsx", {"province": "74", "year": 2023})
     assert report.status_code == 200
     assert report["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_queue_says_which_assessments_hold_last_years_values_unconfirmed(
+    client, cast, small_set, bach_dang
+):
+    """Submitting does not require confirming what was carried forward: the approver sees how
+    many values are still last year's before approving, alone or with others."""
+    from criteria.services import move
+
+    last = create_assessment(commune=bach_dang, year=2023, user=cast.officer_74)
+    save_values(assessment=last, values={"income": 50, "irrigation": 80, "plan": True}, version=1)
+    new = create_assessment(commune=bach_dang, year=2024, user=cast.officer_74)
+    save_values(assessment=new, values={"income": 55}, version=1)  # confirms the income only
+    new.refresh_from_db()
+    move(assessment=new, action="submit", version=new.version)
+    as_user(client, cast.approver_74)
+    body = client.get("/approvals/").content.decode()
+    row = re.search(r'<tr data-commune="25930">(.*?)</tr>', body, re.S).group(1)
+    assert 'data-carried="2"' in row
+    assert "2 giá trị vẫn là của năm trước, chưa xác nhận" in text_of(row)
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
