@@ -121,10 +121,17 @@ def test_the_queue_approves_the_selected_assessments_each_with_its_own_step(
 def test_one_stale_assessment_and_none_of_the_selection_moves(client, cast, submitted):
     as_user(client, cast.approver_74)
     first, second = submitted[:2]
-    response = _bulk(client, [first, second], versions={second.pk: 1})
+    response = _bulk(client, [first, second], versions={second.pk: 1}, comment="Đã kiểm tra")
+    assert response.status_code == 409
     assert second.commune.name in text(response)
     assert not Assessment.objects.filter(status="approved").exists()
     assert not WorkflowStep.objects.filter(action="approve").exists()
+    # The queue again with what was ticked and typed: nothing is lost to the refusal.
+    body = response.content.decode()
+    for a in (first, second):
+        assert re.search(rf'name="selected" value="{a.pk}" id="select-{a.pk}" checked', body)
+    assert not re.search(rf'value="{submitted[2].pk}" id="select-{submitted[2].pk}" checked', body)
+    assert '<textarea name="comment" id="id_bulk_comment">Đã kiểm tra</textarea>' in body
 
 
 def test_returning_the_selection_needs_a_comment(client, cast, submitted):

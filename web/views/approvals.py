@@ -33,7 +33,12 @@ def _approver_access(request):
 
 @login_required
 def approvals(request):
-    access = _approver_access(request)
+    return _approvals_page(request, _approver_access(request))
+
+
+def _approvals_page(request, access, kept=None, status=200):
+    """The queue and the province's years; ``kept``: a refused bulk step's selection and
+    comment, shown again so that nothing typed or ticked is lost."""
     chooser = forms.ClosureProvinceForm(request.GET, access=access)
     province = chooser.resolve()
     return render(
@@ -44,7 +49,9 @@ def approvals(request):
             "chooser": chooser if access.country_wide else None,
             "province": province,
             "years": approvals_vm.year_panels(province) if province else [],
+            "kept": kept or {"selected": set(), "comment": ""},
         },
+        status=status,
     )
 
 
@@ -120,11 +127,17 @@ def approve_selected(request):
         )
     except ValidationError as error:
         messages.error(request, error_text(error))
+        status = 400
     except (services.StaleVersionError, services.WorkflowError, services.YearClosedError) as e:
         messages.error(request, f"{e} {_('Nothing was done.')}")
+        status = 409
     else:
         messages.success(request, BULK_DONE[action] % {"n": len(moved)})
-    return redirect("pages:approvals")
+        return redirect("pages:approvals")
+    # Refused: the queue again, with what was ticked and typed (nothing moved).
+    selected = {int(pk) for pk in request.POST.getlist("selected") if pk.isdigit()}
+    kept = {"selected": selected, "comment": request.POST.get("comment", "")}
+    return _approvals_page(request, access, kept=kept, status=status)
 
 
 def _refuse_unless_may_take(access, action: str, assessments) -> None:
