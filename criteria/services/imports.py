@@ -377,12 +377,13 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         rows, written = (_values_sheet(file, computed) for computed in (True, False))
         header = next(rows, ())
         next(written, None)
-        columns = _template_columns([_cell_text(cell).strip() for cell in header])
+        columns = _template_columns([_shown(cell) for cell in header])
         for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
-            texts = [_cell_text(cell).strip() for cell in cells]
+            texts = [_shown(cell) for cell in cells]
             if number == 2 and not _looks_like_data(texts, columns):
                 continue  # the Vietnamese names (a file may have lost that row)
-            texts = _without_uncomputed(number, texts, cells, as_written, report)
+            values = [cell.value for cell in cells]
+            texts = _without_uncomputed(number, texts, values, as_written, report)
             yield from _template_row(number, texts, columns)
             report.rows += any(texts)
     except ValidationError as error:
@@ -392,10 +393,21 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
 
 
 def _values_sheet(file, computed: bool) -> Iterator[tuple]:
-    """The rows of the template's values sheet (or the first), as computed or as written."""
+    """The rows of the template's values sheet (or the first): as computed, the cells (their
+    number formats are read); as written, the values."""
     book = load_workbook(file, read_only=True, data_only=computed)
     sheet = book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
-    return sheet.iter_rows(values_only=True)
+    return sheet.iter_rows(values_only=not computed)
+
+
+def _shown(cell) -> str:
+    """A cell as the person sees it: a number formatted as a percentage (55.3% is stored as
+    0.553) is the number shown, 55.3, as a percentage measure takes it."""
+    value = cell.value
+    shown_as_percent = "%" in (getattr(cell, "number_format", None) or "")
+    if shown_as_percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return format(round(Decimal(repr(value)) * 100, 6).normalize(), "f")  # no float dust
+    return _cell_text(value).strip()
 
 
 def _looks_like_data(texts: list[str], columns: "_TemplateColumns") -> bool:

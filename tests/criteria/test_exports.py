@@ -3,6 +3,7 @@ formula injection, and only what the reader may see."""
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -355,3 +356,17 @@ def test_a_measure_named_by_two_columns_is_one_error_on_the_first_row(small_set,
     sheet.cell(row=1, column=sheet.max_column + 1, value="income")
     [(row, _column, _value, message)] = _template_refused(book, cast)
     assert row == 1 and "both name income" in message
+
+
+def test_a_percentage_typed_with_its_sign_is_the_number_shown(small_set, bach_dang, cast):
+    """Typed "85%" in a spreadsheet, a cell holds 0.85 formatted as a percentage: it is read as
+    the 85 the person sees, not as 0.85."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    number = _row_of(sheet, "25930")
+    sheet[f"G{number}"] = 0.855  # irrigation, a percentage measure
+    sheet[f"G{number}"].number_format = "0.0%"
+    sheet[f"F{number}"] = 55.5  # income: a plain number stays as it is
+    import_values(file=_saved(book), user=cast.officer_74)
+    stored = dict(AssessmentValue.objects.values_list("measure__code", "number"))
+    assert (stored["irrigation"], stored["income"]) == (Decimal("85.5"), Decimal("55.5"))
