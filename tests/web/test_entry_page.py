@@ -1,6 +1,7 @@
 """The entry page fitted to the work (#15 item 6): after a refused save a list leads to each
 field in error."""
 
+import html
 import re
 
 import pytest
@@ -67,6 +68,11 @@ def test_closing_a_year_asks_for_confirmation_first(client, cast, draft):
     body = response.content.decode()
     assert f'action="{YEAR_2023}close/"' in body
     assert '<input type="hidden" name="note" value="Hết hạn 31/12">' in body
+    # "Cancel" goes back to the year with the note still typed.
+    cancel = html.unescape(re.search(r'id="cancel-close" href="([^"]+)"', body).group(1))
+    back = client.get(cancel).content.decode()
+    assert '<textarea name="note" id="id_note_2023">Hết hạn 31/12</textarea>' in back
+    assert not YearClosure.objects.exists()
 
     response = client.post(f"{YEAR_2023}close/", {"note": "Hết hạn 31/12"})
     assert response["Location"] == "/approvals/?province=2021-74#closure-2023"

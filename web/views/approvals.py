@@ -14,6 +14,7 @@ from accounts.access import access_for
 from accounts.models import Role
 from communes.models import Province
 from core.forms import error_text
+from core.text import MAX_TEXT
 from criteria import selectors, services
 from criteria.models import YearClosure
 from criteria.services import workflow
@@ -50,9 +51,16 @@ def _approvals_page(request, access, kept=None, status=200):
             "province": province,
             "years": approvals_vm.year_panels(province) if province else [],
             "kept": kept or {"selected": set(), "comment": ""},
+            # The note typed for closing a year, back from its confirmation's "Cancel".
+            "kept_note": _kept_note(request.GET),
         },
         status=status,
     )
+
+
+def _kept_note(query) -> dict | None:
+    year, note = query.get("year", ""), query.get("note", "")
+    return {"year": int(year), "note": note[:MAX_TEXT]} if year.isdigit() and note else None
 
 
 def _closure_step(request, province, year, form, step):
