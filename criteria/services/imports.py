@@ -124,6 +124,20 @@ class CommuneChange:
 
 
 CREATED, CHANGED, UNCHANGED = "created", "changed", "unchanged"
+CHANGES_KEPT = 500  # values changed or cleared listed one by one in a report (the rest counted)
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """A stored value the file changes or clears, for a preview value by value."""
+
+    commune_code: str
+    commune_name: str
+    year: int
+    measure_code: str
+    row: int
+    before: tuple  # (number, flag, not applicable, note) as stored
+    after: ParsedValue | None  # None: cleared
 
 
 @dataclass
@@ -144,6 +158,8 @@ class ImportReport(ErrorReport):
     values_unchanged: int = 0
     # Each commune-year of the file, in the file's order (not in as_dict: the API's counts).
     communes: list[CommuneChange] = field(default_factory=list)
+    # The first CHANGES_KEPT stored values changed or cleared (not in as_dict either).
+    value_changes: list[ValueChange] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         counts = {name: getattr(self, name) for name in COUNTED}
@@ -829,10 +845,12 @@ class _Plan:
         if stored and _clears(value):
             kind = "values_cleared"
             self.chunk.cleared.append(stored.pk)
+            self._keep_change(row, target, measure, stored, None)
         elif stored:
             kind = "values_changed"
             write = ValueWrite(target.assessment.pk, measure.pk, value, stored.pk)
             self.chunk.changed.append(write)
+            self._keep_change(row, target, measure, stored, value)
         else:
             kind = "values_created"
             self.chunk.new.append((target, measure.id, value))
@@ -842,6 +860,17 @@ class _Plan:
             target.creates = True
         else:
             target.writes = True
+
+    def _keep_change(self, row: _Row, target: _Target, measure, stored: _Stored, value) -> None:
+        changes = self.report.value_changes
+        if len(changes) < CHANGES_KEPT:
+            before = (stored.number, stored.flag, stored.not_applicable, stored.note)
+            commune = target.commune
+            changes.append(
+                ValueChange(
+                    commune.code, commune.name, target.year, measure.code, row.number, before, value
+                )
+            )
 
     def _refuse_if_closed(self, target: _Target, row: int) -> None:
         """A closed year refuses every change (services.closures), reported on the first row

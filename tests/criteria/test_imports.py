@@ -448,3 +448,17 @@ def test_the_api_checks_who_imports_what(small_set, bach_dang, api, cast):
     assert not Assessment.objects.exists()
     done = api(cast.approver_74).post(URL, approved | {"file": _upload(GOOD)}, format="multipart")
     assert done.status_code == 201 and done.json()["assessments_approved"] == 1
+
+
+def test_a_report_lists_the_first_values_it_overwrites_and_counts_the_rest(
+    small_set, bach_dang, cast, monkeypatch
+):
+    from criteria.services import imports
+
+    import_values(file=_file(GOOD), user=cast.officer_74)
+    monkeypatch.setattr(imports, "CHANGES_KEPT", 1)
+    body = "25930,2023,income,61,\n25930,2023,irrigation,,\n"
+    report = import_values(file=_file(body), user=cast.officer_74, dry_run=True)
+    [change] = report.value_changes
+    assert (change.measure_code, change.row, change.after.number) == ("income", 2, 61)
+    assert report.values_changed + report.values_cleared == 2  # the other one counted

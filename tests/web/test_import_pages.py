@@ -110,6 +110,16 @@ def test_a_changed_assessment_shows_as_changed_with_its_counts(client, cast, bac
     body = "25930,2023,income,31,\n25930,2023,irrigation,,\n25930,2023,plan,1,\n"
     response = _check(as_user(client, cast.officer_74), _csv(body))
     assert _preview_rows(response)["25930"] == "Xã Bạch Đằng 25930 2023 changed 1 1 1"
+    # Each stored value the file overwrites, before and after (a new one is not listed).
+    body = response.content.decode()
+    section = re.search(r'<details class="import-values".*?</details>', body, re.S).group(0)
+    lines = re.findall(r'<tr data-measure="(\w+)" data-row="(\d+)">(.*?)</tr>', section, re.S)
+    shown = {m: (row, " ".join(re.sub(r"<[^>]+>", " ", cells).split())) for m, row, cells in lines}
+    assert shown == {
+        "income": ("2", "Xã Bạch Đằng (25930) 2023 income 2 30 31"),
+        "irrigation": ("3", "Xã Bạch Đằng (25930) 2023 irrigation 3 85 cleared"),
+    }
+    assert "2 stored values changed or cleared" in text(response)
 
 
 def test_a_refused_file_lists_every_error_and_writes_nothing(

@@ -10,7 +10,20 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Access
 from communes.models import Province
+from core.formatting import format_number
 from criteria.services.imports import UNCHANGED, CommuneChange, ImportReport, RowError
+
+
+@dataclass(frozen=True)
+class ValueLine:
+    """A stored value the file changes, as the preview shows it: before and after."""
+
+    commune: str
+    year: int
+    measure: str
+    row: int
+    before: str
+    after: str
 
 
 @dataclass(frozen=True)
@@ -19,6 +32,8 @@ class Preview:
     changing: list[CommuneChange]  # the communes the import writes to
     unchanged: list[CommuneChange]
     totals: list[tuple[str, int]]  # (what, how many), in reading order
+    value_lines: list[ValueLine]  # the stored values changed or cleared (the first ones)
+    more_values: int  # those changed or cleared beyond the lines
 
 
 @dataclass(frozen=True)
@@ -29,12 +44,42 @@ class Refusal:
 
 
 def preview(report: ImportReport) -> Preview:
+    lines = [
+        ValueLine(
+            f"{c.commune_name} ({c.commune_code})",
+            c.year,
+            c.measure_code,
+            c.row,
+            _value_text(*c.before),
+            _value_text(c.after.number, c.after.flag, c.after.not_applicable, c.after.note)
+            if c.after is not None
+            else _("cleared"),
+        )
+        for c in report.value_changes
+    ]
+    overwritten = report.values_changed + report.values_cleared
     return Preview(
         status=report.status,
         changing=[c for c in report.communes if c.assessment != UNCHANGED],
         unchanged=[c for c in report.communes if c.assessment == UNCHANGED],
         totals=totals(report),
+        value_lines=lines,
+        more_values=overwritten - len(lines),
     )
+
+
+def _value_text(number, flag, not_applicable: bool, note: str) -> str:
+    """A value as the entry page writes it: yes / no, the number, or not applicable; and its
+    note."""
+    if not_applicable:
+        text = _("Not applicable")
+    elif flag is not None:
+        text = _("Yes") if flag else _("No")
+    elif number is not None:
+        text = format_number(number)
+    else:
+        text = "—"
+    return f"{text} · {note}" if note else text
 
 
 def totals(report: ImportReport) -> list[tuple[str, int]]:
