@@ -18,9 +18,15 @@ def text_problem(text: str) -> str:
     return ""
 
 
+def normalise_line_breaks(text: str) -> str:
+    """Line breaks written one way, LF (a browser sends CRLF, an old file a lone CR)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def clean_text(text: str, *, max_length: int = MAX_TEXT) -> str:
-    """``text`` stripped, or ValidationError saying why it cannot be stored."""
-    text = (text or "").strip()
+    """``text`` stripped, its line breaks written as LF, or ValidationError saying why it
+    cannot be stored."""
+    text = normalise_line_breaks((text or "").strip())
     problem = text_problem(text)
     if not problem and len(text) > max_length:
         problem = _("Write at most %(max)d characters (this has %(n)d).") % {

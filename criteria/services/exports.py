@@ -119,6 +119,7 @@ VALUES_SHEET, THRESHOLDS_SHEET = "Nhập liệu", "Ngưỡng"
 NOTE_SUFFIX = ":note"  # a measure's note column: "crafts:note"
 FIXED = ("commune_code", "commune", "year")
 FIRST_DATA_ROW = 3  # row 1: codes (what the import reads), row 2: Vietnamese names
+CODE_TITLE = "Mã xã"  # the commune column's name in row 2 (how the import knows that row)
 YES, NO, NOT_APPLICABLE_VI = "có", "không", "không áp dụng"
 
 
@@ -134,7 +135,7 @@ def template_columns(measures: list[Measure]) -> list[TemplateColumn]:
     """The template's columns: the commune and year, then each measure that is entered (with
     a note column after those that may be not applicable, where a note is required)."""
     columns = [
-        TemplateColumn("commune_code", "Mã xã"),
+        TemplateColumn("commune_code", CODE_TITLE),
         TemplateColumn("commune", "Tên xã"),
         TemplateColumn("year", "Năm"),
     ]

@@ -27,6 +27,7 @@ evidence link of a stored value is kept: the file has no column for it.
 import codecs
 import csv
 import os
+import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -42,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from accounts.access import Access, access_for
 from communes.models import Commune, KindChange, Province, structures_for_years
@@ -69,6 +71,7 @@ from criteria.services.bulk import (
 from criteria.services.closures import refuse_if_closed
 from criteria.services.errors import YearClosedError
 from criteria.services.exports import (
+    CODE_TITLE,
     COLUMNS,
     FIXED,
     NOTE_SUFFIX,
@@ -359,7 +362,8 @@ def _header_message(header: list[str]) -> str:
     separated them with another character than the comma, which."""
     expected = ",".join(COLUMNS)
     for separator, name in ((";", _("semicolons")), ("\t", _("tabs"))):
-        if len(header) == 1 and sorted(header[0].split(separator)) == sorted(COLUMNS):
+        cells = [cell.strip().strip('"').strip() for cell in ",".join(header).split(separator)]
+        if sorted(cell for cell in cells if cell) == sorted(COLUMNS):
             message = _(
                 "The columns are separated by %(separator)s: save the file as CSV with commas "
                 "(UTF-8)."
@@ -416,36 +420,57 @@ def _values_sheet(file, computed: bool) -> Iterator[tuple]:
     return sheet.iter_rows(values_only=not computed)
 
 
+QUOTED_IN_FORMAT = re.compile(r'"[^"]*"|\\.')  # literal text in a number format
+
+
 def _shown(cell) -> str:
-    """A cell as the person sees it: a number formatted as a percentage (55.3% is stored as
-    0.553) is the number shown, 55.3, as a percentage measure takes it."""
+    """A cell as the person sees it: a number formatted as a percentage (55.3% is kept as
+    0.553) is read as the percentage shown, "55.3%", which a percentage measure takes and any
+    other refuses. A "%" written as literal text in the format does not scale the number."""
     value = cell.value
-    shown_as_percent = "%" in (getattr(cell, "number_format", None) or "")
-    if shown_as_percent and isinstance(value, int | float) and not isinstance(value, bool):
-        return format(round(Decimal(repr(value)) * 100, 6).normalize(), "f")  # no float dust
+    number_format = QUOTED_IN_FORMAT.sub("", getattr(cell, "number_format", None) or "")
+    if "%" in number_format and isinstance(value, int | float) and not isinstance(value, bool):
+        shown = round(Decimal(repr(value)) * 100, 4).normalize()  # the precision stored
+        return format(shown, "f") + "%"
     return _cell_text(value).strip()
 
 
 def _looks_like_data(texts: list[str], columns: "_TemplateColumns") -> bool:
-    """Whether row 2 holds a commune's values (a code in its commune column) rather than the
-    template's names of the columns."""
+    """Whether row 2 holds a commune's values rather than the template's names of the columns
+    (exports.template_columns: its commune column says CODE_TITLE); any other row 2 is read
+    as data, and its errors reported."""
     code = texts[columns.code] if columns.code < len(texts) else ""
-    return code.isascii() and code.isdigit()
+    return code != CODE_TITLE
 
 
 UNCOMPUTED = ""  # what a formula with no computed value is read as: nothing
 
 
+def _formula(written) -> str | None:
+    """The formula a cell holds as written (a plain one, or an array or data table formula,
+    which openpyxl gives as objects), or None."""
+    if isinstance(written, str):
+        return written if written.startswith("=") else None
+    if isinstance(written, ArrayFormula):
+        return written.text
+    if isinstance(written, DataTableFormula):
+        return "=TABLE()"
+    return None
+
+
 def _without_uncomputed(number, texts, cells, as_written, report: "ImportReport") -> list[str]:
-    """The row's cells, each formula with no computed value an error in the report (and read
-    as nothing, the file being refused)."""
+    """The row's cells, each formula with no value in the file an error in the report (and
+    read as nothing, the file being refused): never computed (a file written by a program),
+    or computed to an empty text, which the file does not tell apart."""
     for index, (cell, written) in enumerate(zip(cells, as_written, strict=False)):
-        if cell is None and isinstance(written, str) and written.startswith("="):
+        formula = _formula(written) if cell is None else None
+        if formula:
             message = _(
-                "The cell holds a formula with no computed value: type the value itself, or "
-                "open and save the file in a spreadsheet program so that it is computed."
+                "The cell holds a formula and the file gives no value for it: type the value "
+                "itself, or open and save the file in a spreadsheet program so that it is "
+                "computed."
             )
-            report.add_error(number, get_column_letter(index + 1), written, message)
+            report.add_error(number, get_column_letter(index + 1), formula, message)
             texts[index] = UNCOMPUTED
     return texts
 
@@ -473,6 +498,7 @@ def _template_columns(header: list[str]) -> _TemplateColumns:
     for index, code in enumerate(header):
         if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
             continue
+        code = code.lower()  # measure codes are lower case (as in the CSV)
         if code in first:
             message = _("Columns %(a)s and %(b)s both name %(code)s: keep one.") % {
                 "a": get_column_letter(first[code] + 1),

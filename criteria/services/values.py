@@ -57,6 +57,10 @@ class ParsedValue:
 
 
 def _parse_number(measure: Measure, raw: object) -> Decimal:
+    if isinstance(raw, str) and raw.strip().endswith("%"):  # "85%", as a spreadsheet shows it
+        if measure.value_type != Measure.ValueType.PERCENT:
+            raise ValidationError(_("Only a percentage is written with a % sign."))
+        raw = raw.strip()[:-1]
     number = parse_decimal(raw)  # core.numbers: one rule for how a number is written
     if number < 0 and measure.value_type != Measure.ValueType.CHANGE:
         raise ValidationError(_("The value cannot be negative."))

@@ -282,10 +282,14 @@ def test_a_note_with_a_carriage_return_survives_export_and_import(small_set, bac
     """csv quotes only the characters of its line ending: a CR left bare in a note ended the
     line when the exported file was read back."""
     _assess(bach_dang, {"income": {"value": 50, "note": "dòng 1\rdòng 2"}, "plan": True})
+    income = AssessmentValue.objects.filter(measure__code="income")
+    assert income.get().note == "dòng 1\ndòng 2"  # stored with its line break written as LF
+    income.update(note="dòng 1\rdòng 2")  # as a row stored before that rule keeps it
     text = io.StringIO()
     access = access_for(cast.officer_74)
     write_values_csv(text, province=bach_dang.province, year=2023, access=access)
     assert '"25930","2023","income","50","dòng 1\rdòng 2"\n' in text.getvalue()
+    income.update(note="dòng 1\ndòng 2")  # what the file's note is read as
     before = _snapshot()
     report = import_values(file=io.BytesIO(text.getvalue().encode()), user=cast.officer_74)
     assert (report.values_unchanged, report.values_changed) == (2, 0)
@@ -333,7 +337,7 @@ def test_a_formula_with_no_computed_value_is_an_error_not_a_cleared_value(
     sheet[f"F{number}"] = "=50+49"
     [(row, column, value, message)] = _template_refused(book, cast)
     assert (row, column, value) == (number, "F", "=50+49")
-    assert message.startswith("The cell holds a formula with no computed value")
+    assert message.startswith("The cell holds a formula and the file gives no value for it")
     assert AssessmentValue.objects.get(measure__code="income").number == 50
 
 
@@ -370,3 +374,53 @@ def test_a_percentage_typed_with_its_sign_is_the_number_shown(small_set, bach_da
     import_values(file=_saved(book), user=cast.officer_74)
     stored = dict(AssessmentValue.objects.values_list("measure__code", "number"))
     assert (stored["irrigation"], stored["income"]) == (Decimal("85.5"), Decimal("55.5"))
+
+
+def test_only_a_real_percent_format_reads_as_a_percentage(small_set, bach_dang, cast):
+    """A "%" written as text in the format ("0.0"%"") does not scale the number; a percentage
+    format on a measure that is not a percentage is refused, not read as a hundred times."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    number = _row_of(sheet, "25930")
+    sheet[f"G{number}"] = 85.5  # irrigation, shown as 85.5% by a literal sign
+    sheet[f"G{number}"].number_format = '0.0"%"'
+    sheet[f"F{number}"] = 0.5  # income formatted as a percentage
+    sheet[f"F{number}"].number_format = "0%"
+    [(row, column, value, message)] = _template_refused(book, cast)
+    assert (row, column, value) == (number, "F (income)", "50%")
+    assert message == "Only a percentage is written with a % sign."
+    sheet[f"F{number}"] = 55
+    sheet[f"F{number}"].number_format = "General"
+    import_values(file=_saved(book), user=cast.officer_74)
+    stored = dict(AssessmentValue.objects.values_list("measure__code", "number"))
+    assert (stored["irrigation"], stored["income"]) == (Decimal("85.5"), 55)
+
+
+def test_an_array_formula_with_no_value_is_an_error_too(small_set, bach_dang, cast):
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    _assess(bach_dang, {"irrigation": 80})
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    number = _row_of(sheet, "25930")
+    sheet[f"G{number}"] = ArrayFormula(f"G{number}", "=SUM({80,5})")
+    [(row, column, value, _message)] = _template_refused(book, cast)
+    assert (row, column, value) == (number, "G", "=SUM({80,5})")
+    assert AssessmentValue.objects.get(measure__code="irrigation").number == 80
+
+
+def test_a_row_2_that_is_not_the_names_is_read_and_its_errors_reported(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet["A2"] = "25930x"  # a mistyped commune where the names were
+    errors = _template_refused(book, cast)  # read as data: its cells are errors
+    assert {row for row, *_rest in errors} == {2}
+    assert (2, "C (year)", "Năm") in [e[:3] for e in errors]
+
+
+def test_columns_naming_one_measure_in_two_cases_are_one_error(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet.cell(row=1, column=sheet.max_column + 1, value="INCOME")
+    [(row, _column, _value, message)] = _template_refused(book, cast)
+    assert row == 1 and "both name income" in message

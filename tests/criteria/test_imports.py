@@ -462,3 +462,21 @@ def test_a_report_lists_the_first_values_it_overwrites_and_counts_the_rest(
     [change] = report.value_changes
     assert (change.measure_code, change.row, change.after.number) == ("income", 2, 61)
     assert report.values_changed + report.values_cleared == 2  # the other one counted
+
+
+def test_a_percentage_may_be_written_with_its_sign_and_nothing_else_may(small_set, bach_dang, cast):
+    report = import_values(file=_file("25930,2023,irrigation,85%,\n"), user=cast.officer_74)
+    assert report.values_created == 1
+    assert AssessmentValue.objects.get().number == 85
+    [(_row, column, value, message)] = _refused("25930,2023,income,50%,\n", user=cast.officer_74)
+    assert (column, value, message) == (
+        "value",
+        "50%",
+        "Only a percentage is written with a % sign.",
+    )
+
+
+def test_a_quoted_header_separated_by_semicolons_says_so(small_set, cast):
+    data = b'"commune_code";"year";"measure_code";"value";"note";\n'
+    [(row, _column, _value, message)] = _refused_bytes(data, cast.national)
+    assert row == 1 and message.startswith("The columns are separated by semicolons")

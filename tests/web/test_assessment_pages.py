@@ -80,6 +80,14 @@ def _form_data(response) -> dict:
     data = dict(
         re.findall(r'<input type="(?:text|url|hidden)" name="([^"]+)"(?: value="([^"]*)")?', body)
     )
+    data.update(  # a text area's first line break is the markup's, not the text's
+        {
+            name: re.sub(r"^\r?\n", "", value)
+            for name, value in re.findall(
+                r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', body, re.S
+            )
+        }
+    )
     data.update(
         {
             name: (re.search(r'<option value="([^"]*)" selected>', options) or [None, ""])[1]
@@ -564,6 +572,37 @@ def test_saving_again_after_a_stale_save_keeps_what_the_other_person_saved(clien
     assert (stored["income"], stored["irrigation"]) == (61, 90)
     draft.refresh_from_db()
     assert draft.version == 4
+
+
+def test_after_a_stale_save_another_persons_note_on_the_same_measure_is_kept(client, cast, draft):
+    """Field by field: one person changed the income's note, the other its value; saving
+    again writes the value and keeps the note."""
+    save_values(assessment=draft, values={"income": 50}, version=1)
+    as_user(client, cast.officer_74)
+    seen = _form_data(client.get(PAGE))
+    other = {"income": {"value": 50, "note": "Theo báo cáo huyện"}}
+    save_values(assessment=draft, values=other, version=2, user=cast.approver_74)
+    response = client.post(PAGE, seen | {"income": "52"})
+    assert response.status_code == 409
+    shown = _form_data(response)
+    assert (shown["income"], shown["income__note"]) == ("52", "Theo báo cáo huyện")
+    assert client.post(PAGE, shown).status_code == 302
+    income = AssessmentValue.objects.get(assessment=draft, measure__code="income")
+    assert (income.number, income.note) == (52, "Theo báo cáo huyện")
+
+
+def test_a_note_of_several_lines_is_shown_whole_and_is_no_change_sent_back(client, cast, draft):
+    """A one-line input dropped the line breaks of an imported note: saving the page glued
+    its lines and counted it as changed."""
+    note = "dòng một\ndòng hai"
+    save_values(assessment=draft, values={"income": {"value": 50, "note": note}}, version=1)
+    as_user(client, cast.officer_74)
+    seen = _form_data(client.get(PAGE))
+    assert seen["income__note"] == note
+    sent = seen | {"income__note": note.replace("\n", "\r\n")}  # as a browser sends it
+    response = client.post(PAGE, sent, follow=True)
+    assert "Không có thay đổi nào để lưu." in text(response)
+    assert AssessmentValue.objects.get(assessment=draft, measure__code="income").note == note
 
 
 def test_a_change_is_counted_from_what_the_page_showed(client, cast, draft):

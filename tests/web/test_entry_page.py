@@ -132,12 +132,36 @@ def test_one_stale_assessment_and_none_of_the_selection_moves(client, cast, subm
     assert second.commune.name in text(response)
     assert not Assessment.objects.filter(status="approved").exists()
     assert not WorkflowStep.objects.filter(action="approve").exists()
-    # The queue again with what was ticked and typed: nothing is lost to the refusal.
+    # The queue again with what was ticked and typed, but for the one read stale: unticked.
     body = response.content.decode()
-    for a in (first, second):
-        assert re.search(rf'name="selected" value="{a.pk}" id="select-{a.pk}" checked', body)
-    assert not re.search(rf'value="{submitted[2].pk}" id="select-{submitted[2].pk}" checked', body)
+    assert re.search(rf'name="selected" value="{first.pk}" id="select-{first.pk}" checked', body)
+    for a in (second, submitted[2]):
+        assert not re.search(rf'value="{a.pk}" id="select-{a.pk}" checked', body)
     assert '<textarea name="comment" id="id_bulk_comment">Đã kiểm tra</textarea>' in body
+
+
+def test_after_a_refusal_one_that_changed_is_unticked_and_marked(client, cast, submitted):
+    """Re-ticked with its new version, a second click would approve what the approver has not
+    read: it comes back unticked, marked as changed."""
+    from criteria.services import move
+
+    as_user(client, cast.approver_74)
+    first, second, third = submitted
+    read = {a.pk: a.version for a in submitted}
+    move(assessment=second, action="return", version=second.version, comment="Thiếu hồ sơ")
+    second.refresh_from_db()
+    save_values(assessment=second, values={"income": 45}, version=second.version)
+    second.refresh_from_db()
+    move(assessment=second, action="submit", version=second.version)
+    response = _bulk(client, [first, second], versions=read, comment="Đã kiểm tra")
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert re.search(rf'id="select-{first.pk}" checked', body)
+    assert not re.search(rf'id="select-{second.pk}" checked', body)
+    row = re.search(rf'<tr data-commune="{second.commune.code}">(.*?)</tr>', body, re.S).group(1)
+    assert "data-moved" in row
+    assert "Nothing was done" not in text(response)  # said in Vietnamese
+    assert not Assessment.objects.filter(status="approved").exists()
 
 
 def test_returning_the_selection_needs_a_comment(client, cast, submitted):

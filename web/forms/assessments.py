@@ -12,7 +12,7 @@ from accounts.access import Access
 from communes.models import Province
 from core.formatting import format_number, localized
 from core.forms import add_service_errors
-from core.text import MAX_TEXT
+from core.text import MAX_TEXT, normalise_line_breaks
 from criteria import scoring, selectors
 from criteria.models import Assessment, Measure
 from criteria.selectors import Ladder
@@ -95,6 +95,15 @@ def _as_number(text):
         return Decimal(text)
     except InvalidOperation:
         return text
+
+
+class NoteField(forms.CharField):
+    """A note, its line breaks kept (a text area: a one-line input dropped them, gluing the
+    lines of an imported note) and written one way (a browser sends CRLF), so that a note
+    sent back as it was shown is no change."""
+
+    def to_python(self, value):
+        return normalise_line_breaks(super().to_python(value))
 
 
 class NumberField(forms.CharField):
@@ -200,8 +209,11 @@ class ValuesForm(forms.Form):
                 )
                 na.widget.attrs["data-na-for"] = f"id_{code}"
                 self.fields[f"{code}__na"] = na
-            self.fields[f"{code}__note"] = forms.CharField(
-                label=_("Note"), required=False, widget=forms.TextInput(), show_hidden_initial=True
+            self.fields[f"{code}__note"] = NoteField(
+                label=_("Note"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                show_hidden_initial=True,
             )
             self.fields[f"{code}__evidence"] = forms.CharField(
                 label=_("Evidence link"),
@@ -287,16 +299,17 @@ class ValuesForm(forms.Form):
 
 def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
     """The person's own changes (from the page they loaded) over the values stored now, after
-    someone else saved first: a measure they did not change shows what is stored now and is
-    not saved again; one they changed keeps their typing, and saving again puts it over what
-    is stored now (they have seen both). Its changed measures are the differences left."""
-    own = {measure.code for measure in form.changed_measures()}
+    someone else saved first, field by field: a value, note, evidence link or "not applicable"
+    they did not change shows what is stored now, and is saved as it is stored; one they
+    changed keeps their typing, and saving again puts it over what is stored now (they have
+    seen both). Its changed measures are the differences left."""
+    own = set(form.changed_data)  # the fields, not the measures: another may share a measure
     data = form.data.copy()
     data["version"] = str(version)
     for measure in form.measures:
         for name, value in _stored_initial(measure, stored).items():
             data[f"{INITIAL}{name}"] = _sent(value)  # the page now shows what is stored now
-            if measure.code in own:
+            if name in own:
                 continue
             if value is True:
                 data[name] = "on"

@@ -117,15 +117,15 @@ def _find(user, token: str) -> str | None:
     return f"{_folder(user)}/{found[0]}" if found else None
 
 
-def seen_versions(name: str) -> dict[tuple[str, int], int | None]:
+def seen_versions(name: str) -> dict[tuple[str, int], int | None] | None:
     """What the check of the kept file ``name`` found: each commune-year's assessment
-    version (import_values' ``seen``); nothing kept (an upload kept before the versions
-    were): every commune-year counts as moved, and the file is checked again."""
+    version (import_values' ``seen``); None when that is not kept, or not readable (written
+    halfway, altered): the file must then be checked again."""
     try:
         with default_storage.open(name + SEEN, "rb") as file:
-            return {(code, year): version for code, year, version in json.load(file)}
-    except FileNotFoundError:
-        return {}
+            return {(str(code), int(year)): version for code, year, version in json.load(file)}
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def _expired(name: str) -> bool:

@@ -42,15 +42,26 @@ def _approvals_page(request, access, kept=None, status=200):
     comment, shown again so that nothing typed or ticked is lost."""
     chooser = forms.ClosureProvinceForm(request.GET, access=access)
     province = chooser.resolve()
+    queue = approvals_vm.approval_queue(access)
+    if kept:
+        # One that changed since the approver read the queue is unticked and marked: ticked
+        # with its new version, a second click would approve what they have not seen.
+        read = kept["read"]
+        kept["moved"] = {
+            row.assessment.pk
+            for row in queue
+            if row.assessment.pk in read and read[row.assessment.pk] != str(row.assessment.version)
+        }
+        kept["selected"] = kept["selected"] - kept["moved"]
     return render(
         request,
         "web/approvals.html",
         {
-            "queue": approvals_vm.approval_queue(access),
+            "queue": queue,
             "chooser": chooser if access.country_wide else None,
             "province": province,
             "years": approvals_vm.year_panels(province) if province else [],
-            "kept": kept or {"selected": set(), "comment": ""},
+            "kept": kept or {"selected": set(), "comment": "", "moved": set()},
             # The note typed for closing a year, back from its confirmation's "Cancel".
             "kept_note": _kept_note(request.GET),
         },
@@ -144,7 +155,8 @@ def approve_selected(request):
         return redirect("pages:approvals")
     # Refused: the queue again, with what was ticked and typed (nothing moved).
     selected = {int(pk) for pk in request.POST.getlist("selected") if pk.isdigit()}
-    kept = {"selected": selected, "comment": request.POST.get("comment", "")}
+    read = {pk: request.POST.get(f"version_{pk}", "") for pk in selected}
+    kept = {"selected": selected, "comment": request.POST.get("comment", ""), "read": read}
     return _approvals_page(request, access, kept=kept, status=status)
 
 

@@ -62,13 +62,18 @@ def import_confirm(request):
         errors = confirm.errors["token"]
         return _render(request, _upload_form(request), confirm_errors=errors, status=400)
     name = confirm.cleaned_data["token"]
+    seen = forms.seen_versions(name)
+    if seen is None:
+        forms.forget(name)
+        errors = [_("What the check of this file found is no longer kept: check it again.")]
+        return _render(request, _upload_form(request), confirm_errors=errors, status=400)
     try:
         with default_storage.open(name, "rb") as file:
             report = import_values(
                 file=file,
                 user=request.user,
                 status=confirm.status,
-                seen=forms.seen_versions(name),  # as previewed, or nothing is written
+                seen=seen,  # as previewed, or nothing is written
             )
     except ImportRefused as refused:
         refusal = vm.refusal(str(refused), refused.report)
