@@ -137,10 +137,14 @@ class ValueChange:
     commune_code: str
     commune_name: str
     year: int
-    measure_code: str
+    measure: Measure
     row: int
     before: tuple  # (number, flag, not applicable, note) as stored
     after: ParsedValue | None  # None: cleared
+
+    @property
+    def measure_code(self) -> str:
+        return self.measure.code
 
 
 @dataclass
@@ -894,7 +898,7 @@ class _Plan:
             commune = target.commune
             changes.append(
                 ValueChange(
-                    commune.code, commune.name, target.year, measure.code, row.number, before, value
+                    commune.code, commune.name, target.year, measure, row.number, before, value
                 )
             )
 

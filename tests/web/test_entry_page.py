@@ -318,6 +318,19 @@ def test_one_button_confirms_every_value_carried_forward(client, cast, carried):
     assert carried.version == 2
 
 
+def test_a_stale_confirmation_shows_only_the_values_that_differ(client, cast, carried):
+    """Confirming every carried value after someone else saved: the conflict shows the one
+    value that differs, not every value confirmed as it stands."""
+    as_user(client, cast.officer_74)
+    page = client.get(PAGE)
+    save_values(assessment=carried, values={"plan": True}, version=1, user=cast.approver_74)
+    response = client.post(PAGE, _form_data(page) | {"confirm_carried": "1", "irrigation": "90"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    # The income is confirmed as it stands (still carried): no row of its own.
+    assert re.findall(r'<tr data-measure="(\w+)">', body) == ["irrigation"]
+
+
 def test_the_overview_offers_the_province_years_files_and_dashboard(client, cast, small_set):
     client.force_login(cast.officer_74)
     page = client.get("/", {"year": 2023}).content.decode()

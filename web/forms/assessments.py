@@ -267,6 +267,12 @@ class ValuesForm(forms.Form):
         changed = set(self.changed_data)
         return [m for m in self.measures if changed & set(self._names(m))]
 
+    def differing_measures(self) -> list[Measure]:
+        """The changed measures whose typing differs from what the page showed (not those
+        only confirmed as carried forward): what a conflict shows side by side."""
+        changed = {name for name in self.changed_data if not name.endswith("__confirm")}
+        return [m for m in self.measures if changed & set(self._names(m))]
+
     def values(self) -> dict:
         """The changed measures as criteria.services.save_values takes them."""
         data = self.cleaned_data

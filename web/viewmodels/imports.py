@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Access
 from communes.models import Province
 from core.formatting import format_number
+from criteria.models import Measure
 from criteria.services.imports import UNCHANGED, CommuneChange, ImportReport, RowError
 
 
@@ -20,7 +21,7 @@ class ValueLine:
 
     commune: str
     year: int
-    measure: str
+    measure: Measure
     row: int
     before: str
     after: str
@@ -48,7 +49,7 @@ def preview(report: ImportReport) -> Preview:
         ValueLine(
             f"{c.commune_name} ({c.commune_code})",
             c.year,
-            c.measure_code,
+            c.measure,
             c.row,
             _value_text(*c.before),
             _value_text(c.after.number, c.after.flag, c.after.not_applicable, c.after.note)

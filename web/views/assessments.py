@@ -147,7 +147,7 @@ def _stale(request, assessment, form, error):
     )
     conflict = [
         (m, page.assessment.values_by_measure.get(m.code), form.typed(m))
-        for m in form.changed_measures()
+        for m in form.differing_measures()
     ]
     messages.error(request, str(error))
     return render_assessment(request, page, form, status=409, conflict=conflict)
