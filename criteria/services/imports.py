@@ -401,13 +401,12 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         rows, written = (_values_sheet(file, computed) for computed in (True, False))
         header = next(rows, ())
         next(written, None)
-        columns = _template_columns([_shown(cell) for cell in header])
+        columns = _template_columns([_shown(cell).lower() for cell in header])  # any case
         for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
             texts = [_shown(cell) for cell in cells]
             if number == 2 and not _looks_like_data(texts, columns):
                 continue  # the Vietnamese names (a file may have lost that row)
-            values = [cell.value for cell in cells]
-            texts = _without_uncomputed(number, texts, values, as_written, report)
+            texts = _without_uncomputed(number, texts, cells, as_written, columns, report)
             yield from _template_row(number, texts, columns)
             report.rows += any(texts)
     except ValidationError as error:
@@ -462,12 +461,18 @@ def _formula(written) -> str | None:
     return None
 
 
-def _without_uncomputed(number, texts, cells, as_written, report: "ImportReport") -> list[str]:
-    """The row's cells, each formula with no value in the file an error in the report (and
-    read as nothing, the file being refused): never computed (a file written by a program),
-    or computed to an empty text, which the file does not tell apart."""
+def _without_uncomputed(
+    number, texts, cells, as_written, columns: "_TemplateColumns", report: "ImportReport"
+) -> list[str]:
+    """The row's cells, each formula of a column the import reads with no value in the file
+    an error in the report (and read as nothing, the file being refused): a file written by a
+    program keeps formulas never computed. A formula computed to an empty text (a cell of
+    type text, ``=IF(B3="";"";B3)``) is an empty cell."""
+    read = columns.read
     for index, (cell, written) in enumerate(zip(cells, as_written, strict=False)):
-        formula = _formula(written) if cell is None else None
+        if index not in read or cell.value is not None or cell.data_type in ("s", "str"):
+            continue
+        formula = _formula(written)
         if formula:
             message = _(
                 "The cell holds a formula and the file gives no value for it: type the value "
@@ -484,6 +489,12 @@ class _TemplateColumns:
     code: int
     year: int
     measures: list[tuple[int, str, int | None, dict]]  # (index, code, note's index, labels)
+
+    @property
+    def read(self) -> set[int]:
+        """The columns the import reads: the commune, the year, each measure and its note."""
+        notes = {note for _i, _c, note, _l in self.measures if note is not None}
+        return {self.code, self.year, *(index for index, *_rest in self.measures), *notes}
 
 
 def _template_columns(header: list[str]) -> _TemplateColumns:
@@ -502,7 +513,6 @@ def _template_columns(header: list[str]) -> _TemplateColumns:
     for index, code in enumerate(header):
         if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
             continue
-        code = code.lower()  # measure codes are lower case (as in the CSV)
         if code in first:
             message = _("Columns %(a)s and %(b)s both name %(code)s: keep one.") % {
                 "a": get_column_letter(first[code] + 1),
@@ -872,6 +882,7 @@ class _Plan:
         if not target.first_change:
             target.first_change = row.number
             self._refuse_if_closed(target, row.number)
+            self._refuse_if_moved(target, row.number)
         if stored and _clears(value):
             kind = "values_cleared"
             self.chunk.cleared.append(stored.pk)
@@ -921,24 +932,26 @@ class _Plan:
                 if _needs_submit(target) and not target.first_change:
                     target.first_change = target.first_row
                     self._refuse_if_closed(target, target.first_row)
-        if self.seen_versions is not None:
-            self._refuse_if_moved(targets)
+                    self._refuse_if_moved(target, target.first_row)
         self._count(targets)
 
-    def _refuse_if_moved(self, targets: list[_Target]) -> None:
-        """An error for each commune-year whose assessment is not as the preview found it:
-        saved since (another version), or created since."""
-        for target in sorted(targets, key=lambda t: t.first_row):
-            key = (target.commune.code, target.year)
-            now = target.assessment.version if target.assessment is not None else None
-            if key in self.seen_versions and self.seen_versions[key] == now:
-                continue
-            message = _(
-                "%(commune)s's assessment of %(year)d was saved by someone else after the "
-                "preview: nothing was imported. Check the file again to see what it would "
-                "change now."
-            ) % {"commune": target.commune.name, "year": target.year}
-            self.report.add_error(target.first_row, "commune_code", target.commune.code, message)
+    def _refuse_if_moved(self, target: _Target, row: int) -> None:
+        """With a preview's versions (import_values' ``seen``): an error, on the first row
+        that would change the commune's year, when its assessment is not as the preview found
+        it (saved since, or created since). Found there, before that chunk is written; a
+        commune-year the file leaves as it is now is no reason to refuse."""
+        if self.seen_versions is None:
+            return
+        key = (target.commune.code, target.year)
+        now = target.assessment.version if target.assessment is not None else None
+        if key in self.seen_versions and self.seen_versions[key] == now:
+            return
+        message = _(
+            "%(commune)s's assessment of %(year)d was saved by someone else after the "
+            "preview: nothing was imported. Check the file again to see what it would "
+            "change now."
+        ) % {"commune": target.commune.name, "year": target.year}
+        self.report.add_error(row, "commune_code", target.commune.code, message)
 
     def _count(self, targets: list[_Target]) -> None:
         report = self.report

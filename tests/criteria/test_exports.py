@@ -419,3 +419,50 @@ def test_a_row_2_that_is_not_the_names_is_read_and_its_errors_reported(small_set
     errors = _template_refused(book, cast)  # read as data: its cells are errors
     assert {row for row, *_rest in errors} == {2}
     assert (2, "C (year)", "Năm") in [e[:3] for e in errors]
+
+
+def _with_cell_xml(book, cell: str, xml: str) -> io.BytesIO:
+    """The workbook saved, one cell of its values sheet written as ``xml`` (what a spreadsheet
+    program saves and openpyxl does not write)."""
+    import re
+    import zipfile
+
+    saved, out = _saved(book), io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = re.sub(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)', xml, text, count=1, flags=re.S)
+                data = text.encode()
+            target.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def test_a_formula_computed_to_an_empty_text_is_an_empty_cell(small_set, bach_dang, cast):
+    """=IF(...;"";...) saved by a spreadsheet keeps an empty text as its value: the cell is
+    empty, and a formula in a column the import does not read is not looked at."""
+    _assess(bach_dang, {"income": 50})
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    number = _row_of(sheet, "25930")
+    sheet[f"B{number}"] = '=UPPER("x")'  # the commune's name: not read, never computed
+    empty = f'<c r="G{number}" t="str"><f>IF(1=1,"",5)</f><v></v></c>'
+    report = import_values(
+        file=_with_cell_xml(book, f"G{number}", empty), user=cast.officer_74, dry_run=True
+    )
+    assert report.error_count == 0
+
+
+def test_a_template_written_in_capitals_keeps_its_notes(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    for cell in sheet[1]:
+        cell.value = cell.value.upper() if isinstance(cell.value, str) else cell.value
+    number = _row_of(sheet, "25930")
+    sheet[f"D{number}"] = "không áp dụng"  # crafts, then its note column
+    sheet[f"E{number}"] = "Xã không có làng nghề"
+    import_values(file=_saved(book), user=cast.officer_74)
+    crafts = AssessmentValue.objects.get(measure__code="crafts")
+    assert (crafts.not_applicable, crafts.note) == (True, "Xã không có làng nghề")

@@ -164,6 +164,15 @@ def test_after_a_refusal_one_that_changed_is_unticked_and_marked(client, cast, s
     assert not Assessment.objects.filter(status="approved").exists()
 
 
+def test_a_selection_that_is_no_number_is_refused_not_a_crash(client, cast, submitted):
+    as_user(client, cast.approver_74)
+    response = client.post(
+        "/approvals/approve/", {"action": "approve", "selected": ["²", "9" * 40]}
+    )
+    assert response.status_code == 400
+    assert not Assessment.objects.filter(status="approved").exists()
+
+
 def test_returning_the_selection_needs_a_comment(client, cast, submitted):
     as_user(client, cast.approver_74)
     response = _bulk(client, submitted, action="return", comment=" ")

@@ -259,6 +259,19 @@ def test_confirm_writes_nothing_if_an_assessment_was_created_after_the_preview(
     assert not Assessment.objects.filter(commune=bach_dang, year=2023).exists()
 
 
+def test_a_save_to_a_commune_the_file_leaves_as_it_is_does_not_refuse(
+    client, cast, bach_dang, neighbour
+):
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 30}, version=1)
+    client = as_user(client, cast.officer_74)
+    body = f"25930,2023,income,30,\n{neighbour.code},2023,income,30,\n"
+    token = _token(_check(client, _csv(body)))
+    save_values(assessment=assessment, values={"irrigation": 70}, version=2)  # meanwhile
+    assert client.post(CONFIRM, {"token": token}).status_code == 302
+    assert Assessment.objects.filter(commune=neighbour, year=2023).exists()
+
+
 def test_confirming_what_was_previewed_after_an_unrelated_save_applies_it(
     client, cast, bach_dang, neighbour, small_set
 ):

@@ -244,7 +244,8 @@ class ValuesForm(forms.Form):
         add_service_errors(self, error)
         for measure in self.measures:
             code, note = measure.code, f"{measure.code}__note"
-            if code in self.errors and self.data.get(f"{code}__na") and not self.data.get(note):
+            blank = not self.data.get(note, "").strip()
+            if code in self.errors and self.data.get(f"{code}__na") and blank:
                 self.add_error(note, list(self.errors.pop(code)))
 
     def error_links(self) -> list["ErrorLink"]:
@@ -303,7 +304,7 @@ class ValuesForm(forms.Form):
         }
 
 
-def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
+def rebased(form: ValuesForm, *, stored: dict, version: int, carried: frozenset) -> ValuesForm:
     """The person's own changes (from the page they loaded) over the values stored now, after
     someone else saved first, field by field: a value, note, evidence link or "not applicable"
     they did not change shows what is stored now, and is saved as it is stored; one they
@@ -323,8 +324,8 @@ def rebased(form: ValuesForm, *, stored: dict, version: int) -> ValuesForm:
                 data.pop(name, None)  # an unticked box is not sent
             else:
                 data[name] = value
-    rebased_form = ValuesForm(
-        data, measures=form.measures, stored=stored, version=version, carried=form.carried
+    rebased_form = ValuesForm(  # the values still carried now (the other save may confirm some)
+        data, measures=form.measures, stored=stored, version=version, carried=carried
     )
     rebased_form.is_valid()
     return rebased_form

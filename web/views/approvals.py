@@ -14,7 +14,6 @@ from accounts.access import access_for
 from accounts.models import Role
 from communes.models import Province
 from core.forms import error_text
-from core.text import MAX_TEXT
 from criteria import selectors, services
 from criteria.models import YearClosure
 from criteria.services import workflow
@@ -63,15 +62,23 @@ def _approvals_page(request, access, kept=None, status=200):
             "years": approvals_vm.year_panels(province) if province else [],
             "kept": kept or {"selected": set(), "comment": "", "moved": set()},
             # The note typed for closing a year, back from its confirmation's "Cancel".
-            "kept_note": _kept_note(request.GET),
+            "kept_note": _kept_note(request, province),
         },
         status=status,
     )
 
 
-def _kept_note(query) -> dict | None:
-    year, note = query.get("year", ""), query.get("note", "")
-    return {"year": int(year), "note": note[:MAX_TEXT]} if year.isdigit() and note else None
+KEPT_NOTE = "closing-note"  # the session's: a note typed for closing a year, not yet used
+
+
+def _kept_note(request, province) -> dict | None:
+    """The note typed for closing one of the province's years, kept in the session by the
+    confirmation page (its "Cancel" comes back here) and shown once in that year's form."""
+    kept = request.session.get(KEPT_NOTE)
+    if not kept or province is None or kept.get("province") != province.pk:
+        return None
+    del request.session[KEPT_NOTE]
+    return kept
 
 
 def _closure_step(request, province, year, form, step):
@@ -107,7 +114,11 @@ def confirm_close(request, structure, code, year):
     form = forms.CloseYearForm(request.POST)
     if not form.is_valid():
         return _closure_step(request, province, year, form, None)
-    confirm = approvals_vm.closing(province, year, note=form.cleaned_data["note"])
+    note = form.cleaned_data["note"]
+    confirm = approvals_vm.closing(province, year, note=note)
+    # Kept for "Cancel", which goes back to the year's form (not in its link: a long note in
+    # Vietnamese would outgrow a request line, and land in logs).
+    request.session[KEPT_NOTE] = {"province": province.pk, "year": year, "note": note}
     return render(request, "web/approvals.html", {"confirm": confirm, "province": province})
 
 
@@ -154,10 +165,16 @@ def approve_selected(request):
         messages.success(request, BULK_DONE[action] % {"n": len(moved)})
         return redirect("pages:approvals")
     # Refused: the queue again, with what was ticked and typed (nothing moved).
-    selected = {int(pk) for pk in request.POST.getlist("selected") if pk.isdigit()}
+    selected = {int(pk) for pk in request.POST.getlist("selected") if _an_id(pk)}
     read = {pk: request.POST.get(f"version_{pk}", "") for pk in selected}
     kept = {"selected": selected, "comment": request.POST.get("comment", ""), "read": read}
     return _approvals_page(request, access, kept=kept, status=status)
+
+
+def _an_id(text: str) -> bool:
+    """Whether ``text`` is a key as a form sends it (ASCII digits: "²" is a digit to Python
+    but no number to int())."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _refuse_unless_may_take(access, action: str, assessments) -> None:

@@ -143,7 +143,10 @@ def _stale(request, assessment, form, error):
         selectors.assessment_for(assessment.commune, assessment.year)
     )
     form = forms.rebased(
-        form, stored=page.assessment.values_by_measure, version=error.current_version
+        form,
+        stored=page.assessment.values_by_measure,
+        version=error.current_version,
+        carried=page.carried,
     )
     conflict = [
         (m, page.assessment.values_by_measure.get(m.code), form.typed(m))
