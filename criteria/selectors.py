@@ -766,6 +766,16 @@ def approval_queue(access: Access) -> list[Assessment]:
     return list(queue.order_by("submitted_at", "commune__sort_key"))
 
 
+def queue_leavers(access: Access, ids: Collection[int]) -> list[Assessment]:
+    """Of the assessments ``ids``, those of the approver's province (every province for
+    national users) that are no longer submitted: approved or returned since the queue was
+    read. 1 query."""
+    left = Assessment.objects.filter(pk__in=ids).exclude(status=Assessment.Status.SUBMITTED)
+    if not access.country_wide:
+        left = left.filter(commune__province_id=access.province_id)
+    return list(left.select_related("commune").order_by("commune__sort_key", "year"))
+
+
 def closure_state(assessment: Assessment) -> dict:
     """The closure of the assessment's year for its province, if any, and this commune's
     exception to it: 1 query, 2 when the year is closed."""

@@ -164,6 +164,23 @@ def test_after_a_refusal_one_that_changed_is_unticked_and_marked(client, cast, s
     assert not Assessment.objects.filter(status="approved").exists()
 
 
+def test_one_that_left_the_queue_is_named_and_nothing_moves(client, cast, submitted):
+    from criteria.services import move
+
+    as_user(client, cast.approver_74)
+    first, second = submitted[:2]
+    read = {a.pk: a.version for a in submitted}
+    move(assessment=second, action="approve", version=second.version, user=cast.national)
+    response = _bulk(client, [first, second], versions=read, comment="Đã kiểm tra")
+    assert response.status_code == 400
+    page = text(response)
+    assert "Không còn chờ phê duyệt" in page and f"{second.commune.name} (2023)" in page
+    first.refresh_from_db()
+    assert first.status == "submitted"
+    body = response.content.decode()
+    assert re.search(rf'id="select-{first.pk}" checked', body)  # the rest still ticked
+
+
 def test_a_selection_that_is_no_number_is_refused_not_a_crash(client, cast, submitted):
     as_user(client, cast.approver_74)
     response = client.post(
@@ -190,8 +207,9 @@ def test_nothing_selected_or_outside_the_queue_moves_nothing(
     response = client.post("/approvals/approve/", {"action": "approve"}, follow=True)
     assert 'class="message error"' in response.content.decode()
     elsewhere = _submit_new(lang_son_commune)  # another province's: not in this queue
-    _bulk(client, [submitted[0], elsewhere])
+    response = _bulk(client, [submitted[0], elsewhere])
     assert not Assessment.objects.filter(status="approved").exists()
+    assert lang_son_commune.name not in text(response)  # another province's is not named
     as_user(client, cast.officer_74)
     assert _bulk(client, submitted[:1]).status_code == 403
     assert not Assessment.objects.filter(status="approved").exists()

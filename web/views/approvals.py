@@ -156,7 +156,7 @@ def approve_selected(request):
             comment=form.cleaned_data["comment"],
         )
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        messages.error(request, _left_queue(access, request.POST) or error_text(error))
         status = 400
     except (services.StaleVersionError, services.WorkflowError, services.YearClosedError) as e:
         messages.error(request, f"{e} {_('Nothing was done.')}")
@@ -169,6 +169,20 @@ def approve_selected(request):
     read = {pk: request.POST.get(f"version_{pk}", "") for pk in selected}
     kept = {"selected": selected, "comment": request.POST.get("comment", ""), "read": read}
     return _approvals_page(request, access, kept=kept, status=status)
+
+
+def _left_queue(access, posted) -> str:
+    """Which of the selected assessments left the queue since it was read, by name, or ""."""
+    ids = [int(pk) for pk in posted.getlist("selected") if _an_id(pk)]
+    left = selectors.queue_leavers(access, ids)
+    if not left:
+        return ""
+    names = ", ".join(f"{a.commune.name} ({a.year})" for a in left)
+    message = _(
+        "No longer waiting for approval (approved or returned by someone else since the queue "
+        "was read): %(communes)s. Nothing was done; the queue below is as it is now."
+    )
+    return message % {"communes": names}
 
 
 def _an_id(text: str) -> bool:
