@@ -402,11 +402,12 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         header = next(rows, ())
         next(written, None)
         columns = _template_columns([_shown(cell).lower() for cell in header])  # any case
+        read = columns.read
         for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
             texts = [_shown(cell) for cell in cells]
             if number == 2 and not _looks_like_data(texts, columns):
                 continue  # the Vietnamese names (a file may have lost that row)
-            texts = _without_uncomputed(number, texts, cells, as_written, columns, report)
+            texts = _without_uncomputed(number, texts, cells, as_written, read, report)
             yield from _template_row(number, texts, columns)
             report.rows += any(texts)
     except ValidationError as error:
@@ -462,13 +463,12 @@ def _formula(written) -> str | None:
 
 
 def _without_uncomputed(
-    number, texts, cells, as_written, columns: "_TemplateColumns", report: "ImportReport"
+    number, texts, cells, as_written, read: set[int], report: "ImportReport"
 ) -> list[str]:
     """The row's cells, each formula of a column the import reads with no value in the file
     an error in the report (and read as nothing, the file being refused): a file written by a
     program keeps formulas never computed. A formula computed to an empty text (a cell of
-    type text, ``=IF(B3="";"";B3)``) is an empty cell."""
-    read = columns.read
+    type text, ``=IF(B3="";"";B3)``) is an empty cell. ``read``: _TemplateColumns.read."""
     for index, (cell, written) in enumerate(zip(cells, as_written, strict=False)):
         if index not in read or cell.value is not None or cell.data_type in ("s", "str"):
             continue

@@ -116,8 +116,12 @@ def test_a_changed_assessment_shows_as_changed_with_its_counts(client, cast, bac
     lines = re.findall(r'<tr data-measure="(\w+)" data-row="(\d+)">(.*?)</tr>', section, re.S)
     shown = {m: (row, " ".join(re.sub(r"<[^>]+>", " ", cells).split())) for m, row, cells in lines}
     assert shown == {
-        "income": ("2", "Xã Bạch Đằng (25930) 2023 income income 2 30 31"),  # name, code
-        "irrigation": ("3", "Xã Bạch Đằng (25930) 2023 irrigation irrigation 3 85 cleared"),
+        "income": (
+            "2",
+            "Xã Bạch Đằng (25930) 2023 income income 2 "
+            "30 triệu đồng/người/năm 31 triệu đồng/người/năm",
+        ),  # name, code; values with their unit, as the entry page shows them
+        "irrigation": ("3", "Xã Bạch Đằng (25930) 2023 irrigation irrigation 3 85 % cleared"),
     }
     assert "2 stored values changed or cleared" in text(response)
 

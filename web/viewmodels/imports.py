@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Access
 from communes.models import Province
-from core.formatting import format_number
 from criteria.models import Measure
 from criteria.services.imports import UNCHANGED, CommuneChange, ImportReport, RowError
 
@@ -23,8 +22,8 @@ class ValueLine:
     year: int
     measure: Measure
     row: int
-    before: str
-    after: str
+    before: dict  # as web/_value.html shows a value
+    after: dict | None  # None: cleared
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,8 @@ def preview(report: ImportReport) -> Preview:
             c.year,
             c.measure,
             c.row,
-            _value_text(*c.before),
-            _value_text(c.after.number, c.after.flag, c.after.not_applicable, c.after.note)
-            if c.after is not None
-            else _("cleared"),
+            _shown(*c.before),
+            None if c.after is None else _shown(*_astuple(c.after)),
         )
         for c in report.value_changes
     ]
@@ -69,18 +66,18 @@ def preview(report: ImportReport) -> Preview:
     )
 
 
-def _value_text(number, flag, not_applicable: bool, note: str) -> str:
-    """A value as the entry page writes it: yes / no, the number, or not applicable; and its
-    note."""
-    if not_applicable:
-        text = _("Not applicable")
-    elif flag is not None:
-        text = _("Yes") if flag else _("No")
-    elif number is not None:
-        text = format_number(number)
-    else:
-        text = "—"
-    return f"{text} · {note}" if note else text
+def _astuple(value) -> tuple:
+    return value.number, value.flag, value.not_applicable, value.note
+
+
+def _shown(number, flag, not_applicable: bool, note: str) -> dict:
+    """A value as the pages' one way of showing it takes it (web/_value.html, as the history
+    of changes and a conflict show theirs)."""
+    return {
+        "value": flag if flag is not None else number,
+        "not_applicable": not_applicable,
+        "note": note,
+    }
 
 
 def totals(report: ImportReport) -> list[tuple[str, int]]:
