@@ -107,10 +107,17 @@ class Echo:
         return text
 
 
+BYTE_ORDER_MARK = "\ufeff"  # before a CSV: spreadsheet programs then read it as UTF-8
+
+
 def csv_lines(**filters) -> Iterator[str]:
-    """value_rows as CSV lines, for a streaming response."""
+    """value_rows as CSV lines, for a streaming download: a byte-order mark first, as the
+    command's file has (without it, a spreadsheet program opens the Vietnamese notes in the
+    system's code page); the import reads the file with or without it."""
     write = _row_writer(Echo())
-    return (write(row) for row in value_rows(**filters))
+    yield BYTE_ORDER_MARK
+    for row in value_rows(**filters):
+        yield write(row)
 
 
 # --- the Excel template -------------------------------------------------------------------------

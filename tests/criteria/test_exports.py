@@ -127,13 +127,15 @@ def test_the_api_streams_the_csv_the_reader_may_see(small_set, bach_dang, api, c
     url = "/api/v1/exports/values.csv?province=74&year=2023"
     staff = api(cast.officer_74).get(url)
     assert staff.status_code == 200 and staff["Content-Type"].startswith("text/csv")
-    lines = b"".join(staff.streaming_content).decode().splitlines()
+    body = b"".join(staff.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # a spreadsheet program reads it as UTF-8
+    lines = body.decode("utf-8-sig").splitlines()
     assert lines == [",".join(COLUMNS), "25930,2023,income,50.5,"]
-    public = b"".join(api().get(url).streaming_content).decode().splitlines()
+    public = b"".join(api().get(url).streaming_content).decode("utf-8-sig").splitlines()
     assert public == [",".join(COLUMNS)]
     move(assessment=draft, action="submit", version=draft.version)
     move(assessment=draft, action="approve", version=draft.version)
-    public = b"".join(api().get(url).streaming_content).decode().splitlines()
+    public = b"".join(api().get(url).streaming_content).decode("utf-8-sig").splitlines()
     assert public[1:] == ["25930,2023,income,50.5,"]
 
 

@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from criteria.models import Assessment
+from criteria.services import create_assessment, save_values
 from tests.e2e.test_officer_pages import log_in
 
 pytestmark = pytest.mark.e2e
@@ -85,3 +86,45 @@ def test_an_officer_imports_the_filled_template_and_sees_the_levels(
     screenshot("overview")
     levels = dict(Assessment.objects.values_list("commune__code", "level"))
     assert levels == {"25930": "standard", "25780": "none"}
+
+
+def _fits_the_phone(page, cells) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for cell in cells.all():  # each labelled line within the screen: nothing scrolls sideways
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+
+
+def test_on_a_phone_the_preview_and_the_errors_fit_the_screen(
+    page, binh_duong, screenshot, tmp_path
+):
+    stored = create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    save_values(assessment=stored, values={"income": 52, "irrigation": 85}, version=1)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/imports/")
+    note = "Số liệu của phòng Nông nghiệp huyện, đã đối chiếu với báo cáo thống kê năm 2023"
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        f'commune_code,year,measure_code,value,note\n25930,2023,income,61.25,"{note}"\n'
+        "25930,2023,irrigation,,\n"
+    )
+    page.set_input_files("#id_file", str(changed))
+    page.click("#check-file")
+    lines = page.locator("#values-overwritten tr[data-measure]")
+    expect(lines).to_have_count(2)
+    expect(lines.first.locator("td[data-label]").nth(5)).to_contain_text("61,25")
+    _fits_the_phone(page, page.locator("#preview :is(th, td)"))
+    screenshot("preview-phone")
+
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(
+        "commune_code,year,measure_code,value,note\n25930,2023,income,sáu mươi,\n"
+        "99999,2023,income,55,\n"
+    )
+    page.set_input_files("#id_file", str(wrong))
+    page.click("#check-file")
+    expect(page.locator("#import-errors tr[data-row]")).to_have_count(2)
+    _fits_the_phone(page, page.locator("#import-errors td"))
+    screenshot("errors-phone")
+    assert Assessment.objects.get().version == 2  # created, then saved once above: not imported
