@@ -35,6 +35,7 @@ from communes.services import Counts
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
+    AssessmentValue,
     CriteriaSet,
     Criterion,
     Edition,
@@ -43,6 +44,7 @@ from criteria.models import (
     Measure,
     Threshold,
 )
+from criteria.services.values import parse_value  # the one rule of a value, by its type
 
 CRITERIA_DIR = Path(settings.BASE_DIR) / "fixtures" / "criteria"
 # The 2021-2025 set predates the July 2025 reorganisation, so its province codes are the old ones.
@@ -604,6 +606,7 @@ def _write_set(doc: CriteriaFile, counts: Counts) -> CriteriaSet:
 
 def _write_measures(cset: CriteriaSet, doc: CriteriaFile, counts: Counts) -> dict[str, int]:
     existing = {m.code: m for m in cset.measures.all()}
+    _refuse_retyping_stored_values(doc, existing.values())
     return {
         code: _upsert(Measure, existing, code, values | {"criteria_set_id": cset.pk}, counts).pk
         for code, values in doc.measures.items()
@@ -694,6 +697,44 @@ def write_criteria_file(doc: CriteriaFile) -> LoadReport:
     _write_thresholds(cset, doc, indicators, counts["thresholds"])
     _record_first_edition(cset, doc, report)
     return report
+
+
+RETYPED_SHOWN = 5  # stored values named in the error of a type change that refuses them
+
+
+def _refuse_retyping_stored_values(doc: CriteriaFile, stored: Iterable[Measure]) -> None:
+    """A file that changes the type of a ``stored`` measure (a count once loaded as a
+    number) is refused (its transaction rolled back) while stored values are not values of
+    the new type (2.5 villages): they would be refused at the next save of their page and on
+    import of their own export. The message names them; the office corrects them first."""
+    for measure in stored:
+        values = doc.measures.get(measure.code)
+        if values is None or values["value_type"] == measure.value_type:
+            continue
+        retyped = Measure(**values)
+        retyped.source = Measure.Source.ENTERED  # only a value's type is checked
+        wrong = []
+        rows = (
+            AssessmentValue.objects.filter(measure=measure)
+            .exclude(number=None, flag=None)
+            .order_by("assessment__year", "assessment__commune__code")
+            .values_list("number", "flag", "assessment__commune__code", "assessment__year")
+        )
+        for number, flag, commune, year in rows.iterator():
+            value = flag if flag is not None else format(number.normalize(), "f")
+            try:
+                parse_value(retyped, value)
+            except ValidationError as error:
+                wrong.append(f"{commune} {year}: {value} ({error.messages[0]})")
+        if wrong:
+            shown = "; ".join(wrong[:RETYPED_SHOWN]) + (
+                "; ..." if len(wrong) > RETYPED_SHOWN else ""
+            )
+            raise CriteriaFileError(
+                f"{doc.name}: measure {measure.code}: the file makes it a {values['value_type']} "
+                f"measure, but {len(wrong)} stored value(s) are not: {shown}. Correct them "
+                "first (nothing was loaded)."
+            )
 
 
 def _record_first_edition(cset: CriteriaSet, doc: CriteriaFile, report: LoadReport) -> None:

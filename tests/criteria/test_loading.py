@@ -668,3 +668,30 @@ def test_report_costs_a_fixed_number_of_queries(loaded, django_assert_max_num_qu
         "    unverified: 10.1 class dbsh >= 1.05 x standard 10.1, every year "
         "| source: unverified guess"
     ) in lines
+
+
+def test_a_type_change_that_stored_values_do_not_fit_is_refused_and_writes_nothing(loaded):
+    """A count loaded once as a plain number may hold 2.5 villages: the file that makes it a
+    count is refused, naming them, until they are corrected."""
+    from communes.models import Commune
+    from criteria.services import create_assessment, save_values
+
+    villages = Measure.objects.get(code="smart_villages_count")
+    Measure.objects.filter(pk=villages.pk).update(value_type=Measure.ValueType.NUMBER)
+    commune = Commune.objects.rural().filter(structure="2021").order_by("code").first()
+    assessment = create_assessment(commune=commune, year=2023)
+    save_values(assessment=assessment, values={"smart_villages_count": "2,5"}, version=1)
+    with pytest.raises(CriteriaFileError) as refused:
+        load_criteria_file(REAL_FILE)
+    assert str(refused.value) == (
+        "ntm-2021-2025.json: measure smart_villages_count: the file makes it a count measure, "
+        f"but 1 stored value(s) are not: {commune.code} 2023: 2.5 (A count is a whole "
+        "number.). Correct them first (nothing was loaded)."
+    )
+    villages.refresh_from_db()
+    assert villages.value_type == Measure.ValueType.NUMBER  # nothing written
+
+    save_values(assessment=assessment, values={"smart_villages_count": "3"}, version=2)
+    load_criteria_file(REAL_FILE)
+    villages.refresh_from_db()
+    assert villages.value_type == Measure.ValueType.COUNT
