@@ -8,6 +8,7 @@ where "errors" maps a field name to its messages (400 only).
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -43,10 +44,33 @@ def require(allowed: bool, *, authenticated: bool, message: str) -> None:
         raise exceptions.NotAuthenticated()
 
 
+class ReadFirstPaginator(Paginator):
+    """Django's paginator, reading the page before counting: a page that is not full ends
+    the list, so the count is known without its query (a province's communes, a commune's
+    assessments: most lists fit a page). A full page, or one past the end, is counted as
+    Django counts it, and a page number that is not one is Django's error."""
+
+    def page(self, number):
+        if self.orphans or "count" in self.__dict__:
+            return super().page(number)
+        try:
+            bottom = (int(number) - 1) * self.per_page
+        except (TypeError, ValueError):
+            bottom = -1
+        if bottom < 0:
+            return super().page(number)  # Django's error
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if len(rows) < self.per_page and (rows or bottom == 0):
+            self.count = bottom + len(rows)  # the list ends on this page
+        return self._get_page(rows, self.validate_number(number), self)
+
+
 class Pagination(PageNumberPagination):
     """Pages of 50 by default, up to 500. A page past the end (or 0) is a 404, as DRF has it;
-    a page_size that is not a whole number from 1 is a 400 (DRF would silently ignore it)."""
+    a page_size that is not a whole number from 1 is a 400 (DRF would silently ignore it).
+    A page that is not full is not counted by a query (ReadFirstPaginator)."""
 
+    django_paginator_class = ReadFirstPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -139,7 +139,9 @@ def test_a_refused_file_lists_every_error_and_writes_nothing(
     response = _check(as_user(client, cast.officer_74), _csv(body))
     assert _snapshot() == before
     body = response.content.decode()
-    errors = re.findall(r'<tr data-row="(\d+)"><td class="num">\d+</td><td>([^<]*)</td>', body)
+    errors = re.findall(
+        r'<tr data-row="(\d+)"><td class="num"[^>]*>\d+</td><td[^>]*>([^<]*)</td>', body
+    )
     assert errors == [
         ("2", "value"),
         ("3", "commune_code"),
