@@ -27,11 +27,18 @@ class ErrorReport:
 
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    _last: RowError | None = field(default=None, repr=False, compare=False)
 
     def add_error(self, row: int, column: str, value: object, message: str) -> None:
+        """Count and list an error; the same error again, just after itself (a refused
+        commune found again by each measure column of its row), is said once."""
+        error = RowError(row, column, str(value)[:200], message)
+        if error == self._last:
+            return
+        self._last = error
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
-            self.errors.append(RowError(row, column, str(value)[:200], message))
+            self.errors.append(error)
 
     def error_lines(self) -> list[str]:
         lines = [

@@ -322,10 +322,16 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
     # splits an upload (at LF, CRLF or a lone CR), whoever opened the file: the command, the
     # API and the page read the same file the same way.
     lines = file if isinstance(file, File) else File(file)
-    reader = csv.reader(codecs.iterdecode(iter(lines), "utf-8-sig"))
+    # strict: a quotation mark never closed is an error, not the rest of the file read as one
+    # note (and `"a"b` is an error, not "ab").
+    text = codecs.iterdecode(iter(lines), "utf-8-sig")
+    reader = csv.reader(text, strict=True)  # the data rows, after the header
     number = 0  # the last row read: an error in reading is in the next one
     try:
-        header = [name.strip().casefold() for name in next(reader, [])]
+        # The header leniently, so that a header quoted and separated by semicolons is
+        # said to be one (_header_message) rather than badly quoted.
+        header = next(csv.reader(text), [])
+        header = _without_empty_tail([name.strip().casefold() for name in header])
         number = 1
         if sorted(header) != sorted(COLUMNS):
             report.add_error(1, "", ",".join(header), _header_message(header))
@@ -336,6 +342,8 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
             if not "".join(cells).strip():
                 continue  # a blank row, as core.tables skips them
             report.rows += 1
+            if len(cells) > len(COLUMNS):  # empty cells after the last column (a spreadsheet's)
+                cells = _without_empty_tail(cells, len(COLUMNS))
             if len(cells) != len(COLUMNS):
                 message = _("Expected %(n)d cells, found %(found)d.")
                 report.add_error(
@@ -356,9 +364,30 @@ def _csv_records(file, report: ImportReport) -> Iterator[_Row]:
         if "field larger than field limit" in str(error):
             message = _("A cell holds more than %(n)d characters: no value or note is that long.")
             report.add_error(number + 1, "", "", message % {"n": csv.field_size_limit()})
+        elif "unexpected end of data" in str(error):
+            message = _(
+                "A quotation mark opened in this row is never closed: the rest of the file "
+                "would be read as one cell."
+            )
+            report.add_error(number + 1, "", "", message)
+        elif "expected after" in str(error):
+            message = _(
+                "A quoted cell must end at its closing quotation mark, before the comma (a "
+                "quotation mark inside a quoted cell is written twice)."
+            )
+            report.add_error(number + 1, "", "", message)
         else:
             message = _("The file is not valid CSV: %(e)s") % {"e": error}
             report.add_error(number + 1, "", "", message)
+
+
+def _without_empty_tail(cells: list[str], keep: int = 0) -> list[str]:
+    """The cells without the empty ones after the last that is not (a spreadsheet writes the
+    columns it ever formatted), but at least ``keep`` of them."""
+    end = len(cells)
+    while end > keep and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
 
 
 def _header_message(header: list[str]) -> str:
@@ -401,13 +430,15 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         rows, written = (_values_sheet(file, computed) for computed in (True, False))
         header = next(rows, ())
         next(written, None)
-        columns = _template_columns([_shown(cell).lower() for cell in header])  # any case
+        names = [_shown(cell).lower() for cell in header]  # any case
+        columns = _template_columns(names)
         read = columns.read
         for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
             texts = [_shown(cell) for cell in cells]
             if number == 2 and not _looks_like_data(texts, columns):
                 continue  # the Vietnamese names (a file may have lost that row)
             texts = _without_uncomputed(number, texts, cells, as_written, read, report)
+            _refuse_unnamed(number, texts, names, report)
             yield from _template_row(number, texts, columns)
             report.rows += any(texts)
     except ValidationError as error:
@@ -441,10 +472,22 @@ def _shown(cell) -> str:
 
 def _looks_like_data(texts: list[str], columns: "_TemplateColumns") -> bool:
     """Whether row 2 holds a commune's values rather than the template's names of the columns
-    (exports.template_columns: its commune column says CODE_TITLE); any other row 2 is read
-    as data, and its errors reported."""
+    (exports.template_columns: its commune column says CODE_TITLE, in any case); any other
+    row 2 is read as data, and its errors reported."""
     code = texts[columns.code] if columns.code < len(texts) else ""
-    return code != CODE_TITLE
+    return unicodedata.normalize("NFC", code).casefold() != CODE_TITLE.casefold()
+
+
+def _refuse_unnamed(number: int, texts: list[str], names: list[str], report) -> None:
+    """A cell filled in a column that row 1 does not name (empty, or a formula with no value)
+    is an error: the import would not know what it holds, and would drop it unsaid."""
+    for index, text in enumerate(texts):
+        if text and (index >= len(names) or not names[index]):
+            message = _(
+                "Row 1 gives this column no name, so the import cannot tell what it holds: "
+                "name it with a measure's code, or delete the column."
+            )
+            report.add_error(number, get_column_letter(index + 1), text, message)
 
 
 UNCOMPUTED = ""  # what a formula with no computed value is read as: nothing
@@ -508,10 +551,9 @@ def _template_columns(header: list[str]) -> _TemplateColumns:
     def label(index: int) -> str:
         return f"{get_column_letter(index + 1)} ({header[index]})"
 
-    measures = []
     first: dict[str, int] = {}
-    for index, code in enumerate(header):
-        if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
+    for index, code in enumerate(header):  # the columns read, each named once
+        if not code or code == "commune":  # the commune's name is not read
             continue
         if code in first:
             message = _("Columns %(a)s and %(b)s both name %(code)s: keep one.") % {
@@ -521,6 +563,15 @@ def _template_columns(header: list[str]) -> _TemplateColumns:
             }
             raise ValidationError(message)
         first[code] = index
+    for code, index in first.items():
+        if code.endswith(NOTE_SUFFIX) and code.removesuffix(NOTE_SUFFIX) not in first:
+            message = _("Column %(column)s is the note of %(code)s, which no column names.")
+            column = get_column_letter(index + 1)
+            raise ValidationError(message % {"column": column, "code": code[: -len(NOTE_SUFFIX)]})
+    measures = []
+    for index, code in enumerate(header):
+        if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
+            continue
         note = place.get(code + NOTE_SUFFIX)
         labels = {"commune_code": label(place["commune_code"]), "year": label(place["year"])}
         labels |= {"measure_code": label(index), "value": label(index)}
@@ -929,9 +980,10 @@ class _Plan:
         targets = [t for t in self.targets.values() if t is not None]
         if self.status == APPROVED:
             for target in targets:
-                if _needs_submit(target) and not target.first_change:
+                if _to_approve(target) and not target.first_change:
                     target.first_change = target.first_row
-                    self._refuse_if_closed(target, target.first_row)
+                    if _needs_submit(target):  # approving alone is allowed in a closed year
+                        self._refuse_if_closed(target, target.first_row)
                     self._refuse_if_moved(target, target.first_row)
         self._count(targets)
 

@@ -468,3 +468,64 @@ def test_a_template_written_in_capitals_keeps_its_notes(small_set, bach_dang, ca
     import_values(file=_saved(book), user=cast.officer_74)
     crafts = AssessmentValue.objects.get(measure__code="crafts")
     assert (crafts.not_applicable, crafts.note) == (True, "Xã không có làng nghề")
+
+
+def _header(sheet) -> list:
+    return [cell.value for cell in sheet[1]]
+
+
+@pytest.mark.parametrize("again", ["commune_code", "YEAR", "note"])
+def test_a_column_read_twice_is_one_error_on_the_first_row(small_set, bach_dang, cast, again):
+    """A second commune_code or year column silently replaced the first (values written to
+    another commune); a second note column silently lost the first's note."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    if again == "note":
+        again = next(name for name in _header(sheet) if name.endswith(":note"))
+    sheet.cell(row=1, column=sheet.max_column + 1, value=again)
+    [(row, _column, _value, message)] = _template_refused(book, cast)
+    assert row == 1 and f"both name {again.lower()}: keep one." in message
+
+
+def test_a_note_column_of_no_measure_column_is_an_error(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet.cell(row=1, column=sheet.max_column + 1, value="incom:note")
+    letter = sheet.cell(row=1, column=sheet.max_column).column_letter
+    [(row, _column, _value, message)] = _template_refused(book, cast)
+    assert (row, message) == (1, f"Column {letter} is the note of incom, which no column names.")
+
+
+@pytest.mark.parametrize("name", [None, '="income"'])  # empty, or a formula never computed
+def test_a_value_in_a_column_row_1_does_not_name_is_an_error(small_set, bach_dang, cast, name):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    column = sheet.max_column + 2
+    sheet.cell(row=1, column=column, value=name)
+    number = _row_of(sheet, "25930")
+    sheet.cell(row=number, column=column, value=55)
+    letter = sheet.cell(row=1, column=column).column_letter
+    [(row, cell, value, message)] = _template_refused(book, cast)
+    assert (row, cell, value) == (number, letter, "55")
+    assert message.startswith("Row 1 gives this column no name")
+
+
+def test_the_row_of_names_is_known_in_any_case(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet["A2"] = "MÃ XÃ"
+    report = import_values(file=_saved(book), user=cast.officer_74, dry_run=True)
+    assert report.error_count == 0
+
+
+def test_a_commune_refused_is_said_once_for_its_row(small_set, bach_dang, cast):
+    """Each measure column of the row met the same refusal: one line, not one a column."""
+    stranger = Commune.objects.rural().filter(structure="2021", province__code="20").first()
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet.append([stranger.code, stranger.name, 2023])
+    errors = _template_refused(book, cast)
+    assert [(row, column) for row, column, _v, _m in errors] == [
+        (sheet.max_row, "A (commune_code)")
+    ]
+    assert "you may import only your province" in errors[0][3]

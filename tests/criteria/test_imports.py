@@ -480,3 +480,34 @@ def test_a_quoted_header_separated_by_semicolons_says_so(small_set, cast):
     data = b'"commune_code";"year";"measure_code";"value";"note";\n'
     [(row, _column, _value, message)] = _refused_bytes(data, cast.national)
     assert row == 1 and message.startswith("The columns are separated by semicolons")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (  # never closed: the rows after it were read as the note, and lost
+            '25930,2023,income,50,"Theo báo cáo số 12\n25930,2023,irrigation,85,\n',
+            "A quotation mark opened in this row is never closed: the rest of the file would "
+            "be read as one cell.",
+        ),
+        (  # `"a"b` was read as "ab"
+            '25930,2023,income,50,"Theo"QĐ\n',
+            "A quoted cell must end at its closing quotation mark, before the comma (a "
+            "quotation mark inside a quoted cell is written twice).",
+        ),
+    ],
+)
+def test_a_quotation_mark_out_of_place_is_an_error_at_its_row(small_set, cast, body, message):
+    assert _refused(body, user=cast.national) == [(2, "", "", message)]
+
+
+def test_empty_columns_after_the_last_are_read_as_nothing(small_set, bach_dang, cast):
+    """A spreadsheet writes the columns it ever formatted: ``note,,`` and ``,,`` at the end."""
+    body = io.BytesIO(
+        b"commune_code,year,measure_code,value,note,,\n25930,2023,income,50,,,\n"
+        b"25930,2023,irrigation,85,\n"
+    )
+    report = import_values(file=body, user=cast.officer_74)
+    assert (report.values_created, report.error_count) == (2, 0)
+    [(row, _column, _value, message)] = _refused("25930,2023,income,50,,x\n", user=cast.national)
+    assert (row, message) == (2, "Expected 5 cells, found 6.")  # a cell filled is not dropped

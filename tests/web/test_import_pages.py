@@ -334,3 +334,30 @@ def test_a_national_user_chooses_the_province(client, cast, small_set, bach_dang
     assert 'filename="ntm-template-74-2023.xlsx"' in response["Content-Disposition"]
     refused = client.get(TEMPLATE, {"year": 2023, "province": "zz"}, follow=True)
     assert "Select a valid choice" in text(refused)
+
+
+def test_approving_what_changed_after_the_preview_is_refused(client, cast, bach_dang, neighbour):
+    """An approver previews a file that leaves a submitted assessment's values as they are (it
+    would only approve it); the assessment is returned, changed and submitted again before the
+    confirmation: confirming would approve values the approver never saw."""
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 55, "irrigation": 85}, version=1)
+    move(assessment=assessment, action="submit", version=2)
+    client = as_user(client, cast.approver_74)
+    token = _token(_check(client, _csv("25930,2023,income,55,\n"), status="approved"))
+    move(
+        assessment=assessment,
+        action="return",
+        version=3,
+        comment="Kiểm tra lại",
+        user=cast.approver_74,
+    )
+    save_values(assessment=assessment, values={"irrigation": 12}, version=4, user=cast.officer_74)
+    move(assessment=assessment, action="submit", version=5, user=cast.officer_74)
+    before = _snapshot()
+    response = client.post(CONFIRM, {"token": token})
+    assert response.status_code == 400 and _snapshot() == before
+    assert "Xã Bạch Đằng's assessment of 2023 was saved by someone else after the preview" in (
+        text(response)
+    )
+    assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
