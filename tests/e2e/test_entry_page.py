@@ -191,3 +191,46 @@ def test_the_approvals_queue_fits_a_phone(page, binh_duong, screenshot):
     expect(row.locator("td[data-label] .badge").first).to_be_in_viewport()
     row.locator("input[type=checkbox]").check()
     screenshot("approvals-phone")
+
+
+def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):
+    """The jump list puts a section's anchor in the address: a form posted there came back
+    with it, and the browser's jump to that section took the place of the first error."""
+    assessment = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 30, "irrigation": 85}, version=1)
+    log_in(page, "officer_74")  # income not met (open), irrigation met (folded)
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(ASSESSMENT)
+    page.locator("#jump-list a[href='#crit-standard-2']").click()
+    assert page.url.endswith("#crit-standard-2")
+    page.fill("#id_irrigation", "180")  # the second criterion: the error is below the first's
+    page.fill("#id_income", "abc")
+    page.click("#save")
+    expect(page.locator("#errors .error-links li")).to_have_count(2)
+    expect(page.locator("#id_income")).to_be_focused()
+    expect(page.locator("#id_income")).to_be_in_viewport()
+    assert "#" not in page.url
+
+
+def test_on_a_phone_the_save_bar_of_carried_values_keeps_to_two_rows(page, binh_duong):
+    last_year = create_assessment(commune=binh_duong.bach_dang, year=2022)
+    save_values(assessment=last_year, values={"income": 55, "irrigation": 85}, version=1)
+    this_year = create_assessment(commune=binh_duong.bach_dang, year=2023)  # carried forward
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(ASSESSMENT)
+    expect(page.locator("#confirm-carried")).to_be_visible()
+    expect(page.locator("#confirm-carried")).to_have_text(
+        "Lưu, xác nhận giá trị cũ", use_inner_text=True
+    )
+    expect(page.locator("#save-submit")).to_have_text("Lưu và trình duyệt", use_inner_text=True)
+    rows = page.evaluate(
+        "() => new Set([...document.querySelectorAll('#savebar .button')]"
+        ".map(b => Math.round(b.getBoundingClientRect().top))).size"
+    )
+    assert rows <= 2 and page.locator("#savebar").bounding_box()["height"] < 100
+    assert this_year.pk
+    page.set_viewport_size({"width": 1280, "height": 800})  # the whole labels on a desktop
+    expect(page.locator("#confirm-carried")).to_have_text(
+        "Lưu và xác nhận mọi giá trị chuyển từ năm trước", use_inner_text=True
+    )
