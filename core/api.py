@@ -45,30 +45,24 @@ def require(allowed: bool, *, authenticated: bool, message: str) -> None:
 
 
 class ReadFirstPaginator(Paginator):
-    """Django's paginator, reading the page before counting: a page that is not full ends
-    the list, so the count is known without its query (a province's communes, a commune's
-    assessments: most lists fit a page). A full page, or one past the end, is counted as
-    Django counts it, and a page number that is not one is Django's error."""
+    """Django's paginator, reading the first page before counting: a first page that is not
+    full is the whole list, so the count is known without its query (a province's communes,
+    a commune's assessments: most lists fit a page). Any other page is counted first, as
+    Django does (a page number past the end is refused before anything is read)."""
 
     def page(self, number):
-        if self.orphans or "count" in self.__dict__:
+        if self.orphans or "count" in self.__dict__ or str(number).strip() != "1":
             return super().page(number)
-        try:
-            bottom = (int(number) - 1) * self.per_page
-        except (TypeError, ValueError):
-            bottom = -1
-        if bottom < 0:
-            return super().page(number)  # Django's error
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if len(rows) < self.per_page and (rows or bottom == 0):
-            self.count = bottom + len(rows)  # the list ends on this page
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.count = len(rows)  # the whole list
         return self._get_page(rows, self.validate_number(number), self)
 
 
 class Pagination(PageNumberPagination):
     """Pages of 50 by default, up to 500. A page past the end (or 0) is a 404, as DRF has it;
     a page_size that is not a whole number from 1 is a 400 (DRF would silently ignore it).
-    A page that is not full is not counted by a query (ReadFirstPaginator)."""
+    A first page that is not full is not counted by a query (ReadFirstPaginator)."""
 
     django_paginator_class = ReadFirstPaginator
     page_size = 50

@@ -175,7 +175,7 @@ def test_a_page_size_past_the_maximum_gives_the_maximum(api):
     assert api().get("/api/v1/communes/?page_size=100000").json()["results"].__len__() == 500
 
 
-@pytest.mark.parametrize("page", ["0", "99999", "-1", "abc", "1.5"])
+@pytest.mark.parametrize("page", ["0", "99999", "-1", "abc", "1.5", "166459766528973408"])
 def test_a_page_outside_the_list_is_the_documented_404(api, page):
     response = api().get(f"/api/v1/provinces/?page={page}")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
@@ -201,15 +201,15 @@ def test_the_schema_documents_paging_bounds_code_patterns_and_common_answers(api
         (50, 1, 34, 34, 0),  # the whole list on a page that is not full: no count query
         (34, 1, 34, 34, 1),  # a full page may not be the last: counted
         (10, 1, 10, 34, 1),
-        (10, 4, 4, 34, 0),  # the last page, not full: its rows end the list
-        (17, 2, 17, 34, 1),  # the last page, full
+        (10, 4, 4, 34, 1),  # another page: counted first, as Django does
+        (17, 2, 17, 34, 1),
     ],
 )
 def test_a_page_is_counted_by_a_query_only_when_it_is_full(
     api, size, page, rows, count, counts, django_assert_num_queries
 ):
     """core.api.ReadFirstPaginator: the same answer as Django's count, without its query
-    for a list that ends on the page (the 34 provinces of the latest map: its structure, the
+    for a list that ends on its first page (the 34 provinces of the latest map: its structure, the
     page, and the count when it is full)."""
     with django_assert_num_queries(2 + counts):
         body = api().get(f"/api/v1/provinces/?page_size={size}&page={page}").json()
