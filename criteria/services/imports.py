@@ -564,10 +564,12 @@ def _template_columns(header: list[str]) -> _TemplateColumns:
             raise ValidationError(message)
         first[code] = index
     for code, index in first.items():
-        if code.endswith(NOTE_SUFFIX) and code.removesuffix(NOTE_SUFFIX) not in first:
+        measure = code.removesuffix(NOTE_SUFFIX)
+        if measure != code and measure not in first:
             message = _("Column %(column)s is the note of %(code)s, which no column names.")
-            column = get_column_letter(index + 1)
-            raise ValidationError(message % {"column": column, "code": code[: -len(NOTE_SUFFIX)]})
+            raise ValidationError(
+                message % {"column": get_column_letter(index + 1), "code": measure}
+            )
     measures = []
     for index, code in enumerate(header):
         if not code or code in FIXED or code.endswith(NOTE_SUFFIX):
