@@ -5,11 +5,14 @@ error. Nothing here knows what the columns mean: each import checks its own.
 
 import csv
 import io
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core import files
 
@@ -77,10 +80,76 @@ def _xlsx_grid(data: bytes, name: str) -> list[list[str]]:
         # Reading stops one row past the limit (header, MAX_ROWS rows, one more): _rows
         # refuses the file, and a sheet of a million rows is never held in memory. A read-only
         # sheet is parsed while it is read, so its damage shows here too.
-        rows = islice(book.worksheets[0].iter_rows(values_only=True), MAX_ROWS + 2)
-        return [[_cell_text(cell) for cell in row] for row in rows]
+        sheet = book.worksheets[0]
+        rows = islice(sheet.iter_rows(values_only=True), MAX_ROWS + 2)
+        grid = [[_cell_text(cell) for cell in row] for row in rows]
+        below_header = [found for found in merged_ranges(sheet) if found.hides(2)]
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ValidationError(unreadable) from error
+    if below_header:
+        raise ValidationError(
+            _("Cells %(ranges)s are merged. %(why)s")
+            % {"ranges": ", ".join(found.ref for found in below_header[:5]), "why": MERGED_WHY}
+        )
+    return grid
+
+
+MERGED_WHY = _lazy(
+    "A spreadsheet keeps a merged range's value in its first cell alone: the others would be "
+    "read as empty. Unmerge the cells and fill each one."
+)
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    ref: str  # as the spreadsheet names it: "B5:B7"
+    min_col: int
+    min_row: int
+    max_col: int
+    max_row: int
+
+    def hides(self, first_row: int, columns: Iterable[int] | None = None) -> bool:
+        """Whether the range hides a cell (any of its cells but the first, which keeps the
+        value) at ``first_row`` or below, in one of ``columns`` (numbered from 1; None: any).
+        Worked out from the bounds: a range may cover a whole sheet."""
+        top = max(self.min_row, first_row)
+        if top > self.max_row:
+            return False
+        if columns is None:
+            inside = [self.min_col] + ([self.min_col + 1] if self.max_col > self.min_col else [])
+        else:
+            inside = [column for column in columns if self.min_col <= column <= self.max_col]
+        below_first = top != self.min_row or top < self.max_row
+        return any(column != self.min_col or below_first for column in inside)
+
+
+# <mergeCell ref="B5:B7"/>, under any namespace prefix; in the sheet's XML after its rows.
+_MERGE_CELL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']([^\"']+)[\"']"
+)
+_CHUNK = 1 << 20
+_OVERLAP = 1024  # an element cut between two chunks is read whole in the second
+
+
+def merged_ranges(sheet) -> list[MergedRange]:
+    """The merged ranges of a sheet opened read-only, which openpyxl's read-only mode does not
+    give: read from the sheet's XML in chunks (bounded memory, a national workbook's tens of
+    megabytes in a fraction of a second), looked for by name before any pattern is tried."""
+    from openpyxl.utils.cell import range_boundaries
+
+    found: dict[str, MergedRange] = {}
+    tail = b""
+    with sheet._get_source() as source:  # the sheet's part of the package, unpacked as read
+        while chunk := source.read(_CHUNK):
+            text, tail = tail + chunk, (tail + chunk)[-_OVERLAP:]
+            if b"mergeCell" not in text:
+                continue
+            for match in _MERGE_CELL.finditer(text):
+                ref = match.group(1).decode("ascii", "replace").upper()
+                if ref not in found and ":" in ref:
+                    min_col, min_row, max_col, max_row = range_boundaries(ref)
+                    found[ref] = MergedRange(ref, min_col, min_row, max_col, max_row)
+    return list(found.values())
 
 
 def _cell_text(value) -> str:

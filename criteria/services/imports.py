@@ -50,7 +50,7 @@ from communes.models import Commune, KindChange, Province, structures_for_years
 from core import files, imports
 from core.imports import ErrorReport
 from core.imports import RowError as RowError  # the pages name the errors of this import
-from core.tables import _cell_text
+from core.tables import MERGED_WHY, MergedRange, _cell_text, merged_ranges
 from core.text import clean_text
 from criteria import selectors
 from criteria.models import (
@@ -427,16 +427,22 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         # Read twice, in step: the values as last computed, and the cells as written, which
         # tell a formula with no computed value (a file written by a program, not saved by a
         # spreadsheet) from an empty cell: read as empty, it would clear the stored value.
-        rows, written = (_values_sheet(file, computed) for computed in (True, False))
+        sheet = _values_sheet(file, computed=True)
+        rows = sheet.iter_rows()
+        written = _values_sheet(file, computed=False).iter_rows(values_only=True)
         header = next(rows, ())
         next(written, None)
         names = [_shown(cell).lower() for cell in header]  # any case
         columns = _template_columns(names)
         read = columns.read
+        merged = [found for found in merged_ranges(sheet) if found.hides(2)]
         for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
             texts = [_shown(cell) for cell in cells]
-            if number == 2 and not _looks_like_data(texts, columns):
-                continue  # the Vietnamese names (a file may have lost that row)
+            if number == 2:
+                names_row = not _looks_like_data(texts, columns)
+                _refuse_merged(merged, 3 if names_row else 2, read, report)
+                if names_row:
+                    continue  # the Vietnamese names (a file may have lost that row)
             texts = _without_uncomputed(number, texts, cells, as_written, read, report)
             _refuse_unnamed(number, texts, names, report)
             yield from _template_row(number, texts, columns)
@@ -447,12 +453,23 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         report.add_error(number, "", name, _("The file is not a readable .xlsx workbook."))
 
 
-def _values_sheet(file, computed: bool) -> Iterator[tuple]:
-    """The rows of the template's values sheet (or the first): as computed, the cells (their
-    number formats are read); as written, the values."""
+def _values_sheet(file, computed: bool):
+    """The template's values sheet (or the first), read-only: as last computed, or as
+    written (its formulas)."""
     book = load_workbook(file, read_only=True, data_only=computed)
-    sheet = book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
-    return sheet.iter_rows(values_only=not computed)
+    return book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
+
+
+def _refuse_merged(merged: list[MergedRange], first_row: int, read: set[int], report) -> None:
+    """A merged range over cells the import reads (below the header and the names) is an
+    error at its first cell: the spreadsheet keeps its value there alone, and the cells it
+    hides would be read as empty, clearing what they hold. A range over columns the import
+    does not read (a district's name written once for its communes) is left alone."""
+    columns = [index + 1 for index in read]
+    for found in merged:
+        if found.hides(first_row, columns):
+            message = _("These cells are merged. %(why)s") % {"why": MERGED_WHY}
+            report.add_error(found.min_row, get_column_letter(found.min_col), found.ref, message)
 
 
 QUOTED_IN_FORMAT = re.compile(r'"[^"]*"|\\.')  # literal text in a number format

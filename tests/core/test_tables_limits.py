@@ -123,3 +123,74 @@ def test_a_sheet_past_the_row_limit_is_refused(monkeypatch):
     rows = [("25930", 2023, "tdmnpb", f"QĐ {n}") for n in range(50)]
     assert refusal(workbook(rows)) == ["The file has more than 5 rows."]
     assert len(read_table(upload("classes.xlsx", workbook(rows[:5])), tuple(HEADER))) == 5
+
+
+def _merged(*ranges: str, rows=(("25930", 2023, "tdmnpb", "QĐ 861"), ("25931", 2023, "", ""))):
+    book = Workbook()
+    for row in [HEADER, *rows]:
+        book.active.append(list(row))
+    for cells in ranges:
+        book.active.merge_cells(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_cells_merged_below_the_header_are_refused_not_read_as_empty():
+    """A merged range keeps its value in its first cell: the class of row 3, merged with row
+    2's, was read as empty."""
+    [message] = refusal(_merged("C2:C3", "D2:D3"))
+    assert message == (
+        "Cells C2:C3, D2:D3 are merged. A spreadsheet keeps a merged range's value in its "
+        "first cell alone: the others would be read as empty. Unmerge the cells and fill "
+        "each one."
+    )
+
+
+def test_cells_merged_in_the_header_alone_are_read():
+    [first, second] = read_table(upload("classes.xlsx", _merged("E1:F1", "A9:A9")), tuple(HEADER))
+    assert (first.get("class"), second.get("class")) == ("tdmnpb", "")
+
+
+@pytest.mark.parametrize(
+    ("cells", "first_row", "columns", "hides"),
+    [
+        ("B5:B7", 5, [2], True),  # B6, B7
+        ("B5:B7", 7, [2], True),  # B7
+        ("B5:B7", 8, [2], False),  # below the range
+        ("B5:B7", 1, [1, 3], False),  # other columns
+        ("B5:D5", 5, [2], False),  # only its first cell in column B
+        ("B5:D5", 5, [4], True),  # D5
+        ("B5:B5", 1, None, False),  # one cell hides nothing
+        ("A1:C1", 2, None, False),  # the header alone
+        ("A1:A2", 2, None, True),  # A2
+        ("A1:XFD1048576", 2, [5], True),  # a whole sheet: worked out from the bounds
+    ],
+)
+def test_what_a_merged_range_hides(cells, first_row, columns, hides):
+    from openpyxl.utils.cell import range_boundaries
+
+    found = tables.MergedRange(cells, *range_boundaries(cells))
+    assert found.hides(first_row, columns) is hides
+
+
+def test_merged_ranges_are_read_under_any_namespace_prefix_and_across_chunks(monkeypatch):
+    """The ranges come from the sheet's XML (openpyxl's read-only mode skips them), read in
+    chunks: an element cut between two chunks is still found, and found once."""
+    content = _merged("C2:C3")
+    sheet_xml = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    xml = parts[sheet_xml].decode()
+    namespace = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    xml = xml.replace(namespace, namespace.replace("xmlns=", "xmlns:x=")).replace("<", "<x:")
+    parts[sheet_xml] = xml.replace("<x:/", "</x:").replace("<x:?xml", "<?xml").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    assert b"<x:mergeCell " in parts[sheet_xml]
+    at = parts[sheet_xml].index(b"mergeCell ") + 5
+    monkeypatch.setattr(tables, "_CHUNK", at)  # the first chunk ends inside the element
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)
+    assert [found.ref for found in tables.merged_ranges(book.worksheets[0])] == ["C2:C3"]

@@ -529,3 +529,37 @@ def test_a_commune_refused_is_said_once_for_its_row(small_set, bach_dang, cast):
         (sheet.max_row, "A (commune_code)")
     ]
     assert "you may import only your province" in errors[0][3]
+
+
+def test_values_merged_over_communes_are_an_error_not_cleared_values(small_set, bach_dang, cast):
+    """A merged range keeps its value in its first cell: the cells it hides were read as
+    empty, and the import cleared the values they covered."""
+    _assess(bach_dang, {"income": 50, "irrigation": 80})
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    last = sheet.max_row
+    sheet.merge_cells(f"F2:F{last}")  # from the row of names down: hides every income
+    sheet.merge_cells(f"G{last}:H{last}")  # the last commune's plan, beside its irrigation
+    errors = _template_refused(book, cast)
+    why = (
+        "These cells are merged. A spreadsheet keeps a merged range's value in its first cell "
+        "alone: the others would be read as empty. Unmerge the cells and fill each one."
+    )
+    assert [(row, column, value, message) for row, column, value, message in errors[:2]] == [
+        (2, "F", f"F2:F{last}", why),
+        (last, "G", f"G{last}:H{last}", why),
+    ]
+    assert AssessmentValue.objects.get(measure__code="income").number == 50
+
+
+def test_a_merged_column_the_import_does_not_read_is_left_alone(small_set, bach_dang, cast):
+    """The communes' names (and the row of column names) are not read: merging them, as a
+    district's name written once for its communes, changes nothing."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet.merge_cells(f"B3:B{sheet.max_row}")
+    sheet.merge_cells("D2:H2")
+    number = _row_of(sheet, "25930")
+    sheet[f"F{number}"] = 61
+    report = import_values(file=_saved(book), user=cast.officer_74, dry_run=True)
+    assert (report.error_count, report.values_created) == (0, 1)
