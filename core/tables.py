@@ -5,9 +5,11 @@ error. Nothing here knows what the columns mean: each import checks its own.
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 
 from django.core.exceptions import ValidationError
@@ -157,6 +159,8 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a year typed in Excel arrives as 2024.0
+    if isinstance(value, float) and math.isfinite(value):
+        return format(Decimal(repr(value)), "f")  # 0.00001 as typed, not Python's 1e-05
     return str(value)
 
 

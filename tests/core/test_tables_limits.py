@@ -194,3 +194,16 @@ def test_merged_ranges_are_read_under_any_namespace_prefix_and_across_chunks(mon
     monkeypatch.setattr(tables, "_CHUNK", at)  # the first chunk ends inside the element
     book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)
     assert [found.ref for found in tables.merged_ranges(book.worksheets[0])] == ["C2:C3"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [(2024.0, "2024"), (55.5, "55.5"), (0.00001, "0.00001"), (1.5e16, "15000000000000000")],
+)
+def test_a_number_in_a_workbook_is_read_as_written_not_in_exponent_notation(typed, read):
+    """Python writes 0.00001 as 1e-05, which no import reads as a number: the error then said
+    "not a number" of what the officer typed as a number."""
+    [row] = read_table(
+        upload("classes.xlsx", workbook([("25930", 2023, typed, "")])), tuple(HEADER)
+    )
+    assert row.get("class") == read

@@ -563,3 +563,13 @@ def test_a_merged_column_the_import_does_not_read_is_left_alone(small_set, bach_
     sheet[f"F{number}"] = 61
     report = import_values(file=_saved(book), user=cast.officer_74, dry_run=True)
     assert (report.error_count, report.values_created) == (0, 1)
+
+
+def test_a_tiny_number_is_refused_for_its_decimals_and_shown_as_typed(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    number = _row_of(sheet, "25930")
+    sheet[f"F{number}"] = 0.00001
+    [(row, column, value, message)] = _template_refused(book, cast)
+    assert (row, column, value) == (number, "F (income)", "0.00001")
+    assert message == "Use at most 10 digits before and 4 after the decimal point."
