@@ -429,11 +429,15 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         # spreadsheet) from an empty cell: read as empty, it would clear the stored value.
         sheet = _values_sheet(file, computed=True)
         rows = sheet.iter_rows()
-        written = _values_sheet(file, computed=False).iter_rows(values_only=True)
+        written = _values_sheet(file, computed=False, title=sheet.title).iter_rows(values_only=True)
         header = next(rows, ())
         next(written, None)
         names = [_shown(cell).lower() for cell in header]  # any case
-        columns = _template_columns(names)
+        try:
+            columns = _template_columns(names)
+        except ValidationError as error:  # said of the sheet read: maybe not the one meant
+            report.add_error(1, "", sheet.title, " ".join(error.messages))
+            return
         read = columns.read
         merged = [found for found in merged_ranges(sheet) if found.hides(2)]
         for number, (cells, as_written) in enumerate(zip(rows, written, strict=False), start=2):
@@ -453,11 +457,21 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
         report.add_error(number, "", name, _("The file is not a readable .xlsx workbook."))
 
 
-def _values_sheet(file, computed: bool):
-    """The template's values sheet (or the first), read-only: as last computed, or as
-    written (its formulas)."""
+def _values_sheet(file, computed: bool, title: str | None = None):
+    """The template's values sheet, read-only, as last computed or as written (its
+    formulas): the sheet named ``title`` (chosen already), else the one the template names
+    VALUES_SHEET, else the first whose row 1 names commune_code (the sheet renamed, or moved
+    behind the thresholds), else the first."""
     book = load_workbook(file, read_only=True, data_only=computed)
-    return book[VALUES_SHEET] if VALUES_SHEET in book.sheetnames else book.worksheets[0]
+    if title is not None:
+        return book[title]
+    if VALUES_SHEET in book.sheetnames:
+        return book[VALUES_SHEET]
+    for sheet in book.worksheets:
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        if "commune_code" in (_cell_text(cell).strip().lower() for cell in first):
+            return sheet
+    return book.worksheets[0]
 
 
 def _refuse_merged(merged: list[MergedRange], first_row: int, read: set[int], report) -> None:

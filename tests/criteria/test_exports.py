@@ -573,3 +573,23 @@ def test_a_tiny_number_is_refused_for_its_decimals_and_shown_as_typed(small_set,
     [(row, column, value, message)] = _template_refused(book, cast)
     assert (row, column, value) == (number, "F (income)", "0.00001")
     assert message == "Use at most 10 digits before and 4 after the decimal point."
+
+
+def test_a_renamed_or_moved_values_sheet_is_found_by_its_header(small_set, bach_dang, cast):
+    """Without the template's name for it, the values sheet was the first one, the
+    thresholds once moved in front: every row was refused without naming the sheet read."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet.title = "Số liệu 2023"
+    book.move_sheet(sheet, offset=1)  # behind the thresholds
+    sheet[f"F{_row_of(sheet, '25930')}"] = 61
+    report = import_values(file=_saved(book), user=cast.officer_74, dry_run=True)
+    assert (report.error_count, report.values_created) == (0, 1)
+
+
+def test_a_workbook_with_no_values_sheet_names_the_sheet_it_read(small_set, bach_dang, cast):
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    del book["Nhập liệu"]
+    [(row, _column, value, message)] = _template_refused(book, cast)
+    assert (row, value) == (1, "Ngưỡng")
+    assert message == "The first row must name the columns commune_code and year, then measures."
