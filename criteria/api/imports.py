@@ -77,6 +77,11 @@ class ValuesImportReportSerializer(serializers.Serializer):
     assessments_changed = serializers.IntegerField()
     assessments_unchanged = serializers.IntegerField()
     assessments_approved = serializers.IntegerField()
+    assessments_left_open = serializers.IntegerField(
+        help_text="With approved: the assessments of the file that it leaves as they are and "
+        "that are not approved (drafts, returned or submitted ones it does not change): an "
+        "import approves only what it creates or changes."
+    )
     values_created = serializers.IntegerField()
     values_changed = serializers.IntegerField()
     values_cleared = serializers.IntegerField()

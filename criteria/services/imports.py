@@ -159,6 +159,8 @@ class ImportReport(ErrorReport):
     assessments_changed: int = 0
     assessments_unchanged: int = 0
     assessments_approved: int = 0
+    # With ``approved``: those the file leaves as they are, not approved yet (_to_approve).
+    assessments_left_open: int = 0
     values_created: int = 0
     values_changed: int = 0
     values_cleared: int = 0
@@ -180,6 +182,7 @@ COUNTED = [
     "assessments_changed",
     "assessments_unchanged",
     "assessments_approved",
+    "assessments_left_open",
     "values_created",
     "values_changed",
     "values_cleared",
@@ -1008,17 +1011,10 @@ class _Plan:
             self.report.add_error(row, "year", target.year, str(error))
 
     def finish(self) -> None:
-        """The checks over whole commune-years (what approving needs: submitting needs an
-        open year), then the assessments' counts."""
-        targets = [t for t in self.targets.values() if t is not None]
-        if self.status == APPROVED:
-            for target in targets:
-                if _to_approve(target) and not target.first_change:
-                    target.first_change = target.first_row
-                    if _needs_submit(target):  # approving alone is allowed in a closed year
-                        self._refuse_if_closed(target, target.first_row)
-                    self._refuse_if_moved(target, target.first_row)
-        self._count(targets)
+        """The assessments' counts, once every row is read. What is approved is what the
+        file writes (_to_approve), checked at its first change (_plan): a closed year, a
+        change since the preview."""
+        self._count([t for t in self.targets.values() if t is not None])
 
     def _refuse_if_moved(self, target: _Target, row: int) -> None:
         """With a preview's versions (import_values' ``seen``): an error, on the first row
@@ -1051,6 +1047,9 @@ class _Plan:
             name = f"assessments_{outcome}"
             setattr(report, name, getattr(report, name) + 1)
             report.assessments_approved += bool(approving)
+            open_left = target.assessment is not None and target.assessment.status != APPROVED
+            if self.status == APPROVED and not approving and open_left:
+                report.assessments_left_open += 1
             report.communes.append(_commune_change(target, outcome, approving))
 
     def complete(self) -> None:
@@ -1117,18 +1116,15 @@ def _commune_change(target: _Target, outcome: str, approving: bool) -> CommuneCh
 
 
 def _to_approve(target: _Target) -> bool:
-    """Whether importing as approved moves the target: it is to be created, or it exists and
-    is not approved yet."""
+    """Whether importing as approved moves the target: the file creates it, or changes its
+    values (a draft or a returned one: a submitted or approved one refuses changes). An
+    assessment the file leaves as it is stays as it is, whatever its status: the template
+    holds every commune of the province, and approving with it the drafts, the returned and
+    the submitted ones it did not change (incomplete ones among them) approved what the
+    approver had not looked at. The approvals queue approves those, one by one or together."""
     if target.assessment is None:
         return target.creates
-    return target.assessment.status != APPROVED
-
-
-def _needs_submit(target: _Target) -> bool:
-    """Whether approving the target takes the submit step first (which needs an open year)."""
-    if target.assessment is None:
-        return target.creates
-    return target.assessment.is_editable
+    return target.writes
 
 
 def _same(stored: _Stored | None, value: ParsedValue) -> bool:

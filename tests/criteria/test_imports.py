@@ -204,11 +204,42 @@ def test_approving_by_import_resubmits_a_returned_assessment(small_set, bach_dan
     assessment = Assessment.objects.get()
     move(assessment=assessment, action="submit", version=assessment.version)
     move(assessment=assessment, action="return", version=assessment.version, comment="Sửa")
-    report = import_values(file=_file(GOOD), user=cast.national, status="approved")
+    changed = GOOD.replace("85", "90")
+    report = import_values(file=_file(changed), user=cast.national, status="approved")
     actions = list(assessment.steps.order_by("pk").values_list("action", flat=True))
     assert actions == ["create", "submit", "return", "submit", "approve"]
     assert (report.assessments_changed, report.assessments_approved) == (1, 1)
-    assert report.values_unchanged == 3
+    assert (report.values_changed, report.values_unchanged) == (1, 2)
+
+
+def test_approving_by_import_approves_only_what_the_file_creates_or_changes(
+    small_set, bach_dang, lang_son_commune, cast
+):
+    """The template holds every commune of the province: as approved, with one value changed,
+    it approved every draft, returned and submitted assessment of the province, incomplete
+    ones too. An assessment the file leaves as it is stays as it is, and is counted."""
+    others = list(
+        Commune.objects.on_map(2023).rural(2023).filter(province=bach_dang.province)
+        .exclude(pk=bach_dang.pk).order_by("code")[:3]
+    )  # fmt: skip
+    draft, returned, submitted = (create_assessment(commune=c, year=2023) for c in others)
+    for assessment in (returned, submitted):
+        move(assessment=assessment, action="submit", version=assessment.version)
+    move(assessment=returned, action="return", version=returned.version, comment="Sửa")
+    import_values(file=_file(GOOD), user=cast.officer_74)
+    body = GOOD.replace("85", "90") + "".join(f"{c.code},2023,income,,\n" for c in others)
+    before = _snapshot()
+    report = import_values(file=_file(body), user=cast.approver_74, status="approved")
+    statuses = dict(Assessment.objects.values_list("commune__code", "status"))
+    assert statuses == {
+        bach_dang.code: "approved",
+        others[0].code: "draft",
+        others[1].code: "returned",
+        others[2].code: "submitted",
+    }
+    assert (report.assessments_approved, report.assessments_left_open) == (1, 3)
+    assert (report.assessments_changed, report.assessments_unchanged) == (1, 3)
+    assert _snapshot() != before
 
 
 def test_an_approved_assessment_or_a_closed_year_that_would_change_is_refused(

@@ -93,6 +93,8 @@ def totals(report: ImportReport) -> list[tuple[str, int]]:
     ]
     if report.status == "approved":
         rows.append((_("Assessments approved"), report.assessments_approved))
+        left = _("Assessments not approved: the file does not change them")
+        rows.append((left, report.assessments_left_open))
     return rows
 
 
@@ -118,6 +120,11 @@ def done_message(report: ImportReport, access: Access) -> str:
     }
     if report.status == "approved":
         counts += " " + _("%(n)d assessment(s) approved.") % {"n": report.assessments_approved}
+    if report.status == "approved" and report.assessments_left_open:
+        counts += " " + _(
+            "%(n)d assessment(s) the file does not change left as they were, not approved: "
+            "approve them from the approvals queue."
+        ) % {"n": report.assessments_left_open}
     links = format_html_join(
         " ", '<a href="{}">{}</a>', (_overview_link(access, *pair) for pair in _places(report))
     )
