@@ -52,6 +52,9 @@ from criteria.models import (
 
 MISMATCH_ELIGIBLE = "eligible"  # computed above what is recognised: eligible, not recognised
 MISMATCH_LAPSED = "lapsed"  # recognised above what the values now reach
+# Recognised above what the values reach, with values missing where the climb stopped: not
+# (yet) a loss of the level (a missing value is missing, not failed).
+MISMATCH_UNCONFIRMED = "unconfirmed"
 
 
 @dataclass
@@ -81,15 +84,19 @@ class Ladder:
     def level(self, code: str | None) -> Level | None:
         return next((level for level in self.levels if level.code == code), None)
 
-    def mismatch(self, computed: str | None, recognised: str | None) -> str | None:
+    def mismatch(
+        self, computed: str | None, recognised: str | None, decided: bool = True
+    ) -> str | None:
         """How the computed level and the recognised title disagree, if they do. Without a
-        computed level (no assessment) there is nothing to compare."""
+        computed level (no assessment) there is nothing to compare. ``decided``: whether the
+        values decide the first level not met (else values missing stopped the climb: the
+        recognised level is unconfirmed, not lapsed)."""
         if computed is None:
             return None
         if self.rank(computed) > self.rank(recognised):
             return MISMATCH_ELIGIBLE
         if self.rank(recognised) > self.rank(computed):
-            return MISMATCH_LAPSED
+            return MISMATCH_LAPSED if decided else MISMATCH_UNCONFIRMED
         return None
 
 
@@ -639,6 +646,7 @@ def communes_for_year(queryset: QuerySet, access: Access, year: int) -> QuerySet
         assessment_status=F("year_assessment__status"),
         computed_level=F("year_assessment__level"),
         criteria_met=F("year_assessment__criteria_met"),
+        assessment_complete=F("year_assessment__complete"),
         recognized_level=_highest_recognition(year, commune=OuterRef("pk")),
     )
 

@@ -219,6 +219,34 @@ def test_the_overview_shows_each_commune_of_the_province_by_district(client, cas
     assert "Tạo" not in rows(client.get("/", {"year": 2023}))[unassessed]
 
 
+def test_a_recognised_commune_missing_a_value_is_unconfirmed_not_lapsed(client, cast, picture):
+    """Approved with a value missing (a missing value is missing, not failed): the commune
+    recognised at standard was flagged as no longer meeting it, on the overview and its
+    page, as if its values had failed. One failing value as well (the picture's lapsed
+    commune) still is a loss of the level."""
+    bach_dang, lapsed, *_ = picture
+    assessment = Assessment.objects.get(commune=bach_dang, year=2023)
+    save_values(assessment=assessment, values={"plan": None}, version=assessment.version)
+    move(assessment=assessment, version=assessment.version, action="submit")
+    move(assessment=assessment, version=assessment.version, action="approve")
+    Recognition.objects.create(
+        commune=bach_dang,
+        level=Level.objects.get(criteria_set=assessment.criteria_set, code="standard"),
+        title_year=2022,
+        decision_number="13/QĐ-UBND",
+        decision_date=datetime.date(2022, 12, 20),
+        issuer="UBND tỉnh Bình Dương",
+    )
+    as_user(client, cast.officer_74)
+    listed = rows(client.get("/", {"year": 2023}))
+    unconfirmed = "⚠ Đã được công nhận; còn thiếu số liệu để xác nhận mức này"
+    assert listed[bach_dang.code].endswith(f"Đạt chuẩn {unconfirmed}")
+    assert listed[lapsed.code].endswith("⚠ Đã được công nhận nhưng nay không còn đạt")
+    assert unconfirmed in text(client.get(f"{COMMUNE}2023/"))
+    lapsed_page = text(client.get(f"/communes/2021/{lapsed.code}/2023/"))
+    assert "⚠ Đã được công nhận nhưng nay không còn đạt" in lapsed_page
+
+
 def test_the_totals_count_communes_by_level(client, cast, picture):
     response = as_user(client, cast.officer_74).get("/", {"year": 2023})
     totals = dict(

@@ -151,7 +151,9 @@ class AssessmentPage:
     @property
     def mismatch(self) -> str | None:
         recognised = self.recognised.code if self.recognised else None
-        return self.ladder.mismatch(self.result.level, recognised)
+        stopped = next((level for level in self.result.levels if not level.met), None)
+        decided = stopped is None or stopped.status != scoring.CriterionStatus.INCOMPLETE
+        return self.ladder.mismatch(self.result.level, recognised, decided)
 
     @property
     def gap(self) -> list[tuple[object, scoring.IndicatorResult]]:

@@ -9,7 +9,7 @@ from accounts.access import Access
 from communes.models import Commune, Province, rural_on_q, rural_q, structure_for_year
 from criteria import scoring, selectors
 from criteria.filters import CommuneYearFilterSet
-from criteria.models import Assessment, Level
+from criteria.models import Assessment, CriterionResult, Level
 from criteria.selectors import Ladder
 
 UNASSESSED = "unassessed"  # the overview's extra status choice: no assessment this year
@@ -26,6 +26,9 @@ def default_year(access: Access, province: Province | None, offered: list[int]) 
 class CommuneRow:
     commune: Commune  # annotated by selectors.communes_for_year
     ladder: Ladder
+    # Values missing where the climb stopped (_mark_unconfirmed): recognised above the computed
+    # level is then unconfirmed, not lapsed.
+    unconfirmed: bool = False
 
     @property
     def computed(self) -> Level | None:
@@ -41,7 +44,9 @@ class CommuneRow:
 
     @property
     def mismatch(self) -> str | None:
-        return self.ladder.mismatch(self.commune.computed_level, self.commune.recognized_level)
+        commune = self.commune
+        decided = not self.unconfirmed
+        return self.ladder.mismatch(commune.computed_level, commune.recognized_level, decided)
 
 
 @dataclass
@@ -67,7 +72,8 @@ def province_year(
     *, request, access: Access, province: Province, year: int, ladder: Ladder, filters: dict
 ) -> ProvinceYear:
     """The province's rural communes for the year with their assessment and recognised level
-    (filtered), totals by level, and the work waiting: 4 queries."""
+    (filtered), totals by level, and the work waiting: 4 queries (5 when a commune is
+    recognised above an incomplete result: _mark_unconfirmed)."""
     data = {**filters, "structure": province.structure, "province": province.code, "year": year}
     status = data.pop("status", "")
     if status and status != UNASSESSED:
@@ -85,13 +91,39 @@ def province_year(
         province=province,
         year=year,
         ladder=ladder,
-        rows=[CommuneRow(c, ladder) for c in rows],
+        rows=_mark_unconfirmed([CommuneRow(c, ladder) for c in rows], ladder),
         totals=_totals(ladder, counts, len(unassessed)),
         communes_total=len(everyone),
         returned=[a for a in waiting if a.status == Assessment.Status.RETURNED],
         submitted=[a for a in waiting if a.status == Assessment.Status.SUBMITTED],
         unassessed=unassessed,
     )
+
+
+def _mark_unconfirmed(rows: list[CommuneRow], ladder: Ladder) -> list[CommuneRow]:
+    """Mark the rows recognised above their computed level whose values are incomplete and
+    whose first level not met has no criterion not met: values missing stopped the climb (the
+    assessment page's LevelResult.status, INCOMPLETE, from what is stored). 1 query, only
+    when there are such rows. A level ruled by a share of indicators is judged by its criteria
+    here too."""
+    candidates = {
+        row.commune.assessment_id: row
+        for row in rows
+        if row.commune.assessment_complete is False
+        and ladder.rank(row.commune.recognized_level) > ladder.rank(row.commune.computed_level)
+    }
+    if not candidates:
+        return rows
+    failed = set(
+        CriterionResult.objects.filter(
+            assessment_id__in=candidates, status=CriterionResult.Status.NOT_MET
+        ).values_list("assessment_id", "criterion__level__code")
+    )
+    for pk, row in candidates.items():
+        computed = ladder.rank(row.commune.computed_level)
+        stopped = next((level for level in ladder.levels if level.rank > computed), None)
+        row.unconfirmed = stopped is not None and (pk, stopped.code) not in failed
+    return rows
 
 
 def _totals(ladder: Ladder, counts: dict, unassessed: int) -> list:
