@@ -972,3 +972,24 @@ def test_the_pages_are_vietnamese_by_default_and_english_on_request(client, cast
     english = text(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en"))
     assert "Workflow" in english and "Save values" in english
     assert "Lưu số liệu" not in english
+
+
+def test_submitting_or_approving_with_values_missing_says_so(client, cast, small_set, bach_dang):
+    """The workflow box said nothing of missing values: an incomplete year was submitted and
+    approved without a word, and published as no level reached."""
+    assessment = create_assessment(commune=bach_dang, year=2023)
+    page = f"{COMMUNE}2023/"
+    as_user(client, cast.officer_74)
+    assert "⚠ Còn thiếu 4 giá trị: khi thiếu, mức đạt liên quan chưa thể" in text(client.get(page))
+    every = {**STANDARD, "crafts": True}
+    save_values(assessment=assessment, values=every, version=assessment.version)
+    assert 'id="missing-values"' not in client.get(page).content.decode()
+    save_values(assessment=assessment, values={"plan": None}, version=assessment.version)
+    move(assessment=assessment, action="submit", version=assessment.version)
+    assert (
+        'id="missing-values"' not in client.get(page).content.decode()
+    )  # submitted: nothing for the officer to do
+    as_user(client, cast.approver_74)
+    shown = text(client.get(page))
+    assert "⚠ Còn thiếu 1 giá trị: khi thiếu, mức đạt liên quan" in shown
+    assert "Xem những gì còn thiếu" in shown

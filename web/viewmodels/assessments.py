@@ -137,6 +137,20 @@ class AssessmentPage:
         return self.closure is not None and self.exception is None
 
     @property
+    def missing(self) -> int:
+        """How many measures the scoring found without a value (each counted once, whatever
+        the levels that read it): what submitting or approving would leave missing."""
+        return len(
+            {
+                indicator.measure
+                for level in self.result.levels
+                for criterion in level.criteria
+                for indicator in criterion.indicators
+                if indicator.outcome == scoring.Outcome.MISSING
+            }
+        )
+
+    @property
     def result(self) -> scoring.AssessmentResult:
         return self.assessment.result
 
