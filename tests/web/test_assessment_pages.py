@@ -986,9 +986,8 @@ def test_submitting_or_approving_with_values_missing_says_so(client, cast, small
     assert 'id="missing-values"' not in client.get(page).content.decode()
     save_values(assessment=assessment, values={"plan": None}, version=assessment.version)
     move(assessment=assessment, action="submit", version=assessment.version)
-    assert (
-        'id="missing-values"' not in client.get(page).content.decode()
-    )  # submitted: nothing for the officer to do
+    # Submitted: nothing left for the officer to do.
+    assert 'id="missing-values"' not in client.get(page).content.decode()
     as_user(client, cast.approver_74)
     shown = text(client.get(page))
     assert "⚠ Còn thiếu 1 giá trị: khi thiếu, mức đạt liên quan" in shown
