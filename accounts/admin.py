@@ -1,15 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import access_for
 from accounts.models import PortalAccess, SecurityEvent
-from core.admin import ReadOnlyMixin
+from core.admin import HistoryAdmin, ReadOnlyMixin, pk_or_404
 
 
 class PortalScopedAdmin:
@@ -50,14 +48,11 @@ class PortalScopedAdmin:
 
     def _in_scope_or_404(self, request, object_id) -> None:
         """Another province's row answers as a missing one: 404 (Django's redirect with a
-        "doesn't exist" message is for the national office and superusers)."""
+        "doesn't exist" message is for the national office and superusers). A malformed id is
+        not found either, for everyone: the history's own lookup fails on it with a 500."""
+        pk = pk_or_404(self.model, object_id)
         if self._scoped_province(request) is None or self.province_field is None:
             return
-        field = self.model._meta.pk
-        try:
-            pk = field.to_python(object_id)
-        except (ValidationError, ValueError, TypeError):  # a malformed id is not found either
-            raise Http404 from None
         if not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404
 
@@ -90,7 +85,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(SimpleHistoryAdmin, UserAdmin):
+class PortalUserAdmin(HistoryAdmin, UserAdmin):
     inlines = [*UserAdmin.inlines, PortalAccessInline]
     list_display = [*UserAdmin.list_display, "portal_role"]
     list_select_related = ["portal_access__province"]

@@ -3,8 +3,10 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
@@ -28,6 +30,15 @@ class ReadOnlyMixin:
         return False
 
 
+def pk_or_404(model, object_id: str):
+    """The primary key an admin URL names, or 404 for one that is no key at all ("abc" for
+    a number): the history's own lookup raised on it, a 500."""
+    try:
+        return model._meta.pk.to_python(unquote(object_id))
+    except (ValidationError, ValueError, TypeError):
+        raise Http404 from None
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """Shows who changed what and when; never reverts, because a revert would write around
     the services (which validate, rescore and log)."""
@@ -35,9 +46,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def history_view(self, request, object_id, extra_context=None):
+        pk_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied
+        pk_or_404(self.model, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -126,6 +126,9 @@ def test_the_national_office_lists_every_province(client, cast, work, model):
     assert response.status_code == 200
     assert _listed(response) == {work["74"][model].pk, work["20"][model].pk}
     assert client.get(f"/admin/{model}/{work['20'][model].pk}/change/").status_code == 200
+    # A malformed id is a row not found, not a 500 from the history's lookup.
+    for page in ("history", "history/1"):
+        assert client.get(f"/admin/{model}/abc/{page}/").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["viewer_74", "officer_74", "no_role"])
@@ -237,3 +240,18 @@ def test_an_approver_list_costs_the_same_queries_for_one_row_or_more(
         _work_of(commune, small_set, n, year=2019 + n)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(_listed(client.get(f"/admin/{model}/"))) >= 3
+
+
+def test_a_malformed_id_in_any_admin_history_is_not_found_not_a_500(admin_client, small_set):
+    """simple_history's lookup raised on "abc" for a numeric key (the users', kind changes'
+    and every scoped history): a 500. Django's own history redirects, as for a missing row."""
+    from django.contrib import admin
+
+    answered = {}
+    for model, model_admin in admin.site._registry.items():
+        if hasattr(model_admin, "history_view"):
+            base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/abc/history/"
+            for url in (base, base + "1/"):
+                answered[url] = admin_client.get(url).status_code
+    assert "/admin/auth/user/abc/history/1/" in answered
+    assert {url: code for url, code in answered.items() if code not in (302, 404)} == {}
