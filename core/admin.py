@@ -1,5 +1,7 @@
 """What the admin of every app shares."""
 
+import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -8,10 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core.formatting import format_number
 
@@ -39,12 +44,62 @@ def pk_or_404(model, object_id: str):
         raise Http404 from None
 
 
+def shown_value(field, value):
+    """A field's value as the admin's lists show it: a choice by its label, yes or no in
+    words, a time in the portal's time zone, a number without trailing zeros, no value (or
+    no related row) as a dash."""
+    if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, str | int) and getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, datetime.datetime):
+        return formats.localize(timezone.localtime(value) if timezone.is_aware(value) else value)
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return value
+
+
+class ShownChanges(HistoricalRecordContextHelper):
+    """The history's changes with their values in words (shown_value), not as stored:
+    "draft → submitted", "False → True", times in UTC, "Deleted edition (pk=None)" for none.
+    ``labels``: {field name: the label of a value} for codes a field's choices do not name
+    (HistoryAdmin.history_labels)."""
+
+    def __init__(self, model, historical_record, labels: dict | None = None):
+        super().__init__(model, historical_record)
+        self.labels = labels or {}
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        label = self.labels.get(change.field)
+        if label is not None and value not in (None, ""):
+            return label(self.record, value)
+        return shown_value(self.model._meta.get_field(change.field), value)
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
-    """Shows who changed what and when; never reverts, because a revert would write around
-    the services (which validate, rescore and log)."""
+    """Shows who changed what and when, in words; never reverts, because a revert would
+    write around the services (which validate, rescore and log)."""
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        labels = getattr(request, "_history_labels", None)
+        if labels is None:  # once a page, not once a record
+            labels = request._history_labels = self.history_labels(request)
+        return ShownChanges(self.model, historical_record, labels)
+
+    def history_labels(self, request) -> dict:
+        """{field name: label(record, value)} for the codes the history shows in words."""
+        return {}
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        for record in historical_records:  # "None" on the page for a change with no reason
+            record.history_change_reason = record.history_change_reason or "—"
 
     def history_view(self, request, object_id, extra_context=None):
         pk_or_404(self.model, object_id)

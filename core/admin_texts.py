@@ -24,7 +24,25 @@ DJANGO_ADMIN_TEXTS = [
     gettext_noop("Toggle navigation"),
     gettext_noop("Sidebar"),
     gettext_noop("Filter navigation items"),
-    gettext_noop("entry"),
+    gettext_noop("entry"),  # with its plural, "entries": Django and the history count with it
     gettext_noop("View selected %(model)s"),
     gettext_noop("Set password"),
+]
+
+# django-simple-history's history pages (3.x ships no Vietnamese catalogue).
+SIMPLE_HISTORY_TEXTS = [
+    gettext_noop("Object"),
+    gettext_noop("Date/time"),
+    gettext_noop("Changed by"),
+    gettext_noop("Change reason"),
+    gettext_noop("None"),
+    gettext_noop("History"),
+    gettext_noop("View history: %s"),
+    gettext_noop("Change history: %s"),
+    gettext_noop("This object doesn't have a change history."),
+    gettext_noop("View %s"),
+    gettext_noop("View %(verbose_name)s"),
+    gettext_noop("Changed"),
+    gettext_noop("Deleted"),
+    gettext_noop("Close"),
 ]

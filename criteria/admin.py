@@ -535,6 +535,22 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     actions = ["approve_selected", "return_selected", "rescore_selected", "export_selected"]
     move_template = "admin/criteria/assessment/move_selected.html"
 
+    def history_labels(self, request) -> dict:
+        """The computed level by its name in the assessment's set, the class by its region's
+        name or as a commune group (2 queries a page, for the names)."""
+        names = {
+            (level.criteria_set_id, level.code): localized(level) for level in Level.objects.all()
+        }
+        regions = {region.code: localized(region) for region in Region.objects.all()}
+
+        def level(record, code):
+            return level_label(code, names.get((record.criteria_set_id, code), ""))
+
+        def commune_class(record, value):
+            return class_label(value, regions.get(value, ""))
+
+        return {"level": level, "class_value": commune_class}
+
     def has_change_permission(self, request, obj=None):
         return False
 

@@ -887,6 +887,22 @@ def test_the_admin_shows_the_history_and_reverts_nothing(admin_client, cast, dra
     assert f"/admin/criteria/assessmentvalue/{value.pk}/history/" in change
 
 
+def test_the_admin_history_reads_in_vietnamese_with_values_in_words(admin_client, cast, draft):
+    """The history's headings were English and its changes as stored: "draft → submitted",
+    "False → True", times in UTC, "Deleted edition (pk=None)" for an edition first set."""
+    save_values(assessment=draft, values=STANDARD, version=1, user=cast.officer_74)
+    move(assessment=draft, action="submit", version=2, user=cast.officer_74)
+    page = text(admin_client.get(f"/admin/criteria/assessment/{draft.pk}/history/"))
+    for heading in ("Đối tượng", "Thời điểm", "Người thay đổi", "Lý do thay đổi"):
+        assert heading in page
+    assert "Trạng thái: Bản nháp → Đã gửi duyệt" in page
+    assert "Mức đạt theo số liệu: Chưa đạt mức nào → Đạt chuẩn" in page
+    assert "Vùng/nhóm dùng khi chấm: — → Đông Nam Bộ" in page
+    assert "Không có — 3 mục" in page  # no user, no reason; the count of entries
+    for stored in ("draft →", "none →", "+00:00", "pk=None", "None", "entries"):
+        assert stored not in page
+
+
 def test_recognitions_keep_their_history(small_set, bach_dang):
     recognition = Recognition.objects.create(
         commune=bach_dang,
