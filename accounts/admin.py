@@ -23,12 +23,13 @@ class PortalScopedAdmin:
 
     province_field: str | tuple[str, ...] | None = None  # None: reference data, not scoped
 
-    def _scoped_province(self, request) -> int | None:
-        """The province the user's rows are limited to (None: no limit)."""
+    def _scoped_provinces(self, request) -> frozenset[int] | None:
+        """The provinces the user's rows are limited to (None: no limit): theirs, on both
+        maps (accounts.access)."""
         if request.user.is_superuser:
             return None  # without reading the portal role: superusers see everything
         access = access_for(request.user)
-        return None if access.country_wide else access.province_id
+        return None if access.country_wide else access.province_ids
 
     def get_queryset(self, request):
         return self.in_scope(request, super().get_queryset(request))
@@ -36,14 +37,14 @@ class PortalScopedAdmin:
     def in_scope(self, request, queryset):
         """The queryset limited to the user's province (an admin whose get_queryset does not
         start from super()'s calls this)."""
-        province_id = self._scoped_province(request)
-        if province_id is None or self.province_field is None:
+        province_ids = self._scoped_provinces(request)
+        if province_ids is None or self.province_field is None:
             return queryset
         paths = self.province_field
         paths = (paths,) if isinstance(paths, str) else paths
         matches = Q()
         for path in paths:
-            matches |= Q(**{f"{path}_id": province_id})
+            matches |= Q(**{f"{path}_id__in": sorted(province_ids)})
         return queryset.filter(matches)
 
     def _in_scope_or_404(self, request, object_id) -> None:
@@ -51,7 +52,7 @@ class PortalScopedAdmin:
         "doesn't exist" message is for the national office and superusers). A malformed id is
         not found either, for everyone: the history's own lookup fails on it with a 500."""
         pk = pk_or_404(self.model, object_id)
-        if self._scoped_province(request) is None or self.province_field is None:
+        if self._scoped_provinces(request) is None or self.province_field is None:
             return
         if not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404

@@ -758,7 +758,7 @@ def approval_queue(access: Access) -> list[Assessment]:
     1 query."""
     queue = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
     if not access.country_wide:
-        queue = queue.filter(commune__province_id=access.province_id)
+        queue = queue.filter(commune__province_id__in=access.province_ids)
     queue = queue.select_related("commune__province", "commune__district", "criteria_set")
     carried = (
         AssessmentValue.objects.filter(assessment=OuterRef("pk"), carried_forward=True)
@@ -780,7 +780,7 @@ def queue_leavers(access: Access, ids: Collection[int]) -> list[Assessment]:
     read. 1 query."""
     left = Assessment.objects.filter(pk__in=ids).exclude(status=Assessment.Status.SUBMITTED)
     if not access.country_wide:
-        left = left.filter(commune__province_id=access.province_id)
+        left = left.filter(commune__province_id__in=access.province_ids)
     return list(left.select_related("commune").order_by("commune__sort_key", "year"))
 
 

@@ -92,7 +92,7 @@ def visible_products(
     public = products.certified_on(day)
     if access.role is None:
         return public
-    return public | products.filter(commune__province_id=access.province_id)
+    return public | products.filter(commune__province_id__in=access.province_ids)
 
 
 def visible_evaluations(access: Access, day: datetime.date) -> QuerySet:
@@ -104,7 +104,7 @@ def visible_evaluations(access: Access, day: datetime.date) -> QuerySet:
     certificates = Product.objects.with_current(day).certified_on(day).values("current_id")
     visible = Q(pk__in=certificates)
     if access.role is not None:
-        visible |= Q(product__commune__province_id=access.province_id)
+        visible |= Q(product__commune__province_id__in=access.province_ids)
     return evaluations.filter(visible)
 
 
@@ -116,7 +116,7 @@ def visible_producers(access: Access, day: datetime.date) -> QuerySet:
         return producers
     visible = Q(pk__in=visible_products(access, day).values("producer_id"))
     if access.role is not None:
-        visible |= Q(commune__province_id=access.province_id)
+        visible |= Q(commune__province_id__in=access.province_ids)
     return producers.filter(visible)
 
 

@@ -262,7 +262,7 @@ class ProgressView(StatsView):
             raise PermissionDenied(
                 _("Only the national office and provincial staff follow data entry.")
             )
-        provinces = None if access.country_wide else {access.province_id}
+        provinces = None if access.country_wide else set(access.province_ids)
         frame, rows = stats.entry_progress(params.validated_data["year"], provinces)
         body = {
             "year": frame.year,

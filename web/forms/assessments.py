@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import Access
-from communes.models import Province
+from accounts.access import Access, own_province
+from communes.models import Province, structure_for_year
 from core.formatting import format_number, localized
 from core.forms import add_service_errors
 from core.text import MAX_TEXT, normalise_line_breaks
@@ -36,10 +36,10 @@ class ScopeForm(forms.Form):
     def resolve(self) -> tuple[int, Province | None]:
         self.is_valid()  # the fields that are valid are used, the others fall back to defaults
         data = self.cleaned_data
-        own = None
-        if self.access.province_id:
-            own = Province.objects.filter(pk=self.access.province_id).first()
+        own = own_province(self.access)
         year = data.get("year") or overview.default_year(self.access, own, self.offered)
+        if own is not None and own.structure != structure_for_year(year):
+            own = own_province(self.access, year)  # the same province on the year's map
         if own is not None or not self.access.country_wide or not data.get("province"):
             return year, own
         return year, overview.provinces_for_year(year).filter(code=data["province"]).first()

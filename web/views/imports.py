@@ -110,9 +110,11 @@ def import_template(request):
 
 
 def _template_province(access, code: str | None, year: int) -> Province:
-    """The province asked for (national users), else the user's own, on the year's map."""
+    """The province asked for (national users), else the user's own, on the year's map (its
+    namesake there: accounts.access)."""
     provinces = Province.objects.on_map(year)
-    found = provinces.filter(**({"code": code} if code else {"pk": access.province_id})).first()
+    own = {"code": code} if code else {"pk__in": access.province_ids}
+    found = provinces.filter(**own).first()
     if found is None:
         raise ValidationError(_("No such province on the map of %(year)d.") % {"year": year})
     return found
