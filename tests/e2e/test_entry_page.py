@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from communes.models import Commune
-from criteria.models import WorkflowStep, YearClosure
+from criteria.models import Level, WorkflowStep, YearClosure
 from criteria.services import create_assessment, move, save_values
 from tests.e2e.test_officer_pages import ASSESSMENT, log_in
 
@@ -191,6 +191,36 @@ def test_the_approvals_queue_fits_a_phone(page, binh_duong, screenshot):
     expect(row.locator("td[data-label] .badge").first).to_be_in_viewport()
     row.locator("input[type=checkbox]").check()
     screenshot("approvals-phone")
+
+
+def test_the_approvals_queue_fits_a_desktop(page, binh_duong, screenshot):
+    """The real set's level names beside a notice of values carried forward made the table
+    1343 px wide in its 1131 px box: the criteria met were cut mid-number ("nâng cao: 1" of
+    17/19) and the date of submission was off-screen."""
+    Level.objects.filter(code="standard").update(name_vi="Xã đạt chuẩn nông thôn mới")
+    Level.objects.filter(code="advanced").update(name_vi="Xã đạt chuẩn nông thôn mới nâng cao")
+    last_year = create_assessment(commune=binh_duong.bach_dang, year=2022)
+    save_values(assessment=last_year, values={"income": 65, "irrigation": 85}, version=1)
+    new = create_assessment(commune=binh_duong.bach_dang, year=2023)  # carried, unconfirmed
+    move(assessment=new, action="submit", version=new.version)
+    log_in(page, "approver_74")
+    for width in (1280, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto("/approvals/")
+        row = page.locator("table.queue tr[data-commune='25930']")
+        expect(row.locator("[data-carried]")).to_be_visible()
+        wrap = page.locator("section .table-wrap").first
+        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), wrap.evaluate(
+            "e => [e.scrollWidth, e.clientWidth]"
+        )
+        right = wrap.bounding_box()["x"] + wrap.bounding_box()["width"]
+        entries = row.locator(".by-level > *")
+        expect(entries).to_have_count(2)
+        expect(entries.nth(1)).to_contain_text("Xã đạt chuẩn nông thôn mới nâng cao: 1/2")
+        for part in [*entries.all(), row.locator("td").last]:  # whole, and on the screen
+            box = part.bounding_box()
+            assert box["x"] + box["width"] <= right + 0.5, part.inner_text()
+    screenshot("approvals-desktop")
 
 
 def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):
