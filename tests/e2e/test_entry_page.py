@@ -223,6 +223,29 @@ def test_the_approvals_queue_fits_a_desktop(page, binh_duong, screenshot):
     screenshot("approvals-desktop")
 
 
+def test_a_communes_years_fit_a_phone(page, binh_duong, screenshot):
+    """The years table of the commune page was 885 px wide in its 321 px box at 390: its
+    level badges read "Xã đạt chuẩn n…", the criteria met off-screen."""
+    Level.objects.filter(code="standard").update(name_vi="Xã đạt chuẩn nông thôn mới")
+    Level.objects.filter(code="advanced").update(name_vi="Xã đạt chuẩn nông thôn mới nâng cao")
+    assessment = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    values = {"income": 65, "irrigation": 85, "plan": True, "crafts": True}
+    save_values(assessment=assessment, values=values, version=1)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/communes/2021/25930/")
+    row = page.locator("section[aria-labelledby=years-title] tr[data-year='2023']")
+    expect(row).to_contain_text("Xã đạt chuẩn nông thôn mới nâng cao: 2/2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for part in [*row.locator("td").all(), row.locator(".badge.level")]:
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, part.inner_text()
+    badge = row.locator(".badge.level")
+    expect(badge).to_have_text("Xã đạt chuẩn nông thôn mới nâng cao")
+    assert badge.evaluate("e => e.scrollWidth <= e.clientWidth")  # whole, not cut
+    screenshot("commune-phone")
+
+
 def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):
     """The jump list puts a section's anchor in the address: a form posted there came back
     with it, and the browser's jump to that section took the place of the first error."""
