@@ -246,6 +246,51 @@ def test_a_communes_years_fit_a_phone(page, binh_duong, screenshot):
     screenshot("commune-phone")
 
 
+def _luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b):
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# The focused element's outline and the first background behind it.
+RING = """e => { const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  let around = 'rgb(255, 255, 255)';
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    const c = getComputedStyle(p).backgroundColor;
+    if (c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) { around = c; break; } }
+  const s = getComputedStyle(e);
+  return {visible: e.matches(':focus-visible'), style: s.outlineStyle,
+          width: s.outlineWidth, offset: s.outlineOffset,
+          ring: rgb(s.outlineColor), around: rgb(around)}; }"""
+
+
+def test_the_focus_ring_stands_out(page, binh_duong):
+    """The ring was #9fd3b4, 1.7:1 against white: at least 3:1 against white, the page's
+    grey and the background around each field and button, the header's dark green too."""
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    fields = ["#id_income", "input[type=checkbox][data-na-for]", "#save", ".lang button"]
+    for selector in fields:
+        field = page.locator(selector).first
+        field.focus()
+        ring = field.evaluate(RING)
+        assert ring["visible"] and ring["style"] == "solid" and ring["width"] == "3px", selector
+        assert ring["offset"] == "1px", selector
+        assert _contrast(ring["ring"], ring["around"]) >= 3, (selector, ring)
+        if not selector.startswith(".lang"):  # in the page, not the header
+            for background in ((255, 255, 255), (245, 247, 249)):
+                assert _contrast(ring["ring"], background) >= 3, (selector, ring)
+
+
 def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):
     """The jump list puts a section's anchor in the address: a form posted there came back
     with it, and the browser's jump to that section took the place of the first error."""
