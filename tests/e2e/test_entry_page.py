@@ -1,10 +1,12 @@
 """The entry page in Chromium (#15 items 6 and 7): a refused save leads to its first error."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from communes.models import Commune
-from criteria.models import Level, WorkflowStep, YearClosure
+from criteria.models import Indicator, Level, Measure, WorkflowStep, YearClosure
 from criteria.services import create_assessment, move, save_values
 from tests.e2e.test_officer_pages import ASSESSMENT, log_in
 
@@ -289,6 +291,25 @@ def test_the_focus_ring_stands_out(page, binh_duong):
         if not selector.startswith(".lang"):  # in the page, not the header
             for background in ((255, 255, 255), (245, 247, 249)):
                 assert _contrast(ring["ring"], background) >= 3, (selector, ring)
+
+
+def test_each_value_is_named_by_its_indicator(page, binh_duong):
+    """Where a measure is named as its indicator, its label reads "Giá trị" (Value): every
+    such select and input was named only that for assistive technology."""
+    names = {"plan": "Có quy hoạch chung được phê duyệt", "irrigation": "Tỷ lệ diện tích tưới"}
+    for code, name in names.items():
+        Measure.objects.filter(code=code).update(name_vi=name)
+        Indicator.objects.filter(measure__code=code).update(name_vi=name)
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    plan = page.get_by_role("combobox", name=re.compile("3.1 Có quy hoạch chung được phê duyệt"))
+    expect(plan).to_have_attribute("id", "id_plan")
+    irrigation = page.get_by_role("textbox", name=re.compile("2.1 Tỷ lệ diện tích tưới"))
+    expect(irrigation).to_have_attribute("id", "id_irrigation")
+    expect(page.locator("label[for=id_plan]")).to_have_text(re.compile("Giá trị$"))  # as seen
+    for role in ("combobox", "textbox"):
+        expect(page.get_by_role(role, name=re.compile(r"^Giá trị( \(0–100\))?$"))).to_have_count(0)
 
 
 def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):
