@@ -8,6 +8,7 @@ import re
 
 import pytest
 from docx import Document
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from communes.models import Commune
@@ -108,6 +109,25 @@ def test_the_national_dashboard_draws_the_apis_numbers(page, live_server, figure
     assert re.search(r"year=2022", page.url)
     assert _figure(page, "average") == "3"
     assert problems == {"console": [], "outside": []}
+
+
+def test_the_provinces_table_sorts_from_the_keyboard(page, figures):
+    """Its headings were plain cells with a click handler: no keyboard could reach them."""
+    page.goto("/dashboard/?year=2023")
+    page.locator('#dashboard[data-loaded="2023"]').wait_for()
+    heading = page.locator('table[data-table="provinces"] thead th[data-col="2"]')
+    button = heading.get_by_role("button")
+    expect(button).to_have_count(1)
+    button.focus()
+    page.keyboard.press("Enter")  # the most assessed first
+    expect(heading).to_have_attribute("aria-sort", "descending")
+    assert _cells(page, "provinces")[0][0] == "Tỉnh Bình Dương"
+    expect(button).to_be_focused()
+    page.keyboard.press("Space")  # the other way
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+    assert _cells(page, "provinces")[-1][0] == "Tỉnh Bình Dương"
+    other = page.locator('table[data-table="provinces"] thead th[data-col="1"]')
+    assert other.get_attribute("aria-sort") in (None, "none")
 
 
 def test_a_province_dashboard_and_its_map_never_show_a_draft(

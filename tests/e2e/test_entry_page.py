@@ -1,10 +1,12 @@
 """The entry page in Chromium (#15 items 6 and 7): a refused save leads to its first error."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from communes.models import Commune
-from criteria.models import WorkflowStep, YearClosure
+from criteria.models import Indicator, Level, Measure, WorkflowStep, YearClosure
 from criteria.services import create_assessment, move, save_values
 from tests.e2e.test_officer_pages import ASSESSMENT, log_in
 
@@ -191,6 +193,123 @@ def test_the_approvals_queue_fits_a_phone(page, binh_duong, screenshot):
     expect(row.locator("td[data-label] .badge").first).to_be_in_viewport()
     row.locator("input[type=checkbox]").check()
     screenshot("approvals-phone")
+
+
+def test_the_approvals_queue_fits_a_desktop(page, binh_duong, screenshot):
+    """The real set's level names beside a notice of values carried forward made the table
+    1343 px wide in its 1131 px box: the criteria met were cut mid-number ("nâng cao: 1" of
+    17/19) and the date of submission was off-screen."""
+    Level.objects.filter(code="standard").update(name_vi="Xã đạt chuẩn nông thôn mới")
+    Level.objects.filter(code="advanced").update(name_vi="Xã đạt chuẩn nông thôn mới nâng cao")
+    last_year = create_assessment(commune=binh_duong.bach_dang, year=2022)
+    save_values(assessment=last_year, values={"income": 65, "irrigation": 85}, version=1)
+    new = create_assessment(commune=binh_duong.bach_dang, year=2023)  # carried, unconfirmed
+    move(assessment=new, action="submit", version=new.version)
+    log_in(page, "approver_74")
+    for width in (1280, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto("/approvals/")
+        row = page.locator("table.queue tr[data-commune='25930']")
+        expect(row.locator("[data-carried]")).to_be_visible()
+        wrap = page.locator("section .table-wrap").first
+        assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), wrap.evaluate(
+            "e => [e.scrollWidth, e.clientWidth]"
+        )
+        right = wrap.bounding_box()["x"] + wrap.bounding_box()["width"]
+        entries = row.locator(".by-level > *")
+        expect(entries).to_have_count(2)
+        expect(entries.nth(1)).to_contain_text("Xã đạt chuẩn nông thôn mới nâng cao: 1/2")
+        for part in [*entries.all(), row.locator("td").last]:  # whole, and on the screen
+            box = part.bounding_box()
+            assert box["x"] + box["width"] <= right + 0.5, part.inner_text()
+    screenshot("approvals-desktop")
+
+
+def test_a_communes_years_fit_a_phone(page, binh_duong, screenshot):
+    """The years table of the commune page was 885 px wide in its 321 px box at 390: its
+    level badges read "Xã đạt chuẩn n…", the criteria met off-screen."""
+    Level.objects.filter(code="standard").update(name_vi="Xã đạt chuẩn nông thôn mới")
+    Level.objects.filter(code="advanced").update(name_vi="Xã đạt chuẩn nông thôn mới nâng cao")
+    assessment = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    values = {"income": 65, "irrigation": 85, "plan": True, "crafts": True}
+    save_values(assessment=assessment, values=values, version=1)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/communes/2021/25930/")
+    row = page.locator("section[aria-labelledby=years-title] tr[data-year='2023']")
+    expect(row).to_contain_text("Xã đạt chuẩn nông thôn mới nâng cao: 2/2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for part in [*row.locator("td").all(), row.locator(".badge.level")]:
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, part.inner_text()
+    badge = row.locator(".badge.level")
+    expect(badge).to_have_text("Xã đạt chuẩn nông thôn mới nâng cao")
+    assert badge.evaluate("e => e.scrollWidth <= e.clientWidth")  # whole, not cut
+    screenshot("commune-phone")
+
+
+def _luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b):
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# The focused element's outline and the first background behind it.
+RING = """e => { const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  let around = 'rgb(255, 255, 255)';
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    const c = getComputedStyle(p).backgroundColor;
+    if (c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) { around = c; break; } }
+  const s = getComputedStyle(e);
+  return {visible: e.matches(':focus-visible'), style: s.outlineStyle,
+          width: s.outlineWidth, offset: s.outlineOffset,
+          ring: rgb(s.outlineColor), around: rgb(around)}; }"""
+
+
+def test_the_focus_ring_stands_out(page, binh_duong):
+    """The ring was #9fd3b4, 1.7:1 against white: at least 3:1 against white, the page's
+    grey and the background around each field and button, the header's dark green too."""
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    fields = ["#id_income", "input[type=checkbox][data-na-for]", "#save", ".lang button"]
+    for selector in fields:
+        field = page.locator(selector).first
+        field.focus()
+        ring = field.evaluate(RING)
+        assert ring["visible"] and ring["style"] == "solid" and ring["width"] == "3px", selector
+        assert ring["offset"] == "1px", selector
+        assert _contrast(ring["ring"], ring["around"]) >= 3, (selector, ring)
+        if not selector.startswith(".lang"):  # in the page, not the header
+            for background in ((255, 255, 255), (245, 247, 249)):
+                assert _contrast(ring["ring"], background) >= 3, (selector, ring)
+
+
+def test_each_value_is_named_by_its_indicator(page, binh_duong):
+    """Where a measure is named as its indicator, its label reads "Giá trị" (Value): every
+    such select and input was named only that for assistive technology."""
+    names = {"plan": "Có quy hoạch chung được phê duyệt", "irrigation": "Tỷ lệ diện tích tưới"}
+    for code, name in names.items():
+        Measure.objects.filter(code=code).update(name_vi=name)
+        Indicator.objects.filter(measure__code=code).update(name_vi=name)
+    create_assessment(commune=binh_duong.bach_dang, year=2023, user=binh_duong.officer)
+    log_in(page, "officer_74")
+    page.goto(ASSESSMENT)
+    plan = page.get_by_role("combobox", name=re.compile("3.1 Có quy hoạch chung được phê duyệt"))
+    expect(plan).to_have_attribute("id", "id_plan")
+    irrigation = page.get_by_role("textbox", name=re.compile("2.1 Tỷ lệ diện tích tưới"))
+    expect(irrigation).to_have_attribute("id", "id_irrigation")
+    expect(page.locator("label[for=id_plan]")).to_have_text(re.compile("Giá trị$"))  # as seen
+    for role in ("combobox", "textbox"):
+        expect(page.get_by_role(role, name=re.compile(r"^Giá trị( \(0–100\))?$"))).to_have_count(0)
 
 
 def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):

@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from communes.models import Province
+from criteria.loading import load_all
 from criteria.models import Assessment, EditionChange, Threshold
 from criteria.services import create_assessment, save_values
 from tests.criteria.builders import first_edition
@@ -99,3 +101,33 @@ def test_the_office_imports_previews_and_publishes_an_edition(
     stored = Assessment.objects.get(pk=assessment.pk)
     assert (stored.level, stored.edition.number) == ("none", 2)
     screenshot("assessment-after")
+
+
+def test_a_criteria_set_fits_a_phone(page, binh_duong, screenshot):
+    """The real set with a province's demo threshold was 430 px wide at 390: the thresholds'
+    tables widened the page's column, its headings and criteria with it."""
+    load_all()
+    national = Threshold.objects.filter(
+        indicator__criterion__level__criteria_set__code="NTM-2021-2025", scope="national"
+    )
+    first = national.filter(value__isnull=False).order_by("pk").first()
+    Threshold.objects.create(
+        indicator=first.indicator,
+        scope="province",
+        province=Province.objects.get(structure="2021", code="74"),
+        value=first.value,
+        first_year=2021,
+        last_year=2025,
+        source="demo",
+        demo=True,
+    )
+    portal_user("national", "national")
+    log_in(page, "national")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/criteria/NTM-2021-2025/")
+    expect(page.locator(".badge.demo")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for part in page.locator(".level-section > h2, .criterion-head").all()[:5]:
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, part.inner_text()
+    screenshot("criteria-set-phone")

@@ -126,3 +126,33 @@ def test_the_overview_lists_the_certificates_falling_due(page, officer, small_se
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Trà xanh Bạch Đằng")
     screenshot("expiring")
+
+
+def test_a_product_page_fits_a_phone(page, officer, screenshot):
+    """The evaluations' hidden "Actions" heading was placed against the page, not its table's
+    scrolling box: the page was 614 px wide at 390 and "Revoke" off-screen."""
+    portal_user("national", "national")
+    bach_dang = Commune.objects.get(structure="2021", code="25930")
+    maker = services.create_producer(
+        name="HTX Trà Bạch Đằng", kind="cooperative", commune=bach_dang
+    )
+    tea = services.create_product(producer=maker, name="Trà xanh Bạch Đằng", group="drinks")
+    services.record_evaluation(
+        product=tea,
+        score="72",
+        level="province",
+        decision_number="88/QĐ-UBND",
+        decision_date=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    log_in(page, "national")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/ocop/products/{tea.pk}/")
+    row = page.locator("table.evaluations tr[data-evaluation]")
+    expect(row).to_contain_text("88/QĐ-UBND")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for cell in row.locator("td").all():  # nothing cut off or scrolled out of sight
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    revoke = row.get_by_role("link", name="Thu hồi").bounding_box()
+    assert revoke["x"] >= 0 and revoke["x"] + revoke["width"] <= 390
+    screenshot("product-phone")

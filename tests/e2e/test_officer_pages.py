@@ -163,3 +163,30 @@ def test_the_real_criteria_set_reads_clearly(page, transactional_db, screenshot)
     expect(page.locator("#level-standard .criterion")).to_have_count(19)
     expect(page.locator(".badge.not_configured").first).to_be_visible()
     screenshot("real-set")
+
+
+FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]"
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/", "/communes/2021/25930/"])
+def test_a_skip_link_leads_to_the_main_content(page, binh_duong, path):
+    """Every page starts with a link past the header, shown only when a keyboard reaches it."""
+    if path != "/accounts/login/":
+        log_in(page, "officer_74")
+    page.goto(path)
+    skip = page.get_by_role("link", name="Bỏ qua, đến nội dung chính")
+    expect(skip).to_have_attribute("href", "#main")
+    first = page.evaluate(f"document.querySelector({FOCUSABLE!r}).className")
+    assert first == "skip-link"  # the first focusable element
+    expect(skip).not_to_be_in_viewport()  # out of sight until focused
+    if path == "/accounts/login/":
+        return  # the login form takes the focus at once (autofocus)
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport(ratio=1)
+    assert skip.bounding_box()["width"] > 50  # shown, not the 1 px of hidden text
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    expect(page.locator("main#main")).to_be_focused()
+    page.keyboard.press("Tab")  # on from the main content, past the header's links
+    assert page.evaluate("!!document.activeElement.closest('main')")

@@ -66,8 +66,13 @@
     if (!node) return;
     node.textContent = "";
     var tr = el("tr");
+    var sortable = node.classList.contains("sortable");
     head.forEach(function (label, i) {
-      tr.appendChild(el("th", { scope: "col", "data-col": String(i), text: label }));
+      // A sortable heading is a button, so a keyboard reaches it (Enter or Space sorts).
+      var inside = sortable ? [el("button", { type: "button", className: "sort", text: label })] : [];
+      var th = el("th", { scope: "col", "data-col": String(i) }, inside);
+      if (!sortable) th.textContent = label;
+      tr.appendChild(th);
     });
     node.appendChild(el("thead", {}, [tr]));
     var body = el("tbody");
@@ -602,7 +607,8 @@
     });
   }
 
-  // A sortable table sorts by the column whose heading is clicked (again: the other way).
+  // A sortable table sorts by the column whose heading is clicked, or whose button is pressed
+  // (again: the other way); the heading's aria-sort says how.
   root.addEventListener("click", function (event) {
     var th = event.target.closest("table.sortable thead th");
     if (!th) return;
