@@ -392,6 +392,14 @@ def test_the_queue_says_which_assessments_hold_last_years_values_unconfirmed(
     row = re.search(r'<tr data-commune="25930">(.*?)</tr>', body, re.S).group(1)
     assert 'data-carried="2"' in row
     assert "2 giá trị vẫn là của năm trước, chưa xác nhận" in text_of(row)
+    # crafts was never given: the result is incomplete, and the queue says so (it said only
+    # "no level yet", as if the values had failed).
+    assert "Thiếu số liệu: kết quả chưa đầy đủ" in text_of(row)
+    new.values.create(measure=new.criteria_set.measures.get(code="crafts"), flag=True)
+    type(new).objects.filter(pk=new.pk).update(complete=True)
+    body = client.get("/approvals/").content.decode()
+    row = re.search(r'<tr data-commune="25930">(.*?)</tr>', body, re.S).group(1)
+    assert "data-incomplete" not in row
 
 
 def text_of(html: str) -> str:
