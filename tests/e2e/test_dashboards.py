@@ -43,6 +43,7 @@ def figures(binh_duong):
         score="75",
     )
     binh_duong.draft_commune = communes[3]
+    binh_duong.incomplete_commune = communes[2]  # irrigation never given
     return binh_duong
 
 
@@ -169,6 +170,12 @@ def test_a_province_dashboard_and_its_map_never_show_a_draft(
     page.goto(f"/dashboard/communes/2021/{figures.draft_commune.code}/")
     page.locator('#commune-dashboard[data-loaded="1"]').wait_for()
     assert _cells(page, "results") == [["Chưa có.", "", "", ""]]
+    # A result approved with a value missing says so beside its level: "no level" alone read
+    # as values that had failed.
+    page.goto(f"/dashboard/communes/2021/{figures.incomplete_commune.code}/")
+    page.locator('#commune-dashboard[data-loaded="1"]').wait_for()
+    [row] = _cells(page, "results")
+    assert row[2].endswith("(thiếu số liệu)")
     assert problems == {"console": [], "outside": []}
 
 

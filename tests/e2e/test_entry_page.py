@@ -310,6 +310,19 @@ def test_each_value_is_named_by_its_indicator(page, binh_duong):
     expect(page.locator("label[for=id_plan]")).to_have_text(re.compile("Giá trị$"))  # as seen
     for role in ("combobox", "textbox"):
         expect(page.get_by_role(role, name=re.compile(r"^Giá trị( \(0–100\))?$"))).to_have_count(0)
+    # The note, the link and "not applicable" of each measure are named by it too: every
+    # measure's were named alike ("Ghi chú", "Không áp dụng (…)").
+    crafts = page.locator("#measure-crafts")
+    crafts.scroll_into_view_if_needed()
+    name = Measure.objects.get(code="crafts").name_vi
+    not_applicable = page.get_by_role(
+        "checkbox", name=re.compile(f"^{re.escape(name)}: Không áp dụng")
+    )
+    expect(not_applicable).to_have_count(1)
+    page.locator("#extras-crafts summary").click()  # the note is folded until asked for
+    expect(
+        page.get_by_role("textbox", name=re.compile(f"^{re.escape(name)}: Ghi chú"))
+    ).to_have_count(1)
 
 
 def test_a_refused_save_after_the_jump_list_still_leads_to_the_first_error(page, binh_duong):

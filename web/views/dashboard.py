@@ -36,6 +36,7 @@ def texts() -> dict:
         "commune": _("Commune"),
         "level": _("Level"),
         "no_level": _("No level"),
+        "values_missing": _("values missing"),
         "not_assessed": _("Not assessed"),
         "not_recognized": _("Not recognised"),
         "target": _("Target"),

@@ -83,7 +83,9 @@
         var pair = a.criteria_met_by_level[level];
         return levelName(a.criteria_set, level) + ": " + pair[0] + "/" + pair[1];
       }).join(" · ");
-      return [String(a.year), a.criteria_set, levelName(a.criteria_set, a.level), met];
+      // A missing value is missing, not failed: an incomplete result says so beside its level.
+      var level = levelName(a.criteria_set, a.level) + (a.complete === false ? " (" + T.values_missing + ")" : "");
+      return [String(a.year), a.criteria_set, level, met];
     }), T.none_yet);
     table("recognitions", [T.decision, T.decided, T.level, T.title_year, T.issuer, T.revoked], results[2].map(function (r) {
       return [r.decision_number, day(r.decision_date), levelName(r.criteria_set, r.level), String(r.title_year), r.issuer, r.revoked_date ? day(r.revoked_date) : "—"];
