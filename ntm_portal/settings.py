@@ -245,6 +245,8 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Dates written 10/03/2022 in Vietnamese, as decisions write them (ntm_portal/formats/vi).
+FORMAT_MODULE_PATH = ["ntm_portal.formats"]
 USE_I18N = True
 USE_TZ = True
 

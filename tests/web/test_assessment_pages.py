@@ -1009,3 +1009,12 @@ def test_submitting_or_approving_with_values_missing_says_so(client, cast, small
     shown = text(client.get(page))
     assert "⚠ Còn thiếu 1 giá trị: khi thiếu, mức đạt liên quan" in shown
     assert "Xem những gì còn thiếu" in shown
+
+
+def test_dates_are_written_as_decisions_write_them(client, cast, picture):
+    """The commune page wrote a decision's day 20-12-2022 (Django's Vietnamese short format)
+    beside pages and decisions writing 20/12/2022."""
+    _bach_dang, lapsed, *_ = picture
+    page = text(as_user(client, cast.officer_74).get(f"/communes/2021/{lapsed.code}/"))
+    assert "12/QĐ-UBND 20/12/2022" in page
+    assert "20-12-2022" not in page

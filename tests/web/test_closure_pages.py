@@ -35,7 +35,7 @@ def neighbour_draft(small_set, bach_dang):
 
 
 def closed() -> str:
-    return CLOSED.format(day=timezone.localdate().strftime("%d-%m-%Y"))
+    return CLOSED.format(day=timezone.localdate().strftime("%d/%m/%Y"))
 
 
 def panel(response, year=2023) -> str:

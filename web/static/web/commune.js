@@ -20,7 +20,8 @@
     var level = (levels[set] || {})[code];
     return level ? named(level) : code;
   }
-  function day(iso) { return iso ? new Date(iso + "T00:00:00").toLocaleDateString(LOCALE) : "—"; }
+  var DAY = { day: "2-digit", month: "2-digit", year: "numeric" }; // 10/03/2022, as the pages write it
+  function day(iso) { return iso ? new Date(iso + "T00:00:00").toLocaleDateString(LOCALE, DAY) : "—"; }
   function get(path) {
     var url = /^https?:/.test(path) ? path : API + path; // a page's "next" is a whole address
     return fetch(url, { credentials: "omit", headers: { Accept: "application/json", "Accept-Language": LANG } })

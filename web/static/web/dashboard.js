@@ -506,7 +506,7 @@
         ];
         statuses.forEach(function (s) { row.push(num(p.by_status[s] || 0)); });
         row.push(num(p.not_started));
-        row.push(p.closed_at ? { text: new Date(p.closed_at).toLocaleDateString(LOCALE), value: p.closed_at } : T.open);
+        row.push(p.closed_at ? { text: new Date(p.closed_at).toLocaleDateString(LOCALE, { day: "2-digit", month: "2-digit", year: "numeric" }), value: p.closed_at } : T.open);
         return row;
       }));
     });
