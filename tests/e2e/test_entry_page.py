@@ -186,10 +186,8 @@ def test_the_approvals_queue_fits_a_phone(page, binh_duong, screenshot):
     page.goto("/approvals/")
     row = page.locator("table.queue tr[data-commune='25930']")
     expect(row).to_contain_text("Xã Bạch Đằng")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    for cell in row.locator("td").all():  # the level, the criteria met and the date not cut off
-        box = cell.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    # The level, the criteria met and the date not cut off.
+    _fits_a_phone(page, row.locator("td").all())
     expect(row.locator("td[data-label] .badge").first).to_be_in_viewport()
     row.locator("input[type=checkbox]").check()
     screenshot("approvals-phone")
@@ -225,6 +223,14 @@ def test_the_approvals_queue_fits_a_desktop(page, binh_duong, screenshot):
     screenshot("approvals-desktop")
 
 
+def _fits_a_phone(page, parts) -> None:
+    """Nothing wider than a 390 px screen: the page, and each part within it."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for part in parts:
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, part.inner_text()
+
+
 def test_a_communes_years_fit_a_phone(page, binh_duong, screenshot):
     """The years table of the commune page was 885 px wide in its 321 px box at 390: its
     level badges read "Xã đạt chuẩn n…", the criteria met off-screen."""
@@ -238,10 +244,7 @@ def test_a_communes_years_fit_a_phone(page, binh_duong, screenshot):
     page.goto("/communes/2021/25930/")
     row = page.locator("section[aria-labelledby=years-title] tr[data-year='2023']")
     expect(row).to_contain_text("Xã đạt chuẩn nông thôn mới nâng cao: 2/2")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    for part in [*row.locator("td").all(), row.locator(".badge.level")]:
-        box = part.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, part.inner_text()
+    _fits_a_phone(page, [*row.locator("td").all(), row.locator(".badge.level")])
     badge = row.locator(".badge.level")
     expect(badge).to_have_text("Xã đạt chuẩn nông thôn mới nâng cao")
     assert badge.evaluate("e => e.scrollWidth <= e.clientWidth")  # whole, not cut

@@ -101,7 +101,8 @@ def test_an_officer_registers_a_product_and_its_stars(page, officer, screenshot)
     screenshot("commune")
 
 
-def test_the_overview_lists_the_certificates_falling_due(page, officer, small_set, screenshot):
+def _bach_dang_tea(decided_days_ago: int):
+    """A 4-star tea of Xã Bạch Đằng, rated by the province that many days ago."""
     bach_dang = Commune.objects.get(structure="2021", code="25930")
     maker = services.create_producer(
         name="HTX Trà Bạch Đằng", kind="cooperative", commune=bach_dang
@@ -112,8 +113,13 @@ def test_the_overview_lists_the_certificates_falling_due(page, officer, small_se
         score="72",
         level="province",
         decision_number="88/QĐ-UBND",
-        decision_date=timezone.localdate() - datetime.timedelta(days=1066),  # ends in ~30 days
+        decision_date=timezone.localdate() - datetime.timedelta(days=decided_days_ago),
     )
+    return tea
+
+
+def test_the_overview_lists_the_certificates_falling_due(page, officer, small_set, screenshot):
+    _bach_dang_tea(decided_days_ago=1066)  # its certificate ends in about 30 days
     log_in(page, "officer_74")
     page.goto("/?year=2023")
     task = page.locator("[data-task='ocop.expiring']")
@@ -132,18 +138,7 @@ def test_a_product_page_fits_a_phone(page, officer, screenshot):
     """The evaluations' hidden "Actions" heading was placed against the page, not its table's
     scrolling box: the page was 614 px wide at 390 and "Revoke" off-screen."""
     portal_user("national", "national")
-    bach_dang = Commune.objects.get(structure="2021", code="25930")
-    maker = services.create_producer(
-        name="HTX Trà Bạch Đằng", kind="cooperative", commune=bach_dang
-    )
-    tea = services.create_product(producer=maker, name="Trà xanh Bạch Đằng", group="drinks")
-    services.record_evaluation(
-        product=tea,
-        score="72",
-        level="province",
-        decision_number="88/QĐ-UBND",
-        decision_date=timezone.localdate() - datetime.timedelta(days=30),
-    )
+    tea = _bach_dang_tea(decided_days_ago=30)
     log_in(page, "national")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/ocop/products/{tea.pk}/")
