@@ -75,7 +75,8 @@ def test_evidence_then_closing_the_year(page, browser, live_server, binh_duong, 
     page.click("#save")
     expect(page.locator(".message.error")).to_contain_text(
         re.compile(
-            r"Năm 2023 của Tỉnh Bình Dương đã khóa sổ \(từ ngày \d\d/\d\d/\d{4}\): không thể tạo, lưu"
+            r"Năm 2023 của Tỉnh Bình Dương đã khóa sổ \(từ ngày \d\d/\d\d/\d{4}\): "
+            r"không thể tạo, lưu"
         )
     )
     expect(page.locator("#closure")).to_contain_text("Năm 2023 của Tỉnh Bình Dương đã khóa sổ")
