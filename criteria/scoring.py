@@ -377,6 +377,24 @@ class AssessmentResult:
     def criteria_met(self, code: str) -> int:
         return self.level_result(code).criteria_met
 
+    @property
+    def stopped_for_missing_values(self) -> bool:
+        """Whether values missing stopped the climb: the first level not met is undecided
+        (incomplete), not failed. A missing value is missing, not failed."""
+        stopped = next((level for level in self.levels if not level.met), None)
+        return stopped is not None and stopped.status == CriterionStatus.INCOMPLETE
+
+    @property
+    def missing_measures(self) -> frozenset[str]:
+        """The measures read without a value, each once, whatever the levels reading it."""
+        return frozenset(
+            indicator.measure
+            for level in self.levels
+            for criterion in level.criteria
+            for indicator in criterion.indicators
+            if indicator.outcome == Outcome.MISSING
+        )
+
 
 # ---------------------------------------------------------------------------------------------
 # Threshold resolution

@@ -38,6 +38,7 @@ from criteria.models import (
     CommuneClass,
     CriteriaSet,
     Criterion,
+    CriterionResult,
     Edition,
     Evidence,
     Indicator,
@@ -98,6 +99,27 @@ class Ladder:
         if self.rank(recognised) > self.rank(computed):
             return MISMATCH_LAPSED if decided else MISMATCH_UNCONFIRMED
         return None
+
+
+def stopped_for_missing_values(ladder: Ladder, computed: Mapping[int, str]) -> set[int]:
+    """Of incomplete assessments, {id: computed level}, those whose climb values missing
+    stopped, read from their stored criterion results (AssessmentResult's
+    stopped_for_missing_values, when the result is not at hand): the first level above the
+    computed one has no criterion not met. 1 query; none for no assessment. A level ruled by
+    a share of its indicators is judged by its criteria here too."""
+    if not computed:
+        return set()
+    failed = set(
+        CriterionResult.objects.filter(
+            assessment_id__in=list(computed), status=CriterionResult.Status.NOT_MET
+        ).values_list("assessment_id", "criterion__level__code")
+    )
+    stopped = set()
+    for pk, level in computed.items():
+        above = next((step for step in ladder.levels if step.rank > ladder.rank(level)), None)
+        if above is not None and (pk, above.code) not in failed:
+            stopped.add(pk)
+    return stopped
 
 
 def _ladder_levels():

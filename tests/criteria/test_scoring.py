@@ -876,3 +876,25 @@ def test_commune_without_group_is_not_configured() -> None:
     result = score(GROUP_SET, Subject(year=2026, province="74"), vals(income="200"))
     assert result.level_result("standard").criteria[0].status == CriterionStatus.INCOMPLETE
     assert result.level == NO_LEVEL
+
+
+@pytest.mark.parametrize(
+    ("values", "stopped"),
+    [
+        ({"planning": True, "income": "60", "poverty": "3"}, False),  # every level met
+        ({"planning": True, "income": "50", "poverty": "3"}, False),  # advanced failed
+        ({"planning": True, "income": None, "poverty": "3"}, True),  # standard undecided
+        ({"planning": False, "income": None, "poverty": "3"}, False),  # a failure decides
+        ({"planning": True, "income": "50", "poverty": None}, True),  # standard undecided
+    ],
+)
+def test_whether_values_missing_stopped_the_climb(values, stopped) -> None:
+    """A missing value is missing, not failed: the first level not met tells a level lost
+    from one that cannot be decided."""
+    assert score_ladder(**values).stopped_for_missing_values is stopped
+
+
+def test_each_missing_measure_counts_once_whatever_the_levels_reading_it() -> None:
+    # income is read at all three levels; planning at one.
+    assert score_ladder(poverty="3").missing_measures == {"income", "planning"}
+    assert score_ladder(planning=True, income="60", poverty="3").missing_measures == set()

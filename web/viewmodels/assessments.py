@@ -138,17 +138,8 @@ class AssessmentPage:
 
     @property
     def missing(self) -> int:
-        """How many measures the scoring found without a value (each counted once, whatever
-        the levels that read it): what submitting or approving would leave missing."""
-        return len(
-            {
-                indicator.measure
-                for level in self.result.levels
-                for criterion in level.criteria
-                for indicator in criterion.indicators
-                if indicator.outcome == scoring.Outcome.MISSING
-            }
-        )
+        """How many measures submitting or approving would leave without a value."""
+        return len(self.result.missing_measures)
 
     @property
     def result(self) -> scoring.AssessmentResult:
@@ -165,8 +156,7 @@ class AssessmentPage:
     @property
     def mismatch(self) -> str | None:
         recognised = self.recognised.code if self.recognised else None
-        stopped = next((level for level in self.result.levels if not level.met), None)
-        decided = stopped is None or stopped.status != scoring.CriterionStatus.INCOMPLETE
+        decided = not self.result.stopped_for_missing_values
         return self.ladder.mismatch(self.result.level, recognised, decided)
 
     @property

@@ -9,7 +9,7 @@ from accounts.access import Access
 from communes.models import Commune, Province, rural_on_q, rural_q, structure_for_year
 from criteria import scoring, selectors
 from criteria.filters import CommuneYearFilterSet
-from criteria.models import Assessment, CriterionResult, Level
+from criteria.models import Assessment, Level
 from criteria.selectors import Ladder
 
 UNASSESSED = "unassessed"  # the overview's extra status choice: no assessment this year
@@ -101,28 +101,17 @@ def province_year(
 
 
 def _mark_unconfirmed(rows: list[CommuneRow], ladder: Ladder) -> list[CommuneRow]:
-    """Mark the rows recognised above their computed level whose values are incomplete and
-    whose first level not met has no criterion not met: values missing stopped the climb (the
-    assessment page's LevelResult.status, INCOMPLETE, from what is stored). 1 query, only
-    when there are such rows. A level ruled by a share of indicators is judged by its criteria
-    here too."""
+    """Mark the rows recognised above their computed level whose climb stopped for want of
+    values (selectors.stopped_for_missing_values): 1 query, only when such rows exist."""
     candidates = {
         row.commune.assessment_id: row
         for row in rows
         if row.commune.assessment_complete is False
         and ladder.rank(row.commune.recognized_level) > ladder.rank(row.commune.computed_level)
     }
-    if not candidates:
-        return rows
-    failed = set(
-        CriterionResult.objects.filter(
-            assessment_id__in=candidates, status=CriterionResult.Status.NOT_MET
-        ).values_list("assessment_id", "criterion__level__code")
-    )
-    for pk, row in candidates.items():
-        computed = ladder.rank(row.commune.computed_level)
-        stopped = next((level for level in ladder.levels if level.rank > computed), None)
-        row.unconfirmed = stopped is not None and (pk, stopped.code) not in failed
+    computed = {pk: row.commune.computed_level for pk, row in candidates.items()}
+    for pk in selectors.stopped_for_missing_values(ladder, computed):
+        candidates[pk].unconfirmed = True
     return rows
 
 
