@@ -2,20 +2,16 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from accounts.access import access_for
+from accounts.access import access_for, own_province
 from accounts.models import Role
-from communes.models import Province
 
 
 def _header(user) -> dict:
     access = access_for(user)
-    province = (
-        Province.objects.filter(pk=access.province_id).first() if access.province_id else None
-    )
     return {
         "access": access,
         "role": Role(access.role).label if access.role else None,
-        "province": province,
+        "province": own_province(access),
     }
 
 

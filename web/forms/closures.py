@@ -4,7 +4,7 @@ a commune by exception (the services check the rest and say why)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import Access
+from accounts.access import Access, own_province
 from communes.models import Commune, Province
 from core.text import MAX_TEXT
 
@@ -26,7 +26,7 @@ class ClosureProvinceForm(forms.Form):
 
     def resolve(self) -> Province | None:
         if self.access.province_id:
-            return Province.objects.filter(pk=self.access.province_id).first()
+            return own_province(self.access)
         if not self.access.country_wide or not self.is_valid():
             return None
         structure, _dash, code = self.cleaned_data["province"].partition("-")

@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import Access
+from accounts.access import Access, own_province
 from communes.models import Commune, Province, newest_structure
 from ocop import rating
 from ocop.filters import STARS
@@ -45,8 +45,7 @@ class ScopeForm(forms.Form):
 
     def resolve(self) -> Province | None:
         if not self.chooses:
-            own = Province.objects.filter(pk=self.access.province_id)
-            return own.first() if self.access.province_id else None
+            return own_province(self.access)
         self.is_valid()
         code = self.cleaned_data.get("province")
         provinces = Province.objects.filter(structure=self.structure_shown, code=code)
