@@ -190,3 +190,36 @@ def test_a_skip_link_leads_to_the_main_content(page, binh_duong, path):
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")  # on from the main content, past the header's links
     assert page.evaluate("!!document.activeElement.closest('main')")
+
+
+CONTRAST = """(element) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (text) => {
+    const [r, g, b] = rgb(text).map((c) => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const fore = luminance(getComputedStyle(element).color);
+  const back = luminance(getComputedStyle(element.closest('.top')).backgroundColor);
+  return (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_link_of_the_header_can_be_read(page, binh_duong, width):
+    """Each link and button of the header, the account's included, stands out from the dark
+    green header (WCAG AA: a contrast of 4.5 or more), at a desk and on a phone."""
+    page.set_viewport_size({"width": width, "height": 844})
+    log_in(page, "officer_74")
+    page.goto("/")
+    controls = page.locator("header.top a:not(.skip-link), header.top button")
+    names = controls.all_inner_texts()
+    assert "Đổi mật khẩu" in names and "Đăng xuất" in names
+    for index in range(controls.count()):
+        control = controls.nth(index)
+        if control.evaluate("(e) => !!e.closest('.lang')"):
+            continue  # the language buttons are white boxes of their own
+        ratio = control.evaluate(CONTRAST)
+        assert ratio >= 4.5, (names[index], ratio)
