@@ -549,7 +549,15 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
         def commune_class(record, value):
             return class_label(value, regions.get(value, ""))
 
-        return {"level": level, "class_value": commune_class}
+        def met_by_level(record, value):  # {"standard": [17, 19], ...}: "Chuẩn 17/19 · ..."
+            if not isinstance(value, dict) or not value:
+                return value or "—"
+            return " · ".join(
+                f"{names.get((record.criteria_set_id, code)) or code} {met}/{total}"
+                for code, (met, total) in value.items()
+            )
+
+        return {"level": level, "class_value": commune_class, "criteria_met_by_level": met_by_level}
 
     def has_change_permission(self, request, obj=None):
         return False

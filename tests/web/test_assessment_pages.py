@@ -900,7 +900,11 @@ def test_the_admin_history_reads_in_vietnamese_with_values_in_words(admin_client
     assert "Mức đạt theo số liệu: Chưa đạt mức nào → Đạt chuẩn" in page
     assert "Vùng/nhóm dùng khi chấm: — → Đông Nam Bộ" in page
     assert "Không có — 3 mục" in page  # no user, no reason; the count of entries
-    for stored in ("draft →", "none →", "+00:00", "pk=None", "None", "entries"):
+    # Criteria met per level by the levels' names, not as stored ({'standard': [3, 3], ...}).
+    met = "Số tiêu chí đạt theo từng mức: Đạt chuẩn 0/3 · Nâng cao 0/2 → Đạt chuẩn 3/3 · Nâng"
+    assert met in page
+    assert "Số tiêu chí đạt theo từng mức: — → Đạt chuẩn 0/3 · Nâng cao 0/2" in page
+    for stored in ("draft →", "none →", "+00:00", "pk=None", "None", "entries", "standard"):
         assert stored not in page
 
 
