@@ -182,7 +182,9 @@ def certified_counts(
 ) -> list[dict]:
     """The products of ``products`` certified on ``day``, counted in one grouped query: rows of
     ``by`` (a field path, e.g. commune__province_id), producer_id, group, stars, products,
-    and expiring (those of them whose rating expires within ``expiring_days`` days).
+    and expiring (those of them whose rating expires within ``expiring_days`` days). Each
+    product counts once in a unit, even where ``by`` follows links that multiply its row (an
+    old commune's links to the new communes it went into).
 
     Counted over the products' current evaluations, each found once (its id: the kept latest
     one, or the search on a day before it) and judged on its own columns by the rules of the
@@ -194,7 +196,10 @@ def certified_counts(
             rating_in_force(day), pk__in=current, stars__gte=rating.CERTIFIED_MIN_STARS
         )
         .values(f"product__{by}", "product__producer_id", "product__group", "stars")
-        .annotate(products=Count("pk"), expiring=Count("pk", filter=Q(valid_until__lt=horizon)))
+        .annotate(
+            products=Count("pk", distinct=True),
+            expiring=Count("pk", distinct=True, filter=Q(valid_until__lt=horizon)),
+        )
         .order_by()
     )
     return [

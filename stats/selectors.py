@@ -53,6 +53,7 @@ from communes.models import (
     District,
     Lineage,
     Province,
+    Structure,
     on_map_q,
     rural_q,
     structure_for_year,
@@ -548,9 +549,25 @@ def _count_districts(tallies, frame: Frame, place: dict) -> None:
 
 
 def _count_ocop(tallies, frame: Frame, place: dict, group: str) -> None:
-    where = {f"commune__{key}": value for key, value in place.items()}
-    products = Product.objects.filter(_in_frame(frame, "commune__"), **where)
-    unit = f"commune__{group}"
+    """The products certified on the frame's OCOP day, by unit. On the map since 1 July 2025,
+    by province, a product still registered to a commune of the old map counts in the new
+    province its commune went into (communes.models.Lineage): its certificate outlived the
+    map. The government's table sends each old commune into one province (no old unit has
+    links to two), so each is counted once; by commune or district it is not carried, as an
+    old commune split between new ones has no one place."""
+    _add_ocop(tallies, frame, _products_in(frame, place, "commune__"), f"commune__{group}")
+    if frame.structure == Structure.Y2025 and group == "province_id":
+        old = "commune__successor_links__new__"
+        _add_ocop(tallies, frame, _products_in(frame, place, old), f"{old}{group}")
+
+
+def _products_in(frame: Frame, place: dict, path: str):
+    """Products whose unit at ``path`` (a commune) is on the frame's map within ``place``."""
+    where = {f"{path}{key}": value for key, value in place.items()}
+    return Product.objects.filter(_in_frame(frame, path), **where)
+
+
+def _add_ocop(tallies, frame: Frame, products, unit: str) -> None:
     rows = selectors.certified_counts(
         products, frame.ocop_day, unit, settings.NTM_OCOP_EXPIRING_DAYS
     )

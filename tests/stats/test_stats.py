@@ -14,8 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from django.db.models import Count
 
-from communes.models import Commune, District
+from communes.models import Commune, District, Lineage
 from criteria.models import Assessment, CriteriaSet, Level, Recognition, Target
 from ocop import services as ocop
 from tests.ocop.builders import evaluate
@@ -281,6 +282,38 @@ def test_ocop_counts_today_while_31_december_is_to_come(get, data, monkeypatch):
     body = get(PROVINCE.format("74"), {"year": 2023}).json()
     # C has expired, D is revoked, E is not yet rated; J already holds its 4 stars.
     assert body["ocop"] == _ocop(6, 3, 3, 0, 3, 0)
+
+
+def test_on_the_merged_map_old_communes_products_count_in_their_new_province(
+    get, data, monkeypatch
+):
+    """Certificates outlive the map: in 2026 a product still registered to a commune of the
+    old map counts in the new province its commune went into, once, even when the commune was
+    split between new communes. Before, every such product was left out: 0 products in 2026."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda: day(2026, 6, 15))
+    split = (
+        Commune.objects.filter(structure="2021", successor_links__how__in=Lineage.PARTIAL)
+        .exclude(successor_links__new__province__code="79")
+        .annotate(parts=Count("successor_links__new", distinct=True))
+        .filter(parts__gte=2)
+        .order_by("code")
+        .first()
+    )
+    new_provinces = {link.new.province.code for link in split.successor_links.all()}
+    assert len(new_provinces) == 1  # the government's table sends it into one province
+    maker = ocop.create_producer(name="HTX Hai Nơi", kind="cooperative", commune=split)
+    evaluate(ocop.create_product(producer=maker, name="N", group="food"), day(2025, 3, 1), "62")
+
+    # Bình Dương went into Hồ Chí Minh City: of its products, E (5★, last day 2026-11-19), J
+    # (4★, last day 2026-07-31: expiring within 90 days) and I (4★) still hold a rating.
+    hcm = get(PROVINCE.format("79"), {"year": 2026}).json()
+    assert (hcm["structure"], hcm["ocop"]) == ("2025", _ocop(3, 0, 2, 1, 1, 1))
+    there = get(PROVINCE.format(new_provinces.pop()), {"year": 2026}).json()
+    assert there["ocop"] == _ocop(1, 1, 0, 0, 1, 0)  # once, not once a part
+    national = get(NATIONAL, {"year": 2026}).json()
+    assert national["ocop"]["products"] == 4
+    by_province = {row["unit"]["code"]: row["ocop"]["products"] for row in national["provinces"]}
+    assert sum(by_province.values()) == 4 and by_province["79"] == 3
 
 
 def test_district(get, data):
