@@ -53,6 +53,14 @@ def successors(commune: Commune):
     return links.order_by("new__code")
 
 
+def provinces_gone_into(province: Province) -> list[Province]:
+    """The provinces of the 2025 structure that the communes of ``province`` (of the 2021
+    structure) went into, by code (1 query): Bình Dương's is Hồ Chí Minh City. Empty for a
+    province of the 2025 structure."""
+    went = Province.objects.filter(communes__predecessor_links__old__province=province)
+    return list(went.distinct().order_by("code"))
+
+
 def predecessors_by_commune(communes: Iterable[Commune | int]) -> dict[int, list[Lineage]]:
     """predecessors() for many new units at once: {new commune id: [links]}, every id given
     present (an empty list where none), in 1 query."""

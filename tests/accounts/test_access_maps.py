@@ -59,3 +59,20 @@ def test_an_officer_of_the_old_map_enters_2026_on_the_new_one(cast, api, client,
     refused = api(cast.officer_74).post("/api/v1/assessments/", body, format="json")
     assert refused.status_code == 403
     assert not Assessment.objects.filter(commune=saigon).exists()
+
+
+def test_a_province_merged_away_says_where_its_communes_went(cast, client, new_map_set, small_set):
+    """Bình Dương's officer asking for 2026: before, the overview showed Bình Dương with no
+    commune, "Every commune has an assessment." and two file links that answered 404."""
+    client.force_login(cast.officer_74)
+    page = client.get("/", {"year": 2026}, headers={"accept-language": "vi"}).content.decode()
+    assert 'id="not-on-this-map"' in page
+    assert (
+        "Tỉnh Bình Dương không còn trên bản đồ năm 2026: từ ngày 1/7/2025, các xã của tỉnh đã "
+        "nhập vào Thành phố Hồ Chí Minh." in page
+    )
+    for gone in ("Mọi xã đều đã có kết quả đánh giá.", "/exports/", 'id="tasks-title"'):
+        assert gone not in page
+    # Its own years are as they were.
+    page = client.get("/", {"year": 2024}).content.decode()
+    assert 'id="not-on-this-map"' not in page and 'id="tasks-title"' in page

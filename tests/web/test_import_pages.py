@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from criteria.models import Assessment, AssessmentValue, WorkflowStep
+from criteria.models import Assessment, AssessmentValue, CriteriaSet, WorkflowStep
 from criteria.services import create_assessment, move, save_values
 from tests.web.test_assessment_pages import as_user, text
 
@@ -325,6 +325,28 @@ def test_an_officer_downloads_the_template_of_their_province(client, cast, small
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     codes = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert "25930" in codes
+
+
+def test_the_template_offers_the_years_whose_map_holds_the_province(client, cast, small_set):
+    """Bình Dương went into Hồ Chí Minh City on 1 July 2025: its officer is offered its own
+    years, the latest by default. Before, 2026 was offered first, and its download failed."""
+    CriteriaSet.objects.create(
+        code="LATER",
+        name_vi="Sau",
+        name_en="Later",
+        legal_basis="t",
+        first_year=2026,
+        last_year=2030,
+    )
+    page = as_user(client, cast.officer_74).get(PAGE).content.decode()
+    template = page[page.index('id="id_year"') :]
+    template = template[: template.index("</select>")]
+    assert '<option value="2025" selected>' in template
+    assert "2026" not in template
+    refused = client.get(TEMPLATE, {"year": 2026}, follow=True)
+    assert "Select a valid choice" in text(refused)
+    lang_son = as_user(client, cast.officer_20).get(PAGE).content.decode()  # on both maps
+    assert '<option value="2026" selected>' in lang_son
 
 
 def test_a_national_user_chooses_the_province(client, cast, small_set, bach_dang):

@@ -38,8 +38,10 @@ class ScopeForm(forms.Form):
         data = self.cleaned_data
         own = own_province(self.access)
         year = data.get("year") or overview.default_year(self.access, own, self.offered)
-        if own is not None and own.structure != structure_for_year(year):
+        self.off_map = False  # the user's province is not on the year's map (merged away)
+        if own is not None and own.structure != (structure := structure_for_year(year)):
             own = own_province(self.access, year)  # the same province on the year's map
+            self.off_map = own is not None and own.structure != structure
         if own is not None or not self.access.country_wide or not data.get("province"):
             return year, own
         return year, overview.provinces_for_year(year).filter(code=data["province"]).first()
