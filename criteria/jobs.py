@@ -4,7 +4,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
@@ -58,8 +58,16 @@ def import_values(params: dict, progress) -> dict:
     from criteria.services.imports import ImportRefused
     from criteria.services.imports import import_values as run_import
 
-    user = get_user_model().objects.filter(pk=params["user"]).first() if params["user"] else None
     try:
+        user = None  # no user: the operator at the server (a command), the national scope
+        if params["user"]:
+            # Its starter's, checked again as it runs: an account deleted or deactivated since
+            # the job was queued imports nothing, never as nobody (the national scope).
+            user = get_user_model().objects.filter(pk=params["user"], is_active=True).first()
+            if user is None:
+                raise PermissionDenied(
+                    _("The account that started this import is gone or deactivated.")
+                )
         with default_storage.open(params["file"], "rb") as file:
             report = run_import(
                 file=file,

@@ -297,6 +297,8 @@ def import_access(user, status: str = DRAFT) -> Access:
         raise ValidationError({"status": _("Import as draft or approved.")})
     if user is None:
         return Access(role=None, province_id=None, superuser=True, authenticated=True)
+    if not user.is_active:
+        raise PermissionDenied(_("This account is deactivated."))
     access = access_for(user)
     if not (access.is_national or (access.province_id and access.can_edit(access.province_id))):
         raise PermissionDenied(_("Only a province's officers and the national office import."))

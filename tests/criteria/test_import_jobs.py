@@ -3,10 +3,14 @@ once, the job's progress and the same report at /api/v1/jobs/<id>/; a refused fi
 that ends with every error and nothing written; who may import is checked before any job."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 
+from criteria.jobs import keep_for_import
 from criteria.models import Assessment
+from criteria.services.imports import import_access
 from jobs.models import Job
+from jobs.runner import run
 from tests.criteria.test_imports import GOOD, URL, _snapshot, _upload
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +70,34 @@ def test_who_may_import_is_checked_before_any_job(
     assert refused.status_code == 403
     assert _background(api, None, GOOD).status_code == 401
     assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("gone", ["deleted", "deactivated"])
+def test_a_job_whose_starter_is_gone_imports_nothing(
+    small_set, bach_dang, cast, settings, tmp_path, gone
+):
+    """A job queued for a worker runs later: its starter may be deleted or deactivated by
+    then. Before, a deleted starter read as no user, and no user is the operator at the
+    server: the file was imported with the national scope, approved if it asked."""
+    settings.MEDIA_ROOT = tmp_path
+    officer = cast.officer_74
+    params = {"file": keep_for_import(_upload(GOOD)), "status": "draft", "user": officer.pk}
+    job = Job.objects.create(kind="import_values", started_by=officer, params=params)  # queued
+    if gone == "deleted":
+        officer.delete()
+    else:
+        officer.is_active = False
+        officer.save()
+    before = _snapshot()
+    run(job.pk)  # as the worker runs it (jobs.tasks.run_job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "The account that started this import is gone or deactivated." in job.error
+    assert _snapshot() == before
+    assert not default_storage.listdir("imports/jobs")[1]  # the kept file is removed
+
+
+def test_a_deactivated_account_may_not_import(small_set, cast):
+    cast.approver_74.is_active = False
+    with pytest.raises(PermissionDenied, match="This account is deactivated."):
+        import_access(cast.approver_74)
