@@ -464,19 +464,32 @@ def _workbook_records(file, report: ImportReport) -> Iterator[_Row]:
 
 def _values_sheet(file, computed: bool, title: str | None = None):
     """The template's values sheet, read-only, as last computed or as written (its
-    formulas): the sheet named ``title`` (chosen already), else the one the template names
-    VALUES_SHEET, else the first whose row 1 names commune_code (the sheet renamed, or moved
-    behind the thresholds), else the first."""
+    formulas): the sheet named ``title`` (chosen already), else the visible sheet whose row 1
+    names commune_code (the template's VALUES_SHEET, or it renamed, or moved behind the
+    thresholds), else the visible VALUES_SHEET or first visible sheet, whose header is then
+    an error. A hidden sheet is never read: an old copy of the values, hidden, would be
+    imported instead of what the user sees. Two visible sheets of values are an error, not
+    one of them read and the other left out without a word."""
     book = load_workbook(file, read_only=True, data_only=computed)
     if title is not None:
         return book[title]
-    if VALUES_SHEET in book.sheetnames:
-        return book[VALUES_SHEET]
-    for sheet in book.worksheets:
-        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        if "commune_code" in (_cell_text(cell).strip().lower() for cell in first):
-            return sheet
-    return book.worksheets[0]
+    shown = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    holding = [sheet for sheet in shown if _names_commune_code(sheet)]
+    if len(holding) > 1:
+        message = _(
+            "Several sheets hold values (their row 1 names commune_code): %(sheets)s. Keep "
+            "the values in one of them and delete the others: the import reads one sheet."
+        )
+        raise ValidationError(message % {"sheets": ", ".join(s.title for s in holding)})
+    if holding:
+        return holding[0]
+    named = [sheet for sheet in shown if sheet.title == VALUES_SHEET]
+    return (named or shown or book.worksheets)[0]
+
+
+def _names_commune_code(sheet) -> bool:
+    first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+    return "commune_code" in (_cell_text(cell).strip().lower() for cell in first)
 
 
 def _refuse_merged(merged: list[MergedRange], first_row: int, read: set[int], report) -> None:

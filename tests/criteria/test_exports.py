@@ -587,6 +587,36 @@ def test_a_renamed_or_moved_values_sheet_is_found_by_its_header(small_set, bach_
     assert (report.error_count, report.values_created) == (0, 1)
 
 
+def test_a_hidden_sheet_is_never_read(small_set, bach_dang, cast):
+    """An old copy of the values kept hidden, the edits made in a visible copy: before, the
+    hidden sheet (the template's name for it) was imported and the visible edit dropped."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    hidden = book["Nhập liệu"]
+    edited = book.copy_worksheet(hidden)
+    edited.title = "Nhập liệu (2)"
+    book.move_sheet(edited, offset=-book.index(edited))  # first
+    hidden.sheet_state = "hidden"
+    hidden[f"F{_row_of(hidden, '25930')}"] = 45  # stale
+    edited[f"F{_row_of(edited, '25930')}"] = 61
+    report = import_values(file=_saved(book), user=cast.officer_74)
+    assert (report.error_count, report.values_created) == (0, 1)
+    assert AssessmentValue.objects.get(measure__code="income").number == 61
+
+
+def test_two_sheets_of_values_are_refused_naming_both(small_set, bach_dang, cast):
+    """Values split over two sheets: before, the second was left out without a word."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    second = book.copy_worksheet(book["Nhập liệu"])
+    second.title = "Nhập liệu 2"
+    [(row, _column, value, message)] = _template_refused(book, cast)
+    assert (row, value) == (1, "workbook.xlsx")  # the file, which has no name here
+    assert message == (
+        "Several sheets hold values (their row 1 names commune_code): Nhập liệu, Nhập liệu 2. "
+        "Keep the values in one of them and delete the others: the import reads one sheet."
+    )
+    assert not AssessmentValue.objects.exists()
+
+
 def test_a_workbook_with_no_values_sheet_names_the_sheet_it_read(small_set, bach_dang, cast):
     book = load_workbook(_template(bach_dang, cast.officer_74))
     del book["Nhập liệu"]
