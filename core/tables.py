@@ -160,8 +160,15 @@ def _cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a year typed in Excel arrives as 2024.0
     if isinstance(value, float) and math.isfinite(value):
-        return format(Decimal(repr(value)), "f")  # 0.00001 as typed, not Python's 1e-05
+        return format(spreadsheet_decimal(value), "f")  # 0.00001 as typed, not 1e-05
     return str(value)
+
+
+def spreadsheet_decimal(value: float) -> Decimal:
+    """A spreadsheet's number as it shows and keeps it: to 15 significant digits, its
+    precision. A formula's 97.1 + 0.2 is stored as 97.30000000000001, shown and meant as
+    97.3; read in full it was refused for its decimals."""
+    return Decimal(format(value, ".15g"))
 
 
 def _rows(grid: list[list[str]], required: tuple[str, ...]) -> list[Row]:

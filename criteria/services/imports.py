@@ -50,7 +50,7 @@ from communes.models import Commune, KindChange, Province, structures_for_years
 from core import files, imports
 from core.imports import ErrorReport
 from core.imports import RowError as RowError  # the pages name the errors of this import
-from core.tables import MERGED_WHY, MergedRange, _cell_text, merged_ranges
+from core.tables import MERGED_WHY, MergedRange, _cell_text, merged_ranges, spreadsheet_decimal
 from core.text import clean_text
 from criteria import selectors
 from criteria.models import (
@@ -514,7 +514,7 @@ def _shown(cell) -> str:
     value = cell.value
     number_format = QUOTED_IN_FORMAT.sub("", getattr(cell, "number_format", None) or "")
     if "%" in number_format and isinstance(value, int | float) and not isinstance(value, bool):
-        shown = round(Decimal(repr(value)) * 100, 4).normalize()  # the precision stored
+        shown = round(spreadsheet_decimal(value) * 100, 4).normalize()  # the precision kept
         return format(shown, "f") + "%"
     return _cell_text(value).strip()
 

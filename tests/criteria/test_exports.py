@@ -575,6 +575,17 @@ def test_a_tiny_number_is_refused_for_its_decimals_and_shown_as_typed(small_set,
     assert message == "Use at most 10 digits before and 4 after the decimal point."
 
 
+def test_a_computed_number_is_read_to_a_spreadsheets_precision(small_set, bach_dang, cast):
+    """A formula's sum kept as 97.30000000000001 is shown as 97.3: read in full, it was
+    refused for its decimals. A spreadsheet keeps 15 significant digits."""
+    book = load_workbook(_template(bach_dang, cast.officer_74))
+    sheet = book["Nhập liệu"]
+    sheet[f"F{_row_of(sheet, '25930')}"] = 97.30000000000001
+    report = import_values(file=_saved(book), user=cast.officer_74)
+    assert (report.error_count, report.values_created) == (0, 1)
+    assert AssessmentValue.objects.get(measure__code="income").number == Decimal("97.3")
+
+
 def test_a_renamed_or_moved_values_sheet_is_found_by_its_header(small_set, bach_dang, cast):
     """Without the template's name for it, the values sheet was the first one, the
     thresholds once moved in front: every row was refused without naming the sheet read."""
