@@ -976,7 +976,8 @@ class _Plan:
         if stored and stored.evidence_url:  # the file has no column for it: the stored stays
             value = replace(value, evidence_url=stored.evidence_url)
         if _same(stored, value):
-            self.report.values_unchanged += 1
+            # An empty cell where nothing is stored is no value at all, not an unchanged one.
+            self.report.values_unchanged += stored is not None
             return
         if target.assessment is not None and not target.assessment.is_editable:
             self._error(row, "value", row.value, locked_message(target.assessment))
@@ -1060,7 +1061,10 @@ class _Plan:
             else:
                 outcome = UNCHANGED
             name = f"assessments_{outcome}"
-            setattr(report, name, getattr(report, name) + 1)
+            # A commune-year with no assessment that the file leaves empty is no assessment
+            # left unchanged (the preview still lists its commune as unchanged).
+            counted = target.assessment is not None or target.creates
+            setattr(report, name, getattr(report, name) + counted)
             report.assessments_approved += bool(approving)
             open_left = target.assessment is not None and target.assessment.status != APPROVED
             if self.status == APPROVED and not approving and open_left:

@@ -67,6 +67,21 @@ def test_the_same_file_twice_changes_nothing(small_set, bach_dang, cast):
     assert report.values_created == report.values_changed == report.assessments_changed == 0
 
 
+def test_empty_cells_where_nothing_is_stored_count_as_nothing(small_set, bach_dang, cast):
+    """A template's communes left empty: before, each counted as an assessment unchanged, and
+    each empty cell as a value unchanged (61 assessments "unchanged" of a province with
+    none)."""
+    neighbour = Commune.objects.rural().filter(province__code="74").exclude(pk=bach_dang.pk)[0]
+    body = GOOD + f"{neighbour.code},2023,income,,\n{neighbour.code},2023,plan,,\n"
+    report = import_values(file=_file(body), user=cast.officer_74, dry_run=True)
+    counts = (report.assessments_created, report.assessments_unchanged, report.values_unchanged)
+    assert counts == (1, 0, 0)
+    assert [(c.commune_code, c.assessment) for c in report.communes] == [
+        (bach_dang.code, "created"),
+        (neighbour.code, "unchanged"),  # listed, so the preview says it is left as it is
+    ]
+
+
 def test_changes_clears_and_not_applicable_are_written_with_history(small_set, bach_dang, cast):
     assessment = create_assessment(commune=bach_dang, year=2023)
     save_values(assessment=assessment, values={"income": 30, "irrigation": 85}, version=1)
