@@ -135,6 +135,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database has one writer at a time. A transaction takes the write lock as it
+    # begins (IMMEDIATE), so a second writer (two imports at once under `make run`) waits for
+    # the first, up to the timeout: begun as readers, it found the lock taken when it came to
+    # write, and SQLite refused it at once ("database is locked", a 500).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("DJANGO_SQLITE_TIMEOUT", 30),
+    } | DATABASES["default"].get("OPTIONS", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

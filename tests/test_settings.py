@@ -81,3 +81,63 @@ def test_database_comes_from_database_url(env, expected):
 
 def test_english_is_available(settings):
     assert dict(settings.LANGUAGES).keys() == {"vi", "en"}
+
+
+def test_two_writers_on_the_embedded_database_wait_for_each_other(tmp_path, django_db_blocker):
+    """Two imports at once under `make run`: each reads, then writes. The second, begun as a
+    reader, found the write lock taken when it came to write, and SQLite refused it at once
+    ("database is locked": a 500). A transaction now takes the lock as it begins, and the
+    second waits for the first."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    default = connections.settings["default"]
+    if default["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("the embedded database's setting")
+    options = dict(default["OPTIONS"]) | {"timeout": 10}
+    database = {**default, "NAME": str(tmp_path / "two.sqlite3"), "OPTIONS": options}
+    connections.settings["first"] = connections.settings["second"] = database
+    holding, errors = threading.Event(), []
+
+    def write_slowly():
+        try:
+            with transaction.atomic(using="first"):
+                connections["first"].cursor().execute("INSERT INTO t VALUES (1)")
+                holding.set()
+                time.sleep(0.5)
+        finally:
+            holding.set()
+            connections["first"].close()
+
+    def read_then_write():
+        holding.wait()
+        try:
+            with transaction.atomic(using="second"):
+                cursor = connections["second"].cursor()
+                cursor.execute("SELECT count(*) FROM t")
+                cursor.execute("INSERT INTO t VALUES (2)")
+        except Exception as error:  # noqa: BLE001 (what the request would have answered)
+            errors.append(error)
+        finally:
+            connections["second"].close()
+
+    try:
+        with django_db_blocker.unblock():
+            with connections["first"].cursor() as cursor:
+                cursor.execute("CREATE TABLE t (n integer)")
+            connections["first"].close()
+            threads = [threading.Thread(target=f) for f in (write_slowly, read_then_write)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            with connections["first"].cursor() as cursor:
+                cursor.execute("SELECT n FROM t ORDER BY n")
+                written = [n for (n,) in cursor.fetchall()]
+            connections["first"].close()
+    finally:
+        del connections.settings["first"], connections.settings["second"]
+    assert errors == []
+    assert written == [1, 2]
