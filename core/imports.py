@@ -27,15 +27,20 @@ class ErrorReport:
 
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
-    _last: RowError | None = field(default=None, repr=False, compare=False)
+    # The errors said of the row read now: rows come in order, so one row's are kept at once.
+    _said: tuple[int, set] = field(default_factory=lambda: (0, set()), repr=False, compare=False)
 
     def add_error(self, row: int, column: str, value: object, message: str) -> None:
-        """Count and list an error; the same error again, just after itself (a refused
-        commune found again by each measure column of its row), is said once."""
+        """Count and list an error; the same error again in its row (a refused commune found
+        again by each measure column, between the errors of the columns) is said once."""
         error = RowError(row, column, str(value)[:200], message)
-        if error == self._last:
+        said_row, said = self._said
+        if said_row != row:
+            said_row, said = row, set()
+            self._said = (row, said)
+        if error in said:
             return
-        self._last = error
+        said.add(error)
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(error)
