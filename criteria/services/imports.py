@@ -991,7 +991,10 @@ class _Plan:
             self.chunk.cleared.append(stored.pk)
             self._keep_change(row, target, measure, stored, None)
         elif stored:
-            kind = "values_changed"
+            # A value emptied is cleared, even where its row stays for a note or an evidence
+            # link the file keeps: the report says what became of the value.
+            held = stored.number is not None or stored.flag is not None or stored.not_applicable
+            kind = "values_cleared" if value.is_empty and held else "values_changed"
             write = ValueWrite(target.assessment.pk, measure.pk, value, stored.pk)
             self.chunk.changed.append(write)
             self._keep_change(row, target, measure, stored, value)
