@@ -3,6 +3,8 @@ surrogates (no database can encode them), and a documented length. One rule, app
 services to every note, comment and reason they store, and by the API's JSON parser to every
 string it receives."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -24,9 +26,10 @@ def normalise_line_breaks(text: str) -> str:
 
 
 def clean_text(text: str, *, max_length: int = MAX_TEXT) -> str:
-    """``text`` stripped, its line breaks written as LF, or ValidationError saying why it
-    cannot be stored."""
-    text = normalise_line_breaks((text or "").strip())
+    """``text`` stripped, its line breaks written as LF, its letters composed (NFC: "ế" one
+    character, as the portal writes and searches it, not "e" and two marks as some keyboards
+    and files send it), or ValidationError saying why it cannot be stored."""
+    text = unicodedata.normalize("NFC", normalise_line_breaks((text or "").strip()))
     problem = text_problem(text)
     if not problem and len(text) > max_length:
         problem = _("Write at most %(max)d characters (this has %(n)d).") % {

@@ -1,4 +1,4 @@
-"""An import's report of errors (core.imports.ErrorReport): every error listed once."""
+"""An import's report of errors (core.imports.ErrorReport), and the text it stores (core.text)."""
 
 from core.imports import ErrorReport
 
@@ -22,3 +22,16 @@ def test_an_error_repeated_in_its_row_is_said_once_even_between_others():
         (3, "commune_code"),  # rows come in order: a row met again is a new one
     ]
     assert report.error_count == 6
+
+
+def test_stored_text_is_composed_as_the_portal_writes_it():
+    """A note typed with decomposed letters (NFD: "e", a circumflex, an acute) was stored so,
+    and then differed from the same words typed on the portal, for an import's comparison, a
+    search and a sort."""
+    import unicodedata
+
+    from core.text import clean_text
+
+    typed = unicodedata.normalize("NFD", " Không áp dụng: xã đã sáp nhập \r\n")
+    assert typed != "Không áp dụng: xã đã sáp nhập"
+    assert clean_text(typed) == "Không áp dụng: xã đã sáp nhập"
