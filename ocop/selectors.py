@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.access import Access
+from communes.models import Lineage, Province
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product, ProductQuerySet, rating_in_force
 
@@ -44,6 +45,16 @@ def certified_products_count(commune_ids: Collection[int], year: int) -> dict[in
         if rating.certified_on(evaluations, day):
             counts[commune_id] += 1
     return {commune_id: Decimal(count) for commune_id, count in counts.items()}
+
+
+def in_registry_of(province: Province) -> Q:
+    """The products of a province's registry: registered to its communes and, for a province
+    of the map since 1 July 2025, to the old communes that went into it (communes lineage),
+    whose certificates outlived the map: before, Hồ Chí Minh City's registry showed none of
+    Bình Dương's products, nor Quảng Ninh's its own 91. Each product once (a subquery, not a
+    join through a split commune's links)."""
+    went_into = Lineage.objects.filter(old=OuterRef("commune_id"), new__province=province)
+    return Q(commune__province=province) | Q(Exists(went_into))
 
 
 def latest_is_current(day: datetime.date) -> bool:

@@ -233,6 +233,27 @@ def test_a_national_user_chooses_a_province(client, cast, shelf):
     assert 'href="/ocop/producers/new/?province=20&amp;structure=2021"' in body
 
 
+def test_a_province_of_the_new_map_lists_the_products_of_the_communes_gone_into_it(
+    client, cast, shelf
+):
+    """The province list offers the map since 1 July 2025; every product was registered on
+    the old one. Before, Hồ Chí Minh City listed none of Bình Dương's products, nor Lạng Sơn
+    its own, and nothing led a national user to them."""
+    as_user(client, cast.national)
+    saigon = rows(client.get(LIST, {"province": "79"}))
+    assert set(saigon) == {
+        "Bưởi da xanh",
+        "Chè lam",
+        "Hạt điều rang muối",
+        "Mật ong rừng",
+        "Nem chua",
+        "Nón lá",
+        "Trà xanh Bạch Đằng",
+    }
+    assert set(rows(client.get(LIST, {"province": "20"}))) == {"Hoa hồi"}
+    assert set(rows(client.get(LIST, {"province": "79", "search": "hoa hoi"}))) == set()
+
+
 def test_an_officer_sees_only_their_own_province(client, cast, shelf):
     response = as_user(client, cast.officer_20).get(LIST, {"province": "74"})
     assert set(rows(response)) == {"Hoa hồi"}

@@ -157,7 +157,7 @@ def expiring_certificates(province: Province, access: Access) -> Block:
     soonest first, in the overview's task list: one query."""
     days = settings.NTM_OCOP_EXPIRING_DAYS
     day = timezone.localdate()
-    products = selectors.products_with_rating(day).filter(commune__province=province)
+    products = selectors.products_with_rating(day).filter(selectors.in_registry_of(province))
     due = products.expiring_within(day, days).filter(current_stars__gte=rating.CERTIFIED_MIN_STARS)
     rows = rows_for(due.order_by("current_valid_until", "search_key", "pk"), day)
     return Block(

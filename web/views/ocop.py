@@ -86,7 +86,7 @@ def product_list(request):
     filters = forms.ProductFilterForm(request.GET, districts=districts)
     page, day = None, timezone.localdate()
     if province is not None:
-        products = selectors.products_with_rating(day).filter(commune__province=province)
+        products = selectors.products_with_rating(day).filter(selectors.in_registry_of(province))
         products = products.select_related("commune__district")
         found = ProductFilterSet({**filters.filters(), "as_of": day}, queryset=products).qs
         page = Paginator(found.order_by("search_key", "pk"), PER_PAGE).get_page(
