@@ -65,3 +65,18 @@ def test_an_officer_of_the_merged_map_works_2026_and_reads_2024(page, merged_map
     }
     # Thresholds of 2026-2030 are not configured yet: no level, and the page says why.
     assert assessment.level == "none"
+
+
+def test_a_province_dashboard_of_the_merged_map_names_no_district(page, merged_map):
+    """The map since 1 July 2025 has no districts: the levels card read "per district" with
+    a District column whose one row was the province itself."""
+    page.goto("/dashboard/provinces/08/?year=2026")
+    page.locator('#dashboard[data-loaded="2026"]').wait_for()
+    card = page.locator("#dash-levels")
+    expect(card.locator("h2")).to_have_text("Số xã theo mức đạt")
+    expect(card.locator("thead th").first).to_have_text("Tỉnh")
+    expect(card.locator("tbody tr")).to_have_count(1)
+    page.goto("/dashboard/provinces/08/?year=2024")  # the old map's Tuyên Quang: its districts
+    page.locator('#dashboard[data-loaded="2024"]').wait_for()
+    expect(card.locator("h2")).to_have_text("Số xã theo mức đạt, theo huyện")
+    expect(card.locator("thead th").first).to_have_text("Huyện")

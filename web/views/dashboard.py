@@ -33,6 +33,7 @@ def texts() -> dict:
         "year": _("Year"),
         "province": _("Province"),
         "district": _("District"),
+        "levels_title": _("Communes by level"),
         "commune": _("Commune"),
         "level": _("Level"),
         "no_level": _("No level"),

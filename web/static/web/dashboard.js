@@ -151,7 +151,12 @@
 
   function levelsByUnit(stats, levels) {
     var units = SCOPE === "national" ? stats.provinces : stats.districts;
-    if (!units || !units.length) units = [stats];
+    // A province without districts (the map since 1 July 2025): the province alone, said so.
+    var whole = !units || !units.length;
+    if (whole) units = [stats];
+    var heading = $("h2", document.getElementById("dash-levels"));
+    heading.dataset.title = heading.dataset.title || heading.textContent; // as the page wrote it
+    heading.textContent = whole ? T.levels_title : heading.dataset.title;
     var basis = ($('input[name="basis"]:checked') || {}).value || "computed";
     var parts = basis === "computed" ? ["none"] : [];
     levels.forEach(function (level) { parts.push(level.code); });
@@ -184,7 +189,7 @@
         plugins: { legend: { position: "bottom" } },
       },
     });
-    var head = [SCOPE === "national" ? T.province : T.district, T.communes, T.assessed];
+    var head = [SCOPE === "national" || whole ? T.province : T.district, T.communes, T.assessed];
     levels.forEach(function (l) { head.push(named(l) + " (" + T.computed + ")"); });
     levels.forEach(function (l) { head.push(named(l) + " (" + T.recognized + ")"); });
     table("levels", head, units.map(function (u) {
