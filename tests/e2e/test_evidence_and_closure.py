@@ -62,6 +62,9 @@ def test_evidence_then_closing_the_year(page, browser, live_server, binh_duong, 
     expect(year).to_contain_text("Đang mở")
     year.locator("textarea[name=note]").fill("Hết hạn báo cáo ngày 15/12")
     year.get_by_role("button", name="Khóa sổ năm 2023").click()
+    approver.locator("#cancel-close").click()  # back to the year, the note still typed
+    expect(year.locator("textarea[name=note]")).to_have_value("Hết hạn báo cáo ngày 15/12")
+    year.get_by_role("button", name="Khóa sổ năm 2023").click()
     approver.locator("#confirm-close").click()  # closing asks first (#15 item 6)
     expect(approver.locator(".message.success")).to_have_text(
         "Đã khóa sổ năm 2023 của Tỉnh Bình Dương."
