@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from communes.models import Commune
 from criteria.models import Indicator, Level, Measure, WorkflowStep, YearClosure
 from criteria.services import create_assessment, move, save_values
+from tests.e2e.conftest import contrast
 from tests.e2e.test_officer_pages import ASSESSMENT, log_in
 
 pytestmark = pytest.mark.e2e
@@ -251,18 +252,22 @@ def test_a_communes_years_fit_a_phone(page, binh_duong, screenshot):
     screenshot("commune-phone")
 
 
-def _luminance(rgb):
-    def channel(c):
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _contrast(a, b):
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+def test_the_changes_to_the_values_fit_a_phone(page, binh_duong, screenshot):
+    """The history of the entry page was a table of five columns at 390: the indicator's name
+    one word a line, Before and After off-screen."""
+    assessment = create_assessment(commune=binh_duong.bach_dang, year=2023)
+    save_values(assessment=assessment, values={"income": 45, "plan": True}, version=1)
+    save_values(assessment=assessment, values={"income": 52.5}, version=2)
+    log_in(page, "officer_74")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(ASSESSMENT)
+    page.locator("#history summary").click()
+    rows = page.locator("#history tbody tr")
+    expect(rows).to_have_count(3)
+    changed = rows.filter(has_text="52,5")
+    expect(changed).to_contain_text("45")
+    _fits_a_phone(page, [*changed.locator("td, th").all()])
+    screenshot("history-phone")
 
 
 # The focused element's outline and the first background behind it.
@@ -290,10 +295,10 @@ def test_the_focus_ring_stands_out(page, binh_duong):
         ring = field.evaluate(RING)
         assert ring["visible"] and ring["style"] == "solid" and ring["width"] == "3px", selector
         assert ring["offset"] == "1px", selector
-        assert _contrast(ring["ring"], ring["around"]) >= 3, (selector, ring)
+        assert contrast(ring["ring"], ring["around"]) >= 3, (selector, ring)
         if not selector.startswith(".lang"):  # in the page, not the header
             for background in ((255, 255, 255), (245, 247, 249)):
-                assert _contrast(ring["ring"], background) >= 3, (selector, ring)
+                assert contrast(ring["ring"], background) >= 3, (selector, ring)
 
 
 def test_each_value_is_named_by_its_indicator(page, binh_duong):

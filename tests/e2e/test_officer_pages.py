@@ -10,7 +10,7 @@ from communes.models import Commune
 from criteria.loading import load_all
 from criteria.models import Measure
 from criteria.services import create_assessment, save_values
-from tests.e2e.conftest import units
+from tests.e2e.conftest import contrast, units
 from tests.factories import PASSWORD, portal_user
 
 pytestmark = pytest.mark.e2e
@@ -192,19 +192,10 @@ def test_a_skip_link_leads_to_the_main_content(page, binh_duong, path):
     assert page.evaluate("!!document.activeElement.closest('main')")
 
 
-CONTRAST = """(element) => {
-  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const luminance = (text) => {
-    const [r, g, b] = rgb(text).map((c) => {
-      c /= 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  const fore = luminance(getComputedStyle(element).color);
-  const back = luminance(getComputedStyle(element.closest('.top')).backgroundColor);
-  return (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
-}"""
+# A control's text colour and the header's background, as (r, g, b).
+COLOURS = """(e) => { const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  return [rgb(getComputedStyle(e).color),
+          rgb(getComputedStyle(e.closest('.top')).backgroundColor)]; }"""
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -221,5 +212,5 @@ def test_every_link_of_the_header_can_be_read(page, binh_duong, width):
         control = controls.nth(index)
         if control.evaluate("(e) => !!e.closest('.lang')"):
             continue  # the language buttons are white boxes of their own
-        ratio = control.evaluate(CONTRAST)
+        ratio = contrast(*control.evaluate(COLOURS))
         assert ratio >= 4.5, (names[index], ratio)
