@@ -40,7 +40,9 @@ def test_an_officer_of_the_merged_map_works_2026_and_reads_2024(page, merged_map
     page.goto(PAGE)
     predecessor = page.locator("#predecessors [data-predecessor='00967']")
     expect(predecessor).to_contain_text("Hà Giang")
-    expect(predecessor.locator("[data-partial]")).to_be_visible()  # went in only in part
+    # Went in only in part: said once, as a warning (it was said twice, badge and text).
+    expect(predecessor.locator("[data-partial]")).to_have_text("Nhập một phần")
+    assert predecessor.inner_text().count("một phần") == 1
     expect(predecessor.locator("tr[data-year='2024']")).to_contain_text("Đạt chuẩn")
     # Only the years the new commune is on the map of are offered.
     options = page.locator("#id_year option").all_inner_texts()
