@@ -418,6 +418,10 @@ class ProductViewSet(mixins.UpdateModelMixin, OcopViewSet):
         commune = producer.commune
         if "commune" in data:
             commune = _commune(data.pop("commune"), data.pop("structure", None))
+        # The producer's registry as well as the commune's: Hồ Chí Minh City's officers placed
+        # products under Bình Dương's producers (its communes went into the city), products
+        # that Bình Dương's own staff could then not see.
+        self._check_edit(producer.commune.province_id)
         self._check_edit(commune.province_id)
         product = services.create_product(
             producer=producer, commune=commune, user=request.user, **data

@@ -15,6 +15,7 @@ from django.utils import timezone
 from communes.models import Commune
 from ocop import rating, services
 from ocop.models import Evaluation, Producer, Product
+from tests.factories import portal_user
 from tests.ocop.builders import evaluate
 
 pytestmark = pytest.mark.django_db
@@ -564,15 +565,16 @@ def test_an_officer_changes_a_product_of_the_province(api, cast, rated, other_co
 
 def test_a_product_counts_in_its_producers_province(api, cast, bach_dang):
     """An officer of Bình Dương cannot register a product of a Quảng Ninh producer by placing
-    it in a commune of Bình Dương."""
+    it in a commune of Bình Dương: Quảng Ninh's registry is not theirs (403); nor can the
+    national office, who may edit both, place it there (400)."""
     quang_ninh = Commune.objects.rural().filter(structure="2021", province__code="22").first()
     maker = services.create_producer(name="HTX Hạ Long", kind="cooperative", commune=quang_ninh)
     known = services.create_product(producer=maker, name="Chả mực", group="food")
     evaluate(known, timezone.localdate() - datetime.timedelta(days=30), score="80")  # public
     payload = {"producer": maker.pk, "name": "Nước mắm", "group": "food"}
-    response = _client(api, cast.officer_74).post(
-        PRODUCTS, payload | {"commune": bach_dang.code, "structure": "2021"}, format="json"
-    )
+    placed = payload | {"commune": bach_dang.code, "structure": "2021"}
+    assert _client(api, cast.officer_74).post(PRODUCTS, placed, format="json").status_code == 403
+    response = _client(api, cast.national).post(PRODUCTS, placed, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {
         "commune": [
@@ -583,6 +585,25 @@ def test_a_product_counts_in_its_producers_province(api, cast, bach_dang):
     assert not Product.objects.filter(name="Nước mắm").exists()
     # Without a commune it counts for its producer's, which officer_74 does not edit.
     assert _client(api, cast.officer_74).post(PRODUCTS, payload, "json").status_code == 403
+
+
+def test_the_new_provinces_staff_register_no_product_of_the_merged_provinces_producer(
+    api, cast, producer
+):
+    """Bình Dương's communes went into Hồ Chí Minh City, whose staff do not cover Bình Dương:
+    before, they placed products under its producers (visible to them by a public product),
+    products Bình Dương's own staff could then not see."""
+    evaluate(
+        services.create_product(producer=producer, name="Bưởi", group="food"),
+        timezone.localdate() - datetime.timedelta(days=30),
+        score="80",
+    )
+    officer = portal_user("officer_79n", "officer", "79", structure="2025")
+    saigon = Commune.objects.rural(2026).filter(structure="2025", province__code="79")[0]
+    body = {"producer": producer.pk, "name": "Nem", "group": "food", "commune": saigon.code}
+    response = _client(api, officer).post(PRODUCTS, body | {"structure": "2025"}, format="json")
+    assert response.status_code == 403
+    assert not Product.objects.filter(name="Nem").exists()
 
 
 def test_a_product_is_counted_where_it_comes_from(api, cast, producer, bach_dang):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from communes.models import Commune
 from ocop import rating, services
 from ocop.models import Evaluation, Producer, Product
+from tests.factories import portal_user
 from tests.ocop.builders import evaluate
 
 pytestmark = pytest.mark.django_db
@@ -202,10 +203,11 @@ def test_the_list_costs_the_same_queries_however_many_products(
             score="75",
         )
     assert count() == few
-    # Session, user, access; the user's province, its districts; the products counted, the
-    # page of products (their current rating, producer, commune and district joined); the
-    # header's province; the session renewed (savepoint, update, release: the idle timeout).
-    with django_assert_max_num_queries(11):
+    # Session, user, access; today's map, the user's province on it, its districts; the
+    # products counted, the page of products (their current rating, producer, commune and
+    # district joined); the header's province; the session renewed (savepoint, update,
+    # release: the idle timeout).
+    with django_assert_max_num_queries(12):
         client.get(LIST, {"certified": "yes", "search": "banh"})
     # A national user's list: the same, and the newest map to read the province code on.
     as_user(client, cast.national)
@@ -252,6 +254,31 @@ def test_a_province_of_the_new_map_lists_the_products_of_the_communes_gone_into_
     }
     assert set(rows(client.get(LIST, {"province": "20"}))) == {"Hoa hồi"}
     assert set(rows(client.get(LIST, {"province": "79", "search": "hoa hoi"}))) == set()
+
+
+def test_the_new_provinces_staff_read_of_the_merged_provinces_products_what_is_public(
+    client, cast, shelf
+):
+    """Hồ Chí Minh City's staff do not cover Bình Dương (merged into it, not its namesake):
+    its products in their registry are the certified ones, as the product pages and the API
+    let them read. Before, the page listed every one, expired, revoked and 2-star included."""
+    officer = portal_user("officer_79n", "officer", "79", structure="2025")
+    listed = set(rows(as_user(client, officer).get(LIST)))
+    assert listed == {"Bưởi da xanh", "Trà xanh Bạch Đằng", "Hạt điều rang muối"}
+    for hidden in (shelf.honey, shelf.sausage, shelf.cake, shelf.hat):
+        assert client.get(f"/ocop/products/{hidden.pk}/").status_code == 404
+
+
+def test_an_account_on_both_maps_reads_its_registry_on_todays_map(client, cast, shelf):
+    """Lạng Sơn's officer (20 on the old map, its namesake on the new): a product registered
+    on a commune of the new map was missing from their registry, though its page opened."""
+    new_commune = Commune.objects.rural(2026).filter(structure="2025", province__code="20")[0]
+    herbs = shelf.anise.producer
+    tea = services.create_product(
+        producer=herbs, name="Chè Shan", group="drinks", commune=new_commune
+    )
+    listed = set(rows(as_user(client, cast.officer_20).get(LIST)))
+    assert {"Hoa hồi", tea.name} <= listed
 
 
 def test_an_officer_sees_only_their_own_province(client, cast, shelf):

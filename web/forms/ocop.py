@@ -4,6 +4,7 @@ at the fields they name (core.forms.add_service_errors)."""
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +45,8 @@ class ScopeForm(forms.Form):
         return self.cleaned_data.get("structure") or newest_structure()
 
     def resolve(self) -> Province | None:
-        if not self.chooses:
-            return own_province(self.access)
+        if not self.chooses:  # the user's province on today's map (its namesake there)
+            return own_province(self.access, timezone.localdate().year)
         self.is_valid()
         code = self.cleaned_data.get("province")
         provinces = Province.objects.filter(structure=self.structure_shown, code=code)

@@ -86,8 +86,11 @@ def product_list(request):
     filters = forms.ProductFilterForm(request.GET, districts=districts)
     page, day = None, timezone.localdate()
     if province is not None:
-        products = selectors.products_with_rating(day).filter(selectors.in_registry_of(province))
-        products = products.select_related("commune__district")
+        # What this user may read of it: the registry of a province of the new map holds the
+        # products of communes gone into it from a province its staff may not cover (Bình
+        # Dương's, in Hồ Chí Minh City's): of those, the certified ones, public.
+        visible = selectors.visible_products(scope.access, day)
+        products = visible.filter(selectors.in_registry_of(province))
         found = ProductFilterSet({**filters.filters(), "as_of": day}, queryset=products).qs
         page = Paginator(found.order_by("search_key", "pk"), PER_PAGE).get_page(
             request.GET.get("page")
