@@ -77,7 +77,10 @@ def import_values(params: dict, progress) -> dict:
                 progress=lambda rows: progress(rows, 0, _("%(n)d rows read") % {"n": rows}),
             )
     except ImportRefused as refused:
+        rows = refused.report.rows
+        progress(rows, rows, _("%(n)d rows read") % {"n": rows})  # counted: "n of n"
         return {"refused": True, "message": str(refused), **refused.report.as_dict()}
     finally:
         default_storage.delete(params["file"])
+    progress(report.rows, report.rows, _("%(n)d rows read") % {"n": report.rows})
     return {"refused": False, **report.as_dict()}

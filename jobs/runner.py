@@ -5,7 +5,7 @@ import logging
 import traceback
 from contextlib import nullcontext
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jobs import registry
@@ -23,14 +23,17 @@ def run(job_id: int) -> None:
     if not taken:
         return
     job = Job.objects.get(pk=job_id)
+    reporter = _Reporter(job_id)
     try:
         with _failure_recordable():
-            result = registry.get(job.kind).run(job.params, _reporter(job_id))
+            result = registry.get(job.kind).run(job.params, reporter)
     except Exception as exc:
         logger.exception("job %s (%s) failed", job_id, job.kind)
         _finish(job_id, Job.Status.FAILED, error=_describe(exc))
     else:
         _finish(job_id, Job.Status.DONE, result=result)
+    finally:
+        reporter.close()
 
 
 def _failure_recordable():
@@ -40,12 +43,42 @@ def _failure_recordable():
     return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
 
 
-def _reporter(job_id: int) -> registry.Progress:
-    def progress(done: int, total: int, message: str = "") -> None:
-        # Written at once (the job runs outside any transaction), so a watcher sees it.
-        Job.objects.filter(pk=job_id).update(done=done, total=total, message=message[:255])
+class _Reporter:
+    """``progress(done, total, message)``: written at once, so that a watcher (its starter on
+    another server) sees it. A job reporting from inside a transaction of its own (an import:
+    all or nothing) would write its progress into that transaction, unseen until the end: on
+    PostgreSQL, such progress goes through a connection of its own, in autocommit. The job's
+    connection then never writes the row inside its transaction (the two would wait on each
+    other's lock), and a row not yet committed (a job run inline in its starter's
+    transaction) is left to the job's connection: the other does not see it. SQLite has one
+    writer at a time: its jobs write through their own connection."""
 
-    return progress
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.side = None  # the connection of its own, opened at the first report that needs it
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        fields = {"done": done, "total": total, "message": message[:255]}
+        if not (connection.in_atomic_block and connection.vendor == "postgresql"):
+            Job.objects.filter(pk=self.job_id).update(**fields)
+            return
+        if self.side is None:
+            self.side = connection.get_new_connection(connection.get_connection_params())
+            self.side.autocommit = True
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET done = %s, total = %s, message = %s "
+                "WHERE id = %s",
+                [done, total, fields["message"], self.job_id],
+            )
+            seen = cursor.rowcount
+        if not seen:  # the row is its starter's, not committed yet: the job's connection's
+            Job.objects.filter(pk=self.job_id).update(**fields)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
 
 def _finish(job_id: int, status: str, **fields) -> None:

@@ -35,6 +35,7 @@ def test_a_background_import_answers_its_job_and_the_job_the_report(
         "done",
         "officer_74",
     )
+    assert (job["done"], job["total"]) == (3, 3)  # the rows read, counted at the end
     result = job["result"]
     assert (result["refused"], result["assessments_created"], result["values_created"]) == (
         False,

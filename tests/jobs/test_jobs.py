@@ -194,3 +194,41 @@ def test_reading_a_job_costs_a_fixed_number_of_queries(
     # the portal role (is the user national?), the job with its starter
     with django_assert_max_num_queries(2):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_progress_made_inside_a_jobs_own_transaction_is_seen_at_once(monkeypatch):
+    """An import is all or nothing: it reports its rows read from inside its transaction.
+    Before, that progress was written into the same transaction, and a watcher on another
+    server read "0 of 0" until the job was done."""
+    from django.db import connection, transaction
+
+    seen = []
+
+    def watcher_reads(job_id: int) -> tuple:
+        other = connection.get_new_connection(connection.get_connection_params())
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT done, total, message FROM jobs_job WHERE id = %s", [job_id])
+                return cursor.fetchone()
+        finally:
+            other.close()
+
+    def all_or_nothing(params, progress):
+        with transaction.atomic():
+            Job.objects.filter(pk=params["me"]).exists()  # the job's own reads and writes
+            progress(5000, 0, "5000 rows read")
+            seen.append(watcher_reads(params["me"]))
+            progress(10000, 0, "10000 rows read")
+            seen.append(watcher_reads(params["me"]))
+        return {}
+
+    monkeypatch.setitem(registry._kinds, "atomic", registry.JobKind("atomic", all_or_nothing, dict))
+    job = Job.objects.create(kind="atomic", params={})
+    job.params = {"me": job.pk}
+    job.save()
+    runner.run(job.pk)  # as a worker runs it: the row committed, the job in its transaction
+    assert seen == [(5000, 0, "5000 rows read"), (10000, 0, "10000 rows read")]
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("done", 10000)
