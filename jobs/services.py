@@ -3,12 +3,18 @@ configured (settings.CELERY_BROKER_URL), sent once the starter's transaction com
 worker finds its row); else inline, at once, in the request or command that started it. Either
 way its row tells how far it got and how it ended."""
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jobs import registry
 from jobs.models import Job
 from jobs.runner import run
+
+logger = logging.getLogger(__name__)
 
 
 def start(kind: str, *, user=None, params: dict | None = None) -> Job:
@@ -17,10 +23,26 @@ def start(kind: str, *, user=None, params: dict | None = None) -> Job:
     checked = registry.get(kind).check(dict(params or {}))
     job = Job.objects.create(kind=kind, started_by=user, params=checked)
     if settings.CELERY_BROKER_URL:
-        from jobs.tasks import run_job
-
-        transaction.on_commit(lambda: run_job.delay(job.pk))
+        transaction.on_commit(lambda: _send(job))
     else:
         run(job.pk)
         job.refresh_from_db()
     return job
+
+
+def _send(job: Job) -> None:
+    """Queue the job for the workers; a broker that cannot be reached fails the job, said in
+    its row, rather than the request (a 500) with the job left queued for ever."""
+    from jobs.tasks import run_job
+
+    try:
+        run_job.delay(job.pk)
+    except Exception as exc:  # noqa: BLE001 (kombu's OperationalError, or the broker's own)
+        logger.exception("job %s (%s) could not be queued", job.pk, job.kind)
+        error = _(
+            "The job queue could not be reached, so the job was not started: try again later."
+        )
+        Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), error=f"{error} ({exc})"
+        )
+        job.refresh_from_db()

@@ -232,3 +232,20 @@ def test_progress_made_inside_a_jobs_own_transaction_is_seen_at_once(monkeypatch
     assert seen == [(5000, 0, "5000 rows read"), (10000, 0, "10000 rows read")]
     job.refresh_from_db()
     assert (job.status, job.done) == ("done", 10000)
+
+
+def test_a_broker_out_of_reach_fails_the_job_not_the_request(kinds, started, broker, monkeypatch):
+    """Before, the starter got a 500 (kombu's OperationalError, raised as the transaction
+    committed) and the job's row stayed queued for ever, its file kept."""
+    from kombu.exceptions import OperationalError
+
+    from jobs.tasks import run_job
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+
+    monkeypatch.setattr(run_job, "delay", unreachable)
+    job = started("count")
+    assert job.status == "failed" and job.finished_at is not None
+    assert job.error.startswith("The job queue could not be reached")
+    assert "Connection refused" in job.error
