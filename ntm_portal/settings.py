@@ -39,6 +39,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate limit as DRF reads it: a whole number of requests per second, minute, hour or
+    day ("600/minute"); a bad value stops start-up, not each request later (a 500)."""
+    raw = os.environ.get(name, default).strip()
+    number, _, period = raw.partition("/")
+    if not (number.isascii() and number.isdigit() and period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 600/minute, not {raw!r}")
+    return raw
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -188,16 +198,16 @@ SESSION_SAVE_EVERY_REQUEST = True
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The statistics' answers stay in the cache this long at most; they are never stale: a write
 # they read makes the next request count again (stats.freshness).
-NTM_STATS_CACHE_SECONDS = int(os.environ.get("NTM_STATS_CACHE_SECONDS", "86400"))
+NTM_STATS_CACHE_SECONDS = env_int("NTM_STATS_CACHE_SECONDS", 86400)
 # An assessment's detail likewise (core.answers, the version stats.freshness counts); entries
 # are many and larger, so they live apart from the statistics' (in their own part of the local
 # memory, which drops the oldest third when full) and expire sooner.
-NTM_DETAIL_CACHE_SECONDS = int(os.environ.get("NTM_DETAIL_CACHE_SECONDS", "600"))
-NTM_DETAIL_CACHE_ENTRIES = int(os.environ.get("NTM_DETAIL_CACHE_ENTRIES", "500"))
+NTM_DETAIL_CACHE_SECONDS = env_int("NTM_DETAIL_CACHE_SECONDS", 600)
+NTM_DETAIL_CACHE_ENTRIES = env_int("NTM_DETAIL_CACHE_ENTRIES", 500)
 # And the pages of the assessments', communes' and OCOP products' lists (core.api.kept_page;
 # up to 250 KB each for 500 rows).
-NTM_LIST_CACHE_SECONDS = int(os.environ.get("NTM_LIST_CACHE_SECONDS", "600"))
-NTM_LIST_CACHE_ENTRIES = int(os.environ.get("NTM_LIST_CACHE_ENTRIES", "50"))
+NTM_LIST_CACHE_SECONDS = env_int("NTM_LIST_CACHE_SECONDS", 600)
+NTM_LIST_CACHE_ENTRIES = env_int("NTM_LIST_CACHE_ENTRIES", 50)
 
 
 def _cache(prefix: str, entries: int | None = None) -> dict:
@@ -348,9 +358,9 @@ REST_FRAMEWORK = {
     # Per address for anonymous requests, per user for logged-in ones (core.throttles).
     "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle", "core.throttles.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("DJANGO_ANON_THROTTLE", "600/minute"),
-        "user": os.environ.get("DJANGO_USER_THROTTLE", "1200/minute"),
-        "login": os.environ.get("DJANGO_LOGIN_THROTTLE", "20/minute"),
+        "anon": env_rate("DJANGO_ANON_THROTTLE", "600/minute"),
+        "user": env_rate("DJANGO_USER_THROTTLE", "1200/minute"),
+        "login": env_rate("DJANGO_LOGIN_THROTTLE", "20/minute"),
     },
     "NUM_PROXIES": NTM_TRUSTED_PROXIES,
 }

@@ -47,6 +47,22 @@ def test_a_typo_in_a_boolean_is_an_error_not_false():
     assert "DJANGO_DEBUG must be a boolean" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DJANGO_ANON_THROTTLE", "20", "DJANGO_ANON_THROTTLE must be a rate such as 600/minute"),
+        ("DJANGO_USER_THROTTLE", "abc/minute", "DJANGO_USER_THROTTLE must be a rate"),
+        ("NTM_STATS_CACHE_SECONDS", "1d", "NTM_STATS_CACHE_SECONDS must be a whole number"),
+    ],
+)
+def test_a_bad_limit_or_cache_time_stops_start_up(name, value, message):
+    """A throttle of "20" passed every check, then failed each anonymous API request (a 500);
+    a cache time of "1d" stopped start-up with a bare ValueError."""
+    result = _manage("check", DJANGO_DEBUG="1", **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 def test_debug_needs_no_secret_and_allows_local_hosts():
     result = _manage(
         "shell",
