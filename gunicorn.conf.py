@@ -43,3 +43,7 @@ wsgi_app = "ntm_portal.wsgi:application"
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# gunicorn's control socket (for gunicornc) is one path per user by default: two servers on one
+# machine (two ports) took the same one, and the first to stop removed the other's. Not used
+# here: stop and reload through the process manager (signals).
+control_socket_disable = True

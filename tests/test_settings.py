@@ -157,3 +157,19 @@ def test_two_writers_on_the_embedded_database_wait_for_each_other(tmp_path, djan
         del connections.settings["first"], connections.settings["second"]
     assert errors == []
     assert written == [1, 2]
+
+
+def test_servers_on_one_machine_share_no_gunicorn_control_socket(monkeypatch):
+    """gunicorn's control socket is one path per user by default: two servers on two ports
+    of one machine took the same one, and the first to stop removed the other's."""
+    import runpy
+
+    from gunicorn.config import Config
+
+    monkeypatch.delenv("PORT", raising=False)
+    read = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    config = Config()
+    for name in ("control_socket_disable", "workers", "bind", "preload_app"):
+        config.set(name, read[name])  # gunicorn's own checks of each setting
+    assert config.control_socket_disable is True
+    assert config.bind == ["127.0.0.1:8000"]
