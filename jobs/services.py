@@ -46,3 +46,17 @@ def _send(job: Job) -> None:
             status=Job.Status.FAILED, finished_at=timezone.now(), error=f"{error} ({exc})"
         )
         job.refresh_from_db()
+
+
+def fail_stuck(started_before) -> list[int]:
+    """Fail the jobs still running that started before ``started_before``: their worker
+    stopped (killed, out of memory, its machine lost) before they ended, and a job a worker
+    took is never sent again. Their starters see them failed, and start them again. The ids
+    failed."""
+    stuck = Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=started_before)
+    ids = list(stuck.values_list("pk", flat=True))
+    error = _("The worker stopped before the job ended; start it again.")
+    Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(
+        status=Job.Status.FAILED, finished_at=timezone.now(), error=error
+    )
+    return ids

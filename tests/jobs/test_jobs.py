@@ -249,3 +249,34 @@ def test_a_broker_out_of_reach_fails_the_job_not_the_request(kinds, started, bro
     assert job.status == "failed" and job.finished_at is not None
     assert job.error.startswith("The job queue could not be reached")
     assert "Connection refused" in job.error
+
+
+def test_a_job_whose_worker_stopped_is_failed_by_the_operator(kinds, started, broker, cast):
+    """A worker killed half-way left its job running for ever: nothing sends a job a worker
+    took again. list_jobs --fail-running-since fails those running longer, said in their row;
+    one running for less time, and a queued one, are left."""
+    import datetime
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    lost = Job.objects.create(
+        kind="count",
+        status="running",
+        started_at=now - datetime.timedelta(hours=2),
+        started_by=cast.officer_74,
+    )
+    working = Job.objects.create(kind="count", status="running", started_at=now)
+    queued = started("count")
+    out = StringIO()
+    call_command("list_jobs", "--fail-running-since", "60", stdout=out)
+    assert f"1 job(s) failed: {lost.pk}" in out.getvalue()
+    assert f"{working.pk}\tcount\trunning" in out.getvalue()
+    lost.refresh_from_db()
+    assert (lost.status, lost.error) == (
+        "failed",
+        "The worker stopped before the job ended; start it again.",
+    )
+    assert lost.finished_at is not None
+    assert Job.objects.get(pk=working.pk).status == "running"
+    assert Job.objects.get(pk=queued.pk).status == "queued"
