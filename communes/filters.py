@@ -11,7 +11,7 @@ from core.filters import documented
 
 def code_filter(field_name: str, digits: int, label: str, **extra) -> django_filters.CharFilter:
     """A statistics-office code of exactly ``digits`` digits (the schema gives the pattern)."""
-    pattern = rf"^\d{{{digits}}}$"
+    pattern = rf"^[0-9]{{{digits}}}$"
     message = format_lazy(_("Enter a code of {n} digits."), n=digits)
     code = django_filters.CharFilter(
         field_name=field_name, label=label, validators=[RegexValidator(pattern, message)], **extra

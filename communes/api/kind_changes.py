@@ -60,7 +60,7 @@ class KindChangeInputSerializer(serializers.Serializer):
     """One change; the service checks it against the unit's other changes and its list."""
 
     structure = serializers.ChoiceField(choices=Structure.choices)
-    code = serializers.RegexField(r"^\d{5}$", help_text="The unit's code (5 digits).")
+    code = serializers.RegexField(r"^[0-9]{5}$", help_text="The unit's code (5 digits).")
     date = serializers.DateField(help_text="The first day of the new kind.")
     new_kind = serializers.ChoiceField(choices=Commune.Kind.choices)
     old_kind = serializers.ChoiceField(

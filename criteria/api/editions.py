@@ -295,7 +295,7 @@ class RejudgeSerializer(serializers.Serializer):
     criteria_set = serializers.CharField(max_length=30, help_text="Code of the criteria set.")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     province = serializers.RegexField(
-        r"^\d{2}$", required=False, allow_null=True, help_text="Only this province's results."
+        r"^[0-9]{2}$", required=False, allow_null=True, help_text="Only this province's results."
     )
     reason = serializers.CharField(
         allow_blank=True, max_length=MAX_TEXT, help_text="Why: kept in each history."
@@ -413,7 +413,7 @@ class ThresholdRemoveSerializer(serializers.Serializer):
 # --- checking the shape of changes before the service reads them ------------------------------
 
 WHOLE_NUMBER_KEYS = ("first_year", "last_year", "order")
-WHOLE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
+WHOLE_NUMBER = re.compile(r"^\s*[0-9]{1,4}\s*$")
 ITEM_KEYS = {"kind", "threshold_id", "data", "reason"}
 STRUCTURE_MODELS = {
     Kind.ADD_MEASURE: Measure,

@@ -577,7 +577,7 @@ def step_rows(assessment, access) -> list[dict]:
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
-    commune = serializers.RegexField(r"^\d{5}$", help_text="Commune code (5 digits).")
+    commune = serializers.RegexField(r"^[0-9]{5}$", help_text="Commune code (5 digits).")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     structure = serializers.ChoiceField(
         choices=Structure.choices,
@@ -645,8 +645,8 @@ class RecognitionSerializer(serializers.ModelSerializer):
 
 
 class RecognitionCreateSerializer(serializers.Serializer):
-    commune = serializers.RegexField(r"^\d{5}$", required=False, help_text="Commune code.")
-    district = serializers.RegexField(r"^\d{3}$", required=False, help_text="District code.")
+    commune = serializers.RegexField(r"^[0-9]{5}$", required=False, help_text="Commune code.")
+    district = serializers.RegexField(r"^[0-9]{3}$", required=False, help_text="District code.")
     structure = serializers.ChoiceField(choices=Structure.choices, required=False)
     level = serializers.SlugField(help_text="Level code of the set in force in the title year.")
     title_year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -672,8 +672,8 @@ class TargetSerializer(serializers.ModelSerializer):
 
 
 class TargetInputSerializer(serializers.Serializer):
-    province = serializers.RegexField(r"^\d{2}$")
-    district = serializers.RegexField(r"^\d{3}$", required=False, allow_null=True)
+    province = serializers.RegexField(r"^[0-9]{2}$")
+    district = serializers.RegexField(r"^[0-9]{3}$", required=False, allow_null=True)
     structure = serializers.ChoiceField(choices=Structure.choices, required=False)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     level = serializers.SlugField()

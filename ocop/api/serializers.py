@@ -263,7 +263,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class ProducerCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     kind = _kind()
-    commune = serializers.RegexField(r"^\d{5}$", help_text=_("Commune code (5 digits)."))
+    commune = serializers.RegexField(r"^[0-9]{5}$", help_text=_("Commune code (5 digits)."))
     structure = serializers.ChoiceField(
         choices=Structure.choices, required=False, help_text=STRUCTURE_HELP
     )
@@ -283,7 +283,7 @@ class ProductInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     group = _group()
     commune = serializers.RegexField(
-        r"^\d{5}$",
+        r"^[0-9]{5}$",
         required=False,
         help_text=_("Where the product is counted, if not its producer's commune."),
     )

@@ -120,13 +120,25 @@ def test_a_whole_year_filters(cast, api, small_set, bach_dang):
     assert found("?year=2024") == []
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/communes/?province=", "/api/v1/ocop/products/?province="]
+)
+def test_a_code_of_other_digits_is_refused_as_the_schema_says(client, path):
+    """Arabic-Indic or full-width digits passed Python's \\d and found nothing (200, count 0),
+    where the schema's pattern (ASCII, as JSON Schema reads it) says they are not a code."""
+    for code in ("٢٢", "２２"):
+        response = client.get(path + code)
+        assert response.status_code == 400, code
+        assert response.json()["errors"] == {"province": ["Enter a code of 2 digits."]}
+
+
 def test_the_schema_documents_what_the_filters_accept(client):
     schema = client.get("/api/schema/?format=json").json()
     params = lambda path: {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}  # noqa: E731
     year = params("/api/v1/assessments/")["year"]["schema"]
     assert (year["type"], year["minimum"], year["maximum"]) == ("integer", 2000, 2100)
     assert params("/api/v1/recognitions/")["revoked"]["schema"]["type"] == "boolean"
-    assert params("/api/v1/communes/")["province"]["schema"]["pattern"] == r"^\d{2}$"
+    assert params("/api/v1/communes/")["province"]["schema"]["pattern"] == r"^[0-9]{2}$"
     assert params("/api/v1/ocop/products/")["expiring_within"]["schema"]["maximum"] == 3660
     for path in ("/api/v1/assessments/", "/api/v1/recognitions/", "/api/v1/ocop/products/"):
         assert "400" in schema["paths"][path]["get"]["responses"]
