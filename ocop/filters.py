@@ -12,11 +12,12 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.filters import code_filter
-from communes.models import Structure
+from communes.models import Lineage, Structure
 from core.filters import MAX_INT, BooleanFilter, IntegerFilter
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product
@@ -92,6 +93,21 @@ class ProducerFilterSet(AsOfMixin, UnitFiltersMixin):
 
 class ProductFilterSet(AsOfMixin, UnitFiltersMixin):
     as_of = _as_of_filter()
+    province = code_filter(
+        "commune__province__code",
+        2,
+        _(
+            "Province code: the products registered to its communes and, without structure=2021, "
+            "those of the old communes that went into the province of that code on the map since "
+            "1 July 2025, as the statistics count them"
+        ),
+        method="filter_province",
+    )
+    structure = django_filters.ChoiceFilter(
+        choices=Structure.choices,
+        method="filter_structure",
+        label=_("Administrative map of the codes (default: both; they may reuse codes)"),
+    )
     producer = IntegerFilter(
         method="filter_producer", min_value=1, max_value=MAX_ID, label=_("Producer id")
     )
@@ -120,6 +136,31 @@ class ProductFilterSet(AsOfMixin, UnitFiltersMixin):
         model = Product
         fields = ["as_of", "province", "district", "commune", "structure", "producer"]
         fields += ["group", "stars", "certified", "expiring_within", "search"]
+
+    def filter_province(self, queryset, name, value: str):
+        """Its own communes' products, and, unless the old map alone is asked for, those of
+        the old communes gone into it (ocop.selectors.in_registry_of, by code): before,
+        ?province=79 listed none of the products that Hồ Chí Minh City's statistics count."""
+        structure = self.form.cleaned_data.get("structure")
+        own = Q(commune__province__code=value)
+        if structure:
+            own &= Q(commune__province__structure=structure)
+        if structure == Structure.Y2021:
+            return queryset.filter(own)
+        went_into = Lineage.objects.filter(
+            old=OuterRef("commune_id"),
+            new__province__code=value,
+            new__province__structure=Structure.Y2025,
+        )
+        return queryset.filter(own | Q(Exists(went_into)))
+
+    def filter_structure(self, queryset, name, value: str):
+        """The map of the codes asked for: with a province, the province's (filter_province,
+        which carries the old communes' products into the new map's province); else the
+        products of that map's communes."""
+        if self.form.cleaned_data.get("province"):
+            return queryset
+        return queryset.filter(commune__structure=value)
 
     def filter_producer(self, queryset, name, value: int):
         return queryset.filter(producer_id=value)
