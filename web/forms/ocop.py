@@ -44,9 +44,14 @@ class ScopeForm(forms.Form):
         self.is_valid()
         return self.cleaned_data.get("structure") or newest_structure()
 
+    # The OCOP registry is today's: a user's province on today's map (its namesake there).
+    # The programme's pages, a year's records, keep the account's own row.
+    on_todays_map = True
+
     def resolve(self) -> Province | None:
-        if not self.chooses:  # the user's province on today's map (its namesake there)
-            return own_province(self.access, timezone.localdate().year)
+        if not self.chooses:
+            year = timezone.localdate().year if self.on_todays_map else None
+            return own_province(self.access, year)
         self.is_valid()
         code = self.cleaned_data.get("province")
         provinces = Province.objects.filter(structure=self.structure_shown, code=code)

@@ -48,6 +48,8 @@ def _label(model, name: str) -> str:
 class ScopeForm(ProvinceScopeForm):
     """The province (national users choose one) and the year the page shows."""
 
+    on_todays_map = False  # the account's own province, whose records its years hold
+
     year = forms.IntegerField(
         label=_("Year"), required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR
     )
