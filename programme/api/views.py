@@ -89,7 +89,8 @@ def _schema(name: str, output, input_):
         ),
         partial_update=extend_schema(
             summary=f"Change one of the {name}",
-            description=WHO_WRITES + "Give `version` as a query parameter to refuse a stale one.",
+            description=WHO_WRITES
+            + "Give the `version` you read (in the body or the query); a stale one is a 409.",
             request=input_,
             responses={200: output, **WRITE_ERRORS},
         ),
@@ -186,10 +187,14 @@ class RecordViewSet(
         return self._render(record)
 
 
-def _version(request) -> int | None:
+def _version(request) -> int:
+    """The version the client read, required as for assessments: a change without it would
+    overwrite whatever someone else saved since, unseen."""
     raw = request.query_params.get("version") or request.data.get("version")
-    if raw is None:
-        return None
+    if raw is None or raw == "":
+        raise ValidationError(
+            {"version": [_("Give the version you read (a stale one is refused).")]}
+        )
     if isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdigit()):
         return int(raw)
     raise ValidationError({"version": [_("Enter a whole number.")]})

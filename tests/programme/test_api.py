@@ -73,11 +73,20 @@ def test_the_workflow_leaves_history(api, cast, draft):
     refused = _step(approver, draft, "return")
     assert "comment" in refused.json()["errors"]
     assert _step(approver, draft, "return", comment="Thiếu quyết định").status_code == 200
-    changed = officer.patch(f"{TITLES}{draft['id']}/", {"holder": "Thôn Bản Cáu"}, format="json")
+    url = f"{TITLES}{draft['id']}/"
+    # A change names the version it was made on: without it, someone else's save since would
+    # be overwritten unseen (before, it was taken).
+    unversioned = officer.patch(url, {"holder": "Thôn Bản Cáu"}, format="json")
+    assert unversioned.status_code == 400
+    assert list(unversioned.json()["errors"]) == ["version"]
+    assert officer.patch(url, {"holder": "X", "version": 1}, format="json").status_code == 409
+    current = HamletTitle.objects.get(pk=draft["id"]).version
+    changed = officer.patch(url, {"holder": "Thôn Bản Cáu", "version": current}, format="json")
     assert changed.json()["holder"] == "Thôn Bản Cáu"
     _step(officer, draft, "submit")
     assert _step(approver, draft, "approve").json()["status"] == "approved"
-    locked = officer.patch(f"{TITLES}{draft['id']}/", {"holder": "Khác"}, format="json")
+    current = HamletTitle.objects.get(pk=draft["id"]).version
+    locked = officer.patch(url, {"holder": "Khác", "version": current}, format="json")
     assert locked.status_code == 409
     steps = Step.objects.filter(record_type="hamlettitle", record_id=draft["id"])
     assert [(s.action, s.to_status) for s in steps] == [
