@@ -61,6 +61,14 @@ def provinces_gone_into(province: Province) -> list[Province]:
     return list(went.distinct().order_by("code"))
 
 
+def provinces_come_into(province: Province) -> list[Province]:
+    """The provinces of the 2021 structure whose communes went into ``province`` (of the 2025
+    structure), by code (1 query): Hồ Chí Minh City's are Bình Dương, Bà Rịa - Vũng Tàu and
+    the old city. Empty for a province of the 2021 structure."""
+    came = Province.objects.filter(communes__successor_links__new__province=province)
+    return list(came.distinct().order_by("code"))
+
+
 def predecessors_by_commune(communes: Iterable[Commune | int]) -> dict[int, list[Lineage]]:
     """predecessors() for many new units at once: {new commune id: [links]}, every id given
     present (an empty list where none), in 1 query."""

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 
 from accounts.access import Access, visible_work
 from communes.models import District, Province
+from communes.selectors import provinces_come_into
 from programme.models import (
     Figure,
     Funding,
@@ -147,9 +148,16 @@ def period_resources(province: Province, first_year: int, last_year: int) -> dic
     """Resources over the years ``first_year`` to ``last_year`` (both included), planned and
     actual, by source with shares and the people's contribution, with each year's totals: a
     programme period ("2021-2025: budget 72%, other 28%") or the programme so far ("since
-    2011, the people 8.1% of the total"). Approved records only; 3 queries."""
+    2011, the people 8.1% of the total"). Approved records only; 4 queries. A province of the
+    map since 1 July 2025 counts, for the years before it, the records of the provinces that
+    went into it (communes lineage): before, a period running into 2026 counted 2021-2025 as
+    nothing."""
+    provinces = [province, *provinces_come_into(province)]
     found = Funding.objects.filter(
-        province=province, year__gte=first_year, year__lte=last_year, status=Status.APPROVED
+        province__in=provinces,
+        year__gte=first_year,
+        year__lte=last_year,
+        status=Status.APPROVED,
     ).order_by()
     amounts = defaultdict(dict)
     for row in found.values("kind", "source").annotate(total=Sum("amount")):

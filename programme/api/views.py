@@ -341,7 +341,9 @@ class ProvinceResourcesView(APIView):
         "capital) and by source with shares, the people's contribution and its share, and "
         "each year's totals. For a programme period (2021-2025) or the programme so far "
         "(from 2011). The province is the one of that code on the map of `structure`, by "
-        "default the map of `last_year`; its records only. Approved records only.",
+        "default the map of `last_year`: its records, and for a province of the map since 1 "
+        "July 2025, those of the provinces that went into it (their years before it). "
+        "Approved records only.",
         parameters=[
             PeriodQuerySerializer,
             OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, pattern="^[0-9]{2}$"),

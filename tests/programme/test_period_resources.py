@@ -107,3 +107,21 @@ def test_drafts_do_not_count_and_bad_periods_are_refused(api, enter):
     assert response.status_code == 400 and "first_year" in response.json()["errors"]
     response = api().get(URL.format(code="99"), {"first_year": 2021, "last_year": 2023})
     assert response.status_code == 404
+
+
+def test_a_period_into_the_new_map_counts_the_provinces_that_went_into_it(
+    api, binh_duong, quang_ninh
+):
+    """A period running into 2026 is read on the new map: before, Quảng Ninh's 2021-2026
+    and Hồ Chí Minh City's counted 2021-2025 as nothing (0, against 2,143,000 for 2021-2025
+    of the same records)."""
+    old_map = _period(api, "22", 2021, 2023)["actual"]["total"]
+    into_2026 = _period(api, "22", 2021, 2026)
+    assert into_2026["actual"]["total"] == old_map  # Quảng Ninh, the same territory
+    # Bình Dương went into Hồ Chí Minh City: its records count there, for their years.
+    saigon = _period(api, "79", 2021, 2026)
+    assert _number(saigon["actual"]["total"]) == 6_400_000 + 999_999
+    assert [row["year"] for row in saigon["by_year"]] == [2021, 2022, 2023, 2024, 2025]
+    # On the old map, a province's own records only.
+    old_saigon = api().get(URL.format(code="79"), {"first_year": 2021, "last_year": 2025})
+    assert _number(old_saigon.json()["actual"]["total"]) == 0
