@@ -538,9 +538,9 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
     def history_labels(self, request) -> dict:
         """The computed level by its name in the assessment's set, the class by its region's
         name or as a commune group (2 queries a page, for the names)."""
-        names = {
-            (level.criteria_set_id, level.code): localized(level) for level in Level.objects.all()
-        }
+        levels = list(Level.objects.all())
+        names = {(level.criteria_set_id, level.code): localized(level) for level in levels}
+        ranks = {(level.criteria_set_id, level.code): level.rank for level in levels}
         regions = {region.code: localized(region) for region in Region.objects.all()}
 
         def level(record, code):
@@ -552,10 +552,11 @@ class AssessmentAdmin(PortalScopedAdmin, FoldedSearch, HistoryAdmin):
         def met_by_level(record, value):  # {"standard": [17, 19], ...}: "Chuẩn 17/19 · ..."
             if not isinstance(value, dict) or not value:
                 return value or "—"
+            key = record.criteria_set_id
+            ladder = sorted(value.items(), key=lambda item: ranks.get((key, item[0]), 0))
             return " · ".join(
-                f"{names.get((record.criteria_set_id, code)) or code} {met}/{total}"
-                for code, (met, total) in value.items()
-            )
+                f"{names.get((key, code)) or code} {met}/{total}" for code, (met, total) in ladder
+            )  # up the ladder: PostgreSQL keeps a JSON object's keys in its own order
 
         return {"level": level, "class_value": commune_class, "criteria_met_by_level": met_by_level}
 
