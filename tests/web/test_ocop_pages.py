@@ -281,6 +281,32 @@ def test_an_account_on_both_maps_reads_its_registry_on_todays_map(client, cast, 
     assert {"Hoa hồi", tea.name} <= listed
 
 
+def test_an_account_on_both_maps_registers_a_product_of_its_existing_producer(
+    client, cast, other_commune
+):
+    """Lạng Sơn's registry on today's map: its producers, all registered before 1 July 2025
+    on the old map's communes, were missing from the product form, and a post naming one was
+    refused. Hồ Chí Minh City's officer is offered none of Bình Dương's, whose registry is
+    not theirs."""
+    herbs = services.create_producer(
+        name="Hộ kinh doanh Hồi Lạng Sơn", kind="household_business", commune=other_commune
+    )
+    as_user(client, cast.officer_20)
+    form = client.get(f"/ocop/products/new/?producer={herbs.pk}")
+    assert f'<option value="{herbs.pk}"' in form.content.decode()
+    posted = {"producer": herbs.pk, "name": "Tinh dầu hồi", "group": "herbs"}
+    assert client.post("/ocop/products/new/", posted).status_code == 302
+    assert Product.objects.get(name="Tinh dầu hồi").producer == herbs
+    binh_duong = services.create_producer(
+        name="HTX Bình Dương",
+        kind="cooperative",
+        commune=Commune.objects.get(structure="2021", code="25930"),
+    )
+    officer = portal_user("officer_79n", "officer", "79", structure="2025")
+    page = as_user(client, officer).get("/ocop/products/new/").content.decode()
+    assert f'<option value="{binh_duong.pk}"' not in page
+
+
 def test_an_officer_sees_only_their_own_province(client, cast, shelf):
     response = as_user(client, cast.officer_20).get(LIST, {"province": "74"})
     assert set(rows(response)) == {"Hoa hồi"}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access, own_province
 from communes.models import Commune, Province, newest_structure
-from ocop import rating
+from ocop import rating, selectors
 from ocop.filters import STARS
 from ocop.models import Evaluation, Producer, Product
 from web.viewmodels.ocop import chooses_province
@@ -166,9 +166,14 @@ class ProductForm(forms.Form):
         label=_label(Product, "description"), required=False, widget=SHORT_TEXT
     )
 
-    def __init__(self, *args, province: Province, **kwargs):
+    def __init__(self, *args, province: Province, access: Access, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
-        producers = Producer.objects.filter(commune__province=province).select_related("commune")
+        # The producers of the province's registry (those registered before 1 July 2025 sit
+        # on the old map's communes gone into it) whose registry the user edits as well.
+        producers = Producer.objects.filter(selectors.in_registry_of(province))
+        if not access.country_wide:
+            producers = producers.filter(commune__province_id__in=access.province_ids)
+        producers = producers.select_related("commune")
         self.fields["producer"].queryset = producers.order_by("search_key", "pk")
         self.fields["group"].choices = [("", _("Choose a group")), *Product.Group.choices]
         self.fields["commune"] = CommuneField(

@@ -180,7 +180,10 @@ def producer_new(request):
 def product_new(request):
     scope = _province_to_edit(request)
     form = forms.ProductForm(
-        _posted(request), province=scope.province, initial={"producer": request.GET.get("producer")}
+        _posted(request),
+        province=scope.province,
+        access=scope.access,
+        initial={"producer": request.GET.get("producer")},
     )
     if form.is_valid():
         try:
