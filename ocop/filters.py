@@ -155,11 +155,13 @@ class ProductFilterSet(AsOfMixin, UnitFiltersMixin):
         return queryset.filter(own | Q(Exists(went_into)))
 
     def filter_structure(self, queryset, name, value: str):
-        """The map of the codes asked for: with a province, the province's (filter_province,
-        which carries the old communes' products into the new map's province); else the
-        products of that map's communes."""
-        if self.form.cleaned_data.get("province"):
+        """The map of the codes asked for: with a province alone, the province's
+        (filter_province, which carries the old communes' products into the new map's
+        province); else the products of that map's communes."""
+        data = self.form.cleaned_data
+        if data.get("province") and not (data.get("commune") or data.get("district")):
             return queryset
+        # A commune's or a district's code is read on that map alone (codes are reused).
         return queryset.filter(commune__structure=value)
 
     def filter_producer(self, queryset, name, value: int):

@@ -273,6 +273,11 @@ def test_the_public_sees_the_evaluations_behind_certificates_only(api, cast, reg
         ({"province": "79"}, (CERTIFIED_ON_D | NOT_CERTIFIED_ON_D) - {"Hoa hồi"}),
         ({"province": "79", "structure": "2021"}, set()),
         ({"province": "20", "structure": "2025"}, {"Hoa hồi"}),
+        # A commune's or district's code is read on the map asked for, province or not.
+        ({"province": "79", "structure": "2025", "commune": "25930"}, set()),
+        ({"province": "79", "structure": "2025", "district": "720"}, set()),
+        ({"province": "79", "structure": "2021", "district": "720"}, set()),
+        ({"province": "74", "district": "720"}, {"Hạt điều rang muối"}),
         ({"group": "drinks"}, {"Trà xanh Bạch Đằng"}),
         ({"group": "handicrafts"}, {"Nón lá"}),
         ({"stars": 5}, {"Trà xanh Bạch Đằng"}),
