@@ -25,11 +25,16 @@ def normalise_line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+def as_stored(text: str | None) -> str:
+    """``text`` as the portal stores it: stripped, its line breaks written as LF, its letters
+    composed (NFC: "ế" one character, as the portal writes and searches it, not "e" and two
+    marks as some keyboards and files send it). What clean_text checks is this."""
+    return unicodedata.normalize("NFC", normalise_line_breaks((text or "").strip()))
+
+
 def clean_text(text: str, *, max_length: int = MAX_TEXT) -> str:
-    """``text`` stripped, its line breaks written as LF, its letters composed (NFC: "ế" one
-    character, as the portal writes and searches it, not "e" and two marks as some keyboards
-    and files send it), or ValidationError saying why it cannot be stored."""
-    text = unicodedata.normalize("NFC", normalise_line_breaks((text or "").strip()))
+    """as_stored(``text``), or ValidationError saying why it cannot be stored."""
+    text = as_stored(text)
     problem = text_problem(text)
     if not problem and len(text) > max_length:
         problem = _("Write at most %(max)d characters (this has %(n)d).") % {

@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from communes.models import Commune, KindChange, Structure
 from communes.text import fold
 from core.tables import read_rows
-from core.text import clean_text
+from core.text import as_stored, clean_text
 
 IMPORT_COLUMNS = ("structure", "code", "date", "new_kind", "legal_source")
 OPTIONAL_COLUMNS = ("note", "old_kind")
@@ -289,8 +289,8 @@ def _change(commune: Commune, step: _Step) -> KindChange:
         date=step.date,
         old_kind=step.old_kind,
         new_kind=step.new_kind,
-        legal_source=entry.legal_source.strip(),
-        note=entry.note.strip(),
+        legal_source=as_stored(entry.legal_source),
+        note=as_stored(entry.note),
     )
 
 

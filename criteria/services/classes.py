@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from communes.models import Commune, structures_for_years
 from core.tables import read_rows
+from core.text import as_stored
 from criteria.models import Assessment, CommuneClass, CriteriaSet
 from criteria.services.results import rescore_open
 from criteria.services.texts import field_text, text_problem_at
@@ -139,7 +140,7 @@ def _check(entry: ClassEntry, lookup: _Lookup, seen: dict) -> tuple[list[str], _
     elif year and code:
         seen[(code, year)] = entry.row
     errors = [error for error in errors if error]
-    return errors, None if errors else _Valid(commune, year, class_value, reason)
+    return errors, None if errors else _Valid(commune, year, class_value, as_stored(reason))
 
 
 def _checked(criteria_set: CriteriaSet, entries: Sequence[ClassEntry]) -> list[_Valid]:

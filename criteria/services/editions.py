@@ -31,7 +31,7 @@ from accounts import security
 from communes.models import Province, structure_for_year
 from core.numbers import parse_decimal
 from core.tables import read_rows
-from core.text import clean_text
+from core.text import as_stored, clean_text
 from criteria import scoring, selectors
 from criteria.models import (
     Assessment,
@@ -177,7 +177,7 @@ def _store_changes(edition: Edition, draft: "Draft", entries, user) -> list[Edit
             threshold_id=entry.threshold_id if entry.kind in THRESHOLD_KINDS[1:] else None,
             data=draft.normalised[entry.row],
             before=draft.before.get(entry.row, {}),
-            reason=(entry.reason or "").strip(),
+            reason=as_stored(entry.reason),
             created_by=user,
         )
         for entry in entries

@@ -504,3 +504,13 @@ def test_the_list_costs_two_queries_whatever_its_length(
         body = api().get(URL, {"page_size": 40}).json()
     assert body["count"] == len(body["results"]) == 40
     assert body["results"][0]["province"]["code"] == communes[0].province.code
+
+
+def test_a_reason_typed_decomposed_is_stored_composed(small_set, bach_dang, cast):
+    """Checked as stored text and then stored as typed: a reason written with decomposed
+    letters (NFD) stayed so, unlike the same words typed on the portal."""
+    import unicodedata
+
+    typed = unicodedata.normalize("NFD", " Quyết định số 861/QĐ-TTg\r\n")
+    assign_classes(criteria_set=small_set, entries=[entry(2, reason=typed)], user=cast.national)
+    assert CommuneClass.objects.get().reason == "Quyết định số 861/QĐ-TTg"
