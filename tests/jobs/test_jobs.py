@@ -280,3 +280,38 @@ def test_a_job_whose_worker_stopped_is_failed_by_the_operator(kinds, started, br
     assert lost.finished_at is not None
     assert Job.objects.get(pk=working.pk).status == "running"
     assert Job.objects.get(pk=queued.pk).status == "queued"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_job_run_inside_its_starters_transaction_reports_through_it(monkeypatch):
+    """Run inside a transaction that holds the job's row (taken: running), a second
+    connection's report waited on that lock for ever; the job reports through its own."""
+    from django.db import transaction
+
+    def all_or_nothing(params, progress):
+        with transaction.atomic():
+            progress(1, 2, "half")
+        return {}
+
+    monkeypatch.setitem(registry._kinds, "atomic", registry.JobKind("atomic", all_or_nothing, dict))
+    job = Job.objects.create(kind="atomic", params={})  # committed
+    with transaction.atomic():
+        runner.run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total, job.message) == ("done", 1, 2, "half")
+
+
+def test_a_job_failed_as_stuck_stays_failed_when_its_worker_ends_after_all(kinds, cast):
+    """The operator failed a slow job as stuck and its starter was told: the worker's end,
+    coming later, flipped it back to done."""
+    import datetime
+
+    from django.utils import timezone
+
+    job = Job.objects.create(kind="count", status="queued")
+    Job.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    services.fail_stuck(timezone.now() + datetime.timedelta(minutes=1))
+    runner._finish(job.pk, Job.Status.DONE, result={"counted": 3})
+    job.refresh_from_db()
+    assert (job.status, job.result) == ("failed", None)
