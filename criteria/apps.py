@@ -20,7 +20,10 @@ class CriteriaConfig(AppConfig):
         )
         # A long import (the API's background=true), followed at /api/v1/jobs/<id>/.
         job_kinds.register(
-            "import_values", run=criteria_jobs.import_values, check=criteria_jobs.import_params
+            "import_values",
+            run=criteria_jobs.import_values,
+            check=criteria_jobs.import_params,
+            abandon=criteria_jobs.abandon_import,
         )
         # The rules' version (criteria.rules_version), once the rule tables are there (rebuilt).
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="criteria-rules-version")

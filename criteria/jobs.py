@@ -51,6 +51,12 @@ def import_params(params: dict) -> dict:
     }
 
 
+def abandon_import(params: dict) -> None:
+    """The file kept for an import that will never run (not queued, or failed as stuck)."""
+    if default_storage.exists(params["file"]):
+        default_storage.delete(params["file"])
+
+
 def import_values(params: dict, progress) -> dict:
     """Import a stored file through the one import service (all or nothing), reporting the
     rows read; a refused file is a result too (``refused`` with every error), not a failure

@@ -16,18 +16,31 @@ from django.utils.translation import gettext as _
 Progress = Callable[..., None]
 
 
+def _nothing(params: dict) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str
     run: Callable[[dict, Progress], object]
     check: Callable[[dict], dict]
+    # What a job that never ran to its end leaves behind, cleared (its kept upload...): called
+    # when it could not be queued, or was failed as stuck.
+    abandon: Callable[[dict], None] = _nothing
 
 
 _kinds: dict[str, JobKind] = {}
 
 
-def register(name: str, *, run: Callable, check: Callable[[dict], dict] = dict) -> None:
-    _kinds[name] = JobKind(name, run, check)
+def register(
+    name: str,
+    *,
+    run: Callable,
+    check: Callable[[dict], dict] = dict,
+    abandon: Callable[[dict], None] = _nothing,
+) -> None:
+    _kinds[name] = JobKind(name, run, check, abandon)
 
 
 def get(name: str) -> JobKind:

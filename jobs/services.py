@@ -42,9 +42,11 @@ def _send(job: Job) -> None:
         error = _(
             "The job queue could not be reached, so the job was not started: try again later."
         )
-        Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        failed = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
             status=Job.Status.FAILED, finished_at=timezone.now(), error=f"{error} ({exc})"
         )
+        if failed:
+            _abandon(job)
         job.refresh_from_db()
 
 
@@ -54,9 +56,19 @@ def fail_stuck(started_before) -> list[int]:
     took is never sent again. Their starters see them failed, and start them again. The ids
     failed."""
     stuck = Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=started_before)
-    ids = list(stuck.values_list("pk", flat=True))
     error = _("The worker stopped before the job ended; start it again.")
-    Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(
-        status=Job.Status.FAILED, finished_at=timezone.now(), error=error
-    )
-    return ids
+    with transaction.atomic():  # the rows locked: a job ending meanwhile is not said failed
+        jobs = list(stuck.select_for_update(skip_locked=True).order_by("pk"))
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), error=error
+        )
+    for job in jobs:
+        _abandon(job)
+    return [job.pk for job in jobs]
+
+
+def _abandon(job: Job) -> None:
+    try:
+        registry.get(job.kind).abandon(job.params)
+    except Exception:  # noqa: BLE001 (a kind unknown here, a file already gone: logged)
+        logger.exception("job %s (%s): what it left was not cleared", job.pk, job.kind)

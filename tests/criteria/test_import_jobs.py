@@ -102,3 +102,46 @@ def test_a_deactivated_account_may_not_import(small_set, cast):
     cast.approver_74.is_active = False
     with pytest.raises(PermissionDenied, match="This account is deactivated."):
         import_access(cast.approver_74)
+
+
+def test_an_import_the_queue_never_took_or_that_was_stuck_leaves_no_file(
+    small_set,
+    bach_dang,
+    api,
+    cast,
+    settings,
+    tmp_path,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """Its upload, kept for the worker, was removed only by the job's own run: a job that
+    could not be queued, or was failed as stuck, left it in imports/jobs/ for ever."""
+    import datetime
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from jobs.services import fail_stuck
+    from jobs.tasks import run_job
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.CELERY_BROKER_URL = "memory://"
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+
+    monkeypatch.setattr(run_job, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _background(api, cast.officer_74, GOOD)
+    assert response.status_code == 202
+    assert Job.objects.get().status == "failed"
+    assert default_storage.listdir("imports/jobs")[1] == []
+
+    kept = keep_for_import(_upload(GOOD))
+    params = {"file": kept, "status": "draft", "dry_run": False, "user": cast.officer_74.pk}
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    stuck = Job.objects.create(
+        kind="import_values", status="running", started_at=an_hour_ago, params=params
+    )
+    assert fail_stuck(timezone.now()) == [stuck.pk]
+    assert default_storage.listdir("imports/jobs")[1] == []
