@@ -44,7 +44,9 @@ def env_rate(name: str, default: str) -> str:
     day ("600/minute"); a bad value stops start-up, not each request later (a 500)."""
     raw = os.environ.get(name, default).strip()
     number, _, period = raw.partition("/")
-    if not (number.isascii() and number.isdigit() and period[:1] in ("s", "m", "h", "d")):
+    if not (number.isascii() and number.isdigit() and period[:1] in ("s", "m", "h", "d")) or (
+        "/" in period
+    ):
         raise ImproperlyConfigured(f"{name} must be a rate such as 600/minute, not {raw!r}")
     return raw
 

@@ -52,6 +52,7 @@ def test_a_typo_in_a_boolean_is_an_error_not_false():
     [
         ("DJANGO_ANON_THROTTLE", "20", "DJANGO_ANON_THROTTLE must be a rate such as 600/minute"),
         ("DJANGO_USER_THROTTLE", "abc/minute", "DJANGO_USER_THROTTLE must be a rate"),
+        ("DJANGO_LOGIN_THROTTLE", "20/minute/x", "DJANGO_LOGIN_THROTTLE must be a rate"),
         ("NTM_STATS_CACHE_SECONDS", "1d", "NTM_STATS_CACHE_SECONDS must be a whole number"),
     ],
 )

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communes.models import Province, structure_for_year
+from communes.models import Province, structures_for_years
 from core.forms import error_text
 from criteria import selectors
 from criteria.services import exports
@@ -128,11 +128,12 @@ def _template_form(request, data=None):
     access = import_access(request.user)
     years = selectors.years_covered()
     provinces = vm.province_choices() if access.country_wide else None
-    if not access.country_wide:  # the years whose map holds the user's province (1 query)
+    if not access.country_wide:  # the years whose map holds the user's province (2 queries)
         maps = set(
             Province.objects.filter(pk__in=access.province_ids).values_list("structure", flat=True)
         )
-        years = [year for year in years if structure_for_year(year) in maps]
+        on_map = structures_for_years(years)
+        years = [year for year in years if on_map[year] in maps]
     initial = {"year": max(years) if years else None}
     return forms.TemplateForm(data, provinces=provinces, years=years, initial=initial)
 

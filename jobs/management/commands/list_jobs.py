@@ -1,3 +1,4 @@
+import argparse
 import datetime
 
 from django.core.management.base import BaseCommand
@@ -5,6 +6,12 @@ from django.utils import timezone
 
 from jobs import services
 from jobs.models import Job
+
+
+def _positive(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number from 1, not {raw!r}")
+    return int(raw)
 
 
 class Command(BaseCommand):
@@ -16,8 +23,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--status", choices=Job.Status.values)
-        parser.add_argument("--limit", type=int, default=50)
-        parser.add_argument("--fail-running-since", type=int, metavar="MINUTES")
+        parser.add_argument("--limit", type=_positive, default=50)
+        parser.add_argument("--fail-running-since", type=_positive, metavar="MINUTES")
 
     def handle(self, *args, status, limit, fail_running_since, **options):
         if fail_running_since is not None:
