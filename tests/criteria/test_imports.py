@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from accounts.access import access_for
 from communes.models import Commune
@@ -559,3 +560,19 @@ def test_empty_columns_after_the_last_are_read_as_nothing(small_set, bach_dang, 
     assert (report.values_created, report.error_count) == (2, 0)
     [(row, _column, _value, message)] = _refused("25930,2023,income,50,,x\n", user=cast.national)
     assert (row, message) == (2, "Expected 5 cells, found 6.")  # a cell filled is not dropped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_preview_on_the_embedded_database_takes_no_write_lock(small_set, bach_dang, cast):
+    """On SQLite every transaction takes the write lock as it begins (settings), so a preview,
+    which writes nothing, read inside one queued behind every save and every other preview;
+    on PostgreSQL it reads in one transaction, as the import it previews."""
+    inside = []
+    import_values(
+        file=_file(GOOD),
+        user=cast.officer_74,
+        dry_run=True,
+        progress=lambda rows: inside.append(connection.in_atomic_block),
+    )
+    assert inside == [connection.vendor != "sqlite"]
+    assert not Assessment.objects.exists()
