@@ -11,8 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from criteria.models import Assessment, AssessmentValue, CriteriaSet, WorkflowStep
+from criteria.models import Assessment, AssessmentValue, WorkflowStep
 from criteria.services import create_assessment, move, save_values
+from tests.criteria.test_one_answer import _set
 from tests.web.test_assessment_pages import as_user, text
 
 pytestmark = pytest.mark.django_db
@@ -330,14 +331,7 @@ def test_an_officer_downloads_the_template_of_their_province(client, cast, small
 def test_the_template_offers_the_years_whose_map_holds_the_province(client, cast, small_set):
     """Bình Dương went into Hồ Chí Minh City on 1 July 2025: its officer is offered its own
     years, the latest by default. Before, 2026 was offered first, and its download failed."""
-    CriteriaSet.objects.create(
-        code="LATER",
-        name_vi="Sau",
-        name_en="Later",
-        legal_basis="t",
-        first_year=2026,
-        last_year=2030,
-    )
+    _set("LATER", 2026, 2030)
     page = as_user(client, cast.officer_74).get(PAGE).content.decode()
     template = page[page.index('id="id_year"') :]
     template = template[: template.index("</select>")]

@@ -117,6 +117,18 @@ def shelf(producer, product, bach_dang, other_commune):
     return s  # s.hat: never evaluated
 
 
+# The shelf's products of Bình Dương, whatever their rating.
+BINH_DUONG = {
+    "Bưởi da xanh",
+    "Chè lam",
+    "Hạt điều rang muối",
+    "Mật ong rừng",
+    "Nem chua",
+    "Nón lá",
+    "Trà xanh Bạch Đằng",
+}
+
+
 # --- 1. the province's products ------------------------------------------------------------------
 
 
@@ -124,15 +136,7 @@ def test_the_list_shows_the_province_products_with_their_stars_and_validity(clie
     response = as_user(client, cast.officer_74).get(LIST)
     assert response.status_code == 200
     listed = rows(response)
-    assert set(listed) == {
-        "Bưởi da xanh",
-        "Chè lam",
-        "Hạt điều rang muối",
-        "Mật ong rừng",
-        "Nem chua",
-        "Nón lá",
-        "Trà xanh Bạch Đằng",
-    }  # Lạng Sơn's anise is not Bình Dương's
+    assert set(listed) == BINH_DUONG  # Lạng Sơn's anise is not Bình Dương's
     until = shelf.pomelo_rating.valid_until
     assert listed["Bưởi da xanh"] == (
         "Bưởi da xanh ★★★★ Thực phẩm Hợp tác xã Nông nghiệp Bạch Đằng Xã Bạch Đằng "
@@ -242,16 +246,7 @@ def test_a_province_of_the_new_map_lists_the_products_of_the_communes_gone_into_
     the old one. Before, Hồ Chí Minh City listed none of Bình Dương's products, nor Lạng Sơn
     its own, and nothing led a national user to them."""
     as_user(client, cast.national)
-    saigon = rows(client.get(LIST, {"province": "79"}))
-    assert set(saigon) == {
-        "Bưởi da xanh",
-        "Chè lam",
-        "Hạt điều rang muối",
-        "Mật ong rừng",
-        "Nem chua",
-        "Nón lá",
-        "Trà xanh Bạch Đằng",
-    }
+    assert set(rows(client.get(LIST, {"province": "79"}))) == BINH_DUONG
     assert set(rows(client.get(LIST, {"province": "20"}))) == {"Hoa hồi"}
     assert set(rows(client.get(LIST, {"province": "79", "search": "hoa hoi"}))) == set()
 
