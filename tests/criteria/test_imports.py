@@ -562,8 +562,9 @@ def test_empty_columns_after_the_last_are_read_as_nothing(small_set, bach_dang, 
     assert (row, message) == (2, "Expected 5 cells, found 6.")  # a cell filled is not dropped
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_preview_on_the_embedded_database_takes_no_write_lock(small_set, bach_dang, cast):
+def test_a_preview_on_the_embedded_database_takes_no_write_lock(
+    reloads_units_after, transactional_db, small_set, bach_dang, cast
+):
     """On SQLite every transaction takes the write lock as it begins (settings), so a preview,
     which writes nothing, read inside one queued behind every save and every other preview;
     on PostgreSQL it reads in one transaction, as the import it previews."""

@@ -196,44 +196,6 @@ def test_reading_a_job_costs_a_fixed_number_of_queries(
         assert client.get(url).status_code == 200
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_progress_made_inside_a_jobs_own_transaction_is_seen_at_once(monkeypatch):
-    """An import is all or nothing: it reports its rows read from inside its transaction.
-    Before, that progress was written into the same transaction, and a watcher on another
-    server read "0 of 0" until the job was done."""
-    from django.db import connection, transaction
-
-    seen = []
-
-    def watcher_reads(job_id: int) -> tuple:
-        other = connection.get_new_connection(connection.get_connection_params())
-        try:
-            with other.cursor() as cursor:
-                cursor.execute("SELECT done, total, message FROM jobs_job WHERE id = %s", [job_id])
-                return cursor.fetchone()
-        finally:
-            other.close()
-
-    def all_or_nothing(params, progress):
-        with transaction.atomic():
-            Job.objects.filter(pk=params["me"]).exists()  # the job's own reads and writes
-            progress(5000, 0, "5000 rows read")
-            seen.append(watcher_reads(params["me"]))
-            progress(10000, 0, "10000 rows read")
-            seen.append(watcher_reads(params["me"]))
-        return {}
-
-    monkeypatch.setitem(registry._kinds, "atomic", registry.JobKind("atomic", all_or_nothing, dict))
-    job = Job.objects.create(kind="atomic", params={})
-    job.params = {"me": job.pk}
-    job.save()
-    runner.run(job.pk)  # as a worker runs it: the row committed, the job in its transaction
-    assert seen == [(5000, 0, "5000 rows read"), (10000, 0, "10000 rows read")]
-    job.refresh_from_db()
-    assert (job.status, job.done) == ("done", 10000)
-
-
 def test_a_broker_out_of_reach_fails_the_job_not_the_request(kinds, started, broker, monkeypatch):
     """Before, the starter got a 500 (kombu's OperationalError, raised as the transaction
     committed) and the job's row stayed queued for ever, its file kept."""
@@ -280,26 +242,6 @@ def test_a_job_whose_worker_stopped_is_failed_by_the_operator(kinds, started, br
     assert lost.finished_at is not None
     assert Job.objects.get(pk=working.pk).status == "running"
     assert Job.objects.get(pk=queued.pk).status == "queued"
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_job_run_inside_its_starters_transaction_reports_through_it(monkeypatch):
-    """Run inside a transaction that holds the job's row (taken: running), a second
-    connection's report waited on that lock for ever; the job reports through its own."""
-    from django.db import transaction
-
-    def all_or_nothing(params, progress):
-        with transaction.atomic():
-            progress(1, 2, "half")
-        return {}
-
-    monkeypatch.setitem(registry._kinds, "atomic", registry.JobKind("atomic", all_or_nothing, dict))
-    job = Job.objects.create(kind="atomic", params={})  # committed
-    with transaction.atomic():
-        runner.run(job.pk)
-    job.refresh_from_db()
-    assert (job.status, job.done, job.total, job.message) == ("done", 1, 2, "half")
 
 
 def test_a_job_failed_as_stuck_stays_failed_when_its_worker_ends_after_all(kinds, cast):
