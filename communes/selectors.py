@@ -5,7 +5,7 @@ or for many units in one query."""
 
 from collections.abc import Iterable
 
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from communes.models import Commune, District, KindChange, Lineage, Province, rural_on_q
@@ -51,6 +51,16 @@ def successors(commune: Commune):
     does not name (listed with its reason in fixtures/lineage/fixes.csv)."""
     links = Lineage.objects.filter(old=commune).select_related("new__province")
     return links.order_by("new__code")
+
+
+def gone_into(old: str, **new_province) -> Q:
+    """Whether the old commune whose id is at ``old`` (a path from the rows filtered: "pk",
+    "commune_id") went, wholly or in part, into a commune of a province of the new map that
+    ``new_province`` names (lookups on that province: pk=..., code=..., pk__in=...). The one
+    way the lineage carries a row of the old map into a new province: an Exists, so each row
+    counts once however many of its commune's parts went there."""
+    lookups = {f"new__province__{name}": value for name, value in new_province.items()}
+    return Q(Exists(Lineage.objects.filter(old=OuterRef(old), **lookups)))
 
 
 def provinces_gone_into(province: Province) -> list[Province]:

@@ -12,12 +12,13 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.filters import code_filter
-from communes.models import Lineage, Structure
+from communes.models import Structure
+from communes.selectors import gone_into
 from core.filters import MAX_INT, BooleanFilter, IntegerFilter
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product
@@ -147,12 +148,8 @@ class ProductFilterSet(AsOfMixin, UnitFiltersMixin):
             own &= Q(commune__province__structure=structure)
         if structure == Structure.Y2021:
             return queryset.filter(own)
-        went_into = Lineage.objects.filter(
-            old=OuterRef("commune_id"),
-            new__province__code=value,
-            new__province__structure=Structure.Y2025,
-        )
-        return queryset.filter(own | Q(Exists(went_into)))
+        carried = gone_into("commune_id", code=value, structure=Structure.Y2025)
+        return queryset.filter(own | carried)
 
     def filter_structure(self, queryset, name, value: str):
         """The map of the codes asked for: with a province alone, the province's

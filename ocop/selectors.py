@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.access import Access
-from communes.models import Lineage, Province
+from communes.models import Province
+from communes.selectors import gone_into
 from ocop import rating
 from ocop.models import Evaluation, Producer, Product, ProductQuerySet, rating_in_force
 
@@ -53,8 +54,7 @@ def in_registry_of(province: Province) -> Q:
     whose certificates outlived the map: before, Hồ Chí Minh City's registry showed none of
     Bình Dương's products, nor Quảng Ninh's its own 91. Each product once (a subquery, not a
     join through a split commune's links)."""
-    went_into = Lineage.objects.filter(old=OuterRef("commune_id"), new__province=province)
-    return Q(commune__province=province) | Q(Exists(went_into))
+    return Q(commune__province=province) | gone_into("commune_id", pk=province.pk)
 
 
 def latest_is_current(day: datetime.date) -> bool:

@@ -44,7 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,7 @@ from communes.models import (
     rural_q,
     structure_for_year,
 )
+from communes.selectors import gone_into
 from criteria.models import (
     Assessment,
     Criterion,
@@ -585,8 +586,7 @@ def _communes_reported(frame: Frame, provinces: list[Province]) -> Q:
     into them (each once, however many of its parts went where)."""
     if frame.basis == UNITS:
         return _rural_communes(frame, {"province__in": provinces})
-    went_into = Lineage.objects.filter(old=OuterRef("pk"), new__province__in=provinces)
-    return _rural_communes(frame.of_data, {}) & Q(Exists(went_into))
+    return _rural_communes(frame.of_data, {}) & gone_into("pk", pk__in=[p.pk for p in provinces])
 
 
 def _difficulty(frame: Frame, communes: Q) -> list[CriterionDifficulty]:
